@@ -1,0 +1,1 @@
+"""Datasets: catalog, download, raw readers, preprocessing, shift scenarios, the synthetic generator."""

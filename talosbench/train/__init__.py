@@ -1,0 +1,1 @@
+"""Training: negative sampling, scoring, the epoch loop, early stopping and timing."""
