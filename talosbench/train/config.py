@@ -103,3 +103,5 @@ class RunResult:
     """What went wrong, for a run that did not complete."""
     device: str = "cpu"
     """The device the run trained on."""
+    split: dict[str, Any] = field(default_factory=dict)
+    """Shift diagnostics of the split the run used (sizes, coverage, popularity divergence)."""
