@@ -23,7 +23,9 @@ class RunConfig:
     loss: str = "talos"
     """Registered loss name."""
     seed: int = 2024
-    """The one seed behind every random generator of the run."""
+    """The one seed behind every random generator of the training run."""
+    split_seed: int = 2024
+    """Seed of the train/validation/test split; fixed across run seeds so seeds measure training variance."""
     loss_params: dict[str, Any] = field(default_factory=dict)
     """Loss hyper-parameters overriding the loss's defaults."""
     backbone_params: dict[str, Any] = field(default_factory=dict)
