@@ -1,0 +1,322 @@
+"""The training loop of one run: sample, score, step; validate, stop early; test the best snapshot.
+
+It reads top to bottom in the order things happen (SPEC.md section 4). Nothing inside an epoch
+copies data to the host: the epoch loss is accumulated on the device and read once per epoch, which
+is also when divergence is detected.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import torch
+
+from talosbench.data.split import Split
+from talosbench.device import device_name, synchronize
+from talosbench.losses import LOSSES, build_loss
+from talosbench.losses.base import Loss
+from talosbench.metrics import EvalResult, evaluate
+from talosbench.models import build_backbone
+from talosbench.models.base import Backbone
+from talosbench.train.config import RunConfig, RunResult
+from talosbench.train.csr import InteractionCSR
+from talosbench.train.sampler import NegativeSampler
+from talosbench.train.scoring import Scorer
+
+EpochCallback = Callable[[dict[str, Any]], None]
+
+
+class Diverged(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+    def __init__(self, epoch: int, value: float) -> None:
+        super().__init__(f"training loss became {value} in epoch {epoch}; try a smaller lr or temperature")
+        self.epoch = epoch
+
+
+@dataclass
+class _Parts:
+    """Everything a run builds before its first epoch."""
+
+    backbone: Backbone
+    loss: Loss
+    optimizer: torch.optim.Optimizer
+    adversary: torch.optim.Optimizer | None
+    sampler: NegativeSampler
+    scorer: Scorer
+    train_users: torch.Tensor
+    train_items: torch.Tensor
+    train: InteractionCSR
+    valid: InteractionCSR
+    test: InteractionCSR
+    negatives: int
+    normalize: bool
+    threshold_k: int | None
+
+
+def _pairs(frame: pl.DataFrame, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    users = torch.as_tensor(frame["user"].to_numpy(), dtype=torch.long, device=device)
+    items = torch.as_tensor(frame["item"].to_numpy(), dtype=torch.long, device=device)
+    return users, items
+
+
+def _seeded(seed: int, stream: int, device: torch.device) -> torch.Generator:
+    """One independent generator per purpose, all derived from the run seed."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed * 1_000_003 + stream)
+    return generator
+
+
+def metric_names(ks: Sequence[int]) -> list[str]:
+    return [f"{m}@{k}" for k in ks for m in ("precision", "recall", "ndcg", "mrr", "hit")]
+
+
+def eval_ks(config: RunConfig) -> tuple[int, ...]:
+    """Requested cut-offs plus the one the validation metric needs."""
+    k = int(config.valid_metric.split("@")[1])
+    return tuple(sorted(set(config.ks) | {k}))
+
+
+def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
+    """Construct the model, loss, optimisers, sampler and interaction structures of a run."""
+    loss_cls = LOSSES.get(config.loss)
+    normalize = loss_cls.default_normalize if config.normalize is None else config.normalize
+    negatives = loss_cls.default_negatives if config.negatives is None else config.negatives
+    train_users, train_items = _pairs(split.train, device)
+    train = InteractionCSR.from_pairs(train_users, train_items, split.n_users, split.n_items, device)
+    valid = InteractionCSR.from_pairs(*_pairs(split.valid, device), split.n_users, split.n_items, device)
+    test = InteractionCSR.from_pairs(*_pairs(split.test, device), split.n_users, split.n_items, device)
+
+    with torch.device(device):
+        backbone = build_backbone(
+            config.backbone,
+            split.n_users,
+            split.n_items,
+            train_users,
+            train_items,
+            config.dim,
+            normalize,
+            _seeded(config.seed, 1, device),
+            config.backbone_params,
+        )
+        loss = build_loss(
+            config.loss, split.n_users, split.n_items, config.loss_params, _seeded(config.seed, 2, device)
+        )
+    backbone.to(device)
+    loss.to(device)
+
+    # Adam with coupled L2 decay, as the paper; the loss's own state (e.g. Talos' thresholds) joins
+    # the same optimiser with its own learning rate and decay.
+    groups: list[dict[str, Any]] = [
+        {"params": list(backbone.parameters()), "lr": config.lr, "weight_decay": config.weight_decay}
+    ]
+    groups += loss.param_groups(config.lr, config.weight_decay)
+    optimizer = torch.optim.Adam(groups)
+    adversary_params = loss.adversary_parameters()
+    adversary = (
+        torch.optim.Adam(adversary_params, lr=loss.adversary_lr(), weight_decay=config.weight_decay)
+        if adversary_params
+        else None
+    )
+    threshold_k = int(getattr(loss, "k", 0)) or None if loss_cls.thresholded else None
+    return _Parts(
+        backbone=backbone,
+        loss=loss,
+        optimizer=optimizer,
+        adversary=adversary,
+        sampler=NegativeSampler(train, _seeded(config.seed, 3, device), shared=config.shared_negatives),
+        scorer=Scorer(normalize, split.n_items, train if loss_cls.needs_positive_scores else None),
+        train_users=train_users,
+        train_items=train_items,
+        train=train,
+        valid=valid,
+        test=test,
+        negatives=negatives,
+        normalize=normalize,
+        threshold_k=threshold_k,
+    )
+
+
+def train_epoch(parts: _Parts, config: RunConfig, generator: torch.Generator, adversarial: bool) -> float:
+    """One pass over the shuffled training rows; returns the logged (main) loss of SPEC.md 4.2."""
+    backbone, loss = parts.backbone, parts.loss
+    backbone.train()
+    n_rows = parts.train_users.numel()
+    order = torch.randperm(n_rows, generator=generator, device=parts.train_users.device)
+    total = torch.zeros((), device=parts.train_users.device)
+    for start in range(0, n_rows, config.batch_size):
+        rows = order[start : start + config.batch_size]
+        users, pos_items = parts.train_users[rows], parts.train_items[rows]
+        neg_items = parts.sampler.sample(users, parts.negatives)
+        user_reps, item_reps = backbone()  # graph propagation: once per batch
+        batch = parts.scorer.score(
+            user_reps, item_reps, users, pos_items, neg_items, need_all_pos=type(loss).needs_positive_scores
+        )
+        terms = loss(batch)
+        aux = backbone.aux_loss(users, pos_items)
+        if adversarial:
+            # Ascent on the loss w.r.t. the adversary's tables only (SPEC.md 2.5).
+            assert parts.adversary is not None
+            parts.adversary.zero_grad(set_to_none=True)
+            objective = -terms.main if aux is None else aux - terms.main
+            objective.backward()
+            parts.adversary.step()
+        else:
+            parts.optimizer.zero_grad(set_to_none=True)
+            objective = terms.total if aux is None else terms.total + aux
+            objective.backward()
+            loss.before_step()
+            parts.optimizer.step()
+        total += terms.main.detach()
+    # The reference divides by floor(rows / batch) + 1 batches (SPEC.md 4.2).
+    return float(total) / (n_rows // config.batch_size + 1)
+
+
+@torch.no_grad()
+def run_evaluation(parts: _Parts, config: RunConfig, heldout: str) -> EvalResult:
+    """Full ranking on ``valid`` (masking train) or ``test`` (masking train and valid)."""
+    parts.backbone.eval()
+    user_reps, item_reps = parts.backbone()  # graph propagation: once per evaluation pass
+    target, known = (
+        (parts.valid, [parts.train]) if heldout == "valid" else (parts.test, [parts.train, parts.valid])
+    )
+    thresholds = parts.loss.thresholds() if parts.threshold_k else None
+    return evaluate(
+        user_reps,
+        item_reps,
+        normalize=parts.normalize,
+        heldout=target,
+        known=known,
+        ks=eval_ks(config),
+        block_size=config.eval_batch,
+        threshold_k=parts.threshold_k if thresholds is not None else None,
+        thresholds=thresholds,
+    )
+
+
+def _peak_host_bytes() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def fit(
+    split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
+) -> RunResult:
+    """Train ``config`` on ``split`` until early stopping or the epoch cap and test the best snapshot.
+
+    A NaN/infinite loss ends the run with status ``diverged``; running out of device memory ends it
+    with ``oom``. Both still report the test metrics of the best snapshot if one was taken.
+    Model selection starts from minus infinity rather than the reference's 0, so a first snapshot
+    always exists; improvement is strict, as in the reference.
+    """
+    wall_start = time.perf_counter()
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    parts = build(split, config, device)
+    shuffle = _seeded(config.seed, 4, device)
+    valid_key = config.valid_metric
+
+    history: list[dict[str, Any]] = []
+    best_value, best_epoch, best_state, best_valid = -math.inf, None, None, {}
+    patience, adversarial_done, epoch = 0, 0, 0
+    status, error = "completed", None
+
+    def validate(completed: int) -> bool:
+        """Validate after ``completed`` epochs; returns True when patience has run out."""
+        nonlocal best_value, best_epoch, best_state, best_valid, patience
+        t0 = time.perf_counter()
+        result = run_evaluation(parts, config, "valid")
+        synchronize(device)
+        row = history[-1] if history and history[-1]["epoch"] == completed else None
+        if row is not None:
+            row["eval_seconds"] = time.perf_counter() - t0
+            row.update({f"valid_{k}": v for k, v in result.means.items()})
+        value = result.means[valid_key]
+        if value > best_value:
+            best_value, best_epoch, best_valid, patience = value, completed, dict(result.means), 0
+            best_state = copy.deepcopy(parts.backbone.state_dict())
+        else:
+            patience += 1
+        if on_epoch is not None:
+            on_epoch({"epoch": completed, "epochs": config.epochs, "valid": dict(result.means)})
+        return patience >= config.patience
+
+    try:
+        for epoch in range(config.epochs):
+            # Validation happens before epoch e when e > 0 and e % eval_every == 0 (SPEC.md 4.4).
+            if epoch > 0 and epoch % config.eval_every == 0 and validate(epoch):
+                break
+            if parts.adversary is not None and parts.loss.adversarial_epoch_due(epoch, adversarial_done):
+                train_epoch(parts, config, shuffle, adversarial=True)
+                adversarial_done += 1
+            synchronize(device)
+            t0 = time.perf_counter()
+            train_loss = train_epoch(parts, config, shuffle, adversarial=False)
+            synchronize(device)
+            seconds = time.perf_counter() - t0
+            history.append({"epoch": epoch + 1, "train_loss": train_loss, "train_seconds": seconds})
+            if on_epoch is not None:
+                on_epoch(
+                    {"epoch": epoch + 1, "epochs": config.epochs, "train_loss": train_loss, "valid": None}
+                )
+            if not math.isfinite(train_loss):
+                raise Diverged(epoch + 1, train_loss)
+        else:
+            # The cap was hit: validate the final model too, so its epochs can win selection.
+            validate(config.epochs)
+    except Diverged as exc:
+        status, error = "diverged", str(exc)
+    except torch.OutOfMemoryError as exc:
+        status, error = "oom", f"out of device memory in epoch {epoch + 1}: {exc}".splitlines()[0]
+
+    result = RunResult(status=status, error=error, epochs=len(history), device=device_name(device))
+    result.history = _history_frame(history, config)
+    if best_state is not None:
+        parts.backbone.load_state_dict(best_state)
+        t0 = time.perf_counter()
+        test = run_evaluation(parts, config, "test")
+        synchronize(device)
+        test_seconds = time.perf_counter() - t0
+        result.test = {k: v for k, v in test.means.items() if "@" in k}
+        result.thresholds = {k: v for k, v in test.means.items() if "@" not in k}
+        result.per_user = pl.DataFrame(
+            {"user": test.users.cpu().numpy(), **{k: v.cpu().numpy() for k, v in test.per_user.items()}}
+        )
+        result.best_valid, result.best_epoch = best_valid, best_epoch
+    else:
+        test_seconds = float("nan")
+    train_seconds = [row["train_seconds"] for row in history]
+    eval_seconds = [row["eval_seconds"] for row in history if row.get("eval_seconds") is not None]
+    result.timings = {
+        "train_seconds_per_epoch": statistics.median(train_seconds) if train_seconds else float("nan"),
+        "train_seconds_total": sum(train_seconds),
+        "eval_seconds": statistics.median(eval_seconds) if eval_seconds else test_seconds,
+        "wall_seconds": time.perf_counter() - wall_start,
+    }
+    result.memory = {
+        "host_peak_bytes": _peak_host_bytes(),
+        "device_peak_bytes": float(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else 0.0,
+    }
+    result.split = dict(split.diagnostics)
+    return result
+
+
+def _history_frame(history: list[dict[str, Any]], config: RunConfig) -> pl.DataFrame:
+    """Per-epoch rows with a fixed column set (validation columns null where not evaluated)."""
+    columns = ["epoch", "train_loss", "train_seconds", "eval_seconds"]
+    columns += [f"valid_{name}" for name in metric_names(eval_ks(config))]
+    for row in history:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    schema = {name: (pl.Int64 if name == "epoch" else pl.Float64) for name in columns}
+    return pl.DataFrame([{name: row.get(name) for name in columns} for row in history], schema=schema)
