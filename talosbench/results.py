@@ -1,0 +1,304 @@
+"""The results store: one directory per run, written atomically, collected into one Polars frame.
+
+Layout: ``<results-dir>/<suite>/<run-id>/`` holds ``config.json``, ``history.parquet``,
+``per_user.parquet`` and ``result.json``. ``result.json`` is written last and atomically, so its
+presence is the completion marker: a directory without it is an unfinished run and is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from talosbench import __version__
+from talosbench.train.config import RunConfig, RunResult
+
+RESULT_FILE = "result.json"
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.parquet"
+PER_USER_FILE = "per_user.parquet"
+ROLES = ("trial", "final")
+CELL_KEYS = ("dataset", "scenario", "backbone", "loss")
+THRESHOLD_KEYS = ("threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score")
+TIMING_KEYS = ("train_seconds_per_epoch", "train_seconds_total", "eval_seconds", "wall_seconds")
+MEMORY_KEYS = ("host_peak_bytes", "device_peak_bytes")
+
+# The fixed columns of ``collect``; test_<metric> / valid_<metric> columns follow ``epochs``.
+_HEAD: dict[str, type[pl.DataType]] = {
+    "run_id": pl.String, "suite": pl.String, "role": pl.String, "status": pl.String, "error": pl.String,
+    "dataset": pl.String, "scenario": pl.String, "backbone": pl.String, "loss": pl.String,
+    "loss_name": pl.String, "seed": pl.Int64, "params": pl.String, "tuning_point": pl.String,
+    "tuning_budget": pl.Int64, "best_epoch": pl.Int64, "epochs": pl.Int64,
+}  # fmt: skip
+_TAIL: dict[str, type[pl.DataType]] = {
+    **dict.fromkeys(TIMING_KEYS, pl.Float64),
+    **dict.fromkeys(MEMORY_KEYS, pl.Int64),
+    **dict.fromkeys(THRESHOLD_KEYS, pl.Float64),
+    "device": pl.String,
+    "split": pl.String,
+    "path": pl.String,
+}
+_METRIC_ORDER = ("precision", "recall", "ndcg", "mrr", "hit", "hitratio")
+
+
+class ResultsError(ValueError):
+    """A results directory or run file that cannot be read."""
+
+
+def run_dir(results_dir: Path, suite: str, run_id: str) -> Path:
+    """The directory of one run: ``<results-dir>/<suite>/<run-id>``."""
+    return Path(results_dir) / suite / run_id
+
+
+def write_run(
+    directory: Path,
+    config: RunConfig,
+    result: RunResult,
+    *,
+    suite: str,
+    cell: Mapping[str, str],
+    role: str = "final",
+    tuning: Mapping[str, Any] | None = None,
+    environment: Mapping[str, Any] | None = None,
+    split: Mapping[str, Any] | None = None,
+) -> None:
+    """Store one run; ``result.json`` goes last and atomically because it marks the run complete."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    missing = [key for key in CELL_KEYS if key not in cell]
+    if missing:
+        raise ValueError(f"cell lacks {', '.join(missing)}; it needs {', '.join(CELL_KEYS)}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    # A rerun (--force) must not look complete while its new files are half written.
+    (directory / RESULT_FILE).unlink(missing_ok=True)
+    cell_data = {key: str(cell[key]) for key in CELL_KEYS}
+    tuning_data = dict(tuning) if tuning is not None else None
+    config_data = {
+        **dataclasses.asdict(config),
+        "run_id": config.run_id, "suite": suite, "cell": cell_data, "role": role, "tuning": tuning_data,
+    }  # fmt: skip
+    _write_text(directory / CONFIG_FILE, _dumps(config_data))
+    _write_parquet(directory / HISTORY_FILE, result.history)
+    _write_parquet(directory / PER_USER_FILE, result.per_user)
+    record = {
+        "run_id": config.run_id,
+        "suite": suite,
+        "role": role,
+        "cell": cell_data,
+        "status": result.status,
+        "error": result.error,
+        "test": dict(result.test),
+        "best_valid": dict(result.best_valid),
+        "best_epoch": result.best_epoch,
+        "epochs": result.epochs,
+        "timings": dict(result.timings),
+        "memory": dict(result.memory),
+        "thresholds": dict(result.thresholds),
+        "device": result.device,
+        "tuning": tuning_data,
+        "split": dict(split) if split is not None else None,
+        "environment": dict(environment) if environment is not None else None,
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    _write_text(directory / RESULT_FILE, _dumps(record))
+
+
+def read_result(directory: Path) -> dict[str, Any] | None:
+    """The run's ``result.json`` as a dict, or None when the run is not complete."""
+    path = Path(directory) / RESULT_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ResultsError(
+            f"{path} is not valid JSON ({error}); delete {path.parent} to have the run redone"
+        ) from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path} holds no JSON object; delete {path.parent} to have the run redone")
+    return data
+
+
+def is_complete(directory: Path) -> bool:
+    """Whether the run in ``directory`` finished (its completion marker exists)."""
+    return (Path(directory) / RESULT_FILE).is_file()
+
+
+def environment(device: str) -> dict[str, Any]:
+    """Versions, platform, device name and git commit, to store beside a run's result."""
+    import torch
+
+    name = platform.processor() or platform.machine() or "cpu"
+    if device.startswith("cuda") and torch.cuda.is_available():
+        index = int(device.split(":", 1)[1]) if ":" in device else torch.cuda.current_device()
+        name = torch.cuda.get_device_name(index)
+    return {
+        "talosbench": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "device": device,
+        "device_name": name,
+        "git_commit": _git_commit(),
+    }
+
+
+def collect(results_dir: Path) -> pl.DataFrame:
+    """One row per complete run under a results root (suite subdirectories) or a single suite dir."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise ResultsError(f"results directory {root} does not exist; run `talosbench run SUITE.toml` first")
+    markers = sorted({*root.glob(f"*/{RESULT_FILE}"), *root.glob(f"*/*/{RESULT_FILE}")})
+    rows = [_row(marker.parent) for marker in markers]
+    rows = [row for row in rows if row is not None]
+    metrics = {key for row in rows for key in row if key.startswith(("test_", "valid_"))}
+    test = sorted((m for m in metrics if m.startswith("test_")), key=metric_sort_key)
+    valid = sorted((m for m in metrics if m.startswith("valid_")), key=metric_sort_key)
+    schema = {**_HEAD, **dict.fromkeys(test + valid, pl.Float64), **_TAIL}
+    columns = {name: [row.get(name) for row in rows] for name in schema}
+    return pl.DataFrame(columns, schema=schema)
+
+
+def metric_sort_key(name: str) -> tuple[int, str, int]:
+    """Order metric names precision, recall, ndcg, mrr, hit, then by cut-off."""
+    bare = name.split("_", 1)[1] if name.startswith(("test_", "valid_")) else name
+    family, _, k = bare.partition("@")
+    rank = _METRIC_ORDER.index(family) if family in _METRIC_ORDER else len(_METRIC_ORDER)
+    return rank, family, int(k) if k.isdigit() else 0
+
+
+def read_history(path: str | Path) -> pl.DataFrame:
+    """A run's per-epoch history (an empty frame when the file is absent)."""
+    return _read_parquet(Path(path) / HISTORY_FILE)
+
+
+def read_per_user(path: str | Path) -> pl.DataFrame:
+    """A run's per-user test values (an empty frame when the file is absent)."""
+    return _read_parquet(Path(path) / PER_USER_FILE)
+
+
+def _row(directory: Path) -> dict[str, Any] | None:
+    result = read_result(directory)
+    if result is None:
+        return None
+    try:
+        config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        config = {}
+    cell = result.get("cell") or config.get("cell") or {}
+    tuning = result.get("tuning") or {}
+    point = tuning.get("point")
+    params = {key: config.get(key) for key in ("loss_params", "lr", "weight_decay", "negatives")}
+    params["backbone_params"] = config.get("backbone_params")
+    row: dict[str, Any] = {
+        "run_id": result.get("run_id", directory.name),
+        "suite": result.get("suite", directory.parent.name),
+        "role": result.get("role", "final"),
+        "status": result.get("status"),
+        "error": result.get("error"),
+        **{key: cell.get(key, config.get(key)) for key in CELL_KEYS},
+        "loss_name": config.get("loss", cell.get("loss")),
+        "seed": config.get("seed"),
+        "params": json.dumps(params, sort_keys=True, default=str),
+        "tuning_point": json.dumps(point, sort_keys=True, default=str) if point is not None else None,
+        "tuning_budget": tuning.get("budget"),
+        "best_epoch": result.get("best_epoch"),
+        "epochs": result.get("epochs"),
+        "device": result.get("device"),
+        "split": json.dumps(result["split"], sort_keys=True) if result.get("split") else None,
+        "path": str(directory),
+    }
+    row.update({f"test_{key}": _float(value) for key, value in (result.get("test") or {}).items()})
+    row.update({f"valid_{key}": _float(value) for key, value in (result.get("best_valid") or {}).items()})
+    for group, keys in (("timings", TIMING_KEYS), ("thresholds", THRESHOLD_KEYS)):
+        values = result.get(group) or {}
+        row.update({key: _float(values.get(key)) for key in keys})
+    memory = result.get("memory") or {}
+    row.update({key: None if memory.get(key) is None else round(memory[key]) for key in MEMORY_KEYS})
+    return row
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _finite(value: Any) -> Any:
+    """Replace NaN/inf (a diverged run's metrics) by None so result.json stays strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(key): _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(_finite(data), indent=2, sort_keys=True, allow_nan=False, default=str) + "\n"
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write to a temporary name, fsync, then rename into place (atomic on POSIX)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _write_parquet(path: Path, frame: pl.DataFrame) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.write_parquet(tmp)
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    return pl.read_parquet(path) if path.is_file() else pl.DataFrame()
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Persist the rename itself; not possible on every platform, hence best effort.
+    if sys.platform == "win32":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None

@@ -1,0 +1,139 @@
+"""The results store: atomic run directories and the collected frame."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from talosbench import results
+from talosbench.train.config import RunConfig, RunResult
+
+CELL = {"dataset": "synthetic", "scenario": "iid", "backbone": "mf", "loss": "talos@50"}
+
+
+def _result(**overrides: object) -> RunResult:
+    base = {
+        "status": "completed",
+        "test": {"precision@20": 0.25, "recall@20": 0.5},
+        "best_valid": {"precision@20": 0.3},
+        "best_epoch": 10,
+        "epochs": 35,
+        "history": pl.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5]}),
+        "per_user": pl.DataFrame({"user": [0, 1], "precision@20": [0.2, 0.3]}),
+        "timings": {"train_seconds_per_epoch": 0.5, "wall_seconds": 20.0},
+        "memory": {"host_peak_bytes": 1024.0},
+        "thresholds": {"threshold_error": 0.01},
+    }
+    base.update(overrides)
+    return RunResult(**base)  # type: ignore[arg-type]
+
+
+def _write(root: Path, config: RunConfig, **kwargs: object) -> Path:
+    directory = results.run_dir(root, "demo", config.run_id)
+    results.write_run(directory, config, kwargs.pop("result", _result()), suite="demo", cell=CELL, **kwargs)
+    return directory
+
+
+def test_run_dir_layout(tmp_path: Path) -> None:
+    assert results.run_dir(tmp_path, "quick", "abc") == tmp_path / "quick" / "abc"
+
+
+def test_write_run_files_and_result_json(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic", loss="talos", seed=3, loss_params={"k": 50})
+    tuning = {"point": {"k": 50}, "budget": 4}
+    directory = _write(tmp_path, config, tuning=tuning, environment={"torch": "x"}, split={"overlap": 0.1})
+    assert {p.name for p in directory.iterdir()} == {
+        "config.json", "history.parquet", "per_user.parquet", "result.json",
+    }  # fmt: skip
+    saved_config = json.loads((directory / "config.json").read_text())
+    assert saved_config["run_id"] == config.run_id and saved_config["loss_params"] == {"k": 50}
+    assert saved_config["role"] == "final" and saved_config["cell"] == CELL
+    result = results.read_result(directory)
+    assert result is not None
+    assert result["test"] == {"precision@20": 0.25, "recall@20": 0.5}
+    assert result["tuning"] == tuning and result["split"] == {"overlap": 0.1}
+    assert result["environment"] == {"torch": "x"} and result["status"] == "completed"
+    assert results.read_history(directory)["train_loss"].to_list() == [1.0, 0.5]
+    assert results.read_per_user(directory).columns == ["user", "precision@20"]
+
+
+def test_non_finite_values_become_null(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic")
+    diverged = _result(status="diverged", test={"precision@20": float("nan")})
+    directory = _write(tmp_path, config, result=diverged)
+    assert json.loads((directory / "result.json").read_text())["test"] == {"precision@20": None}
+
+
+def test_bad_role_and_cell_are_refused(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic")
+    with pytest.raises(ValueError, match="role must be one of trial, final"):
+        results.write_run(tmp_path, config, _result(), suite="s", cell=CELL, role="best")
+    with pytest.raises(ValueError, match="cell lacks backbone, loss"):
+        results.write_run(tmp_path, config, _result(), suite="s", cell={"dataset": "d", "scenario": "iid"})
+
+
+def test_directory_without_marker_is_incomplete_and_ignored(tmp_path: Path) -> None:
+    done = _write(tmp_path, RunConfig(dataset="synthetic", seed=1))
+    unfinished = _write(tmp_path, RunConfig(dataset="synthetic", seed=2))
+    (unfinished / "result.json").unlink()
+    assert results.is_complete(done) and not results.is_complete(unfinished)
+    assert results.read_result(unfinished) is None
+    frame = results.collect(tmp_path)
+    assert frame["seed"].to_list() == [1]
+
+
+def test_rewrite_removes_marker_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = RunConfig(dataset="synthetic")
+    directory = _write(tmp_path, config)
+
+    def crash(path: Path, frame: pl.DataFrame) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(results, "_write_parquet", crash)
+    with pytest.raises(OSError):
+        _write(tmp_path, config)
+    assert not results.is_complete(directory)
+
+
+def test_collect_columns_and_values(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic", loss="talos", seed=7, lr=0.01, loss_params={"k": 50})
+    directory = _write(tmp_path, config, tuning={"point": {"k": 50}, "budget": 4}, role="trial")
+    frame = results.collect(tmp_path)
+    row = frame.row(0, named=True)
+    assert row["loss"] == "talos@50" and row["loss_name"] == "talos" and row["role"] == "trial"
+    assert row["suite"] == "demo" and row["seed"] == 7 and row["run_id"] == config.run_id
+    assert row["test_precision@20"] == 0.25 and row["valid_precision@20"] == 0.3
+    assert json.loads(row["params"])["lr"] == 0.01 and json.loads(row["params"])["loss_params"] == {"k": 50}
+    assert json.loads(row["tuning_point"]) == {"k": 50} and row["tuning_budget"] == 4
+    assert row["host_peak_bytes"] == 1024 and row["device_peak_bytes"] is None
+    assert row["threshold_error"] == 0.01 and row["mean_threshold"] is None
+    assert row["path"] == str(directory)
+    # A single suite directory is accepted as well as the root.
+    assert results.collect(tmp_path / "demo").height == 1
+    assert frame.columns.index("test_precision@20") < frame.columns.index("test_recall@20")
+
+
+def test_collect_empty_has_fixed_columns(tmp_path: Path) -> None:
+    frame = results.collect(tmp_path)
+    assert frame.height == 0
+    assert {"run_id", "loss", "loss_name", "params", "wall_seconds", "mean_neg_score", "path"} <= set(
+        frame.columns
+    )
+
+
+def test_collect_missing_dir_and_corrupt_marker(tmp_path: Path) -> None:
+    with pytest.raises(results.ResultsError, match="does not exist"):
+        results.collect(tmp_path / "nope")
+    directory = _write(tmp_path, RunConfig(dataset="synthetic"))
+    (directory / "result.json").write_text("{not json")
+    with pytest.raises(results.ResultsError, match=r"delete .* to have the run redone"):
+        results.collect(tmp_path)
+
+
+def test_environment_names_versions() -> None:
+    env = results.environment("cpu")
+    assert env["talosbench"] and env["torch"] and env["python"].count(".") == 2
+    assert env["device"] == "cpu" and env["device_name"]
