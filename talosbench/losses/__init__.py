@@ -1,0 +1,28 @@
+"""Training losses: one module per family, all registered in ``LOSSES`` (SPEC.md section 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from talosbench.hparams import resolve
+from talosbench.losses import adversarial, pairwise, pauc, softmax, talos, topk
+from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.losses.registry import LOSSES
+
+__all__ = ["LOSSES", "Loss", "LossTerms", "ScoreBatch", "build_loss"]
+_FAMILIES = (adversarial, pairwise, pauc, softmax, talos, topk)  # imported for their registrations
+
+
+def build_loss(
+    name: str,
+    n_users: int,
+    n_items: int,
+    params: Mapping[str, Any],
+    generator: torch.Generator | None = None,
+) -> Loss:
+    """The registered loss ``name`` with ``params`` over its defaults (UnknownNameError, HParamError)."""
+    cls = LOSSES.get(name)
+    return cls(n_users, n_items, generator, **resolve(cls.hparams, params, f"{name}."))

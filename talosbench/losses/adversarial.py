@@ -1,0 +1,82 @@
+"""AdvInfoNCE: InfoNCE whose negatives are re-weighted by an adversarially trained hardness model."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from talosbench.hparams import HParam, resolve
+from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.losses.common import tau_param
+from talosbench.losses.registry import LOSSES
+
+HARDNESS_DIM = 64  # hard-coded in the reference (its w_emb_dim option is ignored)
+
+
+@LOSSES.register("advinfonce")
+class AdvInfoNCE(Loss):
+    """AdvInfoNCE (Zhang et al., NeurIPS 2023) as restated in SPEC §2.5.
+
+    ``π_bj = softmax_j⟨p_{u_b}, q_j⟩`` over the row's negatives and
+    ``L = mean_b [log(e^{s⁺/τ} + λ·N·Σ_j π_bj e^{s_bj/τ}) − s⁺/τ]`` (positive in the denominator).
+
+    Trainer contract: the hardness tables ``p`` and ``q`` are *not* in ``param_groups``; in normal
+    steps the model's Adam minimises ``forward(batch).total`` over the model parameters only (the
+    tables' gradients are simply never stepped). Before epoch ``e`` the trainer asks
+    ``adversarial_epoch_due(e, done)``; if due it runs one full epoch (fresh negatives) in which a
+    second Adam over ``adversary_parameters()`` with ``adversary_lr()`` and the model's weight decay
+    minimises ``−L`` (gradient ascent on ``L``; the backbone aux term does not depend on the tables),
+    without stepping the model. ``forward`` therefore keeps π differentiable w.r.t. the tables.
+    """
+
+    name = "advinfonce"
+    hparams = (
+        tau_param(),
+        HParam("neg_weight", float, 64.0, "negative weight λ (reference flag neg_coefficient); paper 64",
+               space=(64.0,), low=1e-9),
+        HParam("adv_interval", int, 5, "adversarial epoch period T_adv (reference flag adv_interval)",
+               space=(5, 10, 15, 20), low=1),
+        HParam("adv_epochs", int, 5, "total adversarial epochs E_adv (reference flag eta_epochs)",
+               space=(5, 10, 15, 20, 25, 30), low=0),
+        HParam("adv_lr", float, 1e-4, "Adam lr of the hardness tables (reference flag adv_lr)",
+               space=(1e-4, 1e-5), low=0.0),
+    )
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator)
+        hp = resolve(self.hparams, hparams, f"{self.name}.")
+        self.tau, self.neg_weight = hp["tau"], hp["neg_weight"]
+        self.adv_interval, self.adv_epochs, self.adv_lr = hp["adv_interval"], hp["adv_epochs"], hp["adv_lr"]
+        self.user_hardness = nn.Parameter(torch.empty(n_users, HARDNESS_DIM))
+        self.item_hardness = nn.Parameter(torch.empty(n_items, HARDNESS_DIM))
+        nn.init.xavier_normal_(self.user_hardness, generator=generator)
+        nn.init.xavier_normal_(self.item_hardness, generator=generator)
+
+    def log_weights(self, batch: ScoreBatch) -> torch.Tensor:
+        """``log π_bj`` (B, N): log-softmax of the hardness logits over each row's negatives."""
+        p = self.user_hardness[batch.users]  # (B, d)
+        q = self.item_hardness[batch.neg_items]  # (B, N, d)
+        logits = torch.einsum("bd,bnd->bn", p, q)
+        return F.log_softmax(logits, dim=1)
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        pos = batch.pos / self.tau
+        n = batch.neg.shape[1]
+        weighted = math.log(self.neg_weight * n) + torch.logsumexp(
+            self.log_weights(batch).to(batch.neg.dtype) + batch.neg / self.tau, dim=1
+        )
+        return LossTerms((torch.logaddexp(pos, weighted) - pos).mean())
+
+    def adversary_parameters(self) -> list[nn.Parameter]:
+        return [self.user_hardness, self.item_hardness]
+
+    def adversary_lr(self) -> float:
+        return self.adv_lr
+
+    def adversarial_epoch_due(self, epoch: int, done: int) -> bool:
+        # The reference driver's schedule: epochs 2, 7, 12, ... for T_adv = 5, up to E_adv of them.
+        return epoch > 0 and (epoch + 3) % self.adv_interval == 0 and done < self.adv_epochs

@@ -1,0 +1,34 @@
+"""Pairwise losses: BPR."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from talosbench.hparams import resolve
+from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.losses.registry import LOSSES
+
+
+@LOSSES.register("bpr")
+class BPR(Loss):
+    """BPR (Rendle et al., UAI 2009; Talos paper Eq. 2.2 with the sign fixed): SPEC §2.1.
+
+    ``L = mean_b softplus(s_bj − s⁺_b)``. The reference uses one negative per row; with ``N > 1``
+    this averages over every (row, negative) pair, which equals the reference at ``N = 1``.
+    Raw dot-product scores (no normalisation) are the reference setting.
+    """
+
+    name = "bpr"
+    hparams = ()
+    default_negatives = 1
+    default_normalize = False
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator)
+        resolve(self.hparams, hparams, f"{self.name}.")
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        # softplus is -logσ of the margin and stays finite for unbounded scores.
+        return LossTerms(F.softplus(batch.neg - batch.pos.unsqueeze(1)).mean())

@@ -1,0 +1,145 @@
+"""Talos (Zhang et al., WWW 2026), its Table 4.1 ablations, and the shared quantile-regression term."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from talosbench.hparams import HParam, resolve
+from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.losses.common import K_PARAM, sg_rows, tau_param
+from talosbench.losses.registry import LOSSES
+
+LR2_FIXED = HParam("lr2", float, 1e-3, "Adam lr of the per-user thresholds β (reference flag lr2); "
+                   "the paper fixes it", space=(1e-3,), low=0.0)
+
+
+def pinball(x: torch.Tensor, level: float) -> torch.Tensor:
+    """Quantile (pinball) loss ``ρ(x) = (1 − λ)·max(x, 0) + λ·max(−x, 0)`` at level ``λ``."""
+    return (1.0 - level) * F.relu(x) + level * F.relu(-x)
+
+
+def quantile_term(batch: ScoreBatch, beta: torch.Tensor, k: int, n_items: int) -> torch.Tensor:
+    """Sampled quantile regression of SPEC §2.12.2: gradient reaches ``beta`` only.
+
+    Reuses the batch's scores (detached): the user's training-positive scores ``all_pos`` and the
+    very negatives of the main loss, importance-weighted by ``(|I| − |P_u|)/N`` to stand in for
+    every non-positive item. Its minimiser is the score of each user's K-th ranked item.
+    """
+    if batch.all_pos is None or batch.all_pos_mask is None:
+        raise ValueError(
+            "this loss needs the scores of each user's training positives (ScoreBatch.all_pos and "
+            "all_pos_mask); build the batch with needs_positive_scores set"
+        )
+    level = k / n_items
+    b = beta[batch.users].unsqueeze(1)  # (B, 1), differentiable
+    mask = batch.all_pos_mask
+    pos_part = (pinball(batch.all_pos.detach() - b, level) * mask).sum(1)
+    neg = batch.neg.detach()
+    weight = (n_items - mask.sum(1).to(neg.dtype)) / neg.shape[1]
+    neg_part = weight * pinball(neg - b, level).sum(1)
+    return ((pos_part + neg_part) / n_items).mean()
+
+
+class LearnedThresholdLoss(Loss):
+    """A loss with a per-user threshold ``β`` (zeros) learned by the quantile term at lr ``lr2``, no wd."""
+
+    needs_positive_scores = True
+    thresholded = True
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator)
+        self.hp = resolve(self.hparams, hparams, f"{self.name}.")
+        self.k, self.lr2 = self.hp["k"], self.hp["lr2"]
+        self.beta = nn.Parameter(torch.zeros(n_users))
+
+    def quantile(self, batch: ScoreBatch) -> torch.Tensor:
+        """The QR term for this batch (gradient to ``β`` only)."""
+        return quantile_term(batch, self.beta, self.k, self.n_items)
+
+    def param_groups(self, lr: float, weight_decay: float) -> list[dict]:
+        return [{"params": [self.beta], "lr": self.lr2, "weight_decay": 0.0}]
+
+    def thresholds(self) -> torch.Tensor:
+        return self.beta.detach()
+
+
+@LOSSES.register("talos")
+class Talos(LearnedThresholdLoss):
+    """Talos, paper Eq. (3.7) with the outside-temperature sigmoid (SPEC §2.12.1), plus the QR term.
+
+    ``x = s − sg(β_u)``; ``main = mean_b [LSE_j(logσ(x_bj)/τ) − logσ(x⁺_b)/τ]`` (negatives only in
+    the denominator) and ``extra = Q`` (SPEC §2.12.2). Model parameters learn only from ``main`` and
+    ``β`` only from ``extra``; one joint Adam step updates both (SPEC §10.5).
+    """
+
+    name = "talos"
+    hparams = (tau_param(), K_PARAM, LR2_FIXED)
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator, **hparams)
+        self.tau = self.hp["tau"]
+
+    def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
+        """The main loss from threshold-shifted scores ``x⁺`` (B,) and ``x`` (B, N)."""
+        lse = torch.logsumexp(F.logsigmoid(neg) / self.tau, dim=1)
+        return (lse - F.logsigmoid(pos) / self.tau).mean()
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        shift = sg_rows(self.beta, batch.users).to(batch.neg.dtype)
+        main = self.main_loss(batch.pos - shift.squeeze(1), batch.neg - shift)
+        return LossTerms(main, self.quantile(batch))
+
+
+@LOSSES.register("talos-inside-temp")
+class TalosInsideTemp(Talos):
+    """Talos ablation "w/o-outside" (paper Table 4.1, SPEC §2.12.4): ``σ(x/τ)`` replaces ``σ(x)^{1/τ}``.
+
+    ``main = mean_b [LSE_j(logσ(x_bj/τ)) − logσ(x⁺_b/τ)]``; the QR term is kept.
+    """
+
+    name = "talos-inside-temp"
+
+    def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
+        lse = torch.logsumexp(F.logsigmoid(neg / self.tau), dim=1)
+        return (lse - F.logsigmoid(pos / self.tau)).mean()
+
+
+@LOSSES.register("talos-no-denominator")
+class TalosNoDenominator(Talos):
+    """Talos ablation "w/o-denominator" (paper Table 4.1, SPEC §2.12.4): the negative sum becomes ``K``.
+
+    ``main = mean_b [log K − logσ(x⁺_b)/τ]``; only the positive carries gradient (the negatives
+    still feed the QR term, which is kept).
+    """
+
+    name = "talos-no-denominator"
+
+    def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
+        return (math.log(self.k) - F.logsigmoid(pos) / self.tau).mean()
+
+
+@LOSSES.register("talos-no-quantile")
+class TalosNoQuantile(Loss):
+    """Talos ablation "w/o-quantile" (paper Table 4.1, SPEC §2.12.4): ``β ≡ 0``, no QR term.
+
+    ``main = mean_b [LSE_j(logσ(s_bj)/τ) − logσ(s⁺_b)/τ]``. No threshold is learned, so the loss is
+    not ``thresholded`` and needs no positive scores.
+    """
+
+    name = "talos-no-quantile"
+    hparams = (tau_param(),)
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator)
+        self.tau = resolve(self.hparams, hparams, f"{self.name}.")["tau"]
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        lse = torch.logsumexp(F.logsigmoid(batch.neg) / self.tau, dim=1)
+        return LossTerms((lse - F.logsigmoid(batch.pos) / self.tau).mean())

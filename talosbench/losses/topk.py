@@ -1,0 +1,149 @@
+"""Top-K surrogate baselines: SL@K, AATP, SmoothI@K and RS@K."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from talosbench.hparams import HParam, resolve
+from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.losses.common import K_PARAM, sg_rows, tau_param
+from talosbench.losses.registry import LOSSES
+from talosbench.losses.talos import LearnedThresholdLoss
+
+
+@LOSSES.register("slatk")
+class SLatK(Loss):
+    """SL@K (Yang et al., "Breaking the Top-K Barrier", KDD 2025) as in the reference: SPEC §2.7.
+
+    ``β̂_b`` = the ``min(K, P + N)``-th largest of the row's positive scores (padding and exact
+    zeros replaced by −1, as the reference masks by value) and negative scores, without gradient
+    and without rescaling K to the sample. ``L = mean_b σ((s⁺_b − β̂_b)/τ_w)·LSE_j((s_bj − s⁺_b)/τ)``,
+    the weight not detached. The estimates are stored per user in the ``beta_hat`` buffer (last row
+    of a user in the batch wins), which ``thresholds()`` returns and the loss never reads back.
+    """
+
+    name = "slatk"
+    hparams = (
+        tau_param(),
+        tau_param("tau_w", 1.25, space=(), help="temperature τ_w of the Top-K weight "
+                  "(reference flag ssm_temp_beta); the paper gives no grid"),
+        K_PARAM,
+    )
+    needs_positive_scores = True
+    thresholded = True
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator)
+        hp = resolve(self.hparams, hparams, f"{self.name}.")
+        self.tau, self.tau_w, self.k = hp["tau"], hp["tau_w"], hp["k"]
+        self.register_buffer("beta_hat", torch.zeros(n_users))
+
+    @torch.no_grad()
+    def estimate(self, batch: ScoreBatch) -> torch.Tensor:
+        """Per-row Monte-Carlo estimate ``β̂`` (B,) of the K-th largest score."""
+        if batch.all_pos is None or batch.all_pos_mask is None:
+            raise ValueError("slatk needs ScoreBatch.all_pos and all_pos_mask (needs_positive_scores)")
+        real = batch.all_pos_mask & (batch.all_pos != 0)
+        pos = torch.where(real, batch.all_pos, torch.full_like(batch.all_pos, -1.0))
+        pool = torch.cat([pos.to(batch.neg.dtype), batch.neg.detach()], dim=1)
+        kth = min(self.k, pool.shape[1])
+        return pool.topk(kth, dim=1).values[:, -1]
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        beta_hat = self.estimate(batch)
+        self.beta_hat[batch.users] = beta_hat.to(self.beta_hat.dtype)
+        weight = torch.sigmoid((batch.pos - beta_hat) / self.tau_w)
+        lse = torch.logsumexp((batch.neg - batch.pos.unsqueeze(1)) / self.tau, dim=1)
+        return LossTerms((weight * lse).mean())
+
+    def thresholds(self) -> torch.Tensor:
+        return self.beta_hat
+
+
+@LOSSES.register("aatp")
+class AATP(LearnedThresholdLoss):
+    """Accuracy at the top (Boyd et al., NeurIPS 2012) as in the Talos reference: SPEC §2.8.
+
+    ``main = mean_b [max(0, 1 + sg(β_u) − s⁺_b) + mean_j max(0, 1 + s_bj − sg(β_u))]`` with the
+    per-user threshold ``β`` learned by the Talos quantile term (``extra``, SPEC §2.12.2).
+    """
+
+    name = "aatp"
+    hparams = (
+        K_PARAM,
+        HParam("lr2", float, 1e-3, "Adam lr of the per-user thresholds β (reference flag lr2)",
+               space=(1e-1, 1e-2, 1e-3, 1e-4), low=0.0),
+    )
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        shift = sg_rows(self.beta, batch.users).to(batch.neg.dtype)
+        pos_hinge = F.relu(1.0 + shift.squeeze(1) - batch.pos)
+        neg_hinge = F.relu(1.0 + batch.neg - shift).mean(1)
+        return LossTerms((pos_hinge + neg_hinge).mean(), self.quantile(batch))
+
+
+@LOSSES.register("smoothi")
+class SmoothI(Loss):
+    """SmoothI@K (Thonet et al., "Smooth Rank Indicators", 2021) as in the reference: SPEC §2.9.
+
+    On the row ``x = [s⁺, s_1..s_N]``: ``m ← 1``; for k = 1..K, ``I_k = softmax(m·x/τ)[0]`` and
+    ``m ← m·sg(1 − I_k − δ)``; ``L = mean_b (1 − mean_k I_k)``. This is the reference's
+    positive-only multiplier, not the original per-item product. The default ``δ`` is the paper
+    grid's value closest to the reference's 0.5.
+    """
+
+    name = "smoothi"
+    hparams = (
+        tau_param(help="temperature τ = 1/α of the rank indicators (reference flag ssm_temp)"),
+        HParam("delta", float, 0.3, "recursion offset δ (reference flag SmoothI_delta)",
+               space=(0.05, 0.10, 0.15, 0.20, 0.25, 0.30), low=0.0),
+        K_PARAM,
+    )
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator)
+        hp = resolve(self.hparams, hparams, f"{self.name}.")
+        self.tau, self.delta, self.k = hp["tau"], hp["delta"], hp["k"]
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        x = torch.cat([batch.pos.unsqueeze(1), batch.neg], dim=1)
+        x = (x - x.min(dim=1, keepdim=True).values) / self.tau  # the shift is the reference's; no-op
+        mult = torch.ones_like(batch.pos).unsqueeze(1)
+        total = torch.zeros_like(batch.pos)
+        for _ in range(self.k):
+            indicator = torch.softmax(mult * x, dim=1)[:, 0]
+            total = total + indicator
+            mult = mult * (1.0 - indicator - self.delta).detach().unsqueeze(1)
+        return LossTerms((1.0 - total / self.k).mean())
+
+
+@LOSSES.register("rsk")
+class RSatK(Loss):
+    """Recall@k Surrogate (Patel, Tolias & Matas, CVPR 2022) for a single K: SPEC §2.10.
+
+    ``r_b = Σ_j σ((s_bj − s⁺_b)/τ₁)`` (rank among the sampled negatives) and
+    ``L = mean_b [1 − σ((K − 1 − r_b)/τ₂)]``.
+    """
+
+    name = "rsk"
+    hparams = (
+        tau_param(space=(0.01, *tau_param().space),
+                  help="rank-sigmoid temperature τ₁ (reference flag ssm_temp)"),
+        HParam("rank_temp", float, 1.0, "recall-sigmoid temperature τ₂ (reference flag rank_temp)",
+               space=(1.0, 2.0, 3.0, 4.0, 5.0), low=1e-6),
+        K_PARAM,
+    )
+
+    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
+                 **hparams: object) -> None:
+        super().__init__(n_users, n_items, generator)
+        hp = resolve(self.hparams, hparams, f"{self.name}.")
+        self.tau, self.rank_temp, self.k = hp["tau"], hp["rank_temp"], hp["k"]
+
+    def forward(self, batch: ScoreBatch) -> LossTerms:
+        rank = torch.sigmoid((batch.neg - batch.pos.unsqueeze(1)) / self.tau).sum(1)
+        # 1 − σ(z) = σ(−z)
+        return LossTerms(torch.sigmoid((rank - (self.k - 1)) / self.rank_temp).mean())
