@@ -72,7 +72,6 @@ def write_run(
     role: str = "final",
     tuning: Mapping[str, Any] | None = None,
     environment: Mapping[str, Any] | None = None,
-    split: Mapping[str, Any] | None = None,
 ) -> None:
     """Store one run; ``result.json`` goes last and atomically because it marks the run complete."""
     if role not in ROLES:
@@ -109,7 +108,7 @@ def write_run(
         "thresholds": dict(result.thresholds),
         "device": result.device,
         "tuning": tuning_data,
-        "split": dict(split) if split is not None else None,
+        "split": dict(result.split) or None,
         "environment": dict(environment) if environment is not None else None,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

@@ -44,7 +44,8 @@ def test_run_dir_layout(tmp_path: Path) -> None:
 def test_write_run_files_and_result_json(tmp_path: Path) -> None:
     config = RunConfig(dataset="synthetic", loss="talos", seed=3, loss_params={"k": 50})
     tuning = {"point": {"k": 50}, "budget": 4}
-    directory = _write(tmp_path, config, tuning=tuning, environment={"torch": "x"}, split={"overlap": 0.1})
+    run = _result(split={"overlap": 0.1})
+    directory = _write(tmp_path, config, result=run, tuning=tuning, environment={"torch": "x"})
     assert {p.name for p in directory.iterdir()} == {
         "config.json", "history.parquet", "per_user.parquet", "result.json",
     }  # fmt: skip
