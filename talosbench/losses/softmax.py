@@ -44,8 +44,8 @@ class BSL(Loss):
     name = "bsl"
     hparams = (
         tau_param(help="positive-side temperature τ₁ (reference flag ssm_temp)"),
-        tau_param("tau2", 1.0, help="negative-side temperature τ₂ (reference flag ssm_temp2); "
-                  "default is the reference's 1.0, which the paper's grid does not contain"),
+        tau_param("tau2", 1.0, help="negative-side temperature τ₂ (reference flag ssm_temp2); the "
+                  "reference's default 1.0 is outside the paper's grid (τ₂ = τ₁ would make BSL plain SL)"),
     )
 
     def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
