@@ -1,0 +1,347 @@
+"""Get a dataset ready: fetch or generate its source, read it, preprocess it, write the prepared folder."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from talosbench import __version__
+from talosbench.data import store
+from talosbench.data.catalog import CATALOG, DatasetEntry
+from talosbench.data.download import fetch, mirror_url, sha256_file
+from talosbench.data.errors import DataError, UnknownDatasetError
+from talosbench.data.preprocess import Prepared, preprocess, remap, stats
+from talosbench.data.readers import read_any, read_raw, read_table
+from talosbench.data.synthetic import generate
+
+EventFn = Callable[[str], None]
+ProgressFn = Callable[[int, "int | None"], None]
+
+FILTER_KEYS = ("min_rating", "k_core")
+SYNTHETIC_KEYS = ("n_users", "n_items", "n_interactions", "seed")
+SOURCE = "source.json"  # written by import_file: marks an imported dataset
+SPLIT_PARTS = ("train", "valid", "test")
+# File stems accepted for each part of a ready-made split; the reference's train_data/valid_data win over
+# train.txt, which there is the union of train and validation (SPEC.md section 6.1).
+PART_STEMS = {
+    "train": ("train_data", "train"),
+    "valid": ("valid_data", "valid", "validation", "val"),
+    "test": ("test_data", "test"),
+}
+SPLIT_SUFFIXES = (".txt", ".csv", ".tsv", ".parquet")
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def imported_names(home: Path) -> list[str]:
+    """Names of datasets imported with ``download --file`` into ``home``."""
+    if not home.is_dir():
+        return []
+    return sorted(p.parent.name for p in home.glob(f"*/{SOURCE}"))
+
+
+def get_entry(name: str, home: Path) -> DatasetEntry:
+    """The catalog entry of ``name``, or the entry recorded when it was imported."""
+    if name in CATALOG:
+        return CATALOG.get(name)
+    source = home / name / SOURCE
+    if source.is_file():
+        info = json.loads(source.read_text())
+        return DatasetEntry(
+            name=name,
+            source=f"imported from {info['original']}",
+            url=None,
+            raw_format=info["kind"],
+            preprocess={"min_rating": None, "k_core": 0},
+            license="(your own data)",
+            citation="",
+            extra=info,
+        )
+    choices = CATALOG.names() + imported_names(home)
+    close = difflib.get_close_matches(name, choices, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise UnknownDatasetError(
+        f"unknown dataset '{name}'.{hint} Valid choices: {', '.join(choices)} "
+        "(or import your own with `talosbench download --file PATH --name NAME`)."
+    )
+
+
+def resolve_params(entry: DatasetEntry, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Catalog defaults updated with ``overrides``; unknown keys are an error naming the valid ones."""
+    params = dict(entry.preprocess)
+    valid = set(params) if entry.raw_format == "synthetic" else set(FILTER_KEYS)
+    if entry.raw_format == "splits":
+        valid = set()  # ready-made splits are used unchanged
+    for key, value in (overrides or {}).items():
+        if key not in valid:
+            raise DataError(
+                f"unknown preprocessing option '{key}' for dataset '{entry.name}'; valid options: "
+                f"{', '.join(sorted(valid)) or 'none (ready-made splits are used unchanged)'}."
+            )
+        params[key] = value
+    return params
+
+
+@contextmanager
+def _cleanup_on_failure(path: Path) -> Iterator[None]:
+    """Remove ``path`` if it did not exist before and the block fails: a failure leaves nothing behind."""
+    existed = path.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def _fetch_source(
+    entry: DatasetEntry,
+    home: Path,
+    *,
+    mirror: str | None,
+    force: bool,
+    on_event: EventFn,
+    on_progress: ProgressFn | None,
+) -> tuple[Path, str, str]:
+    """Make sure the verified source file is on disk; return (path, url, sha256)."""
+    assert entry.url is not None and entry.filename is not None
+    path = store.raw_dir(home, entry.name) / entry.filename
+    sidecar = path.with_name(path.name + ".sha256")
+    recorded = sidecar.read_text().split()[0] if sidecar.is_file() else None
+    expected = entry.sha256 or recorded
+    url = mirror_url(entry.url, mirror or os.environ.get("TALOSBENCH_MIRROR") or None)
+    if path.is_file() and not force:
+        actual = sha256_file(path)
+        if expected is not None and actual != expected:
+            raise DataError(
+                f"{path} does not match its recorded checksum: expected sha256 {expected}, got {actual}. "
+                f"The file was changed or damaged: run `talosbench download {entry.name} --force` to fetch "
+                "it again (delete the .sha256 file beside it to accept a new upstream version)."
+            )
+        return path, url, actual
+    on_event(f"fetching {entry.name} from {url}")
+    actual = fetch(url, path, sha256=expected, name=entry.name, on_progress=on_progress, on_event=on_event)
+    if recorded is None:
+        store.atomic_write_bytes(sidecar, f"{actual}  {path.name}\n".encode())
+    return path, url, actual
+
+
+def _write_prepared(out: Path, prepared: Prepared, meta: dict[str, Any]) -> None:
+    """Replace a prepared folder's files; meta.json goes last so a partial write is never trusted."""
+    (out / store.META).unlink(missing_ok=True)
+    shutil.rmtree(out / "splits", ignore_errors=True)  # splits of the old data are stale
+    store.atomic_write_parquet(out / store.INTERACTIONS, prepared.interactions)
+    store.atomic_write_parquet(out / "user_map.parquet", prepared.user_map)
+    store.atomic_write_parquet(out / "item_map.parquet", prepared.item_map)
+    store.atomic_write_json(out / store.META, meta)
+
+
+def prepare_dataset(
+    name: str,
+    *,
+    data_dir: Path | None = None,
+    preprocess: Mapping[str, Any] | None = None,
+    mirror: str | None = None,
+    force: bool = False,
+    on_event: EventFn | None = None,
+    on_progress: ProgressFn | None = None,
+) -> Path:
+    """Return the prepared folder of ``name``: fetch/generate, read and preprocess it unless cached."""
+    event = on_event or _noop
+    home = store.data_home(data_dir)
+    entry = get_entry(name, home)
+    params = resolve_params(entry, preprocess)
+    out = store.prepared_dir(home, name, params, entry.preprocess)
+    if store.is_prepared(out) and not force:
+        return out
+    with _cleanup_on_failure(home / name), _cleanup_on_failure(out):
+        source: dict[str, Any] = {"url": None, "sha256": None, "file": None}
+        if entry.raw_format == "synthetic":
+            event(f"generating {name} ({', '.join(f'{k}={params[k]}' for k in SYNTHETIC_KEYS)})")
+            raw = generate(**{k: int(params[k]) for k in SYNTHETIC_KEYS})
+        elif entry.raw_format in ("table", "splits"):
+            return _prepare_imported(entry, home, out, params, event)
+        else:
+            path, url, sha = _fetch_source(
+                entry, home, mirror=mirror, force=force, on_event=event, on_progress=on_progress
+            )
+            source = {"url": url, "sha256": sha, "file": path.name}
+            event(f"reading {path.name}")
+            raw = read_raw(entry.raw_format, path, entry.member)
+        event(f"preprocessing {name}")
+        prepared = preprocess_frame(raw, params, name)
+        out.mkdir(parents=True, exist_ok=True)
+        _write_prepared(out, prepared, _meta(entry, params, prepared, source))
+    return out
+
+
+def preprocess_frame(raw: pl.DataFrame, params: Mapping[str, Any], name: str) -> Prepared:
+    """Run the preprocessing pipeline (kept separate so tests and notebooks can call it on a frame)."""
+    return preprocess(raw, params, name=name)
+
+
+def _meta(
+    entry: DatasetEntry,
+    params: Mapping[str, Any],
+    prepared: Prepared,
+    source: dict[str, Any],
+    kind: str = "interactions",
+) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "kind": kind,
+        "source": {"description": entry.source, **source},
+        "license": entry.license,
+        "citation": entry.citation,
+        "preprocessing": dict(params),
+        "steps": prepared.steps,
+        "stats": stats(prepared.interactions),
+        "talosbench_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _prepare_imported(
+    entry: DatasetEntry, home: Path, out: Path, params: Mapping[str, Any], event: EventFn
+) -> Path:
+    """Prepare a dataset imported with ``download --file`` from its copy under ``raw/``."""
+    info = entry.extra
+    raw = store.raw_dir(home, entry.name)
+    source = {"url": None, "sha256": info["sha256"], "file": info["original"]}
+    out.mkdir(parents=True, exist_ok=True)
+    if entry.raw_format == "table":
+        event(f"reading {info['files']['data']}")
+        frame = read_table(raw / info["files"]["data"])
+        prepared = preprocess_frame(frame, params, entry.name)
+        _write_prepared(out, prepared, _meta(entry, params, prepared, source))
+        return out
+    parts = []
+    for part, fname in info["files"].items():
+        event(f"reading {fname}")
+        frame = read_any(raw / fname)
+        ordered = frame.with_row_index("_row").sort(["timestamp", "_row"], nulls_last=True)
+        parts.append(
+            ordered.unique(["user", "item"], keep="first", maintain_order=True)
+            .drop("_row")
+            .with_columns(pl.lit(part).alias("part"))
+        )
+    joined = pl.concat(parts)
+    # A pair in train and in valid/test would leak; keep its earliest part (train < valid < test).
+    rank = {p: i for i, p in enumerate(SPLIT_PARTS)}
+    joined = joined.with_columns(pl.col("part").replace_strict(rank).alias("_p")).sort("_p")
+    deduped = joined.unique(["user", "item"], keep="first", maintain_order=True)
+    overlap = joined.height - deduped.height
+    interactions, user_map, item_map = remap(deduped.drop("part"))
+    part_of = deduped.select("user", "item", "part")
+    interactions = (
+        remap_pairs(part_of, user_map, item_map)
+        .join(interactions, on=["user", "item"], how="left")
+        .select("user", "item", "rating", "timestamp", "part")
+        .sort(["user", "item"])
+    )
+    if interactions.filter(pl.col("part") == "train").height == 0:
+        raise DataError(
+            f"the ready-made split '{entry.name}' has an empty train file; it needs train and test."
+        )
+    steps = [{"step": "read", **stats(joined)}, {"step": "cross-part duplicates dropped", "rows": overlap}]
+    prepared = Prepared(interactions, user_map, item_map, steps)
+    _write_prepared(out, prepared, _meta(entry, params, prepared, source, kind="splits"))
+    return out
+
+
+def remap_pairs(frame: pl.DataFrame, user_map: pl.DataFrame, item_map: pl.DataFrame) -> pl.DataFrame:
+    """Replace original user/item strings in ``frame`` with their contiguous ids."""
+    return (
+        frame.join(user_map.rename({"original": "user", "id": "_u"}), on="user")
+        .join(item_map.rename({"original": "item", "id": "_i"}), on="item")
+        .drop("user", "item")
+        .rename({"_u": "user", "_i": "item"})
+    )
+
+
+def _find_part(folder: Path, part: str) -> Path | None:
+    for stem in PART_STEMS[part]:
+        for suffix in SPLIT_SUFFIXES:
+            if (folder / (stem + suffix)).is_file():
+                return folder / (stem + suffix)
+    return None
+
+
+def import_file(
+    path: Path,
+    name: str,
+    *,
+    data_dir: Path | None = None,
+    force: bool = False,
+    on_event: EventFn | None = None,
+) -> Path:
+    """Import a CSV/TSV/Parquet file, or a folder of ready-made splits, as dataset ``name``; prepare it."""
+    event = on_event or _noop
+    path = Path(path).expanduser()
+    home = store.data_home(data_dir)
+    if name in CATALOG:
+        raise DataError(f"'{name}' is a catalog dataset; choose another --name for your own data.")
+    if not path.exists():
+        raise DataError(f"--file {path} does not exist; give a CSV/TSV/Parquet file or a folder of splits.")
+    if path.is_dir():
+        files = {p: _find_part(path, p) for p in SPLIT_PARTS}
+        if files["train"] is None or files["test"] is None:
+            raise DataError(
+                f"{path} is not a folder of ready-made splits: it needs a train and a test file "
+                f"({', '.join(s + '.txt|.csv|.tsv|.parquet' for s in ('train', 'test'))}; optional valid)."
+            )
+        chosen = {p: f for p, f in files.items() if f is not None}
+        kind = "splits"
+    else:
+        if path.suffix not in (".csv", ".tsv", ".parquet", ".txt"):
+            raise DataError(f"--file {path}: expected a .csv, .tsv or .parquet file, or a folder of splits.")
+        chosen, kind = {"data": path}, "table"
+    digest = "+".join(sha256_file(f) for f in chosen.values())
+    source = home / name / SOURCE
+    if source.is_file():
+        old = json.loads(source.read_text())
+        if old["sha256"] == digest and not force:
+            event(f"{name} already imported from the same file(s); reusing it")
+            return prepare_dataset(name, data_dir=home, on_event=on_event)
+        if not force:
+            raise DataError(
+                f"a dataset named '{name}' was already imported from {old['original']}; pass --force to "
+                "replace it, or choose another --name."
+            )
+    if force and (home / name).exists():
+        shutil.rmtree(home / name)
+    with _cleanup_on_failure(home / name):
+        raw = store.raw_dir(home, name)
+        raw.mkdir(parents=True, exist_ok=True)
+        for part, f in chosen.items():
+            event(f"copying {f} ({part})")
+            shutil.copyfile(f, raw / f.name)
+        info = {
+            "kind": kind,
+            "original": str(path.resolve()),
+            "sha256": digest,
+            "files": {p: f.name for p, f in chosen.items()},
+        }
+        store.atomic_write_json(source, info)
+        # a failure from here on removes the whole folder, source.json included
+        return prepare_dataset(name, data_dir=home, force=True, on_event=on_event)
+
+
+def dataset_summary(name: str, data_dir: Path | None = None) -> dict[str, Any]:
+    """Catalog fields of ``name`` plus, when prepared with its defaults, its statistics."""
+    home = store.data_home(data_dir)
+    entry = get_entry(name, home)
+    out = store.prepared_dir(home, name, entry.preprocess, entry.preprocess)
+    meta = store.read_meta(out) if store.is_prepared(out) else None
+    return {"entry": entry, "stats": meta["stats"] if meta else None, "dir": out}

@@ -1,0 +1,270 @@
+"""Shift scenarios: ``iid``, ``temporal``, ``popularity`` and ``given`` splits, cached as Parquet per seed.
+
+Every scenario is a function of the prepared interactions and one explicit numpy Generator seeded from
+(seed, scenario), so a (dataset, scenario, seed) triple always yields the same split.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from talosbench.data import store
+from talosbench.data.errors import DataError, UnknownDatasetError
+from talosbench.data.prepare import prepare_dataset
+from talosbench.data.split import Split
+from talosbench.registry import Registry, UnknownNameError
+
+Parts = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]
+TEST_FRACTION = (2, 10)  # 20% test
+VALID_FRACTION = (1, 10)  # 10% of the training part to validation
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named split rule: ``build(interactions, rng) -> (train, valid, test, extra diagnostics)``."""
+
+    name: str
+    help: str
+    build: Callable[[pl.DataFrame, np.random.Generator], Parts]
+
+
+SCENARIOS: Registry[Scenario] = Registry("scenario")
+
+
+def _scenario(name: str, help: str) -> Callable[[Callable[..., Parts]], Callable[..., Parts]]:
+    def add(fn: Callable[..., Parts]) -> Callable[..., Parts]:
+        SCENARIOS.add(name, Scenario(name, help, fn))
+        return fn
+
+    return add
+
+
+def _holdout(frame: pl.DataFrame, rng: np.random.Generator, fraction: tuple[int, int]) -> pl.Series:
+    """Per user, mark ceil(fraction * n_u) random rows, always leaving at least one row unmarked."""
+    key = rng.random(frame.height)
+    ranked = (
+        frame.select("user")
+        .with_columns(pl.Series("_key", key))
+        .select(
+            rank=pl.col("_key").rank("ordinal").over("user") - 1,
+            n=pl.len().over("user"),
+        )
+    )
+    num, den = fraction
+    quota = pl.min_horizontal((pl.col("n") * num + den - 1) // den, pl.col("n") - 1)
+    return ranked.select(pl.col("rank") < quota)["rank"]
+
+
+def _drop_cold(part: pl.DataFrame, train: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Drop rows whose user or item never appears in ``train``; return (kept, dropped count)."""
+    kept = part.join(train.select("user").unique(), on="user", how="semi").join(
+        train.select("item").unique(), on="item", how="semi"
+    )
+    return kept, part.height - kept.height
+
+
+@_scenario("iid", "per user: random 20% test, then 10% of the rest to validation (SPEC 6.2)")
+def iid(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
+    """Per-user random split: test = ceil(20%), validation = ceil(10%) of the rest, >= 1 train row kept."""
+    test_mask = _holdout(frame, rng, TEST_FRACTION)
+    rest, test = frame.filter(~test_mask), frame.filter(test_mask)
+    valid_mask = _holdout(rest, rng, VALID_FRACTION)
+    return rest.filter(~valid_mask), rest.filter(valid_mask), test, {}
+
+
+@_scenario("temporal", "global time cut: earliest 80% train, latest 20% test, 10% of train to validation")
+def temporal(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
+    """Global time cut; validation drawn at random from train; cold valid/test rows dropped and counted."""
+    if frame["timestamp"].null_count():
+        raise DataError(
+            "scenario 'temporal' needs timestamps, and this dataset has none; use iid or popularity."
+        )
+    # Ties at the cut are broken by a seeded random key so no implicit file order leaks in.
+    ordered = frame.with_columns(pl.Series("_key", rng.random(frame.height))).sort(["timestamp", "_key"])
+    n_train = round(frame.height * (1 - TEST_FRACTION[0] / TEST_FRACTION[1]))
+    train_all, test = ordered.head(n_train).drop("_key"), ordered.slice(n_train).drop("_key")
+    n_valid = round(n_train * VALID_FRACTION[0] / VALID_FRACTION[1])
+    pick = np.zeros(n_train, dtype=bool)
+    pick[rng.choice(n_train, size=n_valid, replace=False)] = True
+    mask = pl.Series(pick)
+    train, valid = train_all.filter(~mask), train_all.filter(mask)
+    valid, cold_valid = _drop_cold(valid, train)
+    test, cold_test = _drop_cold(test, train)
+    return train, valid, test, {"dropped_cold": {"valid": cold_valid, "test": cold_test}}
+
+
+@_scenario("popularity", "intervened test set: ~20% of rows drawn inversely to item popularity; rest as iid")
+def popularity(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
+    """Weighted sampling without replacement (Efraimidis-Spirakis keys) with weight 1 / item popularity.
+
+    Each item gives at most half of its rows and each user at most half of theirs to the test set, so
+    the model still sees every item and user in training; cold test rows that remain are dropped.
+    """
+    n_test = round(frame.height * TEST_FRACTION[0] / TEST_FRACTION[1])
+    pop = frame.select(pl.len().over("item"))["len"].to_numpy().astype(np.float64)
+    # key = u ** (1 / w) with w = 1 / pop; compared in log space: log(u) * pop, larger is chosen first.
+    key = np.log(rng.random(frame.height)) * pop
+    ranked = frame.with_columns(pl.Series("_key", key)).with_columns(
+        item_rank=pl.col("_key").rank("ordinal", descending=True).over("item") - 1,
+        user_rank=pl.col("_key").rank("ordinal", descending=True).over("user") - 1,
+    )
+    eligible = (pl.col("item_rank") < pl.len().over("item") // 2) & (
+        pl.col("user_rank") < pl.len().over("user") // 2
+    )
+    chosen = ranked.with_columns(eligible.alias("_ok")).with_columns(
+        (
+            pl.col("_ok")
+            & (pl.when(pl.col("_ok")).then(pl.col("_key")).rank("ordinal", descending=True) <= n_test)
+        )
+        .fill_null(False)
+        .alias("_test")
+    )
+    mask = chosen["_test"]
+    rest, test = frame.filter(~mask), frame.filter(mask)
+    valid_mask = _holdout(rest, rng, VALID_FRACTION)
+    train, valid = rest.filter(~valid_mask), rest.filter(valid_mask)
+    test, cold_test = _drop_cold(test, train)
+    return train, valid, test, {"dropped_cold": {"valid": 0, "test": cold_test}}
+
+
+@_scenario("given", "the ready-made train/valid/test files of an imported folder, unchanged")
+def given(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
+    """Use the imported parts; without a validation file carve 10% of each user's train as in iid."""
+    if "part" not in frame.columns:
+        raise DataError(
+            "scenario 'given' needs a dataset imported from a folder of ready-made splits "
+            "(`talosbench download --file DIR --name NAME`); use iid, temporal or popularity here."
+        )
+    train = frame.filter(pl.col("part") == "train").drop("part")
+    valid = frame.filter(pl.col("part") == "valid").drop("part")
+    test = frame.filter(pl.col("part") == "test").drop("part")
+    carved = valid.height == 0
+    if carved:
+        valid_mask = _holdout(train, rng, VALID_FRACTION)
+        train, valid = train.filter(~valid_mask), train.filter(valid_mask)
+    return train, valid, test, {"valid_carved_from_train": carved}
+
+
+def get_scenario(name: str) -> Scenario:
+    """The registered scenario ``name``; an unknown name is a usage error with did-you-mean."""
+    try:
+        return SCENARIOS.get(name)
+    except UnknownNameError as err:
+        raise UnknownDatasetError(str(err)) from None
+
+
+def js_divergence(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
+    """Jensen-Shannon divergence (base 2, in [0, 1]) between two count vectors over the same items."""
+    p = p_counts / max(p_counts.sum(), 1)
+    q = q_counts / max(q_counts.sum(), 1)
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray) -> float:
+        nz = a > 0
+        return float(np.sum(a[nz] * np.log2(a[nz] / m[nz])))
+
+    return 0.5 * kl(p) + 0.5 * kl(q)
+
+
+def diagnostics(train: pl.DataFrame, valid: pl.DataFrame, test: pl.DataFrame, n_items: int) -> dict[str, Any]:
+    """Sizes, users/items covered per part and train-vs-test item-popularity divergence."""
+    parts = {"train": train, "valid": valid, "test": test}
+    total = sum(p.height for p in parts.values()) or 1
+
+    def counts(f: pl.DataFrame) -> np.ndarray:
+        return np.bincount(f["item"].to_numpy(), minlength=n_items).astype(np.float64)
+
+    return {
+        "sizes": {k: p.height for k, p in parts.items()},
+        "fractions": {k: p.height / total for k, p in parts.items()},
+        "users": {k: p["user"].n_unique() for k, p in parts.items()},
+        "items": {k: p["item"].n_unique() for k, p in parts.items()},
+        "js_divergence_item_popularity": js_divergence(counts(train), counts(test)),
+    }
+
+
+def _rng(seed: int, scenario: str) -> np.random.Generator:
+    return np.random.default_rng([int(seed), zlib.crc32(scenario.encode())])
+
+
+def build_split(
+    interactions: pl.DataFrame, scenario: str, seed: int, *, dataset: str, n_users: int, n_items: int
+) -> Split:
+    """Split prepared interactions (Int64 user/item[, timestamp][, part]) with a named scenario."""
+    rule = get_scenario(scenario)
+    keep = ["user", "item"] + (
+        ["timestamp"]
+        if "timestamp" in interactions.columns and interactions["timestamp"].null_count() == 0
+        else []
+    )
+    cols = keep + ([] if "part" not in interactions.columns else ["part"])
+    if "timestamp" not in keep and scenario == "temporal":
+        raise DataError(f"scenario 'temporal' needs timestamps, and dataset '{dataset}' has none; use iid.")
+    frame = interactions.select(cols).with_columns(
+        pl.col("user").cast(pl.Int64), pl.col("item").cast(pl.Int64)
+    )
+    if "timestamp" not in keep:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("timestamp"))
+    train, valid, test, extra = rule.build(frame, _rng(seed, scenario))
+    train, valid, test = (p.select(keep).sort(keep[:2]) for p in (train, valid, test))
+    diag = diagnostics(train, valid, test, n_items)
+    diag["dropped_cold"] = extra.pop("dropped_cold", {"valid": 0, "test": 0})
+    diag.update(extra)
+    return Split(dataset, scenario, int(seed), n_users, n_items, train, valid, test, diag)
+
+
+def _cache_paths(prepared: Path, scenario: str, seed: int) -> tuple[Path, Path]:
+    base = prepared / "splits" / f"{scenario}-seed{seed}"
+    return base.with_suffix(".parquet"), base.with_suffix(".json")
+
+
+def load_split(
+    dataset: str,
+    scenario: str,
+    seed: int,
+    *,
+    data_dir: Path | None = None,
+    preprocess: Mapping[str, Any] | None = None,
+    mirror: str | None = None,
+    on_event: Callable[[str], None] | None = None,
+) -> Split:
+    """Prepare ``dataset`` if needed, then load the cached (scenario, seed) split or build and cache it."""
+    get_scenario(scenario)  # fail on a bad name before any download
+    prepared = prepare_dataset(
+        dataset, data_dir=data_dir, preprocess=preprocess, mirror=mirror, on_event=on_event
+    )
+    meta = store.read_meta(prepared)
+    n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
+    parquet, diag_path = _cache_paths(prepared, scenario, seed)
+    if parquet.is_file() and diag_path.is_file():
+        frame = pl.read_parquet(parquet)
+        parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
+        diag = json.loads(diag_path.read_text())
+        return Split(dataset, scenario, int(seed), n_users, n_items, *parts, diagnostics=diag)
+    if on_event:
+        on_event(f"building {scenario} split of {dataset} (seed {seed})")
+    split = build_split(
+        pl.read_parquet(prepared / store.INTERACTIONS),
+        scenario,
+        seed,
+        dataset=dataset,
+        n_users=n_users,
+        n_items=n_items,
+    )
+    frame = pl.concat(
+        [
+            p.with_columns(pl.lit(n).alias("part"))
+            for n, p in (("train", split.train), ("valid", split.valid), ("test", split.test))
+        ]
+    )
+    store.atomic_write_json(diag_path, split.diagnostics)
+    store.atomic_write_parquet(parquet, frame)  # written last: the cache's completion marker
+    return split

@@ -1,0 +1,90 @@
+"""Where talosbench keeps datasets, and how one dataset's directory is laid out.
+
+``<home>/<name>/raw/``                 downloaded or imported source files (+ ``<file>.sha256`` sidecars)
+``<home>/<name>/``                     prepared with the catalog defaults: interactions.parquet,
+                                       user_map.parquet, item_map.parquet, meta.json (written last)
+``<home>/<name>/prep-<hash>/``         the same files for preprocessing overrides, one folder per override set
+``<prepared>/splits/<scenario>-seed<seed>.parquet`` (+ ``.json`` diagnostics)  cached splits
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+META = "meta.json"
+INTERACTIONS = "interactions.parquet"
+
+
+def data_home(data_dir: Path | str | None = None) -> Path:
+    """``data_dir``, else ``$TALOSBENCH_HOME``, else ``$XDG_CACHE_HOME/talosbench`` (~/.cache/talosbench)."""
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    if os.environ.get("TALOSBENCH_HOME"):
+        return Path(os.environ["TALOSBENCH_HOME"]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache).expanduser() / "talosbench"
+
+
+def raw_dir(home: Path, name: str) -> Path:
+    """Folder holding a dataset's source files."""
+    return home / name / "raw"
+
+
+def params_key(params: Mapping[str, Any]) -> str:
+    """Short stable hash of a preprocessing parameter set (the cache key of a prepared variant)."""
+    blob = json.dumps(dict(params), sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def prepared_dir(home: Path, name: str, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> Path:
+    """The dataset folder itself for the default parameters, else a ``prep-<hash>`` subfolder."""
+    if dict(params) == dict(defaults):
+        return home / name
+    return home / name / f"prep-{params_key(params)}"
+
+
+def is_prepared(path: Path) -> bool:
+    """True when a prepared folder is complete (meta.json is written last)."""
+    return (path / META).is_file() and (path / INTERACTIONS).is_file()
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """The meta.json of a prepared folder."""
+    return json.loads((path / META).read_text())
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Atomically write ``obj`` as indented JSON."""
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
+
+
+def atomic_write_parquet(path: Path, frame: Any) -> None:
+    """Atomically write a Polars frame as Parquet."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.write_parquet(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
