@@ -8,12 +8,12 @@ from typing import Any
 import torch
 
 from talosbench.hparams import resolve
-from talosbench.losses import adversarial, pairwise, pauc, softmax, talos, topk
+from talosbench.losses import adversarial, listwise, pairwise, pauc, softmax, talos, topk
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.registry import LOSSES
 
 __all__ = ["LOSSES", "Loss", "LossTerms", "ScoreBatch", "build_loss"]
-_FAMILIES = (adversarial, pairwise, pauc, softmax, talos, topk)  # imported for their registrations
+_FAMILIES = (adversarial, listwise, pairwise, pauc, softmax, talos, topk)  # imported for their registrations
 
 
 def build_loss(

@@ -349,3 +349,34 @@ def test_talos_no_quantile() -> None:
 
 def test_talos_with_zero_thresholds_equals_no_quantile_main() -> None:
     assert value(make("talos", tau=0.1)) == pytest.approx(value(make("talos-no-quantile", tau=0.1)), abs=TOL)
+
+
+# --- NeuralNDCG -----------------------------------------------------------------------------------
+
+
+def neural_ndcg_reference(x: list[float], tau: float, k: int) -> float:
+    n = len(x)
+    a = [sum(abs(xi - xk) for xk in x) for xi in x]
+    p = []
+    for m in range(n):
+        logits = [((n + 1 - 2 * (m + 1)) * x[i] - a[i]) / tau for i in range(n)]
+        z = lse(logits)
+        p.append([math.exp(v - z) for v in logits])
+    for _ in range(50):
+        for i in range(n):  # columns: sum over positions m
+            c = max(sum(p[m][i] for m in range(n)), 1e-10)
+            for m in range(n):
+                p[m][i] /= c
+        for m in range(n):  # rows: sum over items i
+            r = max(sum(p[m]), 1e-10)
+            p[m] = [v / r for v in p[m]]
+        if max(abs(sum(row) - 1) for row in p) < 1e-6 and max(
+                abs(sum(p[m][i] for m in range(n)) - 1) for i in range(n)) < 1e-6:
+            break
+    return sum(p[m][0] / math.log2(m + 2) for m in range(min(k, n))) / (1 + 1e-10)
+
+
+@pytest.mark.parametrize(("tau", "k"), [(1.0, 2), (0.5, 20)])
+def test_neural_ndcg(tau: float, k: int) -> None:
+    expected = -mean([neural_ndcg_reference([p, *n], tau, k) for _, p, n in rows()])
+    assert value(make("neuralndcg", tau=tau, k=k)) == pytest.approx(expected, abs=TOL)
