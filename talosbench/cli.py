@@ -182,5 +182,333 @@ def train(
 
 
 
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def _grid_progress(quiet: bool, slots: int):  # type: ignore[no-untyped-def]
+    """A runner listener that prints the grid's progress line and the current run's epochs."""
+    import sys
+    import time
+
+    from talosbench.runner import Listener
+
+    live = sys.stderr.isatty() and not quiet
+
+    class Progress(Listener):
+        def __init__(self) -> None:
+            self.total = self.done = self.failed = self.trained = 0
+            self.train_seconds = 0.0
+            self.start = time.perf_counter()
+            self.current = ""
+
+        def head(self) -> str:
+            eta = ""
+            if self.trained:
+                left = (self.total - self.done) * self.train_seconds / self.trained / slots
+                eta = f" | ETA {_duration(left)}"
+            failed = f" | {self.failed} failed" if self.failed else ""
+            return f"[{self.done}/{self.total}{failed}{eta}]"
+
+        def show(self, text: str) -> None:
+            if live:
+                typer.echo(f"\r\033[K{self.head()} {text}", nl=False, err=True)
+
+        def say(self, text: str) -> None:
+            typer.echo(("\r\033[K" if live else "") + text, err=True)
+
+        def planned(self, total: int, done: int) -> None:
+            self.total = total
+            self.say(f"{total} runs planned, {done} already complete")
+
+        def started(self, job) -> None:  # type: ignore[no-untyped-def]
+            self.current = str(job)
+            self.show(self.current)
+
+        def epoch(self, job, info) -> None:  # type: ignore[no-untyped-def]
+            loss = info.get("train_loss")
+            text = f"{job} | epoch {info['epoch']}/{info['epochs']}"
+            self.show(text + (f" loss {loss:.4f}" if isinstance(loss, float) else ""))
+
+        def finished(self, job, outcome) -> None:  # type: ignore[no-untyped-def]
+            self.done += 1
+            self.failed += not outcome.ok
+            if outcome.reused:
+                return
+            self.trained += 1
+            self.train_seconds += outcome.seconds
+            valid = outcome.best_valid.get(job.config.valid_metric)
+            score = f" valid {job.config.valid_metric} {valid:.4f}" if valid is not None else ""
+            error = f": {outcome.error}" if outcome.error else ""
+            self.say(f"{self.head()} {job}: {outcome.status}{score} ({_duration(outcome.seconds)}){error}")
+
+        def chosen(self, cell, point, trials) -> None:  # type: ignore[no-untyped-def]
+            if point is None:
+                self.say(f"{cell}: every one of {trials} tuning trials failed; no final runs")
+            else:
+                values = ", ".join(f"{k}={v}" for k, v in point.as_dict().items())
+                self.say(f"{cell}: tuned over {trials} points on validation: {values}")
+
+        def message(self, text: str) -> None:
+            if not quiet:
+                self.say(text)
+
+    return Progress()
+
+
+@app.command()
+def run(
+    suite_file: Path = typer.Argument(..., help="Suite TOML file (see suites/)."),
+    results_dir: Path = typer.Option(Path("runs"), help="Results root; runs go to <dir>/<suite>/<run-id>/."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the plan and what is complete; train nothing."
+    ),
+    only: list[str] = typer.Option(
+        [], "--only", help="Keep cells with KEY=VALUE (dataset, scenario, backbone, loss; repeatable)."
+    ),
+    device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N (default: the suite's)."),
+    jobs: int = typer.Option(1, min=1, help="Runs trained at once, in worker processes when > 1."),
+    force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
+    quiet: bool = typer.Option(False, "--quiet", help="One line per finished run, no live progress."),
+    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    mirror: str | None = typer.Option(
+        None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
+    ),
+) -> None:
+    """Run every cell of a suite (tuning on validation first where it has lists), resuming finished runs."""
+    import re
+
+    from talosbench.runner import RunnerError, describe, run_suite
+    from talosbench.suite import SuiteError, load_suite
+
+    if device is not None and not re.match(r"^(auto|cpu|cuda(:\d+)?)$", device):
+        typer.echo(f"error: --device {device!r}: must be auto, cpu, cuda or cuda:N", err=True)
+        raise typer.Exit(2)
+    try:
+        suite = load_suite(suite_file)
+        if dry_run:
+            cells = describe(suite, results_dir, device=device, only=only)
+    except SuiteError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if dry_run:
+        _print_plan(suite, cells, results_dir)
+        return
+    progress = _grid_progress(quiet, jobs)
+    try:
+        summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
+                            data_dir=data_dir, mirror=mirror, listener=progress)  # fmt: skip
+    except SuiteError as exc:
+        typer.echo(f"\nerror: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except RunnerError as exc:
+        typer.echo(f"\nerror: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo(
+            f"\ninterrupted after {progress.done}/{progress.total} runs; completed runs are kept, "
+            "rerun the same command to resume",
+            err=True,
+        )
+        raise typer.Exit(130) from None
+    where = results_dir / suite.name
+    typer.echo(
+        f"{summary.total} runs: {summary.ran} trained, {summary.reused} already complete, "
+        f"{len(summary.failed)} failed, in {_duration(summary.seconds)}; results in {where}",
+        err=True,
+    )
+    for job, outcome in summary.failed:
+        typer.echo(f"  failed: {job}: {outcome.status}: {outcome.error}", err=True)
+    for cell in summary.unreachable:
+        typer.echo(f"  no final runs: {cell} (every tuning trial failed)", err=True)
+    if summary.failed or summary.unreachable:
+        raise typer.Exit(1)
+
+
+def _print_plan(suite, cells, results_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """The dry run's table: one row per cell."""
+    from tabulate import tabulate
+
+    rows = []
+    for status in cells:
+        plan = status.plan
+        tuning = f"{len(plan.points)} points" if plan.tuned else "-"
+        point = ", ".join(f"{k}={v}" for k, v in status.point.as_dict().items()) if status.point else ""
+        c = plan.cell
+        rows.append([c.dataset, c.scenario, c.backbone, c.loss, tuning, status.runs, status.done, point])
+    typer.echo(f"suite {suite.name}: {suite.description}".rstrip(": "))
+    typer.echo(f"seeds {list(suite.seeds)}, validation metric {suite.valid_metric}, ks {list(suite.eval.ks)}")
+    headers = ["dataset", "scenario", "backbone", "loss", "tuning", "runs", "complete", "chosen"]
+    typer.echo(tabulate(rows, headers=headers))
+    total, done = sum(s.runs for s in cells), sum(s.done for s in cells)
+    trials = sum(len(s.plan.points) for s in cells)
+    typer.echo(
+        f"{len(cells)} cells, {total} runs ({trials} tuning trials; a chosen trial doubles as its first "
+        f"seed's final run), {done} complete, {total - done} to train; results in {results_dir / suite.name}"
+    )
+
+# --- data: datasets, download ------------------------------------------------------------------
+
+DEFAULT_DATASETS = ("synthetic", "movielens-100k")
+
+
+def _suite_datasets() -> list[str]:
+    """Datasets named in the shipped suites' ``[grid] datasets`` lists, else the default pair."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    names: list[str] = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "suites").glob("*.toml")):
+        try:
+            grid = tomllib.loads(path.read_text()).get("grid", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        for entry in grid.get("datasets", []):
+            name = entry.get("name") if isinstance(entry, dict) else entry
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+    return names or list(DEFAULT_DATASETS)
+
+
+class _Progress:
+    """A carriage-return progress line on stderr: bytes, rate and ETA."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.start = self._clock()
+        self.first: int | None = None
+        self.last_draw = 0.0
+        self.drawn = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = self._clock()
+        if self.first is None:
+            self.first, self.start = done, now  # a resumed download starts counting from its offset
+        if now - self.last_draw < 0.1 and done != total:
+            return
+        self.last_draw = now
+        rate = (done - self.first) / max(now - self.start, 1e-6)
+        mib = 1024 * 1024
+        size = f"{done / mib:.1f}/{total / mib:.1f} MiB" if total else f"{done / mib:.1f} MiB"
+        eta = f"ETA {int((total - done) / rate)}s" if total and rate > 0 else ""
+        typer.echo(f"\r  {size}  {rate / mib:.1f} MiB/s  {eta}   ", nl=False, err=True)
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn:
+            typer.echo("", err=True)
+
+
+def _format_stats(stats: dict[str, object]) -> str:
+    return (
+        f"users {stats['users']:,}  items {stats['items']:,}  interactions {stats['interactions']:,}  "
+        f"density {float(stats['density']):.4%}"  # type: ignore[arg-type]
+    )
+
+
+def _data_error(exc: Exception) -> typer.Exit:
+    """Print a data error and pick its exit code: 2 for unknown names (usage), else 1."""
+    from talosbench.data.errors import UnknownDatasetError
+
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(2 if isinstance(exc, UnknownDatasetError) else 1)
+
+
+@app.command()
+def datasets(
+    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+) -> None:
+    """List the dataset catalog (and imported datasets) with statistics of those already prepared."""
+    from tabulate import tabulate
+
+    from talosbench.data.catalog import CATALOG
+    from talosbench.data.prepare import dataset_summary, imported_names
+    from talosbench.data.store import data_home
+
+    rows = []
+    for name in CATALOG.names() + imported_names(data_home(data_dir)):
+        info = dataset_summary(name, data_dir)
+        entry, stats = info["entry"], info["stats"]
+        cached = ["-", "-", "-", "-"]
+        if stats:
+            cached = [f"{stats[k]:,}" for k in ("users", "items", "interactions")]
+            cached.append(f"{stats['density']:.3%}")
+        rows.append([name, entry.source, entry.license, _format_prep(dict(entry.preprocess)), *cached])
+    headers = ["name", "source", "license / terms", "preprocessing", "users", "items", "interactions"]
+    typer.echo(tabulate(rows, headers=[*headers, "density"]))
+
+
+def _format_prep(params: dict[str, object]) -> str:
+    """``rating>=3, 10-core`` plus any generator parameters."""
+    parts = [f"rating>={params['min_rating']:g}"] if params.get("min_rating") is not None else []
+    parts += [f"{params['k_core']}-core"] if params.get("k_core") else []
+    parts += [f"{k}={v}" for k, v in params.items() if k not in ("min_rating", "k_core")]
+    return ", ".join(parts) or "-"
+
+
+@app.command()
+def download(
+    names: list[str] = typer.Argument(None, help="Datasets (default: the shipped suites')."),
+    all_: bool = typer.Option(False, "--all", help="Fetch every catalog dataset."),
+    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    mirror: str | None = typer.Option(
+        None, envvar="TALOSBENCH_MIRROR", help="Base URL (http(s):// or file://) replacing every source's."
+    ),
+    force: bool = typer.Option(False, "--force", help="Fetch and preprocess again even when cached."),
+    file: Path | None = typer.Option(None, "--file", help="Import your own CSV/TSV/Parquet or split folder."),
+    name: str | None = typer.Option(None, "--name", help="Dataset name for --file."),
+) -> None:
+    """Download, verify and preprocess datasets, or import your own with --file PATH --name NAME."""
+    from talosbench.data.catalog import CATALOG
+    from talosbench.data.errors import DataError
+    from talosbench.data.prepare import get_entry, import_file, prepare_dataset
+    from talosbench.data.store import data_home
+
+    def event(message: str) -> None:
+        typer.echo(message, err=True)
+
+    if file is not None or name is not None:
+        if file is None or name is None:
+            raise typer.BadParameter("--file and --name go together", param_hint="--file/--name")
+        if names or all_:
+            raise typer.BadParameter("give names or --file PATH --name NAME, not both", param_hint="NAME")
+        try:
+            out = import_file(file, name, data_dir=data_dir, force=force, on_event=event)
+        except DataError as exc:
+            raise _data_error(exc) from None
+        typer.echo(f"{name}: {_format_stats(_read_stats(out))}  ({out})")
+        return
+    chosen = CATALOG.names() if all_ else (list(names) if names else _suite_datasets())
+    try:
+        for n in chosen:  # every name is checked before anything is fetched
+            get_entry(n, data_home(data_dir))
+    except DataError as exc:
+        raise _data_error(exc) from None
+    for n in chosen:
+        progress = _Progress()
+        try:
+            out = prepare_dataset(
+                n, data_dir=data_dir, mirror=mirror, force=force, on_event=event, on_progress=progress
+            )
+        except DataError as exc:
+            progress.finish()
+            raise _data_error(exc) from None
+        progress.finish()
+        typer.echo(f"{n}: {_format_stats(_read_stats(out))}  ({out})")
+
+
+def _read_stats(prepared: Path) -> dict[str, object]:
+    from talosbench.data.store import read_meta
+
+    return read_meta(prepared)["stats"]
+
+
 if __name__ == "__main__":
     app()
