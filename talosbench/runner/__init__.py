@@ -1,0 +1,22 @@
+"""The grid runner: plan a suite's runs, execute them locally (one process or a worker pool), resume."""
+
+from talosbench.runner.execute import Context, Outcome
+from talosbench.runner.grid import CellStatus, Listener, RunnerError, Summary, describe, run_suite, select
+from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
+
+__all__ = [
+    "CellPlan",
+    "CellStatus",
+    "Context",
+    "Job",
+    "Listener",
+    "Outcome",
+    "RunnerError",
+    "Summary",
+    "build_plan",
+    "describe",
+    "parse_only",
+    "run_suite",
+    "select",
+    "total_runs",
+]

@@ -1,0 +1,120 @@
+"""Train one planned run and store it; the same function serves the parent process and the workers."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from talosbench.runner.plan import Job
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the grid needs to know of a finished run (never its test metrics: tuning reads validation)."""
+
+    run_id: str
+    status: str
+    """A RunResult status, or ``error`` when the run raised before producing a result."""
+    error: str | None = None
+    best_valid: dict[str, float] = field(default_factory=dict)
+    """Validation metrics at the best validation point: what tuning compares."""
+    recorded: bool = True
+    """Whether a result.json holds it (a raised run is not recorded, so a rerun retries it)."""
+    reused: bool = False
+    """Whether it was already complete before this invocation."""
+    seconds: float = 0.0
+    """Wall time of the run in this invocation."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where runs read data and write results; picklable, so workers receive it."""
+
+    results_dir: Path
+    suite: str
+    data_dir: Path | None = None
+    mirror: str | None = None
+
+
+def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
+    """The recorded outcome of ``job``, or None when it is not complete."""
+    from talosbench.results import read_result, run_dir
+
+    data = read_result(run_dir(ctx.results_dir, ctx.suite, job.run_id))
+    if data is None:
+        return None
+    valid = {k: float(v) for k, v in (data.get("best_valid") or {}).items() if v is not None}
+    return Outcome(job.run_id, str(data.get("status")), data.get("error"), valid, reused=True)
+
+
+def execute(
+    ctx: Context,
+    job: Job,
+    on_event: Callable[[str], None] | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> Outcome:
+    """Train ``job`` and store it; a run that raises is reported, not recorded, so a rerun retries it."""
+    import time
+
+    from talosbench.results import environment, run_dir, write_run
+    from talosbench.train.run import run_config
+
+    start = time.perf_counter()
+    try:
+        result = run_config(job.config, data_dir=ctx.data_dir, mirror=ctx.mirror, on_event=on_event,
+                            on_epoch=on_epoch)  # fmt: skip
+    except Exception as exc:  # configuration or data problems: report and let the grid go on
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return Outcome(job.run_id, "error", detail, recorded=False, seconds=time.perf_counter() - start)
+    write_run(
+        run_dir(ctx.results_dir, ctx.suite, job.run_id),
+        job.config,
+        result,
+        suite=ctx.suite,
+        cell=job.cell.key(),
+        role=job.role,
+        tuning=job.tuning,
+        environment=environment(result.device),
+    )
+    return Outcome(job.run_id, result.status, result.error, dict(result.best_valid),
+                   seconds=time.perf_counter() - start)  # fmt: skip
+
+
+def set_role(ctx: Context, job: Job, role: str) -> bool:
+    """Rewrite a stored run under another role (a tuning trial chosen as the first seed's final run).
+
+    The run is the same training, so it is stored once; only its role (and what the report reads)
+    changes. Returns whether anything was rewritten.
+    """
+    from talosbench.results import read_history, read_per_user, read_result, run_dir, write_run
+    from talosbench.train.config import RunResult
+
+    directory = run_dir(ctx.results_dir, ctx.suite, job.run_id)
+    data = read_result(directory)
+    if data is None or data.get("role") == role:
+        return False
+    result = RunResult(
+        status=data["status"],
+        test=dict(data.get("test") or {}),
+        best_valid=dict(data.get("best_valid") or {}),
+        best_epoch=data.get("best_epoch"),
+        epochs=int(data.get("epochs") or 0),
+        history=read_history(directory),
+        per_user=read_per_user(directory),
+        timings=dict(data.get("timings") or {}),
+        memory=dict(data.get("memory") or {}),
+        thresholds=dict(data.get("thresholds") or {}),
+        error=data.get("error"),
+        device=str(data.get("device") or "cpu"),
+        split=dict(data.get("split") or {}),
+    )
+    write_run(directory, job.config, result, suite=ctx.suite, cell=job.cell.key(), role=role,
+              tuning=job.tuning, environment=data.get("environment"))  # fmt: skip
+    return True

@@ -1,0 +1,238 @@
+"""Run a whole suite: schedule trials and final runs, choose tuning points on validation, resume."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from talosbench.runner.execute import Context, Outcome, set_role, stored_outcome
+from talosbench.runner.local import PoolExecutor, SerialExecutor, worker_devices
+from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
+from talosbench.suite import Cell, Point, Suite
+
+
+class RunnerError(RuntimeError):
+    """The grid cannot go on (a worker process died); completed runs are kept."""
+
+
+class Listener:
+    """Progress callbacks of a grid; subclass and override what you want to show. All no-ops here."""
+
+    def planned(self, total: int, done: int) -> None:
+        """The grid holds ``total`` runs, ``done`` of which are already complete."""
+
+    def started(self, job: Job) -> None:
+        """A run begins training."""
+
+    def epoch(self, job: Job, info: dict[str, Any]) -> None:
+        """A run finished an epoch: ``{"epoch", "epochs", "train_loss", "valid"}``."""
+
+    def finished(self, job: Job, outcome: Outcome) -> None:
+        """A run ended (or was found complete: ``outcome.reused``)."""
+
+    def chosen(self, cell: Cell, point: Point | None, trials: int) -> None:
+        """Tuning chose ``point`` for ``cell`` on validation (None: every trial failed)."""
+
+    def message(self, text: str) -> None:
+        """A notice from data preparation or the runner."""
+
+
+@dataclass
+class Summary:
+    """What a grid invocation did."""
+
+    total: int = 0
+    """Runs in the plan, tuning trials included."""
+    reused: int = 0
+    """Runs that were complete before this invocation."""
+    ran: int = 0
+    """Runs trained now."""
+    failed: list[tuple[Job, Outcome]] = field(default_factory=list)
+    """Runs that did not complete (diverged, failed, oom, or raised), with their outcome."""
+    unreachable: list[Cell] = field(default_factory=list)
+    """Tuned cells whose every trial failed, so no final runs were trained."""
+    seconds: float = 0.0
+
+
+def select(suite: Suite, plan: CellPlan, outcomes: dict[str, Outcome]) -> Point | None:
+    """The tuning point whose trial has the highest validation metric (first on ties); test is never read."""
+    best, best_value = None, float("-inf")
+    for point, trial in zip(plan.points, plan.trials(), strict=True):
+        outcome = outcomes.get(trial.run_id)
+        if outcome is None or not outcome.ok:
+            continue
+        value = outcome.best_valid.get(suite.valid_metric)
+        if value is not None and value == value and value > best_value:  # NaN never wins
+            best, best_value = point, value
+    return best
+
+
+def run_suite(
+    suite: Suite,
+    results_dir: str | Path,
+    *,
+    device: str | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    only: Sequence[str] = (),
+    data_dir: Path | None = None,
+    mirror: str | None = None,
+    listener: Listener | None = None,
+) -> Summary:
+    """Train every run of ``suite`` that is not complete yet and store it under ``results_dir``.
+
+    Failed runs are recorded and the grid goes on. Tuned cells train every point with the first
+    seed, choose the best on validation, then train every seed there; the chosen trial is the first
+    seed's final run, stored once.
+    """
+    listener = listener or Listener()
+    plans = build_plan(suite, device=device, only=parse_only(suite, only))
+    ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
+    summary = Summary(total=total_runs(plans))
+    started = time.perf_counter()
+    pending: dict[str, Job] = {}
+    for plan in plans:  # everything whose outcome is already stored counts as done up front
+        for job in plan.trials() if plan.tuned else plan.finals():
+            pending[job.run_id] = job
+    stored = {} if force else {rid: o for rid, j in pending.items() if (o := stored_outcome(ctx, j))}
+    listener.planned(summary.total, _count_done(plans, stored, ctx, suite))
+
+    ready: deque[Job] = deque()
+    outcomes: dict[str, Outcome] = {}
+    waiting: dict[Cell, CellPlan] = {plan.cell: plan for plan in plans if plan.tuned}
+
+    def finish(job: Job, outcome: Outcome) -> None:
+        outcomes[job.run_id] = outcome
+        if outcome.reused:
+            summary.reused += 1
+        else:
+            summary.ran += 1
+        if not outcome.ok:
+            summary.failed.append((job, outcome))
+        listener.finished(job, outcome)
+        plan = waiting.get(job.cell)
+        if plan is not None and all(t.run_id in outcomes for t in plan.trials()):
+            del waiting[job.cell]
+            finals(plan)
+
+    def finals(plan: CellPlan) -> None:
+        point = select(suite, plan, outcomes)
+        listener.chosen(plan.cell, point, len(plan.points))
+        if point is None:
+            summary.unreachable.append(plan.cell)
+            return
+        first, *others = plan.finals(point)
+        for trial in plan.trials():  # the chosen trial is the first seed's final run; the others stay trials
+            chosen = trial.run_id == first.run_id
+            if outcomes[trial.run_id].recorded:
+                set_role(ctx, trial, "final" if chosen else "trial")
+        for job in others:
+            enqueue(job)
+
+    def enqueue(job: Job) -> None:
+        pending[job.run_id] = job
+        outcome = None if force else stored.get(job.run_id) or stored_outcome(ctx, job)
+        if outcome is not None:
+            finish(job, outcome)
+        else:
+            ready.append(job)
+
+    if jobs > 1:
+        _prepare_data(plans, ctx, listener)
+        executor: Any = PoolExecutor(ctx, listener, jobs, worker_devices(device or suite.train.device, jobs))
+    else:
+        executor = SerialExecutor(ctx, listener)
+    running: dict[Future[Outcome], Job] = {}
+    try:
+        for plan in plans:
+            for job in plan.trials() if plan.tuned else plan.finals():
+                enqueue(job)
+        while ready or running:
+            while ready and len(running) < executor.slots:
+                job = ready.popleft()
+                running[executor.submit(job)] = job
+            done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            executor.poll(pending)
+            for future in done:
+                job = running.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as exc:
+                    raise RunnerError(
+                        f"a worker process died while training {job} (killed for memory?); every "
+                        "completed run is kept: rerun the same command to resume"
+                    ) from exc
+                finish(job, outcome)
+    except BaseException:
+        executor.shutdown(cancel=True)
+        raise
+    executor.shutdown()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+@dataclass(frozen=True)
+class CellStatus:
+    """A cell of a dry run: how many runs it holds, how many are complete, the chosen point if known."""
+
+    plan: CellPlan
+    runs: int
+    done: int
+    point: Point | None
+
+
+def describe(
+    suite: Suite, results_dir: str | Path, *, device: str | None = None, only: Sequence[str] = ()
+) -> list[CellStatus]:
+    """The plan of ``suite`` against what ``results_dir`` already holds, without training anything."""
+    ctx = Context(Path(results_dir), suite.name)
+    out = []
+    for plan in build_plan(suite, device=device, only=parse_only(suite, only)):
+        jobs = plan.trials() if plan.tuned else plan.finals()
+        stored = {job.run_id: o for job in jobs if (o := stored_outcome(ctx, job))}
+        point = select(suite, plan, stored) if plan.tuned and len(stored) == len(jobs) else None
+        out.append(CellStatus(plan, plan.runs, _count_done([plan], stored, ctx, suite), point))
+    return out
+
+
+def _count_done(plans: list[CellPlan], stored: dict[str, Outcome], ctx: Context, suite: Suite) -> int:
+    """Runs already complete, counting a tuned cell's finals only once its point is known."""
+    done = 0
+    for plan in plans:
+        if not plan.tuned:
+            done += sum(job.run_id in stored for job in plan.finals())
+            continue
+        done += sum(job.run_id in stored for job in plan.trials())
+        if all(job.run_id in stored for job in plan.trials()):
+            point = select(suite, plan, stored)
+            if point is not None:
+                done += sum(stored_outcome(ctx, job) is not None for job in plan.finals(point)[1:])
+    return done
+
+
+def _prepare_data(plans: list[CellPlan], ctx: Context, listener: Listener) -> None:
+    """Prepare each split once in this process so that workers only read caches (no racing writers)."""
+    from talosbench.data import load_split
+
+    seen = set()
+    for plan in plans:
+        config = (plan.trials() or plan.finals())[0].config
+        key = (config.dataset, config.scenario, config.split_seed, tuple(sorted(config.preprocess.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        load_split(
+            config.dataset,
+            config.scenario,
+            config.split_seed,
+            data_dir=ctx.data_dir,
+            preprocess=config.preprocess or None,
+            mirror=ctx.mirror,
+            on_event=listener.message,
+        )

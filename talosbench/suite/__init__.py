@@ -1,0 +1,24 @@
+"""Suite files: the typed schema, validation before any work, grid expansion and tuning spaces."""
+
+from talosbench.suite.errors import SuiteError
+from talosbench.suite.grid import Point, budget, cells, config, dims, points
+from talosbench.suite.load import load_suite, parse_suite
+from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite, TrainSettings
+
+__all__ = [
+    "Cell",
+    "Component",
+    "Dim",
+    "EvalSettings",
+    "Point",
+    "Suite",
+    "SuiteError",
+    "TrainSettings",
+    "budget",
+    "cells",
+    "config",
+    "dims",
+    "load_suite",
+    "parse_suite",
+    "points",
+]

@@ -1,0 +1,188 @@
+"""Suite validation: every kind of bad input fails with one message naming file, key path and choices."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from talosbench.suite import SuiteError, load_suite
+
+BASE = """
+[suite]
+name = "t"
+seeds = [1, 2]
+
+[train]
+epochs = 3
+
+[grid]
+datasets = ["synthetic"]
+scenarios = ["iid"]
+backbones = ["mf"]
+losses = ["bpr", "talos"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "suite.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error(tmp_path: Path, text: str) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: "), message  # every message names the file first
+    return message
+
+
+def test_base_suite_loads(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, BASE))
+    assert suite.name == "t"
+    assert suite.seeds == (1, 2)
+    assert suite.train.epochs == 3
+    assert suite.losses == ("bpr", "talos")
+    assert suite.valid_metric == "precision@20"
+    assert suite.loss_tables["talos"].name == "talos"
+
+
+def test_missing_file() -> None:
+    with pytest.raises(SuiteError, match=r"nope\.toml: no such suite file"):
+        load_suite("nope.toml")
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    assert "not valid TOML" in error(tmp_path, "[suite\nname=1")
+
+
+def test_unknown_table_did_you_mean(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE + "\n[trian]\nepochs = 2\n")
+    assert "trian: unknown table. Did you mean 'train'?" in message
+    assert "Valid tables: suite, train, eval, grid" in message
+
+
+def test_unknown_key_did_you_mean(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE.replace("epochs = 3", "epoch = 3"))
+    assert "[train] epoch: unknown key. Did you mean 'epochs'?" in message
+    assert "Valid keys in [train]: epochs, batch_size" in message
+
+
+def test_missing_required_table_and_key(tmp_path: Path) -> None:
+    assert "[grid]: missing table" in error(tmp_path, BASE[: BASE.index("[grid]")])
+    assert "[suite] name: missing; it is required" in error(tmp_path, BASE.replace('name = "t"', ""))
+
+
+def test_wrong_types(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE.replace("epochs = 3", 'epochs = "3"'))
+    assert "[train] epochs: must be an integer, got a string ('3')" in message
+    message = error(tmp_path, BASE.replace("epochs = 3", "epochs = true"))
+    assert "[train] epochs: must be an integer, got a boolean (True)" in message
+    message = error(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = 1"))
+    assert "[suite] seeds: must be a list, got an integer (1)" in message
+    message = error(tmp_path, BASE.replace('datasets = ["synthetic"]', 'datasets = "synthetic"'))
+    assert "[grid] datasets: must be a list" in message
+
+
+def test_out_of_range(tmp_path: Path) -> None:
+    assert "[train] epochs: must be >= 1, got 0" in error(tmp_path, BASE.replace("epochs = 3", "epochs = 0"))
+    message = error(tmp_path, BASE.replace("epochs = 3", "lr = -0.1"))
+    assert "[train] lr: must be >= 0, got -0.1" in message
+    message = error(tmp_path, BASE.replace("epochs = 3", 'device = "gpu"'))
+    assert "[train] device: must be auto, cpu, cuda or cuda:N, got 'gpu'" in message
+    assert "must not repeat a seed" in error(tmp_path, BASE.replace("[1, 2]", "[1, 1]"))
+
+
+def test_empty_lists(tmp_path: Path) -> None:
+    assert "[grid] losses: must not be empty" in error(tmp_path, BASE.replace('["bpr", "talos"]', "[]"))
+
+
+def test_unknown_names_with_choices(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE.replace('"talos"]', '"tals"]'))
+    assert "[grid] losses[1]: unknown loss 'tals'. Did you mean 'talos'?" in message
+    assert "Valid choices: " in message and "bpr" in message and "psl" in message
+    message = error(tmp_path, BASE.replace('["mf"]', '["mff"]'))
+    assert "[grid] backbones[0]: unknown backbone 'mff'. Did you mean 'mf'?" in message
+    message = error(tmp_path, BASE.replace('["iid"]', '["idd"]'))
+    assert "[grid] scenarios[0]: unknown scenario 'idd'. Did you mean 'iid'?" in message
+    message = error(tmp_path, BASE.replace('["synthetic"]', '["movielens-100"]'))
+    assert "[grid] datasets[0]: unknown dataset 'movielens-100'. Did you mean 'movielens-100k'?" in message
+
+
+def test_metrics(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE.replace('name = "t"', 'name = "t"\nvalid_metric = "precison@20"'))
+    assert "[suite] valid_metric: unknown metric 'precison'. Did you mean 'precision'?" in message
+    message = error(tmp_path, BASE.replace('name = "t"', 'name = "t"\nvalid_metric = "recall"'))
+    assert "must look like 'precision@20' (metric@K), got 'recall'" in message
+    message = error(tmp_path, BASE + '\n[eval]\nmetrics = ["ndgc"]\n')
+    assert "[eval] metrics[0]: unknown metric 'ndgc'. Did you mean 'ndcg'?" in message
+
+
+def test_loss_hyper_parameters(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE + "\n[losses.talos]\ntua = 0.1\n")
+    assert "[losses.talos] tua: unknown hyper-parameter of loss 'talos'. Did you mean 'tau'?" in message
+    assert "Valid: tau, k, lr2, lr, weight_decay, negatives" in message
+    message = error(tmp_path, BASE + '\n[losses.talos]\ntau = [0.1, "x"]\n')
+    assert "[losses.talos] tau[1]: " in message and "must be of type float" in message
+    message = error(tmp_path, BASE + "\n[losses.talos]\nnegatives = [8, 0]\n")
+    assert "[losses.talos] negatives[1]: must be >= 1, got 0" in message
+    message = error(tmp_path, BASE + "\n[losses.talos]\ntau = []\n")
+    assert "[losses.talos] tau: an empty list has no value to try" in message
+    message = error(tmp_path, BASE + "\n[losses.talos]\ntau = [0.1, 0.1]\n")
+    assert "[losses.talos] tau: must not repeat a value" in message
+    message = error(tmp_path, BASE + "\n[losses.talos]\nbudget = 0\n")
+    assert "[losses.talos] budget: must be >= 1, got 0" in message
+
+
+def test_loss_table_outside_grid(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE + "\n[losses.tallos]\ntau = 0.1\n")
+    assert "[losses.\"tallos\"]: is not in [grid] losses. Did you mean 'talos'? Grid losses: bpr, talos" in message
+
+
+def test_alias(tmp_path: Path) -> None:
+    text = BASE.replace('"talos"]', '"talos@50"]') + '\n[losses."talos@50"]\nloss = "talos"\nk = 50\n'
+    suite = load_suite(write(tmp_path, text))
+    table = suite.loss_tables["talos@50"]
+    assert (table.name, table.fixed) == ("talos", {("loss", "k"): 50})
+    message = error(tmp_path, BASE.replace('"talos"]', '"talos@50"]'))
+    assert "[grid] losses[1]: unknown loss 'talos@50'" in message and 'loss = "<registered name>"' in message
+    message = error(tmp_path, text.replace('loss = "talos"', 'loss = "taloss"'))
+    assert "[losses.\"talos@50\"] loss: unknown loss 'taloss'. Did you mean 'talos'?" in message
+
+
+def test_backbone_table(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE + "\n[backbones.lightgcn]\nlayers = 2\n")
+    assert "[backbones.lightgcn]: is not in [grid] backbones" in message
+    message = error(tmp_path, BASE + "\n[backbones.mf]\nbudget = 2\n")
+    assert "[backbones.mf] budget: only a [losses.<label>] table takes this key" in message
+
+
+def test_dataset_preprocessing(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, BASE + "\n[datasets.synthetic]\nn_users = 100\n"))
+    assert suite.preprocess == {"synthetic": {"n_users": 100}}
+    message = error(tmp_path, BASE + "\n[datasets.synthetic]\nn_user = 100\n")
+    assert "[datasets.synthetic] n_user: unknown preprocessing option of dataset 'synthetic'." in message
+    assert "Did you mean 'n_users'?" in message
+    message = error(tmp_path, BASE + "\n[datasets.synthetic]\nk_core = 2.5\n")
+    assert "[datasets.synthetic] k_core: must be an integer, got float (2.5)" in message
+    assert "is not in [grid] datasets" in error(tmp_path, BASE + "\n[datasets.gowalla]\nk_core = 2\n")
+
+
+def test_excludes(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE + '\n[[exclude]]\nlos = "bpr"\n')
+    assert "[[exclude]] #1 los: unknown key. Did you mean 'loss'?" in message
+    message = error(tmp_path, BASE + '\n[[exclude]]\nloss = "bprr"\n')
+    assert "[[exclude]] #1 loss[0]: unknown loss 'bprr'. Did you mean 'bpr'?" in message
+    message = error(tmp_path, BASE + '\n[[exclude]]\nloss = ["bpr", "talos"]\n')
+    assert "the [[exclude]] tables drop every cell; nothing would run" in message
+
+
+def test_validation_is_fast(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    load_suite(path)  # registries imported once
+    start = time.perf_counter()
+    load_suite(path)
+    assert time.perf_counter() - start < 0.5
