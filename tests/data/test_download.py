@@ -1,0 +1,124 @@
+"""Download MovieLens-100K through --mirror from a loopback server: success, resume and every failure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from talosbench.cli import app
+from talosbench.data.catalog import CATALOG
+
+from .conftest import Mirror, make_zip
+
+runner = CliRunner()
+
+
+def _download(home: Path, mirror: Mirror, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(
+        app, ["download", "movielens-100k", "--mirror", mirror.url, "--data-dir", str(home), *extra]
+    )
+    return result.exit_code, result.output
+
+
+def _leftovers(home: Path) -> list[Path]:
+    return [p for p in home.rglob("*") if p.is_file()] if home.exists() else []
+
+
+def test_full_download(tmp_path: Path, mirror: Mirror, ml_zip: bytes, u_data: bytes) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    code, out = _download(tmp_path, mirror)
+    assert code == 0, out
+    ds = tmp_path / "movielens-100k"
+    meta = json.loads((ds / "meta.json").read_text())
+    assert meta["source"]["url"] == mirror.url + "ml-100k.zip"
+    assert meta["source"]["sha256"] == hashlib.sha256(ml_zip).hexdigest()
+    assert meta["preprocessing"] == {"min_rating": 3.0, "k_core": 10}
+    frame = pl.read_parquet(ds / "interactions.parquet")
+    stats = meta["stats"]
+    assert (stats["users"], stats["items"], stats["interactions"]) == (
+        frame["user"].n_unique(), frame["item"].n_unique(), frame.height
+    )
+    # 82,520 of the 100,000 ratings are >= 3; the 10-core keeps most of them and every degree is >= 10.
+    assert 70_000 < stats["interactions"] < 82_520
+    assert frame.group_by("user").len()["len"].min() >= 10
+    assert frame.group_by("item").len()["len"].min() >= 10
+    assert frame["user"].max() == stats["users"] - 1 and frame["item"].max() == stats["items"] - 1
+    assert f"interactions {stats['interactions']:,}" in out
+    sidecar = (ds / "raw" / "ml-100k.zip.sha256").read_text()
+    assert sidecar.split()[0] == hashlib.sha256(ml_zip).hexdigest()
+    # A second call reuses the cache: no new request.
+    seen = len(mirror.requests)
+    assert _download(tmp_path, mirror)[0] == 0
+    assert len(mirror.requests) == seen
+    listing = runner.invoke(app, ["datasets", "--data-dir", str(tmp_path)]).output
+    assert f"{stats['interactions']:,}" in listing
+
+
+def test_interrupted_download_resumes_with_range(tmp_path: Path, mirror: Mirror, ml_zip: bytes) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    mirror.cut_next = 1
+    code, out = _download(tmp_path, mirror)
+    assert code == 0, out
+    ranges = [r["range"] for r in mirror.requests if r["range"]]
+    assert ranges == [f"bytes={len(ml_zip) // 2}-"]
+    raw = tmp_path / "movielens-100k" / "raw" / "ml-100k.zip"
+    assert raw.read_bytes() == ml_zip
+    assert not list(raw.parent.glob("*.part"))
+
+
+def test_checksum_mismatch_leaves_nothing(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    pinned = "0" * 64
+    entry = replace(CATALOG.get("movielens-100k"), sha256=pinned)
+    monkeypatch.setitem(CATALOG._items, "movielens-100k", entry)
+    code, out = _download(tmp_path, mirror)
+    assert code == 1
+    assert pinned in out and hashlib.sha256(ml_zip).hexdigest() in out and "--mirror" in out
+    assert _leftovers(tmp_path) == []
+
+
+def test_changed_upstream_is_refused(tmp_path: Path, mirror: Mirror, ml_zip: bytes, u_data: bytes) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    assert _download(tmp_path, mirror)[0] == 0
+    mirror.files["ml-100k.zip"] = make_zip(u_data.replace(b"\t5\t", b"\t4\t", 1))
+    code, out = _download(tmp_path, mirror, "--force")
+    assert code == 1 and "expected sha256" in out
+    raw = tmp_path / "movielens-100k" / "raw" / "ml-100k.zip"
+    assert raw.read_bytes() == ml_zip  # the trusted file is untouched
+    assert not list(raw.parent.glob("*.part"))
+
+
+def test_http_404_names_url_and_status(tmp_path: Path, mirror: Mirror) -> None:
+    code, out = _download(tmp_path, mirror)
+    assert code == 1
+    assert mirror.url + "ml-100k.zip" in out and "404" in out and "--file" in out
+    assert _leftovers(tmp_path) == []
+
+
+def test_malformed_row_names_file_and_line(tmp_path: Path, mirror: Mirror, u_data: bytes) -> None:
+    lines = u_data.split(b"\n")
+    lines[16] = b"196\t242\tthree\t881250949"
+    mirror.files["ml-100k.zip"] = make_zip(b"\n".join(lines))
+    code, out = _download(tmp_path, mirror)
+    assert code == 1
+    assert "ml-100k.zip:ml-100k/u.data:17" in out and "rating is not a number" in out
+    assert _leftovers(tmp_path) == []
+
+
+def test_file_mirror(tmp_path: Path, ml_zip: bytes) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "ml-100k.zip").write_bytes(ml_zip)
+    result = runner.invoke(
+        app,
+        ["download", "movielens-100k", "--mirror", (tmp_path / "m").as_uri(), "--data-dir", f"{tmp_path}/h"],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "h" / "movielens-100k" / "meta.json").is_file()
