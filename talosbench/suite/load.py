@@ -23,6 +23,7 @@ SUITE_KEYS = ("name", "description", "seeds", "split_seed", "valid_metric", "bud
 GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
 EXCLUDE_KEYS = ("dataset", "scenario", "backbone", "loss")
 DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 
 # (type, lowest allowed) of the [train] keys; ``negatives`` may also be left unset.
@@ -282,18 +283,23 @@ def _component(
     return Component(label=label, name=name, fixed=fixed, dims=tuple(dims), budget=budget)
 
 
+def _loss_path(label: str) -> str:
+    """``[losses.talos]``, or ``[losses."talos@50"]`` where TOML needs the quotes."""
+    return f"[losses.{label}]" if BARE_KEY.match(label) else f'[losses."{label}"]'
+
+
 def _loss_tables(p: _Parser, tables: Mapping[str, Any], labels: list[str]) -> dict[str, Component]:
     losses = components.loss_names()
     for label in tables:
         if label not in labels:
             raise p.error(
-                f'[losses."{label}"]',
+                _loss_path(label),
                 f"is not in [grid] losses.{did_you_mean(label, labels)} Grid losses: {', '.join(labels)}.",
             )
     out = {}
     for i, label in enumerate(labels):
         table = tables.get(label, {})
-        path = f'[losses."{label}"]' if not NAME.match(label) or "@" in label else f"[losses.{label}]"
+        path = _loss_path(label)
         if not isinstance(table, dict):
             raise p.error(path, f"must be a table, got {_show(table)}")
         if "loss" in table:

@@ -139,7 +139,8 @@ def test_loss_hyper_parameters(tmp_path: Path) -> None:
 
 def test_loss_table_outside_grid(tmp_path: Path) -> None:
     message = error(tmp_path, BASE + "\n[losses.tallos]\ntau = 0.1\n")
-    assert "[losses.\"tallos\"]: is not in [grid] losses. Did you mean 'talos'? Grid losses: bpr, talos" in message
+    expected = "[losses.tallos]: is not in [grid] losses. Did you mean 'talos'? Grid losses: bpr, talos"
+    assert expected in message
 
 
 def test_alias(tmp_path: Path) -> None:

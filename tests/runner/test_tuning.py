@@ -1,0 +1,156 @@
+"""Grid logic with a deterministic stand-in for training: tuning order, roles, failures, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from talosbench.results import collect, run_dir
+from talosbench.runner import Listener, run_suite
+from talosbench.suite import parse_suite
+from talosbench.train.config import RunConfig, RunResult
+
+TAUS = [0.05, 0.1, 0.2, 0.3]
+
+
+def make_suite(**losses: Any):  # type: ignore[no-untyped-def]
+    data = {
+        "suite": {"name": "fake", "seeds": [1, 2, 3]},
+        "train": {"epochs": 2},
+        "grid": {"datasets": ["synthetic"], "losses": list(losses) or ["sl", "talos"]},
+        "losses": losses or {"talos": {"tau": TAUS}},
+    }
+    return parse_suite(data, "fake.toml")
+
+
+class Fake:
+    """Validation prefers tau near 0.2, test prefers tau far from it: the two rankings disagree."""
+
+    def __init__(self, diverge: set[str] = frozenset(), explode: set[str] = frozenset()) -> None:
+        self.calls: list[RunConfig] = []
+        self.diverge, self.explode = diverge, explode
+
+    def __call__(self, config: RunConfig, **kwargs: Any) -> RunResult:
+        self.calls.append(config)
+        if config.loss in self.explode:
+            raise RuntimeError("boom")
+        if config.loss in self.diverge:
+            return RunResult(status="diverged", error="loss became NaN at epoch 1", epochs=1)
+        gap = abs(config.loss_params.get("tau", 0.1) - 0.2)
+        valid = 0.5 - gap + config.seed * 1e-4
+        return RunResult(
+            status="completed",
+            test={"precision@20": 0.1 + gap},
+            best_valid={"precision@20": valid},
+            best_epoch=2,
+            epochs=2,
+            history=pl.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5]}),
+            per_user=pl.DataFrame({"user": [0, 1], "precision@20": [0.1, 0.2]}),
+        )
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Fake:
+    stand_in = Fake()
+    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
+    return stand_in
+
+
+def test_tuning_picks_by_validation_and_reports_only_the_chosen_point(fake: Fake, tmp_path: Path) -> None:
+    summary = run_suite(make_suite(sl={}, talos={"tau": TAUS}), tmp_path)
+    assert summary.failed == [] and summary.total == 3 + (4 + 3 - 1)
+    assert len(fake.calls) == summary.ran == summary.total
+    frame = collect(tmp_path)
+    talos = frame.filter(pl.col("loss") == "talos")
+    finals = talos.filter(pl.col("role") == "final")
+    assert sorted(finals["seed"].to_list()) == [1, 2, 3]
+    assert set(finals["tuning_point"].to_list()) == {'{"tau": 0.2}'}  # best on validation, worst on test
+    assert set(finals["tuning_budget"].to_list()) == {4}
+    trials = talos.filter(pl.col("role") == "trial")
+    assert sorted(trials["tuning_point"].to_list()) == ['{"tau": 0.05}', '{"tau": 0.1}', '{"tau": 0.3}']
+    assert set(trials["seed"].to_list()) == {1}
+    # the chosen trial is stored once and doubles as seed 1's final run
+    assert talos.height == 6 and talos["run_id"].n_unique() == 6
+    sl = frame.filter(pl.col("loss") == "sl")
+    assert sl["role"].to_list() == ["final"] * 3 and sl["tuning_point"].to_list() == [None] * 3
+
+
+def test_finals_wait_for_every_trial_of_their_cell(fake: Fake, tmp_path: Path) -> None:
+    run_suite(make_suite(talos={"tau": TAUS}), tmp_path)
+    kinds = [(c.seed, c.loss_params["tau"]) for c in fake.calls]
+    assert kinds[:4] == [(1, t) for t in TAUS]
+    assert kinds[4:] == [(2, 0.2), (3, 0.2)]
+
+
+def test_rerun_trains_nothing_and_force_retrains(fake: Fake, tmp_path: Path) -> None:
+    suite = make_suite(sl={}, talos={"tau": TAUS})
+    run_suite(suite, tmp_path)
+    marker = run_dir(tmp_path, "fake", fake.calls[0].run_id) / "result.json"
+    stamp = marker.stat().st_mtime_ns
+    fake.calls.clear()
+    summary = run_suite(suite, tmp_path)
+    assert fake.calls == [] and summary.ran == 0 and summary.reused == summary.total == 9
+    assert marker.stat().st_mtime_ns == stamp
+    assert run_suite(suite, tmp_path, force=True).ran == 9
+
+
+def test_half_written_run_is_redone(fake: Fake, tmp_path: Path) -> None:
+    suite = make_suite(sl={})
+    run_suite(suite, tmp_path)
+    victim = fake.calls[1]
+    (run_dir(tmp_path, "fake", victim.run_id) / "result.json").unlink()  # killed before the marker
+    fake.calls.clear()
+    assert run_suite(suite, tmp_path).ran == 1
+    assert [c.run_id for c in fake.calls] == [victim.run_id]
+
+
+def test_failures_are_isolated_recorded_and_counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    stand_in = Fake(diverge={"bpr"}, explode={"psl"})
+    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
+    summary = run_suite(make_suite(bpr={}, psl={}, sl={}), tmp_path)
+    assert summary.ran == 9
+    assert sorted((j.cell.loss, o.status) for j, o in summary.failed) == [
+        ("bpr", "diverged"), ("bpr", "diverged"), ("bpr", "diverged"),
+        ("psl", "error"), ("psl", "error"), ("psl", "error"),
+    ]  # fmt: skip
+    frame = collect(tmp_path)
+    assert frame.filter(pl.col("loss") == "sl")["status"].to_list() == ["completed"] * 3
+    assert frame.filter(pl.col("loss") == "bpr")["error"].to_list() == ["loss became NaN at epoch 1"] * 3
+    assert frame.filter(pl.col("loss") == "psl").height == 0  # a run that raised is not recorded...
+    stand_in.calls.clear()
+    again = run_suite(make_suite(bpr={}, psl={}, sl={}), tmp_path)
+    assert {c.loss for c in stand_in.calls} == {"psl"}  # ...so a rerun retries it, and only it
+    assert len(again.failed) == 6
+
+
+def test_a_cell_whose_every_trial_fails_has_no_finals(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stand_in = Fake(diverge={"talos"})
+    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
+    summary = run_suite(make_suite(talos={"tau": TAUS}), tmp_path)
+    assert len(stand_in.calls) == 4
+    assert [str(c) for c in summary.unreachable] == ["synthetic/iid/mf/talos"]
+
+
+def test_only_filters_cells_and_listener_sees_everything(fake: Fake, tmp_path: Path) -> None:
+    events: list[str] = []
+
+    class Record(Listener):
+        def planned(self, total: int, done: int) -> None:
+            events.append(f"planned {total} {done}")
+
+        def chosen(self, cell, point, trials) -> None:  # type: ignore[no-untyped-def]
+            events.append(f"chosen {cell} {point.as_dict()} {trials}")
+
+        def finished(self, job, outcome) -> None:  # type: ignore[no-untyped-def]
+            events.append(f"finished {job.role}")
+
+    run_suite(make_suite(sl={}, talos={"tau": TAUS}), tmp_path, only=["loss=talos"], listener=Record())
+    assert events[0] == "planned 6 0"
+    assert events.count("finished trial") == 4 and events.count("finished final") == 2
+    assert "chosen synthetic/iid/mf/talos {'tau': 0.2} 4" in events
+    assert {c.loss for c in fake.calls} == {"talos"}

@@ -1,0 +1,87 @@
+"""Grid expansion: cells and exclusions, tuning points within a budget, resolved run configurations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from talosbench.suite import cells, config, dims, parse_suite, points
+
+
+def suite(**tables: Any):  # type: ignore[no-untyped-def]
+    data: dict[str, Any] = {
+        "suite": {"name": "g", "seeds": [3, 4]},
+        "train": {"epochs": 7, "lr": 0.01},
+        "grid": {
+            "datasets": ["synthetic", "movielens-100k"],
+            "scenarios": ["iid", "temporal"],
+            "backbones": ["mf"],
+            "losses": ["bpr", "sl", "talos"],
+        },
+    }
+    data.update(tables)
+    return parse_suite(data, "g.toml")
+
+
+def test_cross_product_in_file_order() -> None:
+    got = [str(c) for c in cells(suite())]
+    assert len(got) == 2 * 2 * 1 * 3
+    assert got[:4] == ["synthetic/iid/mf/bpr", "synthetic/iid/mf/sl", "synthetic/iid/mf/talos",
+                       "synthetic/temporal/mf/bpr"]  # fmt: skip
+
+
+def test_exclusions_match_every_given_key() -> None:
+    s = suite(exclude=[{"dataset": "movielens-100k", "scenario": "temporal"}, {"loss": ["bpr", "sl"]}])
+    got = {str(c) for c in cells(s)}
+    assert got == {"synthetic/iid/mf/talos", "synthetic/temporal/mf/talos", "movielens-100k/iid/mf/talos"}
+
+
+def test_scalars_fix_lists_tune() -> None:
+    s = suite(losses={"talos": {"tau": [0.1, 0.2], "lr": [0.1, 0.01], "k": 10}, "sl": {"tau": 0.3}})
+    talos = next(c for c in cells(s) if c.loss == "talos")
+    assert [d.label for d in dims(s, talos)] == ["tau", "lr"]
+    pts = points(s, talos)
+    assert [p.as_dict() for p in pts] == [
+        {"tau": 0.1, "lr": 0.1}, {"tau": 0.1, "lr": 0.01}, {"tau": 0.2, "lr": 0.1}, {"tau": 0.2, "lr": 0.01},
+    ]  # fmt: skip
+    run = config(s, talos, pts[1], seed=4)
+    assert run.loss_params == {"k": 10, "tau": 0.1}
+    assert (run.lr, run.seed, run.epochs, run.loss) == (0.01, 4, 7, "talos")
+    sl = next(c for c in cells(s) if c.loss == "sl")
+    assert dims(s, sl) == ()
+    assert config(s, sl, None, seed=3).loss_params == {"tau": 0.3}
+    assert config(s, sl, None, seed=3).lr == 0.01  # the [train] value where the loss says nothing
+
+
+def test_budget_samples_the_same_points_every_time_and_per_loss_override() -> None:
+    taus = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+    s = suite(suite={"name": "g", "budget": 4},
+              losses={"talos": {"tau": taus, "lr": [0.1, 0.01]}, "sl": {"tau": taus, "budget": 6},
+                      "bpr": {"lr": [0.1, 0.01]}})  # fmt: skip
+    by_loss = {c.loss: c for c in cells(s)}
+    talos = points(s, by_loss["talos"])
+    assert len(talos) == 4
+    assert len({tuple(p.values) for p in talos}) == 4  # without replacement
+    assert [p.values for p in talos] == [p.values for p in points(s, by_loss["talos"])]
+    other = next(c for c in cells(s) if c.loss == "talos" and c.dataset == "movielens-100k")
+    assert [p.values for p in points(s, other)] == [p.values for p in talos]  # same points on every dataset
+    assert len(points(s, by_loss["sl"])) == 6  # its own budget
+    assert len(points(s, by_loss["bpr"])) == 2  # a grid smaller than the budget is trained whole
+
+
+def test_backbone_dims_and_preprocessing() -> None:
+    s = suite(backbones={"mf": {}}, datasets={"synthetic": {"n_users": 50}})
+    c = cells(s)[0]
+    run = config(s, c, None, seed=3, device="cpu")
+    assert run.preprocess == {"n_users": 50}
+    assert run.device == "cpu"
+    assert config(s, c, None, seed=3).device == "auto"
+    assert run.run_id == config(s, c, None, seed=3).run_id  # the device is not part of the run id
+
+
+def test_alias_trains_its_loss_under_its_label() -> None:
+    aliases = {"talos@50": {"loss": "talos", "k": 50}, "talos@80": {"loss": "talos", "k": 80}}
+    s = suite(grid={"datasets": ["synthetic"], "losses": ["talos@50", "talos@80"]}, losses=aliases)
+    runs = {c.loss: config(s, c, None, seed=3) for c in cells(s)}
+    assert {k: (r.loss, r.loss_params) for k, r in runs.items()} == {
+        "talos@50": ("talos", {"k": 50}), "talos@80": ("talos", {"k": 80}),
+    }  # fmt: skip
