@@ -510,5 +510,70 @@ def _read_stats(prepared: Path) -> dict[str, object]:
     return read_meta(prepared)["stats"]
 
 
+@app.command()
+def report(
+    source: str | None = typer.Argument(
+        None,
+        metavar="RESULTS_DIR_OR_SUITE",
+        help="Results dir, suite dir or name, or suite TOML (default: newest in ./runs).",
+    ),
+    fmt: str = typer.Option("markdown", "--format", help="markdown, latex, csv, json or html."),
+    metric: list[str] = typer.Option(
+        [], "--metric", help="Test metric to show, e.g. precision@20 (repeatable; default all)."
+    ),
+    table: list[str] = typer.Option(
+        ["all"], "--table", help="accuracy, efficiency, convergence, tuning, shift or all (repeatable)."
+    ),
+    baseline: str | None = typer.Option(None, help="Loss whose Imp.% is shown (default talos when present)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+) -> None:
+    """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift."""
+    from talosbench.report import FORMATS, TABLES, ReportError, resolve_source
+    from talosbench.report import report as build_report
+    from talosbench.results import ResultsError
+
+    if fmt not in FORMATS:
+        typer.echo(f"error: --format {fmt!r}: choose from {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    tables = list(TABLES) if "all" in table else table
+    try:
+        where = resolve_source(source)
+        text = build_report(where, fmt=fmt, tables=tables, metrics=metric, baseline=baseline)
+    except (ReportError, ResultsError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"report of {where} written to {output}", err=True)
+
+
+@app.command()
+def plot(
+    source: str | None = typer.Argument(
+        None,
+        metavar="RESULTS",
+        help="Results dir, suite dir or name, or suite TOML (default: newest in ./runs).",
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Directory of the PNGs (default: <results>/plots)."),
+    metric: list[str] = typer.Option([], "--metric", help="Test metric to plot (repeatable; default all)."),
+) -> None:
+    """PNG figures: validation and training curves, accuracy bars, Talos threshold curves."""
+    from talosbench.plots import PlotError, plot_results
+    from talosbench.report import ReportError, resolve_source
+    from talosbench.results import ResultsError
+
+    try:
+        where = resolve_source(source)
+        paths = plot_results(where, out or where / "plots", metrics=metric)
+    except (PlotError, ReportError, ResultsError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for path in paths:
+        typer.echo(str(path))
+
+
 if __name__ == "__main__":
     app()

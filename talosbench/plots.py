@@ -1,0 +1,196 @@
+"""PNG figures of a results directory: validation and training curves, accuracy bars, thresholds.
+
+matplotlib is the optional ``plot`` extra; it is imported inside the functions (Agg backend, no display).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from talosbench.report.model import BACKBONES, PAPER_LOSSES, check_metrics, mean_std, order, primary_metric
+from talosbench.results import collect, read_history
+
+GROUP = ("dataset", "scenario", "backbone")
+THRESHOLD_COLUMNS = ("threshold_error", "mean_threshold")
+
+
+class PlotError(RuntimeError):
+    """Plots that cannot be drawn (matplotlib missing, nothing to draw)."""
+
+
+def plot_results(
+    source: Path, out: Path, *, metrics: Sequence[str] = (), baseline: str = "talos"
+) -> list[Path]:
+    """Draw every figure for the final runs under ``source`` into ``out``; return the PNG paths."""
+    frame = collect(source)
+    final = frame.filter(pl.col("role") == "final")
+    if final.is_empty():
+        raise PlotError(f"no complete final runs under {source}; run `talosbench run SUITE.toml` first")
+    metrics = check_metrics(final, metrics)
+    metric = primary_metric(final, metrics)
+    out.mkdir(parents=True, exist_ok=True)
+    histories = _histories(final)
+    paths = validation_curves(histories, metric, out, baseline)
+    paths += training_curves(histories, out, baseline)
+    paths += accuracy_bars(final, metrics, out, baseline)
+    paths += threshold_curves(histories, out, baseline)
+    return paths
+
+
+def validation_curves(histories: pl.DataFrame, metric: str, out: Path, baseline: str) -> list[Path]:
+    """Per dataset/scenario/backbone: validation metric against epoch, mean line and seed band per loss."""
+    plt = _pyplot()
+    column = f"valid_{metric}"
+    paths: list[Path] = []
+    if column not in histories.columns:
+        return paths
+    for key, group in _groups(histories):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for loss in order(group["loss"].unique(), PAPER_LOSSES, last=baseline):
+            _band(ax, group.filter(pl.col("loss") == loss), column, loss)
+        _finish(ax, "epoch", f"validation {metric}", " / ".join(key))
+        paths.append(_save(fig, out / _name("valid", metric, *key)))
+    return paths
+
+
+def training_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[Path]:
+    """Per dataset/scenario/backbone: one panel per loss (their scales differ), mean and seed band."""
+    plt = _pyplot()
+    paths = []
+    for key, group in _groups(histories):
+        losses = order(group["loss"].unique(), PAPER_LOSSES, last=baseline)
+        cols = min(4, len(losses))
+        rows = -(-len(losses) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+        for ax, loss in zip(axes.flat, losses, strict=False):
+            _band(ax, group.filter(pl.col("loss") == loss), "train_loss", loss)
+            _finish(ax, "epoch", "training loss", loss, legend=False)
+        for ax in list(axes.flat)[len(losses) :]:
+            ax.set_visible(False)
+        fig.suptitle("Training loss: " + " / ".join(key))
+        paths.append(_save(fig, out / _name("train-loss", *key)))
+    return paths
+
+
+def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Path, baseline: str) -> list[Path]:
+    """Per metric: grouped bars (dataset/scenario/backbone) of the test mean with std error bars."""
+    plt = _pyplot()
+    ok = final.filter(pl.col("status") == "completed")
+    paths = []
+    groups = sorted({tuple(r) for r in ok.select(GROUP).iter_rows()}, key=lambda k: (k[0], k[1] != "iid", k))
+    losses = order(ok["loss"].unique(), PAPER_LOSSES, last=baseline)
+    for metric in metrics:
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(groups) * max(1, len(losses)) / 3), 4.5))
+        width = 0.8 / max(1, len(losses))
+        for i, loss in enumerate(losses):
+            means, stds = [], []
+            for key in groups:
+                rows = ok.filter(pl.all_horizontal(pl.col(c) == v for c, v in zip(GROUP, key, strict=True)))
+                values = rows.filter(pl.col("loss") == loss)[f"test_{metric}"].drop_nulls().to_list()
+                mean, std = mean_std(values)
+                means.append(mean if mean is not None else 0.0)
+                stds.append(std or 0.0)
+            x = [g + (i - (len(losses) - 1) / 2) * width for g in range(len(groups))]
+            ax.bar(x, means, width, yerr=stds, capsize=3, label=loss)
+        ax.set_xticks(range(len(groups)), ["\n".join(key) for key in groups])
+        _finish(ax, "", f"test {metric} (mean ± std over seeds)", f"Accuracy: {metric}")
+        paths.append(_save(fig, out / _name("accuracy", metric)))
+    return paths
+
+
+def threshold_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[Path]:
+    """For losses that log them: threshold error and mean threshold against epoch."""
+    plt = _pyplot()
+    present = [c for c in THRESHOLD_COLUMNS if c in histories.columns]
+    paths: list[Path] = []
+    if not present:
+        return paths
+    for key, cell in _groups(histories):
+        group = cell.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in present))
+        if group.is_empty():
+            continue
+        fig, axes = plt.subplots(1, len(present), figsize=(6 * len(present), 4), squeeze=False)
+        for ax, column in zip(axes.flat, present, strict=True):
+            for loss in order(group["loss"].unique(), PAPER_LOSSES, last=baseline):
+                _band(ax, group.filter(pl.col("loss") == loss), column, loss)
+            _finish(ax, "epoch", column.replace("_", " "), " / ".join(key))
+        paths.append(_save(fig, out / _name("thresholds", *key)))
+    return paths
+
+
+def _histories(final: pl.DataFrame) -> pl.DataFrame:
+    """Every final run's history tagged with its cell and seed (diverged runs included: they show it)."""
+    frames = []
+    for row in final.filter(pl.col("status").is_in(["completed", "diverged"])).iter_rows(named=True):
+        history = read_history(row["path"])
+        if "epoch" in history.columns:
+            tags = {c: pl.lit(row[c]) for c in (*GROUP, "loss")}
+            frames.append(history.with_columns(**tags, seed=pl.lit(row["seed"])))
+    if not frames:
+        return pl.DataFrame(schema={c: pl.String for c in (*GROUP, "loss")} | {"epoch": pl.Int64})
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _groups(histories: pl.DataFrame) -> list[tuple[tuple[str, ...], pl.DataFrame]]:
+    keys = {tuple(r) for r in histories.select(GROUP).unique().iter_rows()}
+    rank = {name: i for i, name in enumerate(BACKBONES)}
+    ordered = sorted(keys, key=lambda k: (k[0], k[1] != "iid", k[1], rank.get(k[2], len(rank)), k[2]))
+    return [
+        (key, histories.filter(pl.all_horizontal(pl.col(c) == v for c, v in zip(GROUP, key, strict=True))))
+        for key in ordered
+    ]
+
+
+def _band(ax: Any, runs: pl.DataFrame, column: str, label: str) -> None:
+    """Mean over seeds as a line, min..max over seeds as a shaded band."""
+    stats = (
+        runs.filter(pl.col(column).is_not_null() & pl.col(column).is_finite())
+        .group_by("epoch")
+        .agg(mean=pl.col(column).mean(), low=pl.col(column).min(), high=pl.col(column).max())
+        .sort("epoch")
+    )
+    if stats.is_empty():
+        return
+    marker = "o" if stats.height < 30 else None
+    line = ax.plot(stats["epoch"], stats["mean"], marker=marker, ms=3, label=label)
+    ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=line[0].get_color(), alpha=0.2)
+
+
+def _finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True) -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
+
+
+def _save(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def _name(*parts: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", "_".join(p.replace("@", "at") for p in parts)) + ".png"
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise PlotError("plots need matplotlib: pip install 'talosbench[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

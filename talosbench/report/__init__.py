@@ -1,0 +1,108 @@
+"""Turn a results directory into the accuracy, efficiency, convergence, tuning and shift tables."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from talosbench.report.accuracy import accuracy_table
+from talosbench.report.convergence import convergence_table
+from talosbench.report.efficiency import efficiency_table
+from talosbench.report.model import ReportError, Table, check_metrics, primary_metric
+from talosbench.report.render import FORMATS, render
+from talosbench.report.shift import diagnostics_table, drop_table
+from talosbench.report.tuning import tuning_table
+from talosbench.results import RESULT_FILE, collect
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+TABLES = ("accuracy", "efficiency", "convergence", "tuning", "shift")
+DEFAULT_BASELINE = "talos"
+
+__all__ = [
+    "DEFAULT_BASELINE", "FORMATS", "TABLES", "ReportError", "Table", "build_tables", "render", "report",
+    "resolve_source",
+]  # fmt: skip
+
+
+def build_tables(
+    frame: pl.DataFrame,
+    tables: Sequence[str] = TABLES,
+    metrics: Sequence[str] = (),
+    baseline: str | None = None,
+) -> list[Table]:
+    """The requested tables from a ``results.collect`` frame; final runs only, except tuning."""
+    unknown = [name for name in tables if name not in TABLES]
+    if unknown:
+        raise ReportError(f"unknown table {', '.join(unknown)}; choose from {', '.join(TABLES)} or all")
+    final = frame.filter(pl.col("role") == "final")
+    if final.is_empty() and frame.filter(pl.col("role") == "trial").is_empty():
+        raise ReportError("no complete runs to report; run `talosbench run SUITE.toml` first")
+    metrics = check_metrics(frame, metrics)
+    metric = primary_metric(frame, metrics)
+    losses = sorted(set(final["loss"].to_list()))
+    if baseline is not None and baseline not in losses:
+        raise ReportError(f"unknown baseline '{baseline}'; the losses in these runs: {', '.join(losses)}")
+    chosen = baseline or DEFAULT_BASELINE
+    out: list[Table] = []
+    for name in tables:
+        if name == "accuracy":
+            out.append(accuracy_table(final, metrics, chosen))
+        elif name == "efficiency":
+            out.append(efficiency_table(final, chosen))
+        elif name == "convergence":
+            out.append(convergence_table(final, metric, chosen))
+        elif name == "tuning":
+            out.append(tuning_table(frame, metric, chosen))
+        else:
+            out += [diagnostics_table(final), drop_table(final, metric, chosen)]
+    return out
+
+
+def report(
+    source: Path,
+    *,
+    fmt: str = "markdown",
+    tables: Sequence[str] = TABLES,
+    metrics: Sequence[str] = (),
+    baseline: str | None = None,
+) -> str:
+    """The report of the runs under ``source`` (a results root or one suite's directory) as text."""
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
+    return render(build_tables(collect(source), tables, metrics, baseline), fmt)
+
+
+def resolve_source(argument: str | None, runs_dir: Path = Path("runs")) -> Path:
+    """A directory, a suite name under ``runs_dir``, a suite TOML file, or (None) the newest suite."""
+    if argument is None:
+        suites = [d for d in runs_dir.iterdir() if d.is_dir()] if runs_dir.is_dir() else []
+        suites = [d for d in suites if any(d.glob(f"*/{RESULT_FILE}"))]
+        if not suites:
+            raise ReportError(
+                f"no suite results in {runs_dir}/; pass a results directory "
+                "or run `talosbench run SUITE.toml` first"
+            )
+        return max(suites, key=lambda d: d.stat().st_mtime)
+    path = Path(argument)
+    if path.is_dir():
+        return path
+    if path.suffix == ".toml" and path.is_file():
+        with open(path, "rb") as handle:
+            name = tomllib.load(handle).get("suite", {}).get("name", path.stem)
+        path = runs_dir / str(name)
+    elif (runs_dir / argument).is_dir():
+        path = runs_dir / argument
+    if not path.is_dir():
+        known = sorted(d.name for d in runs_dir.iterdir() if d.is_dir()) if runs_dir.is_dir() else []
+        raise ReportError(
+            f"no results at '{argument}': not a directory nor a suite in {runs_dir}/ "
+            f"(suites there: {', '.join(known) or 'none'})"
+        )
+    return path

@@ -1,0 +1,76 @@
+"""The efficiency table (the paper's Table F.1, extended): time per epoch, ratio to SL, memory."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import polars as pl
+
+from talosbench.report.model import CELL, DASH, Runs, Table, fmt_mib, fmt_num, ordered_cells, runs_by_cell
+
+REFERENCE = "sl"
+COLUMNS = ["runs", "s/epoch", "× SL", "eval s", "epochs to best", "wall s (total)", "device MiB", "host MiB"]
+
+
+def efficiency_table(final: pl.DataFrame, baseline: str) -> Table:
+    """One row per cell: medians over completed seeds, total wall time over every run of the cell."""
+    table = Table("efficiency", "Efficiency", [*CELL, *COLUMNS])
+    cells = runs_by_cell(final)
+    for key, first in ordered_cells(cells, baseline):
+        reference_runs = cells.get((*key[:3], REFERENCE))
+        reference = _median(reference_runs, "train_seconds_per_epoch") if reference_runs else None
+        values = _values(cells[key], reference)
+        table.add(*key, *_texts(values), rule=first)
+        table.records += [
+            {**dict(zip(CELL, key, strict=True)),
+             "metric": metric, "value": value, "runs": values["runs"]}
+            for metric, value in values.items() if metric != "runs"
+        ]  # fmt: skip
+    table.footer = [
+        "Medians over completed seeds: training seconds per epoch (each run's median epoch), evaluation "
+        "seconds per validation, epochs to the best validation point.",
+        f"× SL: s/epoch relative to '{REFERENCE}' in the same dataset, scenario and backbone. "
+        "Wall s (total): summed over every run of the cell, failed ones included (they cost time too). "
+        "Memory: peak over the cell's runs.",
+    ]
+    return table
+
+
+def _median(runs: Runs, column: str) -> float | None:
+    values = runs.values(column)
+    return statistics.median(values) if values else None
+
+
+def _peak(runs: Runs, column: str) -> float | None:
+    values = [v for v in runs.frame[column].to_list() if v is not None]
+    return float(max(values)) if values else None
+
+
+def _values(runs: Runs, reference: float | None) -> dict[str, Any]:
+    per_epoch = _median(runs, "train_seconds_per_epoch")
+    walls = [v for v in runs.frame["wall_seconds"].to_list() if v is not None]
+    return {
+        "runs": runs.summary(),
+        "train_seconds_per_epoch": per_epoch,
+        "ratio_to_sl": per_epoch / reference if per_epoch is not None and reference else None,
+        "eval_seconds": _median(runs, "eval_seconds"),
+        "epochs_to_best": _median(runs, "best_epoch"),
+        "wall_seconds_total": sum(walls) if walls else None,
+        "device_peak_bytes": _peak(runs, "device_peak_bytes"),
+        "host_peak_bytes": _peak(runs, "host_peak_bytes"),
+    }
+
+
+def _texts(values: dict[str, Any]) -> list[str]:
+    ratio = values["ratio_to_sl"]
+    return [
+        values["runs"],
+        fmt_num(values["train_seconds_per_epoch"]),
+        DASH if ratio is None else f"{ratio:.2f}×",
+        fmt_num(values["eval_seconds"]),
+        DASH if values["epochs_to_best"] is None else f"{values['epochs_to_best']:.1f}",
+        fmt_num(values["wall_seconds_total"]),
+        fmt_mib(values["device_peak_bytes"]),
+        fmt_mib(values["host_peak_bytes"]),
+    ]

@@ -1,0 +1,143 @@
+"""Renderers: markdown (GitHub), LaTeX (booktabs), HTML, and tidy CSV / JSON (one row per cell and metric)."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from tabulate import tabulate
+
+from talosbench.report.model import CELL, Cell, Table
+
+FORMATS = ("markdown", "latex", "csv", "json", "html")
+TIDY_HEAD = ("table", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
+_TEXT_COLUMNS = {*CELL, "runs", "chosen"}
+_LATEX_ESCAPES = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "±": r"$\pm$", "×": r"$\times$", "–": "--", "−": "$-$", "†": r"$^\dagger$", "≥": r"$\geq$",
+    "<": "$<$", ">": "$>$",
+}  # fmt: skip
+
+
+def render(tables: Sequence[Table], fmt: str) -> str:
+    """The tables in one of FORMATS."""
+    renderers = {"markdown": markdown, "latex": latex, "csv": tidy_csv, "json": tidy_json, "html": to_html}
+    return renderers[fmt](tables)
+
+
+def markdown(tables: Sequence[Table]) -> str:
+    """GitHub markdown: bold as **x**, runner-up as <u>x</u>, footers as paragraphs."""
+    parts = []
+    for table in tables:
+        rows = [[_md_cell(cell) for cell in row] for row in table.rows]
+        grid = tabulate(rows, headers=table.columns, tablefmt="github", disable_numparse=True)
+        parts.append("\n\n".join([f"### {table.title}", grid, *table.footer]))
+    return "\n\n".join(parts) + "\n"
+
+
+def latex(tables: Sequence[Table]) -> str:
+    """One booktabs ``table`` environment per table; needs ``\\usepackage{booktabs}``."""
+    parts = ["% Requires \\usepackage{booktabs} in the preamble."]
+    for table in tables:
+        spec = "".join("l" if name in _TEXT_COLUMNS else "r" for name in table.columns)
+        lines = [
+            r"\begin{table}[htbp]", r"\centering", rf"\caption{{{_tex(table.title)}}}",
+            rf"\label{{tab:{table.name}}}", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+            " & ".join(_tex(name) for name in table.columns) + r" \\", r"\midrule",
+        ]  # fmt: skip
+        for index, row in enumerate(table.rows):
+            if index in table.rules and index > 0:
+                lines.append(r"\midrule")
+            lines.append(" & ".join(_tex_cell(cell) for cell in row) + r" \\")
+        lines += [r"\bottomrule", r"\end{tabular}"]
+        if table.footer:
+            lines += [r"\par\smallskip", r"{\footnotesize " + " ".join(_tex(n) for n in table.footer) + "}"]
+        lines.append(r"\end{table}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def to_html(tables: Sequence[Table]) -> str:
+    """A standalone HTML page with one table per section."""
+    body = []
+    for table in tables:
+        head = "".join(f"<th>{html.escape(name)}</th>" for name in table.columns)
+        rows = []
+        for index, row in enumerate(table.rows):
+            css = ' class="rule"' if index in table.rules and index > 0 else ""
+            rows.append(f"<tr{css}>" + "".join(f"<td>{_html_cell(cell)}</td>" for cell in row) + "</tr>")
+        notes = "".join(f'<p class="note">{html.escape(note)}</p>' for note in table.footer)
+        body.append(
+            f"<section><h2>{html.escape(table.title)}</h2><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{notes}</section>"
+        )
+    style = (
+        "body{font-family:sans-serif}table{border-collapse:collapse}th,td{padding:2px 8px;text-align:right}"
+        "thead th{border-bottom:1px solid #000}tr.rule td{border-top:1px solid #888}.note{font-size:small}"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>talosbench report</title>'
+        f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
+
+
+def tidy_records(tables: Sequence[Table]) -> list[dict[str, Any]]:
+    """Every table's records tagged with the table name, non-finite numbers as null."""
+    out = []
+    for table in tables:
+        for record in table.records:
+            row = {"table": table.name, **record}
+            out.append({key: _clean(key, value) for key, value in row.items()})
+    return out
+
+
+def tidy_csv(tables: Sequence[Table]) -> str:
+    records = tidy_records(tables)
+    if not records:
+        return ",".join(TIDY_HEAD) + "\n"
+    frame = pl.DataFrame(records, infer_schema_length=None)
+    head = [name for name in TIDY_HEAD if name in frame.columns]
+    return frame.select(*head, *(name for name in frame.columns if name not in head)).write_csv()
+
+
+def tidy_json(tables: Sequence[Table]) -> str:
+    return json.dumps(tidy_records(tables), indent=2, allow_nan=False) + "\n"
+
+
+def _clean(key: str, value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    # One numeric type in the value column keeps CSV / JSON consumers simple (counts become floats).
+    if key == "value" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _md_cell(cell: Cell) -> str:
+    text = cell.text.replace("|", r"\|")
+    if cell.underline:
+        text = f"<u>{text}</u>"
+    return f"**{text}**" if cell.bold else text
+
+
+def _tex(text: str) -> str:
+    return "".join(_LATEX_ESCAPES.get(char, char) for char in text)
+
+
+def _tex_cell(cell: Cell) -> str:
+    text = _tex(cell.text)
+    if cell.underline:
+        text = rf"\underline{{{text}}}"
+    return rf"\textbf{{{text}}}" if cell.bold else text
+
+
+def _html_cell(cell: Cell) -> str:
+    text = html.escape(cell.text)
+    if cell.underline:
+        text = f"<u>{text}</u>"
+    return f"<strong>{text}</strong>" if cell.bold else text

@@ -1,0 +1,123 @@
+"""The shift tables: each split's shift diagnostics, and each loss's drop from iid to a shifted split."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from talosbench.report.model import (
+    BACKBONES,
+    DASH,
+    PAPER_LOSSES,
+    Table,
+    fmt_metric,
+    fmt_num,
+    mean_std,
+    order,
+    runs_by_cell,
+    scenarios,
+)
+
+IID = "iid"
+
+
+def diagnostics_table(final: pl.DataFrame) -> Table:
+    """Per dataset and scenario, the split diagnostics stored with the runs (averaged over splits)."""
+    table = Table("shift", "Shift: split diagnostics", ["dataset", "scenario"])
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for dataset, scenario, blob in final.select("dataset", "scenario", "split").unique().iter_rows():
+        if blob is not None:
+            found.setdefault((dataset, scenario), []).append(_flatten(json.loads(blob)))
+    names = list(dict.fromkeys(name for splits in found.values() for split in splits for name in split))
+    table.columns += names
+    for dataset in order({d for d, _ in found}):
+        for scenario in scenarios({s for d, s in found if d == dataset}):
+            splits = found[(dataset, scenario)]
+            values = {name: _merge([split[name] for split in splits if name in split]) for name in names}
+            table.add(dataset, scenario, *(_text(values[name]) for name in names))
+            table.records += [
+                {"dataset": dataset, "scenario": scenario, "metric": name,
+                 "value": value if isinstance(value, float) else None, "text": _text(value)}
+                for name, value in values.items() if value is not None
+            ]  # fmt: skip
+    table.footer = [
+        "Diagnostics of each split as the data module reports them (mean over runs where splits differ)."
+        if table.rows
+        else "The runs carry no split diagnostics."
+    ]
+    return table
+
+
+def drop_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
+    """Per dataset, backbone and loss: test metric on iid and on each shift, and the relative drop."""
+    table = Table("shift", f"Shift: drop of test {metric} from iid", ["dataset", "backbone", "loss"])
+    cells = runs_by_cell(final)
+    shifted = [s for s in scenarios({k[1] for k in cells}) if s != IID]
+    for scenario in shifted:
+        table.columns += [f"{scenario} {metric}", f"{scenario} drop %"]
+    if IID not in {k[1] for k in cells} or not shifted:
+        table.footer = ["No drop to report: it needs iid runs and runs of at least one shift scenario."]
+        return table
+    table.columns.insert(3, f"{IID} {metric}")
+    for dataset in order({k[0] for k in cells}):
+        first = True
+        for backbone in order({k[2] for k in cells if k[0] == dataset}, BACKBONES):
+            losses = {k[3] for k in cells if k[0] == dataset and k[2] == backbone}
+            for loss in order(losses, PAPER_LOSSES, last=baseline):
+                row: list[str] = [dataset, backbone, loss]
+                reference, reference_text = _mean((dataset, IID, backbone, loss), cells, metric)
+                row.append(reference_text)
+                for scenario in shifted:
+                    mean, text = _mean((dataset, scenario, backbone, loss), cells, metric)
+                    drop = (reference - mean) / reference * 100 if reference and mean is not None else None
+                    row += [text, DASH if drop is None else f"{drop:+.2f}%"]
+                    table.records.append({
+                        "dataset": dataset, "scenario": scenario, "backbone": backbone, "loss": loss,
+                        "metric": "drop_pct", "of": metric, "value": drop, "iid": reference, "shifted": mean,
+                    })  # fmt: skip
+                table.add(*row, rule=first)
+                first = False
+    table.footer = [
+        f"Drop %: (iid − shifted) / iid × 100 of the mean test {metric}; positive = worse under shift. "
+        "Only cells with every seed completed enter a drop."
+    ]
+    return table
+
+
+def _mean(key: tuple[str, ...], cells: Mapping, metric: str) -> tuple[float | None, str]:
+    runs = cells.get(key)
+    if runs is None:
+        return None, f"{DASH} (no runs)"
+    mean, std = mean_std(runs.values(f"test_{metric}"))
+    if not runs.complete:
+        return None, f"{fmt_metric(mean, std)} ({runs.summary()})"
+    return mean, fmt_metric(mean, std)
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = value
+    return out
+
+
+def _merge(values: list[Any]) -> Any:
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if numbers and len(numbers) == len(values):
+        return statistics.fmean(numbers)
+    return values[0] if values else None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, float):
+        return fmt_num(value) if abs(value) >= 1 or value == 0 else f"{value:.4f}"
+    return str(value)

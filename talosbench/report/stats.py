@@ -1,0 +1,64 @@
+"""Significance tests of the accuracy table: paired Wilcoxon, paired t-test, Holm correction."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from talosbench.results import read_per_user
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1)."""
+    m = len(pvalues)
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, index in enumerate(sorted(range(m), key=lambda i: pvalues[i])):
+        running = max(running, min(1.0, (m - rank) * pvalues[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def wilcoxon(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided paired Wilcoxon signed-rank p-value; 1.0 when every pair is equal, NaN when empty."""
+    if len(a) == 0:
+        return math.nan
+    if np.all(a == b):
+        return 1.0
+    return float(stats.wilcoxon(a, b).pvalue)
+
+
+def ttest(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided paired t-test p-value over seeds; NaN below two pairs."""
+    diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(diff) < 2:
+        return math.nan
+    if np.ptp(diff) <= 1e-12 * max(1.0, float(np.abs(diff).max())):
+        # Zero spread: the t statistic is 0 (no difference) or unbounded (a constant difference).
+        return 1.0 if diff[0] == 0 else 0.0
+    return float(stats.ttest_rel(a, b).pvalue)
+
+
+def per_user_pairs(left: pl.DataFrame, right: pl.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-user values of two cells' runs, paired on (seed, user) and pooled over the shared seeds."""
+    a: list[np.ndarray] = []
+    b: list[np.ndarray] = []
+    right_paths = dict(zip(right["seed"].to_list(), right["path"].to_list(), strict=True))
+    for seed, path in zip(left["seed"].to_list(), left["path"].to_list(), strict=True):
+        if seed not in right_paths:
+            continue
+        x, y = read_per_user(path), read_per_user(right_paths[seed])
+        if metric not in x.columns or metric not in y.columns:
+            continue
+        joined = x.select("user", pl.col(metric).alias("a")).join(
+            y.select("user", pl.col(metric).alias("b")), on="user", how="inner"
+        )
+        a.append(joined["a"].to_numpy())
+        b.append(joined["b"].to_numpy())
+    if not a:
+        return np.empty(0), np.empty(0)
+    return np.concatenate(a), np.concatenate(b)
