@@ -42,7 +42,9 @@ def test_full_download(tmp_path: Path, mirror: Mirror, ml_zip: bytes, u_data: by
     frame = pl.read_parquet(ds / "interactions.parquet")
     stats = meta["stats"]
     assert (stats["users"], stats["items"], stats["interactions"]) == (
-        frame["user"].n_unique(), frame["item"].n_unique(), frame.height
+        frame["user"].n_unique(),
+        frame["item"].n_unique(),
+        frame.height,
     )
     # 82,520 of the 100,000 ratings are >= 3; the 10-core keeps most of them and every degree is >= 10.
     assert 70_000 < stats["interactions"] < 82_520

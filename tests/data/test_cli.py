@@ -1,0 +1,64 @@
+"""`talosbench datasets` and `talosbench download` through Typer's CliRunner (no network)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from talosbench.cli import app
+from talosbench.data.catalog import CATALOG
+
+runner = CliRunner()
+
+
+def test_datasets_lists_the_catalog(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["datasets", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    for name in CATALOG.names():
+        assert name in result.output
+    assert "rating>=3, 10-core" in result.output and "ml-100k-README" in result.output
+
+
+def test_download_synthetic_prints_stats_and_lists_them(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", "synthetic", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "synthetic" / "meta.json").read_text())
+    users, interactions = meta["stats"]["users"], meta["stats"]["interactions"]
+    assert 25_000 <= interactions <= 35_000 and 900 <= users <= 1000
+    assert f"interactions {interactions:,}" in result.output
+    listing = runner.invoke(app, ["datasets", "--data-dir", str(tmp_path)]).output
+    line = next(x for x in listing.splitlines() if x.startswith("synthetic"))
+    assert f"{interactions:,}" in line
+
+
+def test_unknown_name_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", "movielens-100", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Did you mean 'movielens-100k'" in result.output
+    assert not tmp_path.joinpath("movielens-100").exists()
+
+
+def test_file_without_name_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", "--file", str(tmp_path), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+
+
+def test_import_own_csv(tmp_path: Path) -> None:
+    rows = ["user,item,rating,timestamp"] + [f"u{u},i{i},5,{u * 10 + i}" for u in range(6) for i in range(6)]
+    (tmp_path / "mine.csv").write_text("\n".join(rows) + "\n")
+    home = tmp_path / "home"
+    result = runner.invoke(
+        app, ["download", "--file", str(tmp_path / "mine.csv"), "--name", "mine", "--data-dir", str(home)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "users 6  items 6  interactions 36" in result.output
+    assert "mine" in runner.invoke(app, ["datasets", "--data-dir", str(home)]).output
+    # a malformed file: error with file:line, and the failed import leaves nothing behind
+    (tmp_path / "bad.csv").write_text("user,item\nu1,i1\nu2\n")
+    bad = runner.invoke(
+        app, ["download", "--file", str(tmp_path / "bad.csv"), "--name", "bad", "--data-dir", str(home)]
+    )
+    assert bad.exit_code == 1 and "bad.csv:3" in bad.output
+    assert not (home / "bad").exists()

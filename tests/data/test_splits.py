@@ -1,0 +1,136 @@
+"""Every scenario: disjoint, complete, sized as specified, deterministic per seed, different across seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from talosbench.data import DataError, UnknownDatasetError, import_file, load_split
+from talosbench.data.preprocess import preprocess
+from talosbench.data.splits import SCENARIOS, build_split
+from talosbench.data.synthetic import generate
+
+SMALL = {"n_users": 200, "n_items": 120, "n_interactions": 9000}
+
+
+@pytest.fixture(scope="module")
+def interactions() -> pl.DataFrame:
+    return preprocess(generate(**SMALL, seed=3), {"k_core": 5}, name="s").interactions
+
+
+def _pairs(frame: pl.DataFrame) -> set[tuple[int, int]]:
+    return set(zip(frame["user"].to_list(), frame["item"].to_list(), strict=False))
+
+
+def _split(frame: pl.DataFrame, scenario: str, seed: int):
+    return build_split(
+        frame, scenario, seed, dataset="s", n_users=frame["user"].max() + 1, n_items=frame["item"].max() + 1
+    )
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), scenario=st.sampled_from(["iid", "temporal", "popularity"]))
+def test_split_is_disjoint_complete_and_deterministic(
+    interactions: pl.DataFrame, seed: int, scenario: str
+) -> None:
+    s = _split(interactions, scenario, seed)
+    train, valid, test = _pairs(s.train), _pairs(s.valid), _pairs(s.test)
+    assert not (train & valid) and not (train & test) and not (valid & test)
+    dropped = s.diagnostics["dropped_cold"]
+    assert len(train) + len(valid) + len(test) + dropped["valid"] + dropped["test"] == interactions.height
+    assert train | valid | test <= _pairs(interactions)
+    assert s.diagnostics["sizes"] == {"train": len(train), "valid": len(valid), "test": len(test)}
+    again = _split(interactions, scenario, seed)
+    assert again.train.equals(s.train) and again.valid.equals(s.valid) and again.test.equals(s.test)
+    other = _split(interactions, scenario, seed + 1)
+    # temporal's test set is the time cut itself; its validation draw must still change with the seed
+    assert not other.valid.equals(s.valid)
+    if scenario != "temporal":
+        assert not other.test.equals(s.test)
+
+
+def test_iid_sizes_follow_spec(interactions: pl.DataFrame) -> None:
+    s = _split(interactions, "iid", 0)
+    n = interactions.group_by("user").len().rename({"len": "n"})
+    t = s.test.group_by("user").len().rename({"len": "t"})
+    v = s.valid.group_by("user").len().rename({"len": "v"})
+    got = n.join(t, on="user", how="left").join(v, on="user", how="left").fill_null(0)
+    exp_t = np.minimum((got["n"].to_numpy() * 2 + 9) // 10, got["n"].to_numpy() - 1)
+    m = got["n"].to_numpy() - exp_t
+    exp_v = np.minimum((m + 9) // 10, m - 1)
+    assert (got["t"].to_numpy() == exp_t).all() and (got["v"].to_numpy() == exp_v).all()
+
+
+def test_temporal_order_and_shift(interactions: pl.DataFrame) -> None:
+    s = _split(interactions, "temporal", 0)
+    assert max(s.train["timestamp"].max(), s.valid["timestamp"].max()) <= s.test["timestamp"].min()
+    total = interactions.height
+    n_test_before_drop = s.test.height + s.diagnostics["dropped_cold"]["test"]
+    assert n_test_before_drop == total - round(0.8 * total)
+    iid = _split(interactions, "iid", 0)
+    assert s.diagnostics["js_divergence_item_popularity"] > iid.diagnostics["js_divergence_item_popularity"]
+
+
+def test_popularity_test_set_favours_rare_items(interactions: pl.DataFrame) -> None:
+    s = _split(interactions, "popularity", 0)
+    assert abs(s.test.height + s.diagnostics["dropped_cold"]["test"] - 0.2 * interactions.height) <= 1
+    pop = interactions.group_by("item").len()
+    mean_pop = lambda f: f.join(pop, on="item")["len"].mean()  # noqa: E731
+    assert mean_pop(s.test) < 0.8 * mean_pop(s.train)
+    per_item = s.test.group_by("item").len().join(pop, on="item", suffix="_all")
+    assert (per_item["len"] <= per_item["len_all"] // 2).all()
+    iid = _split(interactions, "iid", 0)
+    assert (
+        s.diagnostics["js_divergence_item_popularity"] > 2 * iid.diagnostics["js_divergence_item_popularity"]
+    )
+
+
+def test_load_split_caches_and_validates_names(tmp_path: Path) -> None:
+    events: list[str] = []
+    a = load_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL, on_event=events.append)
+    assert any("generating" in e for e in events)
+    events.clear()
+    b = load_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL, on_event=events.append)
+    assert events == [] and a.train.equals(b.train) and a.diagnostics == b.diagnostics
+    assert (tmp_path / "synthetic").is_dir() and list(
+        (tmp_path / "synthetic").glob("prep-*/splits/iid-seed1.*")
+    )
+    with pytest.raises(UnknownDatasetError, match="Did you mean 'temporal'"):
+        load_split("synthetic", "temporl", 0, data_dir=tmp_path)
+    with pytest.raises(DataError, match="unknown preprocessing option 'k'"):
+        load_split("synthetic", "iid", 0, data_dir=tmp_path, preprocess={"k": 3})
+    with pytest.raises(DataError, match="given"):
+        load_split("synthetic", "given", 0, data_dir=tmp_path, preprocess=SMALL)
+
+
+def test_given_uses_imported_splits_unchanged(tmp_path: Path) -> None:
+    folder = tmp_path / "lgcn"
+    folder.mkdir()
+    (folder / "train.txt").write_text("0 0 1 2 3\n1 1 2 3\n2 0 3 4\n")
+    (folder / "test.txt").write_text("0 4\n1 0\n2 1\n")
+    import_file(folder, "mine", data_dir=tmp_path / "home")
+    s = load_split("mine", "given", 0, data_dir=tmp_path / "home")
+    assert _pairs(s.test) == {(0, 4), (1, 0), (2, 1)}
+    assert _pairs(s.train) | _pairs(s.valid) == {
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (2, 0),
+        (2, 3),
+        (2, 4),
+    }
+    assert s.valid.height == 3 and s.diagnostics["valid_carved_from_train"] is True
+    assert (s.n_users, s.n_items) == (3, 5)
+
+
+def test_scenarios_registered() -> None:
+    assert SCENARIOS.names() == ["iid", "temporal", "popularity", "given"]
