@@ -97,9 +97,8 @@ def parse_suite(data: Mapping[str, Any], source: str | Path = "<suite>") -> Suit
     loss_tables = _loss_tables(p, p.table(data, "losses"), labels)
     backbone_tables = _backbone_tables(p, p.table(data, "backbones"), backbones)
     preprocess = _preprocess(p, p.table(data, "datasets"), datasets)
-    excludes = _excludes(p, data.get("exclude", []), {
-        "dataset": datasets, "scenario": scenarios, "backbone": backbones, "loss": labels,
-    })
+    names = {"dataset": datasets, "scenario": scenarios, "backbone": backbones, "loss": labels}
+    excludes = _excludes(p, data.get("exclude", []), names)
     suite = Suite(
         name=name,
         source=Path(source),
@@ -381,7 +380,7 @@ def _excludes(p: _Parser, tables: Any, grid: Mapping[str, list[str]]) -> list[di
         for key, raw in table.items():
             values = raw if isinstance(raw, list) else [raw]
             values = [p.value(v, f"{path} {key}", str) for v in values]
-            p.names(values, f"{path} {key}", key, grid[key + "s"])
+            p.names(values, f"{path} {key}", key, grid[key])
             rule[key] = tuple(values)
         out.append(rule)
     return out

@@ -1,0 +1,43 @@
+"""Every suite file shipped in suites/ validates, and quick.toml covers every registered loss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from talosbench.losses import LOSSES
+from talosbench.runner import build_plan, total_runs
+from talosbench.suite import load_suite
+
+SUITES = sorted((Path(__file__).resolve().parents[2] / "suites").glob("*.toml"))
+
+
+def test_the_paper_suites_are_shipped() -> None:
+    names = {p.stem for p in SUITES}
+    assert names >= {"quick", "movielens", "iid", "shift", "ablation", "k-sweep", "negatives", "efficiency"}
+
+
+@pytest.mark.parametrize("path", SUITES, ids=lambda p: p.stem)
+def test_shipped_suite_validates_and_plans(path: Path) -> None:
+    suite = load_suite(path)
+    assert suite.name == path.stem
+    assert path.read_text(encoding="utf-8").startswith(f"# {path.name}: ")  # the header comment
+    assert total_runs(build_plan(suite)) > 0
+
+
+def test_quick_runs_every_loss_untuned_on_synthetic_data() -> None:
+    suite = load_suite(next(p for p in SUITES if p.stem == "quick"))
+    assert set(suite.losses) == set(LOSSES)
+    assert suite.datasets == ("synthetic",) and len(suite.seeds) == 2
+    plans = build_plan(suite)
+    assert not any(plan.tuned for plan in plans)
+    assert total_runs(plans) == 2 * len(LOSSES)
+
+
+def test_k_sweep_aliases_train_talos_at_three_cutoffs() -> None:
+    suite = load_suite(next(p for p in SUITES if p.stem == "k-sweep"))
+    aliases = {label: suite.loss_tables[label] for label in ("talos@20", "talos@50", "talos@80")}
+    assert {t.name for t in aliases.values()} == {"talos"}
+    assert [t.fixed[("loss", "k")] for t in aliases.values()] == [20, 50, 80]
+    assert suite.eval.ks == (20, 50, 80)
