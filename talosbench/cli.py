@@ -382,6 +382,10 @@ class _Progress:
         import time
 
         self._clock = time.monotonic
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a fresh rate/ETA clock (one per dataset)."""
         self.start = self._clock()
         self.first: int | None = None
         self.last_draw = 0.0
@@ -402,8 +406,10 @@ class _Progress:
         self.drawn = True
 
     def finish(self) -> None:
+        """End the progress line so the next message starts on its own line."""
         if self.drawn:
             typer.echo("", err=True)
+            self.drawn = False
 
 
 def _format_stats(stats: dict[str, object]) -> str:
@@ -471,7 +477,10 @@ def download(
     from talosbench.data.prepare import get_entry, import_file, prepare_dataset
     from talosbench.data.store import data_home
 
+    progress = _Progress()
+
     def event(message: str) -> None:
+        progress.finish()
         typer.echo(message, err=True)
 
     if file is not None or name is not None:
@@ -492,7 +501,7 @@ def download(
     except DataError as exc:
         raise _data_error(exc) from None
     for n in chosen:
-        progress = _Progress()
+        progress.reset()
         try:
             out = prepare_dataset(
                 n, data_dir=data_dir, mirror=mirror, force=force, on_event=event, on_progress=progress

@@ -39,9 +39,9 @@ def sha256_file(path: Path) -> str:
 
 
 def _alternatives(name: str | None) -> str:
-    ref = name or "NAME"
+    ref = f"my-{name}" if name else "NAME"
     return (
-        f"Retry later, point --mirror (or $TALOSBENCH_MIRROR) at a copy of the file, "
+        "Retry later, point --mirror (or $TALOSBENCH_MIRROR) at a copy of the file, "
         f"or import a local copy with `talosbench download --file PATH --name {ref}`."
     )
 
