@@ -11,6 +11,7 @@ from talosbench.suite.errors import unknown
 from talosbench.train.config import RunConfig
 
 ONLY_KEYS = ("dataset", "scenario", "backbone", "loss")
+PLURAL = {"dataset": "datasets", "scenario": "scenarios", "backbone": "backbones", "loss": "losses"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def parse_only(suite: Suite, only: Sequence[str]) -> dict[str, set[str]]:
         if key not in grid:
             raise unknown(f"--only {item}", "key", "filter key", key, ONLY_KEYS)
         if value not in grid[key]:
-            raise unknown(f"--only {item}", f"[grid] {key}s", key, value, grid[key])
+            raise unknown(f"--only {item}", f"[grid] {PLURAL[key]}", key, value, grid[key])
         filters.setdefault(key, set()).add(value)
     return filters
 

@@ -1,0 +1,120 @@
+"""Real training through the runner and the CLI, on tiny synthetic data (seconds per test)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from talosbench.cli import app
+from talosbench.results import collect
+from talosbench.runner import run_suite
+from talosbench.suite import load_suite
+
+TINY = """
+[suite]
+name = "tiny"
+seeds = [1, 2]
+
+[train]
+epochs = {epochs}
+eval_every = 1
+patience = 3
+negatives = 16
+device = "cpu"
+lr = 0.01
+
+[grid]
+datasets = ["synthetic"]
+losses = ["bpr", "sl", "talos"]
+
+[datasets.synthetic]
+n_users = 150
+n_items = 90
+n_interactions = 4000
+
+[losses.bpr]
+negatives = 1
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def metrics(results: Path) -> dict[str, dict[str, float]]:
+    frame = collect(results).sort("run_id")
+    tests = [c for c in frame.columns if c.startswith("test_")]
+    return {row["run_id"]: {c: row[c] for c in tests} for row in frame.iter_rows(named=True)}
+
+
+def test_jobs_two_gives_the_same_metrics_as_jobs_one(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, TINY.format(epochs=3)))
+    data = tmp_path / "data"
+    one = run_suite(suite, tmp_path / "one", jobs=1, data_dir=data)
+    two = run_suite(suite, tmp_path / "two", jobs=2, data_dir=data)
+    assert one.failed == two.failed == [] and one.ran == two.ran == 6
+    first, second = metrics(tmp_path / "one"), metrics(tmp_path / "two")
+    assert len(first) == 6 and first == second
+    assert all(v["test_precision@20"] > 0 for v in first.values())
+
+
+def test_a_diverging_run_is_recorded_and_the_grid_goes_on(tmp_path: Path) -> None:
+    text = TINY.format(epochs=3).replace("negatives = 1", "negatives = 1\nlr = [0.01, 1e12]")
+    summary = run_suite(load_suite(write(tmp_path, text)), tmp_path / "r", data_dir=tmp_path / "data")
+    frame = collect(tmp_path / "r")
+    bpr = frame.filter(pl.col("loss") == "bpr")
+    assert bpr.filter(pl.col("role") == "trial")["status"].to_list() == ["diverged"]
+    assert set(bpr.filter(pl.col("role") == "final")["status"]) == {"completed"}
+    assert [o.status for _, o in summary.failed] == ["diverged"]
+    assert frame.filter(pl.col("loss") != "bpr")["status"].to_list() == ["completed"] * 4
+
+
+def test_cli_resumes_after_a_kill_without_redoing_completed_runs(tmp_path: Path) -> None:
+    suite = write(tmp_path, TINY.format(epochs=8))
+    results, data = tmp_path / "runs", tmp_path / "data"
+    command = [sys.executable, "-m", "talosbench.cli", "run", str(suite), "--results-dir", str(results),
+               "--data-dir", str(data), "--quiet"]  # fmt: skip
+    quiet = subprocess.DEVNULL
+    process = subprocess.Popen(command, stdout=quiet, stderr=quiet, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(results.glob("tiny/*/result.json")) and time.monotonic() < deadline:
+        assert process.poll() is None, "the grid ended before a single run completed"
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+    stamps = {p: p.stat().st_mtime_ns for p in results.glob("tiny/*/result.json")}
+    assert 1 <= len(stamps) < 6, "the kill should land mid-grid"
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"6 runs planned, {len(stamps)} already complete" in rerun.stderr
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # no completed run was redone
+    assert len(list(results.glob("tiny/*/result.json"))) == 6
+    again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert "0 trained, 6 already complete, 0 failed" in again.stderr
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = write(tmp_path, TINY.format(epochs=3).replace('"talos"]', '"tals"]'))
+    result = runner.invoke(app, ["run", str(bad), "--results-dir", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "unknown loss 'tals'. Did you mean 'talos'?" in result.output
+    text = TINY.format(epochs=2).replace("negatives = 1", "negatives = 1\nlr = 1e12")
+    good = write(tmp_path, text)
+    args = ["run", str(good), "--results-dir", str(tmp_path / "r"), "--data-dir", str(tmp_path / "d")]
+    args.append("--quiet")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "6 runs: 6 trained, 0 already complete, 2 failed" in result.output
+    assert "failed: synthetic/iid/mf/bpr seed 1: diverged" in result.output
+    dry = runner.invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0 and "6 runs (0 tuning trials" in dry.output and "6 complete" in dry.output
