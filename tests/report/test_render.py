@@ -1,0 +1,102 @@
+"""Every table in every format: markdown, LaTeX, HTML, and tidy CSV / JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from talosbench.report import report
+
+TITLES = [
+    "Accuracy (test, best validation snapshot)", "Efficiency", "Convergence variance", "Tuning",
+    "Shift: split diagnostics", "Shift: drop of test precision@20 from iid",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rendered(golden: Path) -> dict[str, str]:
+    return {fmt: report(golden, fmt=fmt) for fmt in ("markdown", "latex", "html", "csv", "json")}
+
+
+def test_markdown_has_every_table(rendered: dict[str, str]) -> None:
+    text = rendered["markdown"]
+    assert [line[4:] for line in text.splitlines() if line.startswith("### ")] == TITLES
+    assert "| mf         | talos  | **0.3100 ± 0.0100**" in text
+    for snippet in ("1.20×", "6.00e-03", "k=50", "popularity_kl", "+9.52%"):
+        assert snippet in text
+
+
+def test_latex_booktabs_marks_and_escaping(rendered: dict[str, str]) -> None:
+    text = rendered["latex"]
+    assert text.count(r"\begin{table}") == len(TITLES) == text.count(r"\end{table}")
+    assert text.count(r"\toprule") == len(TITLES) == text.count(r"\bottomrule")
+    assert r"\textbf{0.3100 $\pm$ 0.0100}" in text and r"\underline{0.2100 $\pm$ 0.0100}" in text
+    assert r"mf & Imp.\% & +47.62\%*$^\dagger$" in text
+    assert r"popularity\_kl" in text and r"1.20$\times$" in text and r"p $<$ 0.05" in text
+    assert r"\caption{Shift: drop of test precision@20 from iid}" in text
+    # Nothing unescaped that breaks LaTeX: no raw %, _, ± or × outside math.
+    body = text.split("\n", 1)[1]
+    assert "±" not in body and "×" not in body and not re.search(r"(?<!\\)_", body)
+    assert body.count("{") == body.count("}")
+    for line in body.splitlines():
+        assert "%" not in line.replace(r"\%", "")
+
+
+def test_html_is_balanced_with_marks(rendered: dict[str, str]) -> None:
+    text = rendered["html"]
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<strong>0.3100 ± 0.0100</strong>" in text and "<u>0.2100 ± 0.0100</u>" in text
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag != "meta":
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert self.stack.pop() == tag
+
+    parser = Balance()
+    parser.feed(text)
+    assert parser.stack == []
+    assert text.count("<table>") == len(TITLES)
+
+
+def _tidy(frame: pl.DataFrame) -> None:
+    assert set(frame["table"]) == {"accuracy", "efficiency", "convergence", "tuning", "shift"}
+    cell = frame.filter(table="accuracy", scenario="iid", loss="talos", metric="precision@20").row(
+        0, named=True
+    )
+    assert cell["value"] == pytest.approx(0.31) and cell["std"] == pytest.approx(0.01)
+    assert cell["best"] is True and cell["runs"] == "3/3 seeds" and cell["n"] == 3
+    imp = frame.filter(table="accuracy", scenario="iid", loss="Imp.%", metric="precision@20").row(
+        0, named=True
+    )
+    assert imp["value"] == pytest.approx(100 / 0.21 * 0.1) and imp["vs"] == "sl"
+    assert imp["p_wilcoxon_holm"] < 0.05 and imp["pairs"] == 120
+    ratio = frame.filter(table="efficiency", scenario="iid", loss="talos", metric="ratio_to_sl")
+    assert ratio["value"].item() == pytest.approx(1.2)
+    assert frame.filter(table="tuning", metric="points_tried")["value"].to_list() == [2.0]
+    drop = frame.filter(table="shift", metric="drop_pct", loss="sl")
+    assert drop["value"].item() == pytest.approx(100 * 0.02 / 0.21)
+
+
+def test_csv_is_tidy(rendered: dict[str, str]) -> None:
+    frame = pl.read_csv(io.StringIO(rendered["csv"]), infer_schema_length=None)
+    assert frame.columns[:8] == ["table", "dataset", "scenario", "backbone", "loss", "metric", "value", "std"]
+    _tidy(frame)
+
+
+def test_json_is_tidy(rendered: dict[str, str]) -> None:
+    records = json.loads(rendered["json"])
+    assert isinstance(records, list) and all("table" in r and "metric" in r for r in records)
+    _tidy(pl.DataFrame(records, infer_schema_length=None))

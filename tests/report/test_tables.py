@@ -1,0 +1,80 @@
+"""Efficiency, convergence, tuning and shift tables on the fabricated suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from talosbench.report import build_tables
+from talosbench.report.model import Table
+from talosbench.results import collect
+
+
+@pytest.fixture(scope="module")
+def tables(golden: Path) -> dict[str, list[Table]]:
+    out: dict[str, list[Table]] = {}
+    for table in build_tables(collect(golden)):
+        out.setdefault(table.name, []).append(table)
+    return out
+
+
+def _row(table: Table, *key: str) -> dict[str, str]:
+    for row in table.rows:
+        texts = [cell.text for cell in row]
+        if texts[: len(key)] == list(key):
+            return dict(zip(table.columns, texts, strict=True))
+    raise AssertionError(f"no row {key} in {table.name}")
+
+
+def test_efficiency(tables: dict[str, list[Table]]) -> None:
+    (table,) = tables["efficiency"]
+    talos = _row(table, "ml", "iid", "mf", "talos")
+    assert talos["s/epoch"] == "1.20" and talos["× SL"] == "1.20×" and talos["runs"] == "3/3 seeds"
+    assert talos["epochs to best"] == "12.0" and talos["wall s (total)"] == "90.00"
+    assert talos["device MiB"] == "100.0" and talos["host MiB"] == "200.0"
+    bpr = _row(table, "ml", "temporal", "mf", "bpr")
+    assert bpr["× SL"] == "0.50×" and bpr["runs"] == "1/3 seeds, 1 failed, 1 missing"
+    assert bpr["wall s (total)"] == "60.00"  # the failed run's time counts too
+
+
+def test_convergence(tables: dict[str, list[Table]]) -> None:
+    (table,) = tables["convergence"]
+    osc = "oscillation (var, last 5 evals)"
+    # valid = 0.1 + slope * epoch at epochs 5..20: variance = (5 * slope)^2 * var(1, 2, 3, 4).
+    assert _row(table, "ml", "iid", "mf", "talos")[osc] == "6.00e-03"
+    assert _row(table, "ml", "iid", "mf", "bpr")[osc] == "1.50e-03"
+    talos = _row(table, "ml", "iid", "mf", "talos")
+    assert talos["best epoch"] == "12.0 ± 1.0 [11–13]" and talos["test precision@20 std"] == "0.0100"
+    bpr = _row(table, "ml", "temporal", "mf", "bpr")
+    assert bpr["failed"] == "1" and bpr["diverged"] == "0" and bpr["test precision@20 std"] == "–"
+
+
+def test_tuning(tables: dict[str, list[Table]]) -> None:
+    (table,) = tables["tuning"]
+    assert len(table.rows) == 1
+    row = _row(table, "ml", "iid", "mf", "talos")
+    assert row["chosen"] == "k=50" and row["points tried"] == "2" and row["budget"] == "2"
+    assert row["valid precision@20 (chosen)"] == "0.2700" and row["failed trials"] == "0"
+
+
+def test_shift(tables: dict[str, list[Table]]) -> None:
+    diagnostics, drops = tables["shift"]
+    assert diagnostics.columns == ["dataset", "scenario", "popularity_kl", "test_users"]
+    assert _row(diagnostics, "ml", "temporal") == {
+        "dataset": "ml", "scenario": "temporal", "test_users": "100", "popularity_kl": "0.2500",
+    }  # fmt: skip
+    assert _row(drops, "ml", "mf", "sl")["temporal drop %"] == "+9.52%"
+    assert _row(drops, "ml", "mf", "talos")["temporal drop %"] == "+32.26%"
+    bpr = _row(drops, "ml", "mf", "bpr")
+    assert bpr["temporal drop %"] == "–" and bpr["temporal precision@20"].endswith(
+        "(1/3 seeds, 1 failed, 1 missing)"
+    )
+
+
+def test_tuning_and_shift_without_data(golden: Path) -> None:
+    frame = collect(golden)
+    only_iid = frame.filter(frame["scenario"] == "iid", frame["role"] == "final")
+    tuning, _, drops = build_tables(only_iid.with_columns(tuning_point=None), ["tuning", "shift"])
+    assert tuning.rows == [] and "No cell was tuned" in tuning.footer[0]
+    assert drops.rows == [] and "No drop to report" in drops.footer[0]
