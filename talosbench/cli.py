@@ -119,6 +119,7 @@ def train(
     """Train one configuration with early stopping and print its test metrics."""
     from tabulate import tabulate
 
+    from talosbench.data import DataError, UnknownDatasetError
     from talosbench.train.config import RunConfig
     from talosbench.train.run import run_config
 
@@ -162,6 +163,9 @@ def train(
             on_event=lambda message: typer.echo(message, err=True),
             on_epoch=on_epoch,
         )
+    except DataError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2 if isinstance(exc, UnknownDatasetError) else 1) from None
     except (KeyError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
