@@ -1,0 +1,186 @@
+"""Full-ranking Top-K evaluation on the device, in user blocks (SPEC.md sections 5 and 10.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from talosbench.train.csr import InteractionCSR
+
+METRICS = ("precision", "recall", "ndcg", "mrr", "hit")
+
+
+@dataclass
+class EvalResult:
+    """Per-user metric values (CPU tensors aligned with ``users``) and their means over those users."""
+
+    users: torch.Tensor
+    per_user: dict[str, torch.Tensor] = field(default_factory=dict)
+    means: dict[str, float] = field(default_factory=dict)
+
+
+def topk_lowest_id(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top ``k`` of each row ordered by score, ties broken by lower column id; exact and deterministic."""
+    k = min(k, scores.shape[1])
+    vals, idx = _candidates(scores, k)
+    return _order(vals, idx, k, lambda rows: scores[rows])
+
+
+def _candidates(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k + 1`` largest of each row in any order (all columns when there are no more)."""
+    if k >= scores.shape[1]:
+        idx = torch.arange(scores.shape[1], device=scores.device).expand(scores.shape[0], -1)
+        return scores.clone(), idx.clone()
+    return scores.topk(k + 1, dim=1, sorted=False)
+
+
+def _order(
+    vals: torch.Tensor, idx: torch.Tensor, k: int, rescore: Callable[[torch.Tensor], torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact top ``k`` by (score descending, id ascending) from ``_candidates`` output.
+
+    ``torch.topk`` picks among equal scores arbitrarily, so rows whose k-th and (k+1)-th scores tie
+    are redone from their full score rows (``rescore(rows)``): every strictly greater column, then
+    the lowest-id equal ones. Such rows are rare with real-valued scores.
+    """
+    order = idx.argsort(dim=1)  # ids ascending, then a stable sort by score keeps that among ties
+    idx, vals = idx.gather(1, order), vals.gather(1, order)
+    order = vals.argsort(dim=1, descending=True, stable=True)
+    vals, idx = vals.gather(1, order), idx.gather(1, order)
+    if vals.shape[1] > k:
+        tied = (vals[:, k - 1] == vals[:, k]).nonzero().squeeze(1)
+        vals, idx = vals[:, :k].contiguous(), idx[:, :k].contiguous()
+        if tied.numel():
+            sub = rescore(tied)
+            edge = vals[tied, k - 1, None]
+            above, equal = sub > edge, sub == edge
+            need = k - above.sum(1, keepdim=True)
+            cols = (above | (equal & (equal.cumsum(1) <= need))).nonzero()[:, 1].view(-1, k)
+            got = sub.gather(1, cols)
+            order = got.argsort(dim=1, descending=True, stable=True)  # cols ascending already
+            idx[tied], vals[tied] = cols.gather(1, order), got.gather(1, order)
+    return vals, idx
+
+
+def _positions(csrs: Sequence[InteractionCSR], users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(row, item) of every entry of ``csrs`` for the given users, sorted by row."""
+    rows = [torch.zeros(0, dtype=torch.long, device=users.device)]
+    cols = [rows[0]]
+    for csr in csrs:
+        items, mask = csr.padded_rows(users)
+        rows.append(torch.arange(users.numel(), device=users.device)[:, None].expand_as(items)[mask])
+        cols.append(items[mask])
+    row, col = torch.cat(rows), torch.cat(cols)
+    order = row.argsort(stable=True)
+    return row[order], col[order]
+
+
+def _ranking_metrics(
+    hits: torch.Tensor, n_heldout: torch.Tensor, ks: Sequence[int]
+) -> dict[str, torch.Tensor]:
+    """Per-user metrics at every K from the hit matrix of the ordered top list (users x max K)."""
+    width = hits.shape[1]
+    ranks = torch.arange(1, width + 1, device=hits.device, dtype=torch.float64)
+    discount = 1.0 / torch.log2(ranks + 1.0)
+    ideal = torch.cumsum(discount, 0)
+    h = hits.to(torch.float64)
+    count = n_heldout.to(torch.float64)
+    out: dict[str, torch.Tensor] = {}
+    for k in ks:
+        top = h[:, : min(k, width)]
+        found = top.sum(1)
+        out[f"precision@{k}"] = found / k
+        out[f"recall@{k}"] = found / count
+        best = ideal[(torch.clamp(n_heldout, max=min(k, width)) - 1).clamp(min=0)]
+        out[f"ndcg@{k}"] = (top * discount[: top.shape[1]]).sum(1) / best
+        out[f"mrr@{k}"] = (top / ranks[: top.shape[1]]).amax(1) if top.shape[1] else found
+        out[f"hit@{k}"] = (found > 0).to(torch.float64)
+    return out
+
+
+@torch.no_grad()
+def evaluate(
+    user_reps: torch.Tensor,
+    item_reps: torch.Tensor,
+    *,
+    normalize: bool,
+    heldout: InteractionCSR,
+    known: Sequence[InteractionCSR],
+    ks: Sequence[int],
+    block_size: int = 1024,
+    threshold_k: int | None = None,
+    thresholds: torch.Tensor | None = None,
+) -> EvalResult:
+    """Rank all items for every user with a held-out item; mask ``known`` items; metrics at ``ks``.
+
+    Precision, Recall and NDCG follow SPEC.md section 5; MRR@K is the reciprocal rank of the first
+    hit in the top K and Hit@K is 1 when any held-out item is there (section 10.2). Ties rank the
+    lower item id first. With ``thresholds`` (per-user, n_users) and ``threshold_k``, ``means`` also
+    holds ``threshold_error`` (mean |beta_u - the exact threshold_k-th highest score over all items|),
+    ``mean_threshold``, ``mean_pos_score`` (per-user mean score of held-out items) and
+    ``mean_neg_score`` (per-user mean over items neither known nor held out), each averaged over users.
+    """
+    ks = sorted(set(ks))
+    if not ks or ks[0] < 1:
+        raise ValueError(f"cut-offs must be positive integers, got {list(ks)}")
+    if (thresholds is None) != (threshold_k is None):
+        raise ValueError("thresholds and threshold_k go together: pass both or neither")
+    n_items = item_reps.shape[0]
+    device = item_reps.device
+    items = F.normalize(item_reps, dim=1) if normalize else item_reps
+    counts = heldout.counts().to(device)
+    users = (counts > 0).nonzero().squeeze(1)
+    width = min(ks[-1], n_items)
+    # On CPU, score a few hundred users at a time so topk reads the block from cache, not memory.
+    chunk = block_size if device.type != "cpu" else max(16, min(block_size, (1 << 21) // max(n_items, 1)))
+    buffer = torch.empty(min(chunk, max(users.numel(), 1)) * n_items, dtype=items.dtype, device=device)
+    with_stats = thresholds is not None and threshold_k is not None
+    hit_blocks: list[torch.Tensor] = []
+    stats: dict[str, list[torch.Tensor]] = {"threshold_error": [], "pos": [], "neg": []}
+    for block in users.split(block_size):
+        u = user_reps.index_select(0, block)
+        if normalize:
+            u = F.normalize(u, dim=1)
+        rows, cols = _positions(known, block)
+        edges = torch.arange(0, block.numel() + chunk, chunk, device=device)
+        bounds = torch.searchsorted(rows, edges).tolist()
+        found: list[tuple[torch.Tensor, torch.Tensor]] = []
+        for n, start in enumerate(range(0, block.numel(), chunk)):
+            part = block[start : start + chunk]
+            scores = buffer[: part.numel() * n_items].view(part.numel(), n_items)
+            torch.mm(u[start : start + chunk], items.t(), out=scores)
+            if with_stats:
+                assert thresholds is not None and threshold_k is not None
+                kth = scores.topk(min(threshold_k, n_items), dim=1).values[:, -1]
+                stats["threshold_error"].append((thresholds[part].to(kth) - kth).abs())
+                pos_items, pos_mask = heldout.padded_rows(part)
+                stats["pos"].append((scores.gather(1, pos_items) * pos_mask).sum(1) / pos_mask.sum(1))
+            lo, hi = bounds[n], bounds[n + 1]
+            scores.index_put_((rows[lo:hi] - start, cols[lo:hi]), torch.tensor(-torch.inf, device=device))
+            found.append(_candidates(scores, width))
+            if with_stats:
+                hrows, hcols = _positions([heldout], part)
+                scores.index_put_((hrows, hcols), torch.tensor(-torch.inf, device=device))
+                finite = scores > -torch.inf
+                stats["neg"].append(torch.where(finite, scores, 0.0).sum(1) / finite.sum(1).clamp(min=1))
+
+        def rescore(tied: torch.Tensor, u: torch.Tensor = u, block: torch.Tensor = block) -> torch.Tensor:
+            sub = u[tied] @ items.t()
+            r, c = _positions(known, block[tied])
+            return sub.index_put_((r, c), torch.tensor(-torch.inf, device=device))
+
+        vals, top = _order(torch.cat([f[0] for f in found]), torch.cat([f[1] for f in found]), width, rescore)
+        hit_blocks.append(heldout.contains(block[:, None], top) & (vals > -torch.inf))
+    hits = torch.cat(hit_blocks) if hit_blocks else torch.zeros(0, width, dtype=torch.bool, device=device)
+    per_user = {name: value.cpu() for name, value in _ranking_metrics(hits, counts[users], ks).items()}
+    means = {name: float(value.mean()) if value.numel() else 0.0 for name, value in per_user.items()}
+    if with_stats and users.numel():
+        assert thresholds is not None
+        means["threshold_error"] = float(torch.cat(stats["threshold_error"]).double().mean())
+        means["mean_threshold"] = float(thresholds[users].double().mean())
+        means["mean_pos_score"] = float(torch.cat(stats["pos"]).double().mean())
+        means["mean_neg_score"] = float(torch.cat(stats["neg"]).double().mean())
+    return EvalResult(users=users.cpu(), per_user=per_user, means=means)

@@ -1,0 +1,31 @@
+"""Matrix factorisation: the representations are the embedding tables (SPEC.md section 3.1)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from talosbench.models.base import Backbone
+
+
+class MF(Backbone):
+    """One user and one item embedding table, ``N(0, 1)`` initialised as the reference does."""
+
+    name = "mf"
+
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        train_users: torch.Tensor,
+        train_items: torch.Tensor,
+        dim: int,
+        normalize: bool,
+        generator: torch.Generator,
+    ) -> None:
+        super().__init__(n_users, n_items, train_users, train_items, dim, normalize, generator)
+        self.users = nn.Parameter(torch.randn(n_users, dim, generator=generator))
+        self.items = nn.Parameter(torch.randn(n_items, dim, generator=generator))
+
+    def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.users, self.items
