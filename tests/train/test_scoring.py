@@ -1,0 +1,90 @@
+"""Both scoring paths equal a straightforward float64 computation, in values and gradients."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from talosbench.train.csr import InteractionCSR
+from talosbench.train.scoring import Scorer
+
+N_USERS, N_ITEMS, DIM = 7, 11, 5
+
+
+def setup(dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
+    gen = torch.Generator().manual_seed(0)
+    user_reps = torch.randn(N_USERS, DIM, generator=gen, dtype=torch.float64).to(dtype).requires_grad_()
+    item_reps = torch.randn(N_ITEMS, DIM, generator=gen, dtype=torch.float64).to(dtype).requires_grad_()
+    users = torch.tensor([3, 0, 3, 6])
+    pos = torch.tensor([1, 2, 4, 0])
+    neg = torch.randint(0, N_ITEMS, (4, 9), generator=gen)
+    neg[0, :3] = 5  # repeated negatives must add up their gradients
+    return user_reps, item_reps, users, pos, neg
+
+
+def positives() -> InteractionCSR:
+    return InteractionCSR.from_pairs(
+        torch.tensor([3, 3, 3, 0, 6, 1]), torch.tensor([1, 4, 8, 2, 0, 0]), N_USERS, N_ITEMS
+    )
+
+
+def reference(normalize: bool) -> tuple[torch.Tensor, ...]:
+    user_reps, item_reps, users, pos, neg = setup(torch.float64)
+    u, i = (
+        (F.normalize(user_reps, dim=1), F.normalize(item_reps, dim=1))
+        if normalize
+        else (user_reps, item_reps)
+    )
+    pos_s = torch.stack([u[a] @ i[b] for a, b in zip(users.tolist(), pos.tolist(), strict=True)])
+    neg_s = torch.stack(
+        [torch.stack([u[a] @ i[j] for j in row]) for a, row in zip(users.tolist(), neg, strict=True)]
+    )
+    loss = (torch.logsumexp(neg_s * 3, 1) - 2 * pos_s).sum()
+    loss.backward()
+    return pos_s.detach(), neg_s.detach(), user_reps.grad, item_reps.grad
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("path", ["full", "gather", "auto"])
+def test_paths_match_float64_reference(normalize: bool, path: str) -> None:
+    ref_pos, ref_neg, ref_gu, ref_gi = reference(normalize)
+    user_reps, item_reps, users, pos, neg = setup(torch.float32)
+    scorer = Scorer(normalize, N_ITEMS, positives())
+    for _ in range(2):  # the second call reuses the full path's buffer
+        user_reps.grad = item_reps.grad = None
+        batch = scorer.score(user_reps, item_reps, users, pos, neg, need_all_pos=True, path=path)
+        loss = (torch.logsumexp(batch.neg * 3, 1) - 2 * batch.pos).sum()
+        loss.backward()
+        torch.testing.assert_close(batch.pos.double(), ref_pos, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
+    assert batch.n_items == N_ITEMS and torch.equal(batch.neg_items, neg)
+
+
+@pytest.mark.parametrize("path", ["full", "gather"])
+def test_all_pos_is_detached_padded_with_zero(path: str) -> None:
+    user_reps, item_reps, users, pos, neg = setup(torch.float32)
+    batch = Scorer(True, N_ITEMS, positives()).score(
+        user_reps, item_reps, users, pos, neg, need_all_pos=True, path=path
+    )
+    assert batch.all_pos is not None and batch.all_pos_mask is not None
+    assert not batch.all_pos.requires_grad
+    assert batch.all_pos_mask.tolist() == [[True, True, True], [True, False, False]] * 2
+    u, i = F.normalize(user_reps.detach(), dim=1), F.normalize(item_reps.detach(), dim=1)
+    expected = torch.tensor([[u[3] @ i[1], u[3] @ i[4], u[3] @ i[8]], [u[0] @ i[2], 0, 0]])
+    torch.testing.assert_close(batch.all_pos[:2], expected, atol=1e-6, rtol=1e-6)
+    assert torch.equal(batch.all_pos[3, 1:], torch.zeros(2))
+
+
+def test_no_all_pos_unless_asked_and_path_choice() -> None:
+    user_reps, item_reps, users, pos, neg = setup(torch.float32)
+    scorer = Scorer(True, N_ITEMS, None)
+    batch = scorer.score(user_reps, item_reps, users, pos, neg)
+    assert batch.all_pos is None and batch.all_pos_mask is None
+    with pytest.raises(ValueError, match="positives"):
+        scorer.score(user_reps, item_reps, users, pos, neg, need_all_pos=True)
+    big = Scorer(True, 100_000, None)
+    assert big.choose_path(1024, 1024, 64) == "gather" and big.choose_path(1024, 1024, 128) == "full"
+    assert Scorer(True, 8700, None).choose_path(1024, 1, 64) == "gather"
