@@ -121,7 +121,8 @@ def evaluate(
     lower item id first. With ``thresholds`` (per-user, n_users) and ``threshold_k``, ``means`` also
     holds ``threshold_error`` (mean |beta_u - the exact threshold_k-th highest score over all items|),
     ``mean_threshold``, ``mean_pos_score`` (per-user mean score of held-out items) and
-    ``mean_neg_score`` (per-user mean over items neither known nor held out), each averaged over users.
+    ``mean_neg_score`` (per-user mean over items neither known nor held out), each averaged over users
+    (users without any such item are left out of the last).
     """
     ks = sorted(set(ks))
     if not ks or ks[0] < 1:
@@ -165,7 +166,9 @@ def evaluate(
                 hrows, hcols = _positions([heldout], part)
                 scores.index_put_((hrows, hcols), torch.tensor(-torch.inf, device=device))
                 finite = scores > -torch.inf
-                stats["neg"].append(torch.where(finite, scores, 0.0).sum(1) / finite.sum(1).clamp(min=1))
+                stats["neg"].append(
+                    torch.where(finite, scores, 0.0).sum(1) / finite.sum(1)
+                )  # 0/0: no negatives
 
         def rescore(tied: torch.Tensor, u: torch.Tensor = u, block: torch.Tensor = block) -> torch.Tensor:
             sub = u[tied] @ items.t()
@@ -182,5 +185,5 @@ def evaluate(
         means["threshold_error"] = float(torch.cat(stats["threshold_error"]).double().mean())
         means["mean_threshold"] = float(thresholds[users].double().mean())
         means["mean_pos_score"] = float(torch.cat(stats["pos"]).double().mean())
-        means["mean_neg_score"] = float(torch.cat(stats["neg"]).double().mean())
+        means["mean_neg_score"] = float(torch.cat(stats["neg"]).double().nanmean())
     return EvalResult(users=users.cpu(), per_user=per_user, means=means)

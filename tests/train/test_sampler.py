@@ -84,5 +84,5 @@ def test_deterministic_per_generator_and_shared_mode() -> None:
 
 def test_user_with_every_item_is_an_error() -> None:
     csr = csr_of([(0, 0), (1, 0), (1, 1), (1, 2)], 2, 3)
-    with pytest.raises(SamplingError, match="user 1 .* every one of the 3 items"):
+    with pytest.raises(SamplingError, match=r"user 1 .* every one of the 3 items"):
         NegativeSampler(csr, torch.Generator())

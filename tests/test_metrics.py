@@ -1,0 +1,152 @@
+"""Full-ranking metrics equal a brute-force per-user reference and sklearn's ndcg_score."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from sklearn.metrics import ndcg_score
+
+from talosbench.metrics import evaluate, topk_lowest_id
+from talosbench.train.csr import InteractionCSR
+
+N_USERS, N_ITEMS = 9, 14
+
+
+def csr(pairs: list[tuple[int, int]]) -> InteractionCSR:
+    users, items = zip(*pairs, strict=True)
+    return InteractionCSR.from_pairs(torch.tensor(users), torch.tensor(items), N_USERS, N_ITEMS)
+
+
+def brute_force(scores: torch.Tensor, heldout: dict, known: dict, ks: list[int]) -> dict[str, list[float]]:
+    """Per-user metrics from a Python sort by (score desc, id asc) over the unmasked items."""
+    out: dict[str, list[float]] = {
+        f"{m}@{k}": [] for m in ("precision", "recall", "ndcg", "mrr", "hit") for k in ks
+    }
+    for user in sorted(heldout):
+        targets = heldout[user]
+        ranked = sorted(
+            (i for i in range(N_ITEMS) if i not in known.get(user, set())),
+            key=lambda i: (-float(scores[user, i]), i),
+        )
+        for k in ks:
+            hits = [1 if i in targets else 0 for i in ranked[:k]]
+            dcg = sum(h / math.log2(r + 2) for r, h in enumerate(hits))
+            idcg = sum(1 / math.log2(r + 2) for r in range(min(k, len(targets))))
+            first = next((r for r, h in enumerate(hits) if h), None)
+            out[f"precision@{k}"].append(sum(hits) / k)
+            out[f"recall@{k}"].append(sum(hits) / len(targets))
+            out[f"ndcg@{k}"].append(dcg / idcg)
+            out[f"mrr@{k}"].append(0.0 if first is None else 1 / (first + 1))
+            out[f"hit@{k}"].append(float(any(hits)))
+    return out
+
+
+def data(seed: int, integer: bool) -> tuple[torch.Tensor, torch.Tensor, dict, dict, dict]:
+    gen = torch.Generator().manual_seed(seed)
+    if integer:  # small integer embeddings: many exactly tied scores
+        users = torch.randint(-1, 2, (N_USERS, 3), generator=gen).float()
+        items = torch.randint(-1, 2, (N_ITEMS, 3), generator=gen).float()
+    else:
+        users, items = torch.randn(N_USERS, 4, generator=gen), torch.randn(N_ITEMS, 4, generator=gen)
+    train: dict[int, set[int]] = {
+        u: set(torch.randperm(N_ITEMS, generator=gen)[: u % 4].tolist()) for u in range(8)
+    }
+    train[8] = set(range(N_ITEMS - 2))  # fewer unknown items than K
+    valid = {u: {(u * 5 + 1) % N_ITEMS} - train[u] for u in range(N_USERS) if u % 2}
+    test: dict[int, set[int]] = {}
+    for u in range(N_USERS):
+        if u == 4:
+            continue  # no held-out items: not evaluated
+        free = [i for i in range(N_ITEMS) if i not in train[u] and i not in valid.get(u, set())]
+        test[u] = set(free[: 1 + u % 5])
+    return users, items, train, valid, test
+
+
+def pairs(sets: dict[int, set[int]]) -> list[tuple[int, int]]:
+    return [(u, i) for u, items in sets.items() for i in items]
+
+
+@pytest.mark.parametrize("integer", [True, False])
+@pytest.mark.parametrize("block_size", [2, 1024])
+def test_matches_brute_force_with_ties_and_masking(integer: bool, block_size: int) -> None:
+    users, items, train, valid, test = data(0, integer)
+    known = {u: train[u] | valid.get(u, set()) for u in range(N_USERS)}
+    ks = [3, 5, 20]
+    result = evaluate(
+        users,
+        items,
+        normalize=False,
+        heldout=csr(pairs(test)),
+        known=[csr(pairs(train)), csr(pairs(valid))],
+        ks=ks,
+        block_size=block_size,
+    )
+    expected = brute_force(users @ items.t(), test, known, ks)
+    assert result.users.tolist() == sorted(test)
+    for name, values in expected.items():
+        torch.testing.assert_close(result.per_user[name], torch.tensor(values, dtype=torch.float64), msg=name)
+        assert result.means[name] == pytest.approx(sum(values) / len(values))
+
+
+def test_ndcg_agrees_with_sklearn_without_ties() -> None:
+    users, items, train, _, test = data(1, integer=False)
+    scores = users @ items.t()
+    result = evaluate(
+        users, items, normalize=False, heldout=csr(pairs(test)), known=[csr(pairs(train))], ks=[5]
+    )
+    for row, user in enumerate(result.users.tolist()):
+        free = [i for i in range(N_ITEMS) if i not in train[user]]
+        truth = [[1.0 if i in test[user] else 0.0 for i in free]]
+        expected = ndcg_score(truth, [scores[user, free].tolist()], k=5)
+        assert float(result.per_user["ndcg@5"][row]) == pytest.approx(expected, abs=1e-6)
+
+
+def test_topk_breaks_ties_by_lower_id() -> None:
+    scores = torch.tensor(
+        [[1.0, 3.0, 3.0, 0.5, 3.0, 3.0, 2.0], [0.0] * 7, [5.0, 4.0, 3.0, 2.0, 1.0, 0.0, -1.0]]
+    )
+    vals, idx = topk_lowest_id(scores, 3)
+    assert idx.tolist() == [[1, 2, 4], [0, 1, 2], [0, 1, 2]]
+    assert vals[0].tolist() == [3.0, 3.0, 3.0]
+    _, idx = topk_lowest_id(scores, 6)
+    assert idx[0].tolist() == [1, 2, 4, 5, 6, 0]
+
+
+def test_normalize_and_threshold_statistics() -> None:
+    users, items, train, _, test = data(2, integer=False)
+    thresholds = torch.linspace(-0.5, 0.5, N_USERS)
+    result = evaluate(
+        users * 7,
+        items,
+        normalize=True,
+        heldout=csr(pairs(test)),
+        known=[csr(pairs(train))],
+        ks=[3],
+        threshold_k=3,
+        thresholds=thresholds,
+    )
+    cos = torch.nn.functional.normalize(users, dim=1) @ torch.nn.functional.normalize(items, dim=1).t()
+    evaluated = sorted(test)
+    kth = [float(cos[u].sort(descending=True).values[2]) for u in evaluated]
+    err = sum(abs(float(thresholds[u]) - k) for u, k in zip(evaluated, kth, strict=True)) / len(evaluated)
+    pos = sum(float(cos[u, sorted(test[u])].mean()) for u in evaluated) / len(evaluated)
+    neg_items = {u: [i for i in range(N_ITEMS) if i not in train[u] and i not in test[u]] for u in evaluated}
+    has_neg = [u for u in evaluated if neg_items[u]]
+    assert len(has_neg) < len(evaluated)  # user 8 has none: left out of the mean
+    neg = sum(float(cos[u, neg_items[u]].mean()) for u in has_neg) / len(has_neg)
+    assert result.means["threshold_error"] == pytest.approx(err, abs=1e-6)
+    assert result.means["mean_threshold"] == pytest.approx(float(thresholds[evaluated].mean()), abs=1e-6)
+    assert result.means["mean_pos_score"] == pytest.approx(pos, abs=1e-6)
+    assert result.means["mean_neg_score"] == pytest.approx(neg, abs=1e-6)
+    plain = brute_force(cos, test, train, [3])
+    assert result.means["recall@3"] == pytest.approx(sum(plain["recall@3"]) / len(evaluated))
+
+
+def test_bad_arguments() -> None:
+    users, items, _, _, test = data(0, integer=False)
+    with pytest.raises(ValueError, match="positive"):
+        evaluate(users, items, normalize=False, heldout=csr(pairs(test)), known=[], ks=[0])
+    with pytest.raises(ValueError, match="together"):
+        evaluate(users, items, normalize=False, heldout=csr(pairs(test)), known=[], ks=[5], threshold_k=5)
