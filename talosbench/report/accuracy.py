@@ -75,7 +75,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
         for c, comparison in row.items():
             table.rows[index][2 + c] = Cell(_imp_text(comparison))
             table.records.append(comparison.record)
-    table.footer = _footer(final, baseline, len(comparisons))
+    table.footer = _footer(final, baseline, bool(imp_rows), len(comparisons))
     return table
 
 
@@ -157,12 +157,21 @@ def _imp_text(comparison: _Comparison | None) -> str:
     return f"{comparison.record['value']:+.2f}%{marks}"
 
 
-def _footer(final: pl.DataFrame, baseline: str, tests: int) -> list[str]:
+def _footer(final: pl.DataFrame, baseline: str, compared: bool, tests: int) -> list[str]:
     seeds = sorted(final["seed"].unique().to_list())
-    return [
+    lines = [
         f"Mean ± sample std over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}); "
         "cells with missing or failed runs say so and are not ranked.",
         "Bold: best, underlined: runner-up, per column within each backbone.",
+    ]
+    if not compared:
+        return [
+            *lines,
+            f"No Imp.% row and no significance tests: the baseline '{baseline}' has no runs beside "
+            "another loss (choose one with --baseline).",
+        ]
+    return [
+        *lines,
         f"Imp.%: {baseline} against the best other loss. "
         f"{WILCOXON_MARK} p < {ALPHA}: paired Wilcoxon signed-rank test on per-user test values, "
         f"pooled over seeds (pairs: seed, user); {TTEST_MARK} p < {ALPHA}: paired t-test over seed means "

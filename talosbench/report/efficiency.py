@@ -71,6 +71,7 @@ def _texts(values: dict[str, Any]) -> list[str]:
         fmt_num(values["eval_seconds"]),
         DASH if values["epochs_to_best"] is None else f"{values['epochs_to_best']:.1f}",
         fmt_num(values["wall_seconds_total"]),
-        fmt_mib(values["device_peak_bytes"]),
+        # CPU runs record no device memory (0): a dash, not a misleading 0 MiB.
+        fmt_mib(values["device_peak_bytes"] or None),
         fmt_mib(values["host_peak_bytes"]),
     ]

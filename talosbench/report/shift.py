@@ -26,24 +26,29 @@ IID = "iid"
 
 
 def diagnostics_table(final: pl.DataFrame) -> Table:
-    """Per dataset and scenario, the split diagnostics stored with the runs (averaged over splits)."""
-    table = Table("shift", "Shift: split diagnostics", ["dataset", "scenario"])
+    """One row per diagnostic, one column per dataset/scenario (diagnostics outnumber splits)."""
+    table = Table("shift", "Shift: split diagnostics", ["diagnostic"])
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for dataset, scenario, blob in final.select("dataset", "scenario", "split").unique().iter_rows():
         if blob is not None:
             found.setdefault((dataset, scenario), []).append(_flatten(json.loads(blob)))
-    names = list(dict.fromkeys(name for splits in found.values() for split in splits for name in split))
-    table.columns += names
-    for dataset in order({d for d, _ in found}):
-        for scenario in scenarios({s for d, s in found if d == dataset}):
-            splits = found[(dataset, scenario)]
-            values = {name: _merge([split[name] for split in splits if name in split]) for name in names}
-            table.add(dataset, scenario, *(_text(values[name]) for name in names))
-            table.records += [
-                {"dataset": dataset, "scenario": scenario, "metric": name,
-                 "value": value if isinstance(value, float) else None, "text": _text(value)}
-                for name, value in values.items() if value is not None
-            ]  # fmt: skip
+    splits = [
+        (d, s) for d in order({d for d, _ in found}) for s in scenarios({s for x, s in found if x == d})
+    ]
+    names = list(dict.fromkeys(name for runs in found.values() for split in runs for name in split))
+    merged = {
+        where: {name: _merge([split[name] for split in found[where] if name in split]) for name in names}
+        for where in splits
+    }
+    table.columns += [f"{dataset}/{scenario}" for dataset, scenario in splits]
+    for name in names:
+        table.add(name, *(_text(merged[where][name]) for where in splits))
+    table.records += [
+        {"dataset": dataset, "scenario": scenario, "metric": name,
+         "value": float(value) if isinstance(value, (int, float)) else None, "text": _text(value)}
+        for (dataset, scenario), values in merged.items()
+        for name, value in values.items() if value is not None
+    ]  # fmt: skip
     table.footer = [
         "Diagnostics of each split as the data module reports them (mean over runs where splits differ)."
         if table.rows
@@ -109,6 +114,8 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _merge(values: list[Any]) -> Any:
+    if values and all(value == values[0] for value in values):
+        return values[0]
     numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if numbers and len(numbers) == len(values):
         return statistics.fmean(numbers)
@@ -118,6 +125,6 @@ def _merge(values: list[Any]) -> Any:
 def _text(value: Any) -> str:
     if value is None:
         return DASH
-    if isinstance(value, float):
+    if isinstance(value, float) and not value.is_integer():
         return fmt_num(value) if abs(value) >= 1 or value == 0 else f"{value:.4f}"
     return str(value)

@@ -92,3 +92,10 @@ def test_unknown_metric_and_table(golden: Path) -> None:
         report(golden, metrics=["ndcg@10"])
     with pytest.raises(ReportError, match="unknown table speed"):
         report(golden, tables=["speed"])
+
+
+def test_without_baseline_runs_says_so(golden: Path) -> None:
+    frame = results.collect(golden).filter(pl.col("loss") != "talos")
+    table = build_tables(frame, ["accuracy"])[0]
+    assert all(row[1].text != "Imp.%" for row in table.rows)
+    assert "No Imp.% row and no significance tests: the baseline 'talos'" in table.footer[-1]

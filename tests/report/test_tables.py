@@ -60,10 +60,11 @@ def test_tuning(tables: dict[str, list[Table]]) -> None:
 
 def test_shift(tables: dict[str, list[Table]]) -> None:
     diagnostics, drops = tables["shift"]
-    assert diagnostics.columns == ["dataset", "scenario", "popularity_kl", "test_users"]
-    assert _row(diagnostics, "ml", "temporal") == {
-        "dataset": "ml", "scenario": "temporal", "test_users": "100", "popularity_kl": "0.2500",
+    assert diagnostics.columns == ["diagnostic", "ml/iid", "ml/temporal"]
+    assert _row(diagnostics, "popularity_kl") == {
+        "diagnostic": "popularity_kl", "ml/iid": "0.0100", "ml/temporal": "0.2500",
     }  # fmt: skip
+    assert _row(diagnostics, "test_users")["ml/temporal"] == "100"
     assert _row(drops, "ml", "mf", "sl")["temporal drop %"] == "+9.52%"
     assert _row(drops, "ml", "mf", "talos")["temporal drop %"] == "+32.26%"
     bpr = _row(drops, "ml", "mf", "bpr")
