@@ -20,14 +20,18 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         where = pl.all_horizontal(pl.col(c) == v for c, v in zip(CELL, key, strict=True))
         cell_trials, cell_final = trials.filter(where), final.filter(where)
         chosen = cell_final["tuning_point"].drop_nulls().unique().to_list()
-        budgets = pl.concat([cell_trials["tuning_budget"], cell_final["tuning_budget"]]).drop_nulls()
-        valid = f"valid_{metric}"
-        scores = (
-            cell_trials.filter(pl.col("tuning_point").is_in(chosen))[valid].drop_nulls().to_list()
-            if valid in cell_trials.columns else []
-        )  # fmt: skip
-        tried = cell_trials["tuning_point"].n_unique()
+        # The runner stores the chosen trial once, as the first seed's final run: count both roles.
+        pool = pl.concat([cell_trials, cell_final], how="diagonal_relaxed")
+        budgets = pool["tuning_budget"].drop_nulls()
+        tried = pool["tuning_point"].drop_nulls().n_unique()
         failed = cell_trials.filter(pl.col("status") != "completed").height
+        valid = f"valid_{metric}"
+        first_seed = (cell_trials if cell_trials.height else pool)["seed"].min()
+        scores = (
+            pool.filter(pl.col("tuning_point").is_in(chosen), pl.col("seed") == first_seed)[valid]
+            .drop_nulls().to_list()
+            if valid in pool.columns else []
+        )  # fmt: skip
         budget = int(budgets.max()) if budgets.len() else None
         table.add(
             *key, "; ".join(_point(p) for p in chosen) or "not chosen yet", str(tried), str(failed),
@@ -43,7 +47,7 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         ]  # fmt: skip
     table.footer = [
         "Chosen: the point trained with every seed, picked on validation with the first seed "
-        "(test never seen). Points tried: distinct grid points among the stored trials."
+        "(test never seen). Points tried: distinct grid points trained for the cell."
         if table.rows
         else "No cell was tuned (no trial runs and no tuned final runs)."
     ]

@@ -85,7 +85,7 @@ def _tidy(frame: pl.DataFrame) -> None:
     assert imp["p_wilcoxon_holm"] < 0.05 and imp["pairs"] == 120
     ratio = frame.filter(table="efficiency", scenario="iid", loss="talos", metric="ratio_to_sl")
     assert ratio["value"].item() == pytest.approx(1.2)
-    assert frame.filter(table="tuning", metric="points_tried")["value"].to_list() == [2.0]
+    assert frame.filter(table="tuning", metric="points_tried")["value"].to_list() == [3.0]
     drop = frame.filter(table="shift", metric="drop_pct", loss="sl")
     assert drop["value"].item() == pytest.approx(100 * 0.02 / 0.21)
 
