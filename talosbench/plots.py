@@ -166,7 +166,10 @@ def _finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True) 
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    if legend and ax.get_legend_handles_labels()[0]:
+    handles = ax.get_legend_handles_labels()[0]
+    if legend and len(handles) > 6:  # many losses: keep the legend off the data
+        ax.legend(fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
+    elif legend and handles:
         ax.legend(fontsize="small")
 
 
