@@ -43,8 +43,8 @@ def _order(
     """Exact top ``k`` by (score descending, id ascending) from ``_candidates`` output.
 
     ``torch.topk`` picks among equal scores arbitrarily, so rows whose k-th and (k+1)-th scores tie
-    are redone from their full score rows (``rescore(rows)``): every strictly greater column, then
-    the lowest-id equal ones. Such rows are rare with real-valued scores.
+    are redone from their full score rows (``rescore(rows)``) with a stable sort, so equal scores
+    keep the lower id first. Such rows are rare with real-valued scores.
     """
     order = idx.argsort(dim=1)  # ids ascending, then a stable sort by score keeps that among ties
     idx, vals = idx.gather(1, order), vals.gather(1, order)
@@ -54,14 +54,11 @@ def _order(
         tied = (vals[:, k - 1] == vals[:, k]).nonzero().squeeze(1)
         vals, idx = vals[:, :k].contiguous(), idx[:, :k].contiguous()
         if tied.numel():
+            # A recomputed row may differ from the block's in the last bit (another matmul shape),
+            # so the tied rows are ordered wholly from their recomputed scores: stable, ids ascending.
             sub = rescore(tied)
-            edge = vals[tied, k - 1, None]
-            above, equal = sub > edge, sub == edge
-            need = k - above.sum(1, keepdim=True)
-            cols = (above | (equal & (equal.cumsum(1) <= need))).nonzero()[:, 1].view(-1, k)
-            got = sub.gather(1, cols)
-            order = got.argsort(dim=1, descending=True, stable=True)  # cols ascending already
-            idx[tied], vals[tied] = cols.gather(1, order), got.gather(1, order)
+            cols = sub.argsort(dim=1, descending=True, stable=True)[:, :k]
+            idx[tied], vals[tied] = cols, sub.gather(1, cols)
     return vals, idx
 
 
