@@ -5,13 +5,23 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from talosbench.hparams import HParam
 from talosbench.models.base import Backbone
 
 
 class MF(Backbone):
-    """One user and one item embedding table, ``N(0, 1)`` initialised as the reference does."""
+    """One user and one item embedding table, ``N(0, init_std²)`` initialised (reference: std 1)."""
 
     name = "mf"
+    hparams = (
+        HParam(
+            "init_std",
+            float,
+            1.0,
+            "std of the normal initialisation (reference 1.0; the original LightGCN used 0.1)",
+            low=0.0,
+        ),
+    )
 
     def __init__(
         self,
@@ -22,10 +32,11 @@ class MF(Backbone):
         dim: int,
         normalize: bool,
         generator: torch.Generator,
+        init_std: float = 1.0,
     ) -> None:
         super().__init__(n_users, n_items, train_users, train_items, dim, normalize, generator)
-        self.users = nn.Parameter(torch.randn(n_users, dim, generator=generator))
-        self.items = nn.Parameter(torch.randn(n_items, dim, generator=generator))
+        self.users = nn.Parameter(torch.randn(n_users, dim, generator=generator) * init_std)
+        self.items = nn.Parameter(torch.randn(n_items, dim, generator=generator) * init_std)
 
     def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
         return self.users, self.items
