@@ -28,11 +28,11 @@ def test_shipped_suite_validates_and_plans(path: Path) -> None:
 
 def test_quick_runs_every_loss_untuned_on_synthetic_data() -> None:
     suite = load_suite(next(p for p in SUITES if p.stem == "quick"))
-    assert set(suite.losses) == set(LOSSES)
+    assert set(suite.losses) == set(LOSSES) - {"neuralndcg"}  # registered, but not in the paper
     assert suite.datasets == ("synthetic",) and len(suite.seeds) == 2
     plans = build_plan(suite)
     assert not any(plan.tuned for plan in plans)
-    assert total_runs(plans) == 2 * len(LOSSES)
+    assert total_runs(plans) == 2 * len(suite.losses)
 
 
 def test_k_sweep_aliases_train_talos_at_three_cutoffs() -> None:
