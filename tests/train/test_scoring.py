@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from talosbench.train import scoring
 from talosbench.train.csr import InteractionCSR
 from talosbench.train.scoring import Scorer
 
@@ -61,6 +62,26 @@ def test_paths_match_float64_reference(normalize: bool, path: str) -> None:
         torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
         torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
     assert batch.n_items == N_ITEMS and torch.equal(batch.neg_items, neg)
+
+
+@pytest.mark.parametrize("block_rows", [1, 3])
+def test_full_path_in_row_blocks_matches_float64_reference(
+    block_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On CPU the full path scores a few rows at a time; blocks that do and do not divide the batch.
+    monkeypatch.setattr(scoring, "CPU_BLOCK_FLOATS", block_rows * N_ITEMS)
+    ref_pos, ref_neg, ref_gu, ref_gi = reference(True)
+    user_reps, item_reps, users, pos, neg = setup(torch.float32)
+    batch = Scorer(True, N_ITEMS, positives()).score(
+        user_reps, item_reps, users, pos, neg, need_all_pos=True, path="full"
+    )
+    (torch.logsumexp(batch.neg * 3, 1) - 2 * batch.pos).sum().backward()
+    torch.testing.assert_close(batch.pos.double(), ref_pos, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
+    assert batch.all_pos is not None and batch.all_pos_mask is not None
+    assert batch.all_pos[1, 0] == pytest.approx(float(batch.pos[1].detach()), abs=1e-6)  # user 0's one positive
 
 
 @pytest.mark.parametrize("path", ["full", "gather"])

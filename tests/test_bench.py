@@ -1,0 +1,162 @@
+"""`talosbench bench` at a tiny scale, stored figures and run-time estimates, device selection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from talosbench import bench
+from talosbench.bench import BenchResult, estimate_run_seconds, save_results, synthetic_interactions
+from talosbench.cli import app
+from talosbench.device import resolve_device
+
+runner = CliRunner()
+FIELDS = ("train_seconds_per_epoch", "eval_seconds", "rows_per_second", "host_peak_bytes", "n_train_rows")
+
+
+def test_bench_json_at_tiny_scale(tmp_path: Path) -> None:
+    args = [
+        "bench",
+        "--scale",
+        "tiny",
+        "--loss",
+        "talos",
+        "--loss",
+        "bpr",
+        "--epochs",
+        "1",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--json",
+        "--data-dir",
+        str(tmp_path),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["backbone"], r["loss"]) for r in rows] == [("mf", "talos"), ("mf", "bpr")]
+    for row in rows:
+        assert all(row[name] > 0 for name in FIELDS), row
+        assert row["device"] == "cpu" and row["device_peak_bytes"] is None and row["threads"] == 1
+        assert row["n_users"] == bench.SCALES["tiny"].users and row["n_items"] == bench.SCALES["tiny"].items
+        assert row["rows_per_second"] == pytest.approx(row["n_train_rows"] / row["train_seconds_per_epoch"])
+    assert [r["negatives"] for r in rows] == [1024, 1]
+    stored = json.loads((tmp_path / "bench.json").read_text())
+    assert set(stored) == {"cpu|mf|talos|tiny", "cpu|mf|bpr|tiny"}
+    # The runner's estimate comes straight from these figures.
+    talos = rows[0]
+    estimate = estimate_run_seconds(
+        talos["n_train_rows"], talos["n_items"], "mf", "talos", None, 2, "cpu", data_dir=tmp_path
+    )
+    assert estimate == pytest.approx(2 * talos["train_seconds_per_epoch"])
+
+
+def test_bench_table_is_the_default_output(tmp_path: Path) -> None:
+    args = [
+        "bench",
+        "--scale",
+        "tiny",
+        "--loss",
+        "sl",
+        "--epochs",
+        "1",
+        "--device",
+        "cpu",
+        "--data-dir",
+        str(tmp_path),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "s/epoch" in result.stdout and "mf" in result.stdout and "load average" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scale", "huge"], "unknown scale 'huge'"),
+        (["--scale", "tiny", "--dataset", "synthetic"], "not both"),
+        (["--scale", "tiny", "--loss", "tals"], "Did you mean 'talos'"),
+        (["--scale", "tiny", "--epochs", "0"], "at least 1"),
+    ],
+)
+def test_bad_requests_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["bench", *args, "--device", "cpu", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "bench.json").exists()
+
+
+def test_cuda_without_cuda_is_a_clear_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = runner.invoke(app, ["bench", "--scale", "tiny", "--device", "cuda", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "CUDA is not available" in result.output and "--device cpu" in result.output
+
+
+def test_auto_picks_cpu_without_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("CPU") == torch.device("cpu")
+
+
+def fabricated(n_items: int, seconds: float, rows: int = 1000, negatives: int = 1024) -> BenchResult:
+    return BenchResult(
+        scale=f"s{n_items}",
+        backbone="mf",
+        loss="sl",
+        device="cpu",
+        negatives=negatives,
+        n_users=100,
+        n_items=n_items,
+        n_train_rows=rows,
+        epochs=3,
+        train_seconds_per_epoch=seconds,
+        eval_seconds=0.1,
+        rows_per_second=rows / seconds,
+        host_peak_bytes=1e8,
+        device_peak_bytes=None,
+        threads=2,
+    )
+
+
+def test_estimate_scales_linearly_from_the_nearest_catalogue_size(tmp_path: Path) -> None:
+    save_results([fabricated(8_000, 2.0), fabricated(40_000, 30.0)], tmp_path)
+
+    def estimate(rows: int, items: int, negatives: int | None = None, epochs: int = 1) -> float | None:
+        return estimate_run_seconds(rows, items, "mf", "sl", negatives, epochs, "cpu", data_dir=tmp_path)
+
+    assert estimate(1000, 8_000) == pytest.approx(2.0)
+    assert estimate(3000, 8_000, epochs=10) == pytest.approx(60.0)  # linear in rows and epochs
+    assert estimate(1000, 16_000) == pytest.approx(4.0)  # full path: work grows with the catalogue
+    assert estimate(1000, 36_000) == pytest.approx(30.0 * 36 / 40)  # nearest reference is 40k items
+    assert estimate(1000, 40_000, negatives=1) == pytest.approx(30.0 * 64 / 40_000)  # gather path
+    assert estimate_run_seconds(1000, 8_000, "mf", "talos", None, 1, "cpu", data_dir=tmp_path) is None
+    assert estimate_run_seconds(1000, 8_000, "mf", "nope", None, 1, "cpu", data_dir=tmp_path) is None
+
+
+def test_estimate_without_bench_figures_or_device_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert estimate_run_seconds(1000, 8_000, "mf", "sl", None, 1, "cpu", data_dir=tmp_path) is None
+    save_results([fabricated(8_000, 2.0)], tmp_path)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert estimate_run_seconds(1000, 8_000, "mf", "sl", None, 1, "cuda", data_dir=tmp_path) is None
+    (tmp_path / "bench.json").write_text("not json")
+    assert estimate_run_seconds(1000, 8_000, "mf", "sl", None, 1, "cpu", data_dir=tmp_path) is None
+
+
+def test_synthetic_interactions_have_the_named_size_and_no_duplicates() -> None:
+    scale = bench.Scale(users=50, items=30, interactions=600)
+    frame = synthetic_interactions(scale, seed=3)
+    assert frame.height == 600 and frame.unique().height == 600
+    assert frame["user"].max() < 50 and frame["item"].max() < 30 and frame["item"].min() >= 0
+    assert frame.group_by("user").len()["len"].max() <= 15  # every user keeps half the catalogue free
+    assert frame.equals(synthetic_interactions(scale, seed=3))
+    with pytest.raises(bench.BenchError, match="fewer interactions"):
+        synthetic_interactions(bench.Scale(users=2, items=4, interactions=10))
