@@ -48,7 +48,10 @@ class NegativeSampler:
         if self.shared:
             draw = torch.randint(self.n_items, (n,), generator=self.generator, device=users.device)
             return draw.expand(users.numel(), n)
-        neg = torch.randint(self.n_items, (users.numel(), n), generator=self.generator, device=users.device)
+        # 32-bit draws are half the cost of 64-bit ones on CPU (the widening copy is cheap).
+        neg = torch.randint(
+            self.n_items, (users.numel(), n), generator=self.generator, device=users.device, dtype=torch.int32
+        ).long()
         if self.train.nnz == 0:
             return neg
         flat = neg.view(-1)

@@ -29,6 +29,7 @@ from talosbench.models import build_backbone
 from talosbench.models.base import Backbone
 from talosbench.train.config import RunConfig, RunResult
 from talosbench.train.csr import InteractionCSR
+from talosbench.train.memory import retain_freed_memory
 from talosbench.train.sampler import NegativeSampler
 from talosbench.train.scoring import Scorer
 
@@ -91,6 +92,8 @@ def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
     loss_cls = LOSSES.get(config.loss)
     normalize = loss_cls.default_normalize if config.normalize is None else config.normalize
     negatives = loss_cls.default_negatives if config.negatives is None else config.negatives
+    if device.type == "cpu":
+        retain_freed_memory()  # per-batch temporaries reuse heap pages instead of faulting in new ones
     train_users, train_items = _pairs(split.train, device)
     train = InteractionCSR.from_pairs(train_users, train_items, split.n_users, split.n_items, device)
     valid = InteractionCSR.from_pairs(*_pairs(split.valid, device), split.n_users, split.n_items, device)
