@@ -21,4 +21,4 @@ def test_large_temporaries_stop_page_faulting() -> None:
         # 40 MB allocated and freed: glibc's default maps blocks above 32 MB afresh every time,
         # about 10,000 faults (4 KB pages) per tensor.
         torch.ones(10 << 20).sum()
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 1000
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 25_000  # vs ~100,000
