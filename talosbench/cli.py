@@ -273,14 +273,22 @@ def _grid_progress(quiet: bool, slots: int):  # type: ignore[no-untyped-def]
             self.train_seconds = 0.0
             self.start = time.perf_counter()
             self.current = ""
+            self.where: dict[str, int] = {}  # Ray: running tasks per node
+            self.peak = slots
 
         def head(self) -> str:
             eta = ""
             if self.trained:
-                left = (self.total - self.done) * self.train_seconds / self.trained / slots
+                left = (self.total - self.done) * self.train_seconds / self.trained / self.peak
                 eta = f" | ETA {_duration(left)}"
             failed = f" | {self.failed} failed" if self.failed else ""
-            return f"[{self.done}/{self.total}{failed}{eta}]"
+            nodes = ", ".join(f"{node} x{n}" for node, n in sorted(self.where.items()))
+            running = f" | {sum(self.where.values())} running on {nodes}" if self.where else ""
+            return f"[{self.done}/{self.total}{failed}{running}{eta}]"
+
+        def running(self, where: dict[str, int]) -> None:
+            self.where = dict(where)
+            self.peak = max(self.peak, sum(where.values()))
 
         def show(self, text: str) -> None:
             if live:
@@ -346,6 +354,18 @@ def run(
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
+    executor: str = typer.Option("local", help="local (this machine) or ray (a Ray cluster; the ray extra)."),
+    devices: str | None = typer.Option(
+        None, help="Local workers' devices, round-robin, e.g. cuda:0,cuda:1 (default: every visible GPU)."
+    ),
+    ray_address: str | None = typer.Option(
+        None, help="Ray cluster to join: auto or ray://host:port (default: start a local Ray instance)."
+    ),
+    gpus_per_run: float | None = typer.Option(
+        None, help="Ray: GPUs per run, 0.25 packs four runs per GPU (default: 1 with GPUs, else 0)."
+    ),
+    cpus_per_run: float | None = typer.Option(None, help="Ray: CPUs (and torch threads) per run [1]."),
+    max_retries: int | None = typer.Option(None, help="Ray: retries of a run whose worker dies [2]."),
 ) -> None:
     """Run every cell of a suite (tuning on validation first where it has lists), resuming finished runs."""
     import re
@@ -356,6 +376,30 @@ def run(
     if device is not None and not re.match(r"^(auto|cpu|cuda(:\d+)?)$", device):
         typer.echo(f"error: --device {device!r}: must be auto, cpu, cuda or cuda:N", err=True)
         raise typer.Exit(2)
+    ray_values = {"--ray-address": ray_address, "--gpus-per-run": gpus_per_run,
+                  "--cpus-per-run": cpus_per_run, "--max-retries": max_retries}  # fmt: skip
+    given = [name for name, value in ray_values.items() if value is not None]
+    usage = None
+    if executor not in ("local", "ray"):
+        usage = f"--executor {executor!r}: must be local or ray"
+    elif executor == "local" and given:
+        usage = f"{', '.join(given)} need --executor ray"
+    elif executor == "ray" and devices is not None:
+        usage = "--devices pins local workers; with --executor ray use --gpus-per-run"
+    if usage:
+        typer.echo(f"error: {usage}", err=True)
+        raise typer.Exit(2)
+    ray_options = None
+    if executor == "ray":
+        from talosbench.runner.ray_executor import RayOptions
+
+        defaults = RayOptions()
+        ray_options = RayOptions(
+            address=ray_address,
+            gpus_per_run=gpus_per_run,
+            cpus_per_run=defaults.cpus_per_run if cpus_per_run is None else cpus_per_run,
+            max_retries=defaults.max_retries if max_retries is None else max_retries,
+        )
     try:
         suite = load_suite(suite_file)
         if dry_run:
@@ -369,7 +413,8 @@ def run(
     progress = _grid_progress(quiet, jobs)
     try:
         summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
-                            data_dir=data_dir, mirror=mirror, listener=progress)  # fmt: skip
+                            data_dir=data_dir, mirror=mirror, listener=progress, executor=executor,
+                            devices=devices.split(",") if devices else None, ray=ray_options)  # fmt: skip
     except SuiteError as exc:
         typer.echo(f"\nerror: {exc}", err=True)
         raise typer.Exit(2) from None

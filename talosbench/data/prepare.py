@@ -165,6 +165,25 @@ def prepare_dataset(
     out = store.prepared_dir(home, name, params, entry.preprocess)
     if store.is_prepared(out) and not force:
         return out
+    # Another process (a worker of the same grid) may be preparing it: wait for it, then look again.
+    with store.file_lock(store.lock_path(home, name)):
+        if store.is_prepared(out) and not force:
+            return out
+        return _prepare_locked(entry, home, out, params, mirror, force, event, on_progress)
+
+
+def _prepare_locked(
+    entry: DatasetEntry,
+    home: Path,
+    out: Path,
+    params: dict[str, Any],
+    mirror: str | None,
+    force: bool,
+    event: EventFn,
+    on_progress: ProgressFn | None,
+) -> Path:
+    """Fetch/generate, read, preprocess and write ``out``, holding the dataset's lock."""
+    name = entry.name
     with _cleanup_on_failure(home / name), _cleanup_on_failure(out):
         source: dict[str, Any] = {"url": None, "sha256": None, "file": None}
         if entry.raw_format == "synthetic":

@@ -13,9 +13,15 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock: preparation there is not guarded across processes
+    fcntl = None  # type: ignore[assignment]
 
 META = "meta.json"
 INTERACTIONS = "interactions.parquet"
@@ -47,6 +53,38 @@ def prepared_dir(home: Path, name: str, params: Mapping[str, Any], defaults: Map
     if dict(params) == dict(defaults):
         return home / name
     return home / name / f"prep-{params_key(params)}"
+
+
+def lock_path(home: Path, name: str) -> Path:
+    """The lock file guarding the preparation of one dataset (beside its folder, which a failure removes)."""
+    return home / f".{name}.lock"
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` across processes (several runs preparing one dataset at once).
+
+    The holder removes the file before releasing it, so no lock file outlives the lock; a waiter
+    that then wakes up on the removed file sees that and locks the new one instead.
+    """
+    if fcntl is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle = open(path, "a")  # noqa: SIM115 (held across the yield)
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes, even on a crash
+        try:
+            if os.path.samestat(os.fstat(handle.fileno()), os.stat(path)):
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        handle.close()
 
 
 def is_prepared(path: Path) -> bool:

@@ -1,7 +1,8 @@
-"""Train one planned run and store it; the same function serves the parent process and the workers."""
+"""Train one planned run (anywhere) and store it (in the process that owns the results store)."""
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.runner.plan import Job
+from talosbench.train.config import RunResult
 
 
 @dataclass(frozen=True)
@@ -54,16 +56,28 @@ def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
     return Outcome(job.run_id, str(data.get("status")), data.get("error"), valid, reused=True)
 
 
-def execute(
+class RunnerError(RuntimeError):
+    """The grid cannot go on (a worker process died, no executor); completed runs are kept."""
+
+
+@dataclass
+class Trained:
+    """What training a job produced, before it is stored: picklable, so workers return it."""
+
+    result: RunResult | None
+    """The run's result; None when the run raised before producing one."""
+    error: str | None = None
+    """Why the run raised (configuration or data problems)."""
+    seconds: float = 0.0
+
+
+def train(
     ctx: Context,
     job: Job,
     on_event: Callable[[str], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
-) -> Outcome:
-    """Train ``job`` and store it; a run that raises is reported, not recorded, so a rerun retries it."""
-    import time
-
-    from talosbench.results import environment, run_dir, write_run
+) -> Trained:
+    """Train ``job`` without storing it (wherever the job runs: here, a worker process, a Ray node)."""
     from talosbench.train.run import run_config
 
     start = time.perf_counter()
@@ -72,7 +86,17 @@ def execute(
                             on_epoch=on_epoch)  # fmt: skip
     except Exception as exc:  # configuration or data problems: report and let the grid go on
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return Outcome(job.run_id, "error", detail, recorded=False, seconds=time.perf_counter() - start)
+        return Trained(None, detail, time.perf_counter() - start)
+    return Trained(result, None, time.perf_counter() - start)
+
+
+def record(ctx: Context, job: Job, trained: Trained) -> Outcome:
+    """Store a trained job in the results store; a run that raised is reported, not recorded."""
+    from talosbench.results import environment, run_dir, write_run
+
+    result = trained.result
+    if result is None:
+        return Outcome(job.run_id, "error", trained.error, recorded=False, seconds=trained.seconds)
     write_run(
         run_dir(ctx.results_dir, ctx.suite, job.run_id),
         job.config,
@@ -83,8 +107,17 @@ def execute(
         tuning=job.tuning,
         environment=environment(result.device),
     )
-    return Outcome(job.run_id, result.status, result.error, dict(result.best_valid),
-                   seconds=time.perf_counter() - start)  # fmt: skip
+    return Outcome(job.run_id, result.status, result.error, dict(result.best_valid), seconds=trained.seconds)
+
+
+def execute(
+    ctx: Context,
+    job: Job,
+    on_event: Callable[[str], None] | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> Outcome:
+    """Train ``job`` and store it; a run that raises is reported, not recorded, so a rerun retries it."""
+    return record(ctx, job, train(ctx, job, on_event, on_epoch))
 
 
 def set_role(ctx: Context, job: Job, role: str) -> bool:
@@ -94,7 +127,6 @@ def set_role(ctx: Context, job: Job, role: str) -> bool:
     changes. Returns whether anything was rewritten.
     """
     from talosbench.results import read_history, read_per_user, read_result, run_dir, write_run
-    from talosbench.train.config import RunResult
 
     directory = run_dir(ctx.results_dir, ctx.suite, job.run_id)
     data = read_result(directory)

@@ -9,16 +9,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from talosbench.runner.execute import Context, Outcome, set_role, stored_outcome
-from talosbench.runner.local import PoolExecutor, SerialExecutor, worker_devices
+from talosbench.runner.execute import Context, Outcome, RunnerError, set_role, stored_outcome
+from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
 from talosbench.suite import Cell, Point, Suite
 
-
-class RunnerError(RuntimeError):
-    """The grid cannot go on (a worker process died); completed runs are kept."""
+if TYPE_CHECKING:
+    from talosbench.runner.ray_executor import RayOptions
 
 
 class Listener:
@@ -41,6 +40,9 @@ class Listener:
 
     def message(self, text: str) -> None:
         """A notice from data preparation or the runner."""
+
+    def running(self, where: dict[str, int]) -> None:
+        """Runs training now, per node (the Ray executor reports it when it changes)."""
 
 
 @dataclass
@@ -84,12 +86,17 @@ def run_suite(
     data_dir: Path | None = None,
     mirror: str | None = None,
     listener: Listener | None = None,
+    executor: str = "local",
+    devices: Sequence[str] | None = None,
+    ray: RayOptions | None = None,
 ) -> Summary:
     """Train every run of ``suite`` that is not complete yet and store it under ``results_dir``.
 
     Failed runs are recorded and the grid goes on. Tuned cells train every point with the first
     seed, choose the best on validation, then train every seed there; the chosen trial is the first
-    seed's final run, stored once.
+    seed's final run, stored once. ``executor`` is ``local`` (this process, or ``jobs`` worker
+    processes pinned round-robin to ``devices``) or ``ray`` (one Ray task per run, see ``ray``);
+    either way this process writes the results store.
     """
     listener = listener or Listener()
     plans = build_plan(suite, device=device, only=parse_only(suite, only))
@@ -143,22 +150,18 @@ def run_suite(
         else:
             ready.append(job)
 
-    if jobs > 1:
-        _prepare_data(plans, ctx, listener)
-        executor: Any = PoolExecutor(ctx, listener, jobs, worker_devices(device or suite.train.device, jobs))
-    else:
-        executor = SerialExecutor(ctx, listener)
+    pool = _executor(executor, ctx, listener, plans, jobs, device or suite.train.device, devices, ray)
     running: dict[Future[Outcome], Job] = {}
     try:
         for plan in plans:
             for job in plan.trials() if plan.tuned else plan.finals():
                 enqueue(job)
         while ready or running:
-            while ready and len(running) < executor.slots:
+            while ready and len(running) < pool.slots:
                 job = ready.popleft()
-                running[executor.submit(job)] = job
+                running[pool.submit(job)] = job
             done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-            executor.poll(pending)
+            pool.poll(pending)
             for future in done:
                 job = running.pop(future)
                 try:
@@ -170,11 +173,47 @@ def run_suite(
                     ) from exc
                 finish(job, outcome)
     except BaseException:
-        executor.shutdown(cancel=True)
+        pool.shutdown(cancel=True)
         raise
-    executor.shutdown()
+    pool.shutdown()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _executor(
+    kind: str,
+    ctx: Context,
+    listener: Listener,
+    plans: list[CellPlan],
+    jobs: int,
+    device: str,
+    devices: Sequence[str] | None,
+    ray: RayOptions | None,
+) -> Any:
+    """The executor that trains the grid's runs: serial, a local worker pool, or Ray tasks."""
+    if kind == "ray":
+        if devices:
+            raise RunnerError(
+                "--devices pins local workers; with --executor ray, Ray places runs on GPUs: "
+                "use --gpus-per-run instead"
+            )
+        from talosbench.runner.ray_executor import RayExecutor, RayOptions
+
+        return RayExecutor(ctx, listener, ray or RayOptions(), device)
+    if kind != "local":
+        raise RunnerError(f"unknown executor {kind!r}; choose local or ray")
+    if ray is not None:
+        raise RunnerError("Ray options (--ray-address, --gpus-per-run, ...) need --executor ray")
+    pinned = parse_devices(devices) if devices else worker_devices(device, jobs)
+    if pinned and len(pinned) > jobs:
+        listener.message(
+            f"{len(pinned)} devices but {jobs} job(s): {', '.join(pinned[jobs:])} stay idle "
+            f"(pass --jobs {len(pinned)} or more to use them all)"
+        )
+    if jobs > 1:
+        _prepare_data(plans, ctx, listener)
+        return PoolExecutor(ctx, listener, jobs, pinned)
+    return SerialExecutor(ctx, listener, pinned[0] if pinned else None)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import queue
+import re
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
 from multiprocessing import get_context
 from typing import Any, Protocol
 
-from talosbench.runner.execute import Context, Outcome, execute
+from talosbench.runner.execute import Context, Outcome, RunnerError, execute
 from talosbench.runner.plan import Job
 
 
@@ -23,11 +26,13 @@ class Listener(Protocol):
 class SerialExecutor:
     """Runs each job in this process as it is submitted (no pickling; callbacks go straight through)."""
 
-    def __init__(self, ctx: Context, listener: Listener) -> None:
-        self.ctx, self.listener = ctx, listener
+    def __init__(self, ctx: Context, listener: Listener, device: str | None = None) -> None:
+        self.ctx, self.listener, self.device = ctx, listener, device
         self.slots = 1
 
     def submit(self, job: Job) -> Future[Outcome]:
+        if self.device is not None:
+            job = replace(job, config=replace(job.config, device=self.device))  # not in the run id
         self.listener.started(job)
         future: Future[Outcome] = Future()
         on_epoch = lambda info: self.listener.epoch(job, info)  # noqa: E731
@@ -58,8 +63,6 @@ def _init_worker(devices: Any, events: Any, threads: int) -> None:
 
 def _work(ctx: Context, job: Job) -> Outcome:
     """Run one job in a worker and relay its progress to the parent through the event queue."""
-    from dataclasses import replace
-
     if _device is not None:
         job = replace(job, config=replace(job.config, device=_device))  # the device is not in the run id
     _events.put(("started", job.run_id, None))
@@ -72,17 +75,17 @@ def _work(ctx: Context, job: Job) -> Outcome:
 
 
 class PoolExecutor:
-    """``jobs`` spawned worker processes; with several GPUs each worker is pinned to one, round-robin."""
+    """``jobs`` spawned worker processes; with several devices each worker is pinned to one, round-robin."""
 
-    def __init__(self, ctx: Context, listener: Listener, jobs: int, devices: list[str] | None) -> None:
+    def __init__(self, ctx: Context, listener: Listener, jobs: int, devices: Sequence[str] | None) -> None:
         self.ctx, self.listener, self.slots = ctx, listener, jobs
         mp = get_context("spawn")  # fork is unsafe with torch threads (and CUDA) already started
         self.events = mp.Queue()
         pinned = None
         if devices:
             pinned = mp.Queue()
-            for i in range(jobs):
-                pinned.put(devices[i % len(devices)])
+            for worker_device in assign_devices(devices, jobs):
+                pinned.put(worker_device)
         threads = max(1, (os.cpu_count() or 1) // jobs)
         self.pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=mp, initializer=_init_worker, initargs=(pinned, self.events, threads)
@@ -113,10 +116,40 @@ class PoolExecutor:
 
 
 def worker_devices(device: str, jobs: int) -> list[str] | None:
-    """Devices to pin workers to: every GPU for ``auto``/``cuda`` with several GPUs, else None."""
+    """Devices to pin workers to by default: every visible GPU for ``auto``/``cuda``, else None."""
     if jobs < 2 or device not in ("auto", "cuda"):
         return None
     import torch
 
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    return [f"cuda:{i}" for i in range(count)] if count > 1 else None
+    return default_devices(device, torch.cuda.device_count() if torch.cuda.is_available() else 0)
+
+
+def default_devices(device: str, gpus: int) -> list[str] | None:
+    """``cuda:0..cuda:{gpus-1}`` when ``device`` lets the runner choose and there are several GPUs."""
+    if device not in ("auto", "cuda") or gpus < 2:
+        return None
+    return [f"cuda:{i}" for i in range(gpus)]
+
+
+def assign_devices(devices: Sequence[str], jobs: int) -> list[str]:
+    """The device of each of ``jobs`` workers: round-robin, so a GPU may host several workers."""
+    if not devices:
+        raise ValueError("assign_devices needs at least one device")
+    return [devices[i % len(devices)] for i in range(jobs)]
+
+
+DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
+
+
+def parse_devices(text: str | Sequence[str]) -> list[str]:
+    """``"cuda:0,cuda:1"`` (or a list of them) → checked device names; a bad entry is a RunnerError."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    devices = [item.strip() for item in items if item.strip()]
+    bad = [d for d in devices if not DEVICE.match(d)]
+    if bad or not devices:
+        shown = ", ".join(repr(d) for d in bad) or "nothing"
+        raise RunnerError(
+            f"--devices: got {shown}; expected a comma-separated list of cpu, cuda or cuda:N, "
+            "e.g. --devices cuda:0,cuda:1"
+        )
+    return devices

@@ -127,4 +127,3 @@ def _check_distinct(suite: Suite, plans: list[CellPlan]) -> None:
 def total_runs(plans: list[CellPlan]) -> int:
     """Distinct trainings of the whole plan (trials included)."""
     return sum(plan.runs for plan in plans)
-
