@@ -386,6 +386,13 @@ def run(
         usage = f"{', '.join(given)} need --executor ray"
     elif executor == "ray" and devices is not None:
         usage = "--devices pins local workers; with --executor ray use --gpus-per-run"
+    elif devices is not None:
+        from talosbench.runner.local import parse_devices
+
+        try:
+            parse_devices(devices)
+        except RunnerError as exc:
+            usage = str(exc)
     if usage:
         typer.echo(f"error: {usage}", err=True)
         raise typer.Exit(2)

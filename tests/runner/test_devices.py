@@ -1,0 +1,67 @@
+"""Local multi-GPU placement and the run command's executor options (pure logic; no GPU needed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from talosbench.cli import app
+from talosbench.runner import RunnerError
+from talosbench.runner.local import assign_devices, default_devices, parse_devices
+from talosbench.runner.ray_executor import INSTALL, import_ray
+
+
+def test_workers_are_pinned_round_robin_with_several_per_gpu() -> None:
+    assert assign_devices(["cuda:0", "cuda:1"], 5) == ["cuda:0", "cuda:1", "cuda:0", "cuda:1", "cuda:0"]
+    assert assign_devices(["cuda:1"], 3) == ["cuda:1"] * 3
+    assert assign_devices(["cuda:0", "cuda:1", "cuda:2"], 2) == ["cuda:0", "cuda:1"]
+    with pytest.raises(ValueError):
+        assign_devices([], 2)
+
+
+def test_every_visible_gpu_is_the_default_only_when_the_device_lets_the_runner_choose() -> None:
+    assert default_devices("auto", 3) == ["cuda:0", "cuda:1", "cuda:2"]
+    assert default_devices("cuda", 2) == ["cuda:0", "cuda:1"]
+    assert default_devices("auto", 1) is None  # one GPU: nothing to spread over
+    assert default_devices("cpu", 4) is None
+    assert default_devices("cuda:1", 4) is None  # an explicit GPU is the user's choice
+
+
+def test_devices_are_parsed_and_bad_ones_named() -> None:
+    assert parse_devices(" cuda:0, cuda:1 ,cpu") == ["cuda:0", "cuda:1", "cpu"]
+    with pytest.raises(RunnerError, match=r"got 'gpu0'.*e\.g\. --devices cuda:0,cuda:1"):
+        parse_devices("cuda:0,gpu0")
+    with pytest.raises(RunnerError, match="got nothing"):
+        parse_devices(",")
+
+
+def test_a_missing_ray_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail as when it is absent
+    with pytest.raises(RunnerError, match="--executor ray needs Ray") as info:
+        import_ray()
+    assert INSTALL in str(info.value) and "talosbench[ray]" in INSTALL
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ray-address", "auto"], "--ray-address need --executor ray"),
+        (
+            ["--gpus-per-run", "0.5", "--max-retries", "1"],
+            "--gpus-per-run, --max-retries need --executor ray",
+        ),
+        (["--executor", "ray", "--devices", "cuda:0"], "with --executor ray use --gpus-per-run"),
+        (["--executor", "spark"], "--executor 'spark': must be local or ray"),
+        (["--devices", "gpu0"], "--devices: got 'gpu0'"),
+    ],
+)
+def test_run_rejects_options_that_do_not_fit_the_executor(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    suite = Path(__file__).resolve().parents[2] / "suites" / "quick.toml"
+    result = CliRunner().invoke(app, ["run", str(suite), "--results-dir", str(tmp_path), *args])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "quick").exists()  # nothing trained

@@ -1,0 +1,183 @@
+"""The Ray executor on a local 2-CPU Ray instance: parity with the local executor, faults, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from talosbench.results import collect, read_result, run_dir  # noqa: E402
+from talosbench.runner import Context, Listener, build_plan, run_suite  # noqa: E402
+from talosbench.runner.execute import Trained, train  # noqa: E402
+from talosbench.runner.ray_executor import RayExecutor, RayOptions  # noqa: E402
+from talosbench.suite import load_suite  # noqa: E402
+
+TINY = """
+[suite]
+name = "tiny"
+seeds = [1, 2]
+
+[train]
+epochs = {epochs}
+eval_every = 1
+patience = 3
+negatives = 16
+device = "cpu"
+lr = 0.01
+
+[grid]
+datasets = ["synthetic"]
+losses = ["bpr", "sl", "talos"]
+
+[datasets.synthetic]
+n_users = 150
+n_items = 90
+n_interactions = 4000
+
+[losses.bpr]
+negatives = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """One local Ray instance for the module (startup takes seconds); its address for CLI drivers."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    info = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield info.address_info["gcs_address"]
+    finally:
+        ray.shutdown()
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def frame(results: Path) -> dict[str, dict[str, Any]]:
+    """Role, status and every metric of each stored run, by run id."""
+    table = collect(results)
+    keep = ["role", "status", "epochs", "best_epoch"] + [
+        c for c in table.columns if c.startswith(("test_", "valid_"))
+    ]
+    return {row["run_id"]: {k: row[k] for k in keep} for row in table.iter_rows(named=True)}
+
+
+class Recorder(Listener):
+    """Remembers the order runs finish in and where they ran."""
+
+    def __init__(self) -> None:
+        self.finished_runs: list[tuple[str, str]] = []
+        self.nodes: set[str] = set()
+
+    def finished(self, job, outcome) -> None:  # type: ignore[no-untyped-def]
+        self.finished_runs.append((job.cell.loss, job.role))
+
+    def running(self, where: dict[str, int]) -> None:
+        self.nodes.update(where)
+
+
+def test_ray_gives_the_same_runs_and_metrics_as_local(cluster: str, tmp_path: Path) -> None:
+    # bpr is tuned over two learning rates: its finals must come after both trials, as locally.
+    text = TINY.format(epochs=3).replace("[losses.bpr]", "[losses.bpr]\nlr = [0.01, 0.05]")
+    suite, data = load_suite(write(tmp_path, text)), tmp_path / "data"
+    local = run_suite(suite, tmp_path / "local", data_dir=data)
+    listener = Recorder()
+    remote = run_suite(suite, tmp_path / "ray", data_dir=data, executor="ray", listener=listener)
+    assert local.failed == remote.failed == [] and local.ran == remote.ran == 7
+    first, second = frame(tmp_path / "local"), frame(tmp_path / "ray")
+    assert len(first) == 7 and first == second
+    assert all(v["test_precision@20"] > 0 for v in first.values() if v["role"] == "final")
+    bpr = [role for loss, role in listener.finished_runs if loss == "bpr"]
+    assert bpr == ["trial", "trial", "final"]
+    assert listener.nodes == {ray.util.get_node_ip_address()}
+    again = run_suite(suite, tmp_path / "ray", data_dir=data, executor="ray")
+    assert again.ran == 0 and again.reused == 7
+
+
+def _drive(executor: RayExecutor, count: int) -> list[Any]:
+    """Submit ``count`` copies of the first job through ``executor`` and poll until all finish."""
+    jobs = {executor.first.run_id: executor.first}
+    futures = [executor.submit(executor.first) for _ in range(count)]
+    deadline = time.monotonic() + 60
+    while not all(f.done() for f in futures):
+        assert time.monotonic() < deadline, "Ray tasks did not finish"
+        executor.poll(jobs)
+        time.sleep(0.05)
+    executor.shutdown()
+    return [f.result() for f in futures]
+
+
+def _executor(tmp_path: Path, work: Any, retries: int) -> RayExecutor:
+    suite = load_suite(write(tmp_path, TINY.format(epochs=1).replace('"sl", "talos"', '"sl"')))
+    ctx = Context(tmp_path / "runs", suite.name, tmp_path / "data")
+    executor = RayExecutor(ctx, Listener(), RayOptions(max_retries=retries), "cpu", work=work)
+    executor.first = build_plan(suite)[0].finals()[0]  # type: ignore[attr-defined]
+    return executor
+
+
+def test_a_task_whose_worker_dies_is_retried_and_completes(cluster: str, tmp_path: Path) -> None:
+    marker = tmp_path / "crashed-once"
+
+    def crash_once(ctx: Context, job: Any, on_event: Any, on_epoch: Any) -> Trained:
+        if not marker.exists():
+            marker.touch()
+            os._exit(1)  # the worker process dies mid-task, as if killed
+        return train(ctx, job, on_event, on_epoch)
+
+    executor = _executor(tmp_path, crash_once, retries=1)
+    (outcome,) = _drive(executor, 1)
+    assert marker.exists() and outcome.ok and outcome.recorded
+    stored = read_result(run_dir(tmp_path / "runs", "tiny", outcome.run_id))
+    assert stored is not None and stored["status"] == "completed"
+
+
+def test_a_task_out_of_retries_is_reported_failed_and_not_stored(cluster: str, tmp_path: Path) -> None:
+    attempts = tmp_path / "attempts"
+    attempts.mkdir()
+
+    def always_crash(ctx: Context, job: Any, on_event: Any, on_epoch: Any) -> Trained:
+        (attempts / str(os.getpid())).touch()
+        os._exit(1)
+
+    executor = _executor(tmp_path, always_crash, retries=1)
+    (outcome,) = _drive(executor, 1)
+    assert outcome.status == "failed" and not outcome.recorded
+    assert outcome.error.startswith("WorkerCrashedError") and "after 1 retry" in outcome.error
+    assert len(list(attempts.iterdir())) == 2  # the first attempt and one retry, each in its own worker
+    assert read_result(run_dir(tmp_path / "runs", "tiny", outcome.run_id)) is None
+
+
+@pytest.mark.slow  # two CLI drivers each import torch and join Ray: ~20 s on 2 cores
+def test_a_killed_driver_resumes_without_redoing_completed_runs(cluster: str, tmp_path: Path) -> None:
+    suite = write(tmp_path, TINY.format(epochs=5))
+    results, data = tmp_path / "runs", tmp_path / "data"
+    command = [sys.executable, "-m", "talosbench.cli", "run", str(suite), "--results-dir", str(results),
+               "--data-dir", str(data), "--quiet", "--executor", "ray", "--ray-address", cluster]  # fmt: skip
+    quiet = subprocess.DEVNULL
+    process = subprocess.Popen(command, stdout=quiet, stderr=quiet, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while not list(results.glob("tiny/*/result.json")) and time.monotonic() < deadline:
+        assert process.poll() is None, "the grid ended before a single run completed"
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+    stamps = {p: p.stat().st_mtime_ns for p in results.glob("tiny/*/result.json")}
+    assert 1 <= len(stamps) < 6, "the kill should land mid-grid"
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"6 runs planned, {len(stamps)} already complete" in rerun.stderr
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # no completed run was redone
+    assert len(list(results.glob("tiny/*/result.json"))) == 6
+    assert f"6 runs: {6 - len(stamps)} trained, {len(stamps)} already complete, 0 failed" in rerun.stderr
