@@ -81,7 +81,8 @@ def test_full_path_in_row_blocks_matches_float64_reference(
     torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
     assert batch.all_pos is not None and batch.all_pos_mask is not None
-    assert batch.all_pos[1, 0] == pytest.approx(float(batch.pos[1].detach()), abs=1e-6)  # user 0's one positive
+    # user 0 has one positive, the row-1 positive itself
+    assert batch.all_pos[1, 0] == pytest.approx(float(batch.pos[1].detach()), abs=1e-6)
 
 
 @pytest.mark.parametrize("path", ["full", "gather"])
