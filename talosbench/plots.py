@@ -16,7 +16,8 @@ from talosbench.report.model import BACKBONES, PAPER_LOSSES, check_metrics, mean
 from talosbench.results import collect, read_history
 
 GROUP = ("dataset", "scenario", "backbone")
-THRESHOLD_COLUMNS = ("threshold_error", "mean_threshold")
+THRESHOLD_COLUMNS = ("valid_threshold_error", "valid_mean_threshold")
+"""History columns the trainer writes at each validation of a thresholded loss."""
 
 
 class PlotError(RuntimeError):
@@ -118,7 +119,7 @@ def threshold_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[
         for ax, column in zip(axes.flat, present, strict=True):
             for loss in order(group["loss"].unique(), PAPER_LOSSES, last=baseline):
                 _band(ax, group.filter(pl.col("loss") == loss), column, loss)
-            _finish(ax, "epoch", column.replace("_", " "), " / ".join(key))
+            _finish(ax, "epoch", column.removeprefix("valid_").replace("_", " "), " / ".join(key))
         paths.append(_save(fig, out / _name("thresholds", *key)))
     return paths
 

@@ -65,8 +65,11 @@ def history(loss: str, seed: int, epochs: int = 20) -> pl.DataFrame:
         rows, schema_overrides={"eval_seconds": pl.Float64, "valid_precision@20": pl.Float64}
     )
     if loss == "talos":
+        # Named as the trainer writes them: measured at each validation, null in between.
+        evaluated = pl.col("valid_precision@20").is_not_null()
         frame = frame.with_columns(
-            threshold_error=0.5 / pl.col("epoch").cast(pl.Float64), mean_threshold=pl.col("epoch") * 0.01
+            pl.when(evaluated).then(0.5 / pl.col("epoch").cast(pl.Float64)).alias("valid_threshold_error"),
+            pl.when(evaluated).then(pl.col("epoch") * 0.01).alias("valid_mean_threshold"),
         )
     return frame
 
