@@ -415,7 +415,7 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if dry_run:
-        _print_plan(suite, cells, results_dir)
+        _print_plan(suite, cells, results_dir, data_dir)
         return
     progress = _grid_progress(quiet, jobs)
     try:
@@ -449,9 +449,11 @@ def run(
         raise typer.Exit(1)
 
 
-def _print_plan(suite, cells, results_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    """The dry run's table: one row per cell."""
+def _print_plan(suite, cells, results_dir: Path, data_dir: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """The dry run's table: one row per cell, then what the remaining runs should cost."""
     from tabulate import tabulate
+
+    from talosbench.runner.estimate import estimate_plan
 
     rows = []
     for status in cells:
@@ -470,6 +472,17 @@ def _print_plan(suite, cells, results_dir: Path) -> None:  # type: ignore[no-unt
         f"{len(cells)} cells, {total} runs ({trials} tuning trials; a chosen trial doubles as its first "
         f"seed's final run), {done} complete, {total - done} to train; results in {results_dir / suite.name}"
     )
+    estimate = estimate_plan(cells, data_dir=data_dir)
+    if estimate.priced:
+        typer.echo(
+            f"estimated training time of {estimate.priced} run(s), each at its epoch cap (early stopping "
+            f"ends sooner): at most {_duration(estimate.seconds)}, from `talosbench bench` figures"
+        )
+    if estimate.unpriced:
+        typer.echo(
+            f"{estimate.unpriced} run(s) not priced: run `talosbench bench --dataset NAME` (or --scale) "
+            "with their backbone and loss on this device, after `talosbench download NAME`"
+        )
 
 # --- data: datasets, download ------------------------------------------------------------------
 

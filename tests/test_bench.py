@@ -133,9 +133,12 @@ def test_estimate_scales_linearly_from_the_nearest_catalogue_size(tmp_path: Path
 
     assert estimate(1000, 8_000) == pytest.approx(2.0)
     assert estimate(3000, 8_000, epochs=10) == pytest.approx(60.0)  # linear in rows and epochs
-    assert estimate(1000, 16_000) == pytest.approx(4.0)  # full path: work grows with the catalogue
-    assert estimate(1000, 36_000) == pytest.approx(30.0 * 36 / 40)  # nearest reference is 40k items
-    assert estimate(1000, 40_000, negatives=1) == pytest.approx(30.0 * 64 / 40_000)  # gather path
+    # per-row work: the scored columns (the catalogue on the full path, 64 N on the gather path)
+    # plus 8 units per negative; the references sampled 1024 negatives
+    negs = 8 * 1024
+    assert estimate(1000, 16_000) == pytest.approx(2.0 * (16_000 + negs) / (8_000 + negs))
+    assert estimate(1000, 36_000) == pytest.approx(30.0 * (36_000 + negs) / (40_000 + negs))  # nearest: 40k
+    assert estimate(1000, 40_000, negatives=1) == pytest.approx(30.0 * (64 + 8) / (40_000 + negs))
     assert estimate_run_seconds(1000, 8_000, "mf", "talos", None, 1, "cpu", data_dir=tmp_path) is None
     assert estimate_run_seconds(1000, 8_000, "mf", "nope", None, 1, "cpu", data_dir=tmp_path) is None
 

@@ -357,10 +357,13 @@ def import_file(
         return prepare_dataset(name, data_dir=home, force=True, on_event=on_event)
 
 
-def dataset_summary(name: str, data_dir: Path | None = None) -> dict[str, Any]:
-    """Catalog fields of ``name`` plus, when prepared with its defaults, its statistics."""
+def dataset_summary(
+    name: str, data_dir: Path | None = None, preprocess: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Catalog fields of ``name`` plus, when prepared with these overrides, its statistics."""
     home = store.data_home(data_dir)
     entry = get_entry(name, home)
-    out = store.prepared_dir(home, name, entry.preprocess, entry.preprocess)
+    params = resolve_params(entry, preprocess) if preprocess else entry.preprocess
+    out = store.prepared_dir(home, name, params, entry.preprocess)
     meta = store.read_meta(out) if store.is_prepared(out) else None
     return {"entry": entry, "stats": meta["stats"] if meta else None, "dir": out}
