@@ -196,5 +196,8 @@ def _pyplot() -> Any:
         raise PlotError("plots need matplotlib: pip install 'talosbench[plot]'") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from cycler import cycler
 
+    # A paper grid has up to 15 losses: 20 distinct colours, so no two lines share one.
+    plt.rcParams["axes.prop_cycle"] = cycler(color=plt.get_cmap("tab20").colors)
     return plt
