@@ -72,9 +72,10 @@ def losses() -> None:
     """List every loss with its hyper-parameters, defaults and paper search spaces."""
     from tabulate import tabulate
 
-    from talosbench.losses import LOSSES
+    from talosbench.losses import LOSSES, SPEC_ORDER
 
-    rows = _schema_rows({name: LOSSES.get(name) for name in LOSSES.names()})
+    names = sorted(LOSSES.names(), key=lambda n: SPEC_ORDER.index(n) if n in SPEC_ORDER else len(SPEC_ORDER))
+    rows = _schema_rows({name: LOSSES.get(name) for name in names})
     typer.echo(tabulate(rows, headers=["loss", "parameter", "default", "paper search space", "help"]))
 
 

@@ -12,8 +12,14 @@ from talosbench.losses import adversarial, listwise, pairwise, pauc, softmax, ta
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.registry import LOSSES
 
-__all__ = ["LOSSES", "Loss", "LossTerms", "ScoreBatch", "build_loss"]
+__all__ = ["LOSSES", "SPEC_ORDER", "Loss", "LossTerms", "ScoreBatch", "build_loss"]
 _FAMILIES = (adversarial, listwise, pairwise, pauc, softmax, talos, topk)  # imported for their registrations
+
+SPEC_ORDER = (
+    "bpr", "sl", "bsl", "psl", "advinfonce", "llpauc", "slatk", "aatp", "smoothi", "rsk",
+    "talos", "talos-no-quantile", "talos-inside-temp", "talos-no-denominator", "neuralndcg",
+)  # fmt: skip
+"""The order of SPEC.md section 2, in which listings show the losses."""
 
 
 def build_loss(
