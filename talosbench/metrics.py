@@ -136,6 +136,7 @@ def evaluate(
     chunk = block_size if device.type != "cpu" else max(16, min(block_size, (1 << 21) // max(n_items, 1)))
     buffer = torch.empty(min(chunk, max(users.numel(), 1)) * n_items, dtype=items.dtype, device=device)
     with_stats = thresholds is not None and threshold_k is not None
+    item_sum = items.sum(0) if with_stats else None
     hit_blocks: list[torch.Tensor] = []
     stats: dict[str, list[torch.Tensor]] = {"threshold_error": [], "pos": [], "neg": []}
     for block in users.split(block_size):
@@ -150,22 +151,26 @@ def evaluate(
             part = block[start : start + chunk]
             scores = buffer[: part.numel() * n_items].view(part.numel(), n_items)
             torch.mm(u[start : start + chunk], items.t(), out=scores)
+            lo, hi = bounds[n], bounds[n + 1]
             if with_stats:
-                assert thresholds is not None and threshold_k is not None
+                assert thresholds is not None and threshold_k is not None and item_sum is not None
                 kth = scores.topk(min(threshold_k, n_items), dim=1).values[:, -1]
                 stats["threshold_error"].append((thresholds[part].to(kth) - kth).abs())
                 pos_items, pos_mask = heldout.padded_rows(part)
-                stats["pos"].append((scores.gather(1, pos_items) * pos_mask).sum(1) / pos_mask.sum(1))
-            lo, hi = bounds[n], bounds[n + 1]
+                pos_sum, pos_n = (scores.gather(1, pos_items) * pos_mask).sum(1), pos_mask.sum(1)
+                stats["pos"].append(pos_sum / pos_n)
+                # Negatives = all items minus known and held-out ones (disjoint splits), so their
+                # mean needs no pass over the block: a row's total score is u . sum(items).
+                known_rows = rows[lo:hi] - start
+                known_scores = scores[known_rows, cols[lo:hi]]
+                known_sum = torch.zeros_like(pos_sum).index_add_(0, known_rows, known_scores)
+                neg_n = n_items - torch.bincount(known_rows, minlength=part.numel()) - pos_n
+                neg_sum = u[start : start + chunk] @ item_sum - known_sum - pos_sum
+                nan = torch.tensor(torch.nan, device=device)
+                # users without any negative item are left out of the mean (nanmean below)
+                stats["neg"].append(torch.where(neg_n > 0, neg_sum / neg_n.clamp(min=1), nan))
             scores.index_put_((rows[lo:hi] - start, cols[lo:hi]), torch.tensor(-torch.inf, device=device))
             found.append(_candidates(scores, width))
-            if with_stats:
-                hrows, hcols = _positions([heldout], part)
-                scores.index_put_((hrows, hcols), torch.tensor(-torch.inf, device=device))
-                finite = scores > -torch.inf
-                stats["neg"].append(
-                    torch.where(finite, scores, 0.0).sum(1) / finite.sum(1)
-                )  # 0/0: no negatives
 
         def rescore(tied: torch.Tensor, u: torch.Tensor = u, block: torch.Tensor = block) -> torch.Tensor:
             sub = u[tied] @ items.t()
