@@ -22,6 +22,11 @@ class EvalResult:
     means: dict[str, float] = field(default_factory=dict)
 
 
+CHUNK_FLOATS = 1 << 20
+"""Scores per CPU evaluation chunk (4 MB): topk reads the chunk from cache, not memory (measured at
+Beauty scale on 2 cores: 0.28 / 0.27 / 0.29 / 0.34 s per pass for 2, 4, 8, 16 MB)."""
+
+
 def topk_lowest_id(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Top ``k`` of each row ordered by score, ties broken by lower column id; exact and deterministic."""
     k = min(k, scores.shape[1])
@@ -132,8 +137,7 @@ def evaluate(
     counts = heldout.counts().to(device)
     users = (counts > 0).nonzero().squeeze(1)
     width = min(ks[-1], n_items)
-    # On CPU, score a few hundred users at a time so topk reads the block from cache, not memory.
-    chunk = block_size if device.type != "cpu" else max(16, min(block_size, (1 << 21) // max(n_items, 1)))
+    chunk = block_size if device.type != "cpu" else max(16, min(block_size, CHUNK_FLOATS // max(n_items, 1)))
     buffer = torch.empty(min(chunk, max(users.numel(), 1)) * n_items, dtype=items.dtype, device=device)
     with_stats = thresholds is not None and threshold_k is not None
     item_sum = items.sum(0) if with_stats else None
