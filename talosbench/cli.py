@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -145,12 +146,14 @@ def train(
         device=device,
     )
 
+    live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
+
     def on_epoch(info: dict) -> None:
         if info.get("valid") is not None:
             value = info["valid"].get(valid_metric, float("nan"))
             line = f"\r  epoch {info['epoch']:>4}: valid {valid_metric} = {value:.4f}"
-            typer.echo(line + " " * 20, err=True)
-        else:
+            typer.echo(line + " " * 20 if live else line.lstrip("\r"), err=True)
+        elif live:
             done = int(30 * info["epoch"] / max(info["epochs"], 1))
             bar = "#" * done + "." * (30 - done)
             line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
