@@ -133,7 +133,8 @@ def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
         if adversary_params
         else None
     )
-    threshold_k = int(getattr(loss, "k", 0)) or None if loss_cls.thresholded else None
+    # Thresholded losses (Talos, AATP, SL@K) learn or estimate the score of the K-th ranked item.
+    threshold_k = int(loss.k) if loss_cls.thresholded else None
     return _Parts(
         backbone=backbone,
         loss=loss,
