@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -18,38 +19,6 @@ from talosbench.results import collect
 from talosbench.runner import run_suite
 from talosbench.suite import load_suite
 
-TINY = """
-[suite]
-name = "tiny"
-seeds = [1, 2]
-
-[train]
-epochs = {epochs}
-eval_every = 1
-patience = 3
-negatives = 16
-device = "cpu"
-lr = 0.01
-
-[grid]
-datasets = ["synthetic"]
-losses = ["bpr", "sl", "talos"]
-
-[datasets.synthetic]
-n_users = 150
-n_items = 90
-n_interactions = 4000
-
-[losses.bpr]
-negatives = 1
-"""
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "tiny.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 def metrics(results: Path) -> dict[str, dict[str, float]]:
     frame = collect(results).sort("run_id")
@@ -58,8 +27,8 @@ def metrics(results: Path) -> dict[str, dict[str, float]]:
 
 
 @pytest.mark.slow  # two spawned workers import torch: ~15 s on 2 cores
-def test_jobs_two_gives_the_same_metrics_as_jobs_one(tmp_path: Path) -> None:
-    suite = load_suite(write(tmp_path, TINY.format(epochs=3)))
+def test_jobs_two_gives_the_same_metrics_as_jobs_one(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:
+    suite = load_suite(tiny_suite(3))
     data = tmp_path / "data"
     one = run_suite(suite, tmp_path / "one", jobs=1, data_dir=data)
     two = run_suite(suite, tmp_path / "two", jobs=2, data_dir=data)
@@ -69,9 +38,11 @@ def test_jobs_two_gives_the_same_metrics_as_jobs_one(tmp_path: Path) -> None:
     assert all(v["test_precision@20"] > 0 for v in first.values())
 
 
-def test_a_diverging_run_is_recorded_and_the_grid_goes_on(tmp_path: Path) -> None:
-    text = TINY.format(epochs=3).replace("[losses.bpr]", "[losses.bpr]\nlr = [0.01, 1e30]")
-    summary = run_suite(load_suite(write(tmp_path, text)), tmp_path / "r", data_dir=tmp_path / "data")
+def test_a_diverging_run_is_recorded_and_the_grid_goes_on(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    suite_file = tiny_suite(3, lambda text: text.replace("[losses.bpr]", "[losses.bpr]\nlr = [0.01, 1e30]"))
+    summary = run_suite(load_suite(suite_file), tmp_path / "r", data_dir=tmp_path / "data")
     frame = collect(tmp_path / "r")
     bpr = frame.filter(pl.col("loss") == "bpr")
     assert bpr.filter(pl.col("role") == "trial")["status"].to_list() == ["diverged"]
@@ -80,8 +51,10 @@ def test_a_diverging_run_is_recorded_and_the_grid_goes_on(tmp_path: Path) -> Non
     assert frame.filter(pl.col("loss") != "bpr")["status"].to_list() == ["completed"] * 4
 
 
-def test_cli_resumes_after_a_kill_without_redoing_completed_runs(tmp_path: Path) -> None:
-    suite = write(tmp_path, TINY.format(epochs=5))
+def test_cli_resumes_after_a_kill_without_redoing_completed_runs(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    suite = tiny_suite(5)
     results, data = tmp_path / "runs", tmp_path / "data"
     command = [sys.executable, "-m", "talosbench.cli", "run", str(suite), "--results-dir", str(results),
                "--data-dir", str(data), "--quiet"]  # fmt: skip
@@ -103,14 +76,13 @@ def test_cli_resumes_after_a_kill_without_redoing_completed_runs(tmp_path: Path)
     assert f"6 runs: {6 - len(stamps)} trained, {len(stamps)} already complete, 0 failed" in rerun.stderr
 
 
-def test_cli_exit_codes(tmp_path: Path) -> None:
+def test_cli_exit_codes(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:
     runner = CliRunner()
-    bad = write(tmp_path, TINY.format(epochs=3).replace('"talos"]', '"tals"]'))
+    bad = tiny_suite(3, lambda text: text.replace('"talos"]', '"tals"]'))
     result = runner.invoke(app, ["run", str(bad), "--results-dir", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert "unknown loss 'tals'. Did you mean 'talos'?" in result.output
-    text = TINY.format(epochs=2).replace("[losses.bpr]", "[losses.bpr]\nlr = 1e30")
-    good = write(tmp_path, text)
+    good = tiny_suite(2, lambda text: text.replace("[losses.bpr]", "[losses.bpr]\nlr = 1e30"))
     args = ["run", str(good), "--results-dir", str(tmp_path / "r"), "--data-dir", str(tmp_path / "d")]
     args.append("--quiet")
     result = runner.invoke(app, args)

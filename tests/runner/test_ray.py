@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +21,6 @@ from talosbench.runner.execute import Trained, train  # noqa: E402
 from talosbench.runner.ray_executor import RayExecutor, RayOptions  # noqa: E402
 from talosbench.suite import load_suite  # noqa: E402
 
-TINY = """
-[suite]
-name = "tiny"
-seeds = [1, 2]
-
-[train]
-epochs = {epochs}
-eval_every = 1
-patience = 3
-negatives = 16
-device = "cpu"
-lr = 0.01
-
-[grid]
-datasets = ["synthetic"]
-losses = ["bpr", "sl", "talos"]
-
-[datasets.synthetic]
-n_users = 150
-n_items = 90
-n_interactions = 4000
-
-[losses.bpr]
-negatives = 1
-"""
-
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
@@ -57,12 +31,6 @@ def cluster() -> Iterator[str]:
         yield info.address_info["gcs_address"]
     finally:
         ray.shutdown()
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "tiny.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def frame(results: Path) -> dict[str, dict[str, Any]]:
@@ -88,10 +56,12 @@ class Recorder(Listener):
         self.nodes.update(where)
 
 
-def test_ray_gives_the_same_runs_and_metrics_as_local(cluster: str, tmp_path: Path) -> None:
+def test_ray_gives_the_same_runs_and_metrics_as_local(
+    cluster: str, tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
     # bpr is tuned over two learning rates: its finals must come after both trials, as locally.
-    text = TINY.format(epochs=3).replace("[losses.bpr]", "[losses.bpr]\nlr = [0.01, 0.05]")
-    suite, data = load_suite(write(tmp_path, text)), tmp_path / "data"
+    suite_file = tiny_suite(3, lambda text: text.replace("[losses.bpr]", "[losses.bpr]\nlr = [0.01, 0.05]"))
+    suite, data = load_suite(suite_file), tmp_path / "data"
     local = run_suite(suite, tmp_path / "local", data_dir=data)
     listener = Recorder()
     remote = run_suite(suite, tmp_path / "ray", data_dir=data, executor="ray", listener=listener)
@@ -119,15 +89,17 @@ def _drive(executor: RayExecutor, count: int) -> list[Any]:
     return [f.result() for f in futures]
 
 
-def _executor(tmp_path: Path, work: Any, retries: int) -> RayExecutor:
-    suite = load_suite(write(tmp_path, TINY.format(epochs=1).replace('"sl", "talos"', '"sl"')))
+def _executor(tmp_path: Path, work: Any, retries: int, tiny_suite: Callable[..., Path]) -> RayExecutor:
+    suite = load_suite(tiny_suite(1, lambda text: text.replace('"sl", "talos"', '"sl"')))
     ctx = Context(tmp_path / "runs", suite.name, tmp_path / "data")
     executor = RayExecutor(ctx, Listener(), RayOptions(max_retries=retries), "cpu", work=work)
     executor.first = build_plan(suite)[0].finals()[0]  # type: ignore[attr-defined]
     return executor
 
 
-def test_a_task_whose_worker_dies_is_retried_and_completes(cluster: str, tmp_path: Path) -> None:
+def test_a_task_whose_worker_dies_is_retried_and_completes(
+    cluster: str, tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
     marker = tmp_path / "crashed-once"
 
     def crash_once(ctx: Context, job: Any, on_event: Any, on_epoch: Any) -> Trained:
@@ -136,14 +108,16 @@ def test_a_task_whose_worker_dies_is_retried_and_completes(cluster: str, tmp_pat
             os._exit(1)  # the worker process dies mid-task, as if killed
         return train(ctx, job, on_event, on_epoch)
 
-    executor = _executor(tmp_path, crash_once, retries=1)
+    executor = _executor(tmp_path, crash_once, 1, tiny_suite)
     (outcome,) = _drive(executor, 1)
     assert marker.exists() and outcome.ok and outcome.recorded
     stored = read_result(run_dir(tmp_path / "runs", "tiny", outcome.run_id))
     assert stored is not None and stored["status"] == "completed"
 
 
-def test_a_task_out_of_retries_is_reported_failed_and_not_stored(cluster: str, tmp_path: Path) -> None:
+def test_a_task_out_of_retries_is_reported_failed_and_not_stored(
+    cluster: str, tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
     attempts = tmp_path / "attempts"
     attempts.mkdir()
 
@@ -151,7 +125,7 @@ def test_a_task_out_of_retries_is_reported_failed_and_not_stored(cluster: str, t
         (attempts / str(os.getpid())).touch()
         os._exit(1)
 
-    executor = _executor(tmp_path, always_crash, retries=1)
+    executor = _executor(tmp_path, always_crash, 1, tiny_suite)
     (outcome,) = _drive(executor, 1)
     assert outcome.status == "failed" and not outcome.recorded
     assert outcome.error.startswith("WorkerCrashedError") and "after 1 retry" in outcome.error
@@ -160,8 +134,10 @@ def test_a_task_out_of_retries_is_reported_failed_and_not_stored(cluster: str, t
 
 
 @pytest.mark.slow  # two CLI drivers each import torch and join Ray: ~20 s on 2 cores
-def test_a_killed_driver_resumes_without_redoing_completed_runs(cluster: str, tmp_path: Path) -> None:
-    suite = write(tmp_path, TINY.format(epochs=5))
+def test_a_killed_driver_resumes_without_redoing_completed_runs(
+    cluster: str, tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    suite = tiny_suite(5)
     results, data = tmp_path / "runs", tmp_path / "data"
     command = [sys.executable, "-m", "talosbench.cli", "run", str(suite), "--results-dir", str(results),
                "--data-dir", str(data), "--quiet", "--executor", "ray", "--ray-address", cluster]  # fmt: skip
