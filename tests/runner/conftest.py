@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -49,3 +54,36 @@ def tiny_suite(tmp_path: Path) -> WriteSuite:
         return path
 
     return write
+
+
+@pytest.fixture
+def kill_mid_grid_and_rerun(tmp_path: Path, tiny_suite: WriteSuite) -> Callable[..., None]:
+    """Runs the tiny suite through the CLI, kills it once a run is stored, reruns it to the end.
+
+    Asserts that the kill landed mid-grid, that the rerun redid no completed run (their
+    ``result.json`` untouched) and that every run is complete afterwards.
+    """
+
+    def check(extra_args: Sequence[str] = (), wait_seconds: float = 60) -> None:
+        results, data = tmp_path / "runs", tmp_path / "data"
+        command = [sys.executable, "-m", "talosbench.cli", "run", str(tiny_suite(5)), "--quiet",
+                   "--results-dir", str(results), "--data-dir", str(data), *extra_args]  # fmt: skip
+        quiet = subprocess.DEVNULL
+        process = subprocess.Popen(command, stdout=quiet, stderr=quiet, start_new_session=True)
+        deadline = time.monotonic() + wait_seconds
+        while not list(results.glob("tiny/*/result.json")) and time.monotonic() < deadline:
+            assert process.poll() is None, "the grid ended before a single run completed"
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        stamps = {p: p.stat().st_mtime_ns for p in results.glob("tiny/*/result.json")}
+        assert 1 <= len(stamps) < 6, "the kill should land mid-grid"
+        rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert rerun.returncode == 0, rerun.stderr
+        assert f"6 runs planned, {len(stamps)} already complete" in rerun.stderr
+        assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # no completed run was redone
+        assert len(list(results.glob("tiny/*/result.json"))) == 6
+        done = f"6 runs: {6 - len(stamps)} trained, {len(stamps)} already complete, 0 failed"
+        assert done in rerun.stderr
+
+    return check

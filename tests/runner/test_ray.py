@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -135,25 +132,6 @@ def test_a_task_out_of_retries_is_reported_failed_and_not_stored(
 
 @pytest.mark.slow  # two CLI drivers each import torch and join Ray: ~20 s on 2 cores
 def test_a_killed_driver_resumes_without_redoing_completed_runs(
-    cluster: str, tmp_path: Path, tiny_suite: Callable[..., Path]
+    cluster: str, kill_mid_grid_and_rerun: Callable[..., None]
 ) -> None:
-    suite = tiny_suite(5)
-    results, data = tmp_path / "runs", tmp_path / "data"
-    command = [sys.executable, "-m", "talosbench.cli", "run", str(suite), "--results-dir", str(results),
-               "--data-dir", str(data), "--quiet", "--executor", "ray", "--ray-address", cluster]  # fmt: skip
-    quiet = subprocess.DEVNULL
-    process = subprocess.Popen(command, stdout=quiet, stderr=quiet, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while not list(results.glob("tiny/*/result.json")) and time.monotonic() < deadline:
-        assert process.poll() is None, "the grid ended before a single run completed"
-        time.sleep(0.02)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
-    stamps = {p: p.stat().st_mtime_ns for p in results.glob("tiny/*/result.json")}
-    assert 1 <= len(stamps) < 6, "the kill should land mid-grid"
-    rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert rerun.returncode == 0, rerun.stderr
-    assert f"6 runs planned, {len(stamps)} already complete" in rerun.stderr
-    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # no completed run was redone
-    assert len(list(results.glob("tiny/*/result.json"))) == 6
-    assert f"6 runs: {6 - len(stamps)} trained, {len(stamps)} already complete, 0 failed" in rerun.stderr
+    kill_mid_grid_and_rerun(["--executor", "ray", "--ray-address", cluster], wait_seconds=90)
