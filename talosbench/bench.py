@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -32,6 +30,7 @@ from talosbench.device import device_name, synchronize
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
 from talosbench.train.config import RunConfig
+from talosbench.train.memory import peak_host_bytes
 from talosbench.train.trainer import build, run_evaluation, train_epoch
 
 BENCH_FILE = "bench.json"
@@ -135,18 +134,6 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def _peak_rss_bytes() -> float:
-    """Peak resident memory since the last reset (Linux ``VmHWM``), else since the process started."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return float(peak if sys.platform == "darwin" else peak * 1024)
-
-
 def _timed(fn: Callable[[], object], device: torch.device) -> float:
     synchronize(device)
     start = time.perf_counter()
@@ -196,7 +183,7 @@ def bench_one(
         train_seconds_per_epoch=per_epoch,
         eval_seconds=statistics.median(eval_seconds),
         rows_per_second=n_rows / per_epoch,
-        host_peak_bytes=_peak_rss_bytes(),
+        host_peak_bytes=peak_host_bytes(),
         device_peak_bytes=float(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else None,
         threads=torch.get_num_threads(),
         load=machine_load(),

@@ -1,4 +1,6 @@
-"""Keep freed host memory inside the process, so per-batch temporaries stop page-faulting.
+"""Host memory of the training process: keep freed memory in the process, read its peak.
+
+Freed per-batch temporaries are kept in the process so they stop page-faulting.
 
 A training step on CPU allocates and frees a few ``batch x negatives`` tensors (4 MB each at the
 paper's protocol). glibc hands blocks this large back to the kernel on free, so every batch touches
@@ -11,6 +13,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import resource
+import sys
+from pathlib import Path
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -35,3 +40,15 @@ def retain_freed_memory() -> bool:
         mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
     )
     return _done
+
+
+def peak_host_bytes() -> float:
+    """Peak resident memory of this process (Linux ``VmHWM``, which can be reset), else since it started."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak if sys.platform == "darwin" else peak * 1024)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
-import resource
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +27,7 @@ from talosbench.models import build_backbone
 from talosbench.models.base import Backbone
 from talosbench.train.config import RunConfig, RunResult
 from talosbench.train.csr import InteractionCSR
-from talosbench.train.memory import retain_freed_memory
+from talosbench.train.memory import peak_host_bytes, retain_freed_memory
 from talosbench.train.sampler import NegativeSampler
 from talosbench.train.scoring import Scorer
 
@@ -210,11 +208,6 @@ def run_evaluation(parts: _Parts, config: RunConfig, heldout: str) -> EvalResult
     )
 
 
-def _peak_host_bytes() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return float(peak if sys.platform == "darwin" else peak * 1024)
-
-
 def fit(
     split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
 ) -> RunResult:
@@ -310,7 +303,7 @@ def fit(
         "wall_seconds": time.perf_counter() - wall_start,
     }
     result.memory = {
-        "host_peak_bytes": _peak_host_bytes(),
+        "host_peak_bytes": peak_host_bytes(),
         "device_peak_bytes": float(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else 0.0,
     }
     result.split = dict(split.diagnostics)
