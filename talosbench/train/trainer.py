@@ -22,7 +22,7 @@ from talosbench.data.split import Split
 from talosbench.device import device_name, synchronize
 from talosbench.losses import LOSSES, build_loss
 from talosbench.losses.base import Loss
-from talosbench.metrics import EvalResult, evaluate
+from talosbench.metrics import METRICS, EvalResult, evaluate
 from talosbench.models import build_backbone
 from talosbench.models.base import Backbone
 from talosbench.train.config import RunConfig, RunResult
@@ -76,7 +76,7 @@ def _seeded(seed: int, stream: int, device: torch.device) -> torch.Generator:
 
 
 def metric_names(ks: Sequence[int]) -> list[str]:
-    return [f"{m}@{k}" for k in ks for m in ("precision", "recall", "ndcg", "mrr", "hit")]
+    return [f"{m}@{k}" for k in ks for m in METRICS]
 
 
 def eval_ks(config: RunConfig) -> tuple[int, ...]:
