@@ -38,10 +38,7 @@ def main(
 
 def _parse_assignments(pairs: list[str], option: str) -> dict[str, object]:
     """``KEY=VALUE`` pairs with TOML-typed values (``0.1`` is a float, ``true`` a bool)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
+    from talosbench.toml import tomllib
 
     out: dict[str, object] = {}
     for pair in pairs:
@@ -495,10 +492,7 @@ DEFAULT_DATASETS = ("synthetic", "movielens-100k")
 
 def _suite_datasets() -> list[str]:
     """Datasets named in the shipped suites' ``[grid] datasets`` lists, else the default pair."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
+    from talosbench.toml import tomllib
 
     names: list[str] = []
     for path in sorted((Path(__file__).resolve().parents[1] / "suites").glob("*.toml")):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,11 +15,7 @@ from talosbench.report.render import FORMATS, render
 from talosbench.report.shift import diagnostics_table, drop_table
 from talosbench.report.tuning import tuning_table
 from talosbench.results import RESULT_FILE, collect
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from talosbench.toml import tomllib
 
 TABLES = ("accuracy", "efficiency", "convergence", "tuning", "shift")
 DEFAULT_BASELINE = "talos"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,7 @@ from talosbench.hparams import HParam, HParamError
 from talosbench.suite import components
 from talosbench.suite.errors import SuiteError, did_you_mean, unknown
 from talosbench.suite.schema import TRAIN_OVERRIDES, Component, Dim, EvalSettings, Suite, TrainSettings
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from talosbench.toml import tomllib
 
 TABLES = ("suite", "train", "eval", "grid", "exclude", "datasets", "losses", "backbones")
 SUITE_KEYS = ("name", "description", "seeds", "split_seed", "valid_metric", "budget")
