@@ -67,6 +67,23 @@ def _order(
     return vals, idx
 
 
+def _kth_over_all(
+    candidate_vals: torch.Tensor, rows: torch.Tensor, known: torch.Tensor, n_rows: int, k: int
+) -> torch.Tensor:
+    """The ``k``-th highest score of each row over all items: from its best unmasked and its masked scores.
+
+    ``candidate_vals`` holds each row's top ``>= k`` scores after masking (``_candidates``), and
+    ``known`` the masked scores with their (sorted) ``rows``: every one of a row's top ``k`` items is
+    in one of the two, so no second pass over the row is needed.
+    """
+    counts = torch.bincount(rows, minlength=n_rows)
+    slot = torch.arange(rows.numel(), device=rows.device) - (torch.cumsum(counts, 0) - counts)[rows]
+    padded = candidate_vals.new_full((n_rows, int(counts.max()) if rows.numel() else 0), -torch.inf)
+    padded[rows, slot] = known
+    both = torch.cat([candidate_vals, padded], 1)
+    return both.topk(k, dim=1, sorted=False).values.amin(1)
+
+
 def _positions(csrs: Sequence[InteractionCSR], users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(row, item) of every entry of ``csrs`` for the given users, sorted by row."""
     rows = [torch.zeros(0, dtype=torch.long, device=users.device)]
@@ -137,9 +154,12 @@ def evaluate(
     counts = heldout.counts().to(device)
     users = (counts > 0).nonzero().squeeze(1)
     width = min(ks[-1], n_items)
+    with_stats = thresholds is not None and threshold_k is not None
+    # The exact threshold (K-th score over all items) comes from the masked candidates plus the
+    # known items' scores, so the candidates must reach that deep too.
+    candidates = max(width, min(threshold_k, n_items)) if with_stats and threshold_k else width
     chunk = block_size if device.type != "cpu" else max(16, min(block_size, CHUNK_FLOATS // max(n_items, 1)))
     buffer = torch.empty(min(chunk, max(users.numel(), 1)) * n_items, dtype=items.dtype, device=device)
-    with_stats = thresholds is not None and threshold_k is not None
     item_sum = items.sum(0) if with_stats else None
     hit_blocks: list[torch.Tensor] = []
     stats: dict[str, list[torch.Tensor]] = {"threshold_error": [], "pos": [], "neg": []}
@@ -156,25 +176,28 @@ def evaluate(
             scores = buffer[: part.numel() * n_items].view(part.numel(), n_items)
             torch.mm(u[start : start + chunk], items.t(), out=scores)
             lo, hi = bounds[n], bounds[n + 1]
+            known_rows, known_cols = rows[lo:hi] - start, cols[lo:hi]
             if with_stats:
-                assert thresholds is not None and threshold_k is not None and item_sum is not None
-                kth = scores.topk(min(threshold_k, n_items), dim=1).values[:, -1]
-                stats["threshold_error"].append((thresholds[part].to(kth) - kth).abs())
+                assert item_sum is not None
                 pos_items, pos_mask = heldout.padded_rows(part)
                 pos_sum, pos_n = (scores.gather(1, pos_items) * pos_mask).sum(1), pos_mask.sum(1)
                 stats["pos"].append(pos_sum / pos_n)
                 # Negatives = all items minus known and held-out ones (disjoint splits), so their
                 # mean needs no pass over the block: a row's total score is u . sum(items).
-                known_rows = rows[lo:hi] - start
-                known_scores = scores[known_rows, cols[lo:hi]]
+                known_scores = scores[known_rows, known_cols]
                 known_sum = torch.zeros_like(pos_sum).index_add_(0, known_rows, known_scores)
                 neg_n = n_items - torch.bincount(known_rows, minlength=part.numel()) - pos_n
                 neg_sum = u[start : start + chunk] @ item_sum - known_sum - pos_sum
                 nan = torch.tensor(torch.nan, device=device)
                 # users without any negative item are left out of the mean (nanmean below)
                 stats["neg"].append(torch.where(neg_n > 0, neg_sum / neg_n.clamp(min=1), nan))
-            scores.index_put_((rows[lo:hi] - start, cols[lo:hi]), torch.tensor(-torch.inf, device=device))
-            found.append(_candidates(scores, width))
+            scores.index_put_((known_rows, known_cols), torch.tensor(-torch.inf, device=device))
+            found.append(_candidates(scores, candidates))
+            if with_stats:
+                assert thresholds is not None and threshold_k is not None
+                top_k = min(threshold_k, n_items)
+                kth = _kth_over_all(found[-1][0], known_rows, known_scores, part.numel(), top_k)
+                stats["threshold_error"].append((thresholds[part].to(kth) - kth).abs())
 
         def rescore(tied: torch.Tensor, u: torch.Tensor = u, block: torch.Tensor = block) -> torch.Tensor:
             sub = u[tied] @ items.t()

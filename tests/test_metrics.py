@@ -114,7 +114,9 @@ def test_topk_breaks_ties_by_lower_id() -> None:
     assert idx[0].tolist() == [1, 2, 4, 5, 6, 0]
 
 
-def test_normalize_and_threshold_statistics() -> None:
+@pytest.mark.parametrize("threshold_k", [3, 6, 40])
+def test_normalize_and_threshold_statistics(threshold_k: int) -> None:
+    # K = 6 is deeper than the metric cut-off 3, K = 40 deeper than the catalogue (14 items).
     users, items, train, _, test = data(2, integer=False)
     thresholds = torch.linspace(-0.5, 0.5, N_USERS)
     result = evaluate(
@@ -124,12 +126,12 @@ def test_normalize_and_threshold_statistics() -> None:
         heldout=csr(pairs(test)),
         known=[csr(pairs(train))],
         ks=[3],
-        threshold_k=3,
+        threshold_k=threshold_k,
         thresholds=thresholds,
     )
     cos = torch.nn.functional.normalize(users, dim=1) @ torch.nn.functional.normalize(items, dim=1).t()
     evaluated = sorted(test)
-    kth = [float(cos[u].sort(descending=True).values[2]) for u in evaluated]
+    kth = [float(cos[u].sort(descending=True).values[min(threshold_k, N_ITEMS) - 1]) for u in evaluated]
     err = sum(abs(float(thresholds[u]) - k) for u, k in zip(evaluated, kth, strict=True)) / len(evaluated)
     pos = sum(float(cos[u, sorted(test[u])].mean()) for u in evaluated) / len(evaluated)
     neg_items = {u: [i for i in range(N_ITEMS) if i not in train[u] and i not in test[u]] for u in evaluated}

@@ -38,7 +38,7 @@ def faults(mode: str) -> int:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc allocator tuning is Linux-only")
 def test_training_batches_stop_page_faulting() -> None:
     default, retained = faults("default"), faults("retain")
-    assert default > 20_000  # about 4,000 faults (16 MB of fresh pages) per batch
+    assert default > 9_000  # 2,000 to 5,000 faults (8 to 20 MB of fresh pages) per batch
     assert retained * 4 < default
 
 

@@ -47,7 +47,7 @@ def reference(normalize: bool) -> tuple[torch.Tensor, ...]:
 
 
 @pytest.mark.parametrize("normalize", [True, False])
-@pytest.mark.parametrize("path", ["full", "gather", "auto"])
+@pytest.mark.parametrize("path", ["full", "sparse", "gather", "auto"])
 def test_paths_match_float64_reference(normalize: bool, path: str) -> None:
     ref_pos, ref_neg, ref_gu, ref_gi = reference(normalize)
     user_reps, item_reps, users, pos, neg = setup(torch.float32)
@@ -85,7 +85,7 @@ def test_full_path_in_row_blocks_matches_float64_reference(
     assert batch.all_pos[1, 0] == pytest.approx(float(batch.pos[1].detach()), abs=1e-6)
 
 
-@pytest.mark.parametrize("path", ["full", "gather"])
+@pytest.mark.parametrize("path", ["full", "sparse", "gather"])
 def test_all_pos_is_detached_padded_with_zero(path: str) -> None:
     user_reps, item_reps, users, pos, neg = setup(torch.float32)
     batch = Scorer(True, N_ITEMS, positives()).score(
@@ -108,5 +108,38 @@ def test_no_all_pos_unless_asked_and_path_choice() -> None:
     with pytest.raises(ValueError, match="positives"):
         scorer.score(user_reps, item_reps, users, pos, neg, need_all_pos=True)
     big = Scorer(True, 100_000, None)
-    assert big.choose_path(1024, 1024, 64) == "gather" and big.choose_path(1024, 1024, 128) == "full"
-    assert Scorer(True, 8700, None).choose_path(1024, 1, 64) == "gather"
+    assert big.choose_path(1024, 1024, 64, "cuda") == "gather"
+    assert big.choose_path(1024, 1024, 128, "cuda") == "full"
+    assert big.choose_path(1024, 1024, 64, "cpu") == "sparse"
+    assert Scorer(True, 8700, None).choose_path(1024, 1, 64, "cpu") == "gather"
+    assert Scorer(True, 8700, None).choose_path(1024, 1, 64, "cuda") == "gather"
+
+
+@pytest.mark.parametrize("ratio", [0, 1 << 30], ids=["sorted", "dense-blocks"])
+def test_sparse_path_item_gradient_both_ways(ratio: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Large catalogues sum the item gradient by sorting sampled ids, small ones through dense blocks.
+    monkeypatch.setattr(scoring, "SORTED_GRADIENT_RATIO", ratio)
+    monkeypatch.setattr(scoring, "CPU_BLOCK_FLOATS", 3 * N_ITEMS)  # blocks that do not divide the batch
+    ref_pos, ref_neg, ref_gu, ref_gi = reference(True)
+    user_reps, item_reps, users, pos, neg = setup(torch.float32)
+    batch = Scorer(True, N_ITEMS, positives()).score(
+        user_reps, item_reps, users, pos, neg, need_all_pos=True, path="sparse"
+    )
+    (torch.logsumexp(batch.neg * 3, 1) - 2 * batch.pos).sum().backward()
+    torch.testing.assert_close(batch.pos.double(), ref_pos, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
+
+
+def test_sampled_dot_in_float64_with_repeats_and_empty_rows() -> None:
+    gen = torch.Generator().manual_seed(1)
+    rows = torch.randn(3, 4, generator=gen, dtype=torch.float64)
+    table = torch.randn(6, 4, generator=gen, dtype=torch.float64)
+    cols = torch.tensor([[5, 5, 0], [1, 2, 1], [0, 0, 0]])
+    expected = torch.stack([torch.stack([rows[b] @ table[j] for j in cols[b]]) for b in range(3)])
+    torch.testing.assert_close(scoring.sampled_dot(rows, table, cols), expected)
+    assert scoring.sampled_dot(rows, table, cols[:, :0]).shape == (3, 0)
+    wide = torch.tensor([[5, 5, 0, 1, 2, 3, 4, 4]] * 3)  # more sampled columns than items
+    expected = torch.stack([torch.stack([rows[b] @ table[j] for j in wide[b]]) for b in range(3)])
+    torch.testing.assert_close(scoring.sampled_dot(rows, table, wide), expected)
