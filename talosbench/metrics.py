@@ -76,6 +76,10 @@ def _kth_over_all(
     ``known`` the masked scores with their (sorted) ``rows``: every one of a row's top ``k`` items is
     in one of the two, so no second pass over the row is needed.
     """
+    # Only masked scores above the row's k-th best unmasked one can be among its top k.
+    floor = candidate_vals.topk(k, dim=1, sorted=False).values.amin(1)
+    keep = known > floor[rows]
+    rows, known = rows[keep], known[keep]
     counts = torch.bincount(rows, minlength=n_rows)
     slot = torch.arange(rows.numel(), device=rows.device) - (torch.cumsum(counts, 0) - counts)[rows]
     padded = candidate_vals.new_full((n_rows, int(counts.max()) if rows.numel() else 0), -torch.inf)
