@@ -48,23 +48,25 @@ class NegativeSampler:
         if self.shared:
             draw = torch.randint(self.n_items, (n,), generator=self.generator, device=users.device)
             return draw.expand(users.numel(), n)
-        # 32-bit draws are half the cost of 64-bit ones on CPU (the widening copy is cheap).
+        # 32-bit draws and filter slots are half the cost of 64-bit ones on CPU; widened at the end.
         neg = torch.randint(
             self.n_items, (users.numel(), n), generator=self.generator, device=users.device, dtype=torch.int32
-        ).long()
+        )
         if self.train.nnz == 0:
-            return neg
+            return neg.long()
         flat = neg.view(-1)
         bad = self.train.hits(users[:, None], neg)
         for _ in range(self.max_rounds):
             if bad.numel() == 0:
-                return neg
-            redraw = torch.randint(self.n_items, (bad.numel(),), generator=self.generator, device=flat.device)
+                return neg.long()
+            redraw = torch.randint(
+                self.n_items, (bad.numel(),), generator=self.generator, device=flat.device, dtype=torch.int32
+            )
             flat[bad] = redraw
             bad = bad[self.train.hits(users[bad // n], redraw)]
         if bad.numel():
-            flat[bad] = self._by_rank(users[bad // n])
-        return neg
+            flat[bad] = self._by_rank(users[bad // n]).to(torch.int32)
+        return neg.long()
 
     def _by_rank(self, users: torch.Tensor) -> torch.Tensor:
         """Exact uniform draws from each user's complement, one per entry of ``users``."""

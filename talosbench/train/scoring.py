@@ -89,8 +89,11 @@ def _sorted_item_gradient(
 ) -> torch.Tensor:
     """``G^T @ U`` with ``G`` given by (cols, grad): each item sums the user rows that sampled it."""
     flat = cols.reshape(-1)
-    order = torch.sort(flat, stable=True).indices  # stable: a fixed summation order, reproducible
-    offsets = torch.zeros(n_items, dtype=flat.dtype, device=flat.device)
+    # Sorting 32-bit keys is about twice as fast as 64-bit ones on CPU; stable for a fixed
+    # summation order, so reruns are bit-identical.
+    keys = flat.to(torch.int32) if n_items < 2**31 else flat
+    order = torch.sort(keys, stable=True).indices
+    offsets = torch.zeros(n_items, dtype=order.dtype, device=flat.device)
     torch.cumsum(torch.bincount(flat, minlength=n_items)[:-1], 0, out=offsets[1:])
     return F.embedding_bag(
         order // cols.shape[1], users, offsets, per_sample_weights=grad.reshape(-1)[order], mode="sum"

@@ -37,6 +37,7 @@ def test_contains_matches_python_sets_on_random_data() -> None:
     qu, qi = torch.randint(0, 50, (5000,), generator=gen), torch.randint(0, 300, (5000,), generator=gen)
     expected = [(u, i) in truth for u, i in zip(qu.tolist(), qi.tolist(), strict=True)]
     assert csr.contains(qu, qi).tolist() == expected
+    assert csr.contains(qu, qi.to(torch.int32)).tolist() == expected  # the sampler's 32-bit draws
 
 
 def test_never_returns_a_positive_even_for_dense_users() -> None:
