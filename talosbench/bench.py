@@ -31,6 +31,7 @@ from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
 from talosbench.train.config import RunConfig
 from talosbench.train.memory import peak_host_bytes
+from talosbench.train.scoring import Scorer
 from talosbench.train.trainer import build, run_evaluation, train_epoch
 
 BENCH_FILE = "bench.json"
@@ -263,12 +264,20 @@ def save_results(results: Sequence[BenchResult], data_dir: Path | None = None) -
 NEGATIVE_WORK = 8
 """Per-negative work (sampling, the loss, gradients) in units of one scored item column; at Beauty
 scale with 1024 negatives this puts about half an epoch in each part, as profiled."""
+SPARSE_TABLE_WORK = 0.25
+"""Per-row share of the per-batch work over the whole item table on the sparse (CPU) path: its
+normalisation and the Adam step, which do not shrink with fewer rows; fitted to MF + SL at Beauty and
+Gowalla scale (31 and 52 us per row on 2 cores)."""
 
 
-def _row_work(n_items: int, negatives: int, dim: int = 64) -> float:
-    """Per-row work: the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives."""
+def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64) -> float:
+    """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives."""
     negatives = max(negatives, 1)
-    return float(min(n_items, negatives * dim) + NEGATIVE_WORK * negatives)
+    path = Scorer(False, n_items).choose_path(1024, negatives, dim, device_type)
+    if path == "sparse":
+        return float(2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * n_items)
+    scored = n_items if path == "full" else negatives * dim
+    return float(scored + NEGATIVE_WORK * negatives)
 
 
 def estimate_run_seconds(
@@ -285,8 +294,8 @@ def estimate_run_seconds(
     """Training seconds of ``epochs`` epochs, scaled from the closest stored bench figure; None without one.
 
     The stored seconds per training row (same device, backbone and loss; the measurement with the
-    nearest catalogue size) are scaled linearly in rows, epochs and the per-row scoring work
-    ``min(n_items, negatives * 64)``. ``negatives`` None means the loss's default.
+    nearest catalogue size) are scaled linearly in rows, epochs and the per-row work of the scoring
+    path this device uses (``_row_work``). ``negatives`` None means the loss's default.
     """
     from talosbench.device import DeviceError, resolve_device
 
@@ -310,7 +319,8 @@ def estimate_run_seconds(
         return None
     ref = min(candidates, key=lambda r: abs(np.log(max(n_items, 1) / max(int(r["n_items"]), 1))))
     per_row = float(ref["train_seconds_per_epoch"]) / int(ref["n_train_rows"])
-    work = _row_work(n_items, negatives) / _row_work(int(ref["n_items"]), int(ref["negatives"]))
+    kind = resolved.type
+    work = _row_work(n_items, negatives, kind) / _row_work(int(ref["n_items"]), int(ref["negatives"]), kind)
     return per_row * work * n_train_rows * epochs
 
 

@@ -133,14 +133,23 @@ def test_estimate_scales_linearly_from_the_nearest_catalogue_size(tmp_path: Path
 
     assert estimate(1000, 8_000) == pytest.approx(2.0)
     assert estimate(3000, 8_000, epochs=10) == pytest.approx(60.0)  # linear in rows and epochs
-    # per-row work: the scored columns (the catalogue on the full path, 64 N on the gather path)
-    # plus 8 units per negative; the references sampled 1024 negatives
-    negs = 8 * 1024
-    assert estimate(1000, 16_000) == pytest.approx(2.0 * (16_000 + negs) / (8_000 + negs))
-    assert estimate(1000, 36_000) == pytest.approx(30.0 * (36_000 + negs) / (40_000 + negs))  # nearest: 40k
-    assert estimate(1000, 40_000, negatives=1) == pytest.approx(30.0 * (64 + 8) / (40_000 + negs))
+    # per-row work on CPU (the sparse path): 16 units per negative plus a quarter per catalogue item;
+    # the references sampled 1024 negatives; BPR's single negative takes the gather path (64 columns)
+    negs = 16 * 1024
+    assert estimate(1000, 16_000) == pytest.approx(2.0 * (negs + 4_000) / (negs + 2_000))
+    assert estimate(1000, 36_000) == pytest.approx(30.0 * (negs + 9_000) / (negs + 10_000))  # nearest: 40k
+    assert estimate(1000, 40_000, negatives=1) == pytest.approx(30.0 * (64 + 8) / (negs + 10_000))
     assert estimate_run_seconds(1000, 8_000, "mf", "talos", None, 1, "cpu", data_dir=tmp_path) is None
     assert estimate_run_seconds(1000, 8_000, "mf", "nope", None, 1, "cpu", data_dir=tmp_path) is None
+
+
+def test_row_work_follows_the_scoring_path_of_the_device() -> None:
+    # accelerators score the whole catalogue up to N x d items, then gather N x d floats per row
+    assert bench._row_work(8_000, 1024, "cuda") == 8_000 + 8 * 1024
+    assert bench._row_work(100_000, 1024, "cuda") == 64 * 1024 + 8 * 1024
+    # CPU: sampled columns only, so the catalogue enters through the per-batch table work alone
+    assert bench._row_work(8_000, 1024, "cpu") == 16 * 1024 + 2_000
+    assert bench._row_work(8_000, 1, "cpu") == 64 + 8
 
 
 def test_estimate_without_bench_figures_or_device_is_none(
