@@ -15,10 +15,10 @@ from talosbench.hparams import HParam
 class ScoreBatch:
     """Scores of one mini-batch (SPEC.md section 1), produced by ``talosbench.train.scoring``.
 
-    ``pos`` and ``neg`` carry gradient to the backbone. ``all_pos`` / ``all_pos_mask`` are filled only
-    for losses with ``needs_positive_scores``: the *detached* scores of every training positive of
-    each row's user, right-padded to the batch's largest count (padding slots hold 0 and are False
-    in the mask), so no loss depends on a padding id.
+    ``pos`` and ``neg`` carry gradient to the backbone. ``all_pos`` / ``all_pos_rows`` are filled
+    only for losses with ``needs_positive_scores``: the *detached* scores of every training positive
+    of each row's user, concatenated row after row (no padding), and the row of each score.
+    ``padded_positives()`` gives the same as a right-padded matrix for losses that want one.
     """
 
     users: torch.Tensor  # (B,) long
@@ -27,8 +27,42 @@ class ScoreBatch:
     pos: torch.Tensor  # (B,) scores s+_b
     neg: torch.Tensor  # (B, N) scores s_bj
     n_items: int
-    all_pos: torch.Tensor | None = None  # (B, P) detached scores of the user's training positives
-    all_pos_mask: torch.Tensor | None = None  # (B, P) bool, True on real entries
+    all_pos: torch.Tensor | None = None  # (M,) detached scores of the rows' users' training positives
+    all_pos_rows: torch.Tensor | None = None  # (M,) long, non-decreasing: the row of each score
+
+    def positive_scores(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(all_pos, all_pos_rows)``, or a ValueError naming what the loss is missing."""
+        if self.all_pos is None or self.all_pos_rows is None:
+            raise ValueError(
+                "this loss needs the scores of each user's training positives (ScoreBatch.all_pos and "
+                "all_pos_rows); build the batch with needs_positive_scores set"
+            )
+        return self.all_pos, self.all_pos_rows
+
+    def positive_counts(self) -> torch.Tensor:
+        """Number of training positives of each row's user, (B,) long."""
+        _, rows = self.positive_scores()
+        return torch.bincount(rows, minlength=self.users.numel())
+
+    def padded_positives(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``all_pos`` as a (B, P) matrix right-padded with 0, and its (B, P) mask of real entries."""
+        values, rows = self.positive_scores()
+        counts = self.positive_counts()
+        width = int(counts.max()) if counts.numel() else 0
+        slot = torch.arange(rows.numel(), device=rows.device) - (torch.cumsum(counts, 0) - counts)[rows]
+        padded = values.new_zeros(self.users.numel(), width)
+        mask = torch.zeros(padded.shape, dtype=torch.bool, device=values.device)
+        padded[rows, slot] = values
+        mask[rows, slot] = True
+        return padded, mask
+
+    @classmethod
+    def with_padded_positives(
+        cls, all_pos: torch.Tensor, mask: torch.Tensor, **fields: object
+    ) -> ScoreBatch:
+        """A batch whose positives are given right-padded (``all_pos``, ``mask``), as in tests."""
+        rows = torch.arange(mask.shape[0], device=mask.device)[:, None].expand_as(mask)[mask]
+        return cls(all_pos=all_pos[mask], all_pos_rows=rows, **fields)  # type: ignore[arg-type]
 
 
 @dataclass

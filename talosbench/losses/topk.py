@@ -43,10 +43,9 @@ class SLatK(Loss):
     @torch.no_grad()
     def estimate(self, batch: ScoreBatch) -> torch.Tensor:
         """Per-row Monte-Carlo estimate ``β̂`` (B,) of the K-th largest score."""
-        if batch.all_pos is None or batch.all_pos_mask is None:
-            raise ValueError("slatk needs ScoreBatch.all_pos and all_pos_mask (needs_positive_scores)")
-        real = batch.all_pos_mask & (batch.all_pos != 0)
-        pos = torch.where(real, batch.all_pos, torch.full_like(batch.all_pos, -1.0))
+        all_pos, mask = batch.padded_positives()
+        real = mask & (all_pos != 0)
+        pos = torch.where(real, all_pos, torch.full_like(all_pos, -1.0))
         pool = torch.cat([pos.to(batch.neg.dtype), batch.neg.detach()], dim=1)
         kth = min(self.k, pool.shape[1])
         return pool.topk(kth, dim=1).values[:, -1]

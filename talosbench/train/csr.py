@@ -114,6 +114,23 @@ class InteractionCSR:
         out.view(-1)[self.hits(users, items)] = True
         return out
 
+    def entries(self, users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Items of each given user, concatenated: ``(rows, items)``, both (M,) long.
+
+        ``rows[m]`` is the position in ``users`` that entry ``m`` belongs to (non-decreasing), so a
+        user listed twice contributes its items twice; no padding, unlike ``padded_rows``.
+        """
+        start = self.indptr[users]
+        count = self.indptr[users + 1] - start
+        total = int(count.sum()) if users.numel() else 0
+        order = torch.arange(users.numel(), device=users.device)
+        rows = torch.repeat_interleave(order, count, output_size=total)
+        if total == 0:
+            return rows, rows.clone()
+        first = torch.cumsum(count, 0) - count
+        where = start[rows] + torch.arange(total, device=users.device) - first[rows]
+        return rows, self.indices[where]
+
     def padded_rows(self, users: torch.Tensor, pad: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
         """Items of each given user right-padded to the largest count among them: ``(items, mask)``.
 

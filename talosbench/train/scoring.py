@@ -36,17 +36,26 @@ def sampled_dot(rows: torch.Tensor, table: torch.Tensor, cols: torch.Tensor) -> 
         # More entries than the dense product has (sampled_addmm rejects it), and that product is small.
         return torch.mm(rows, table.t()).gather(1, cols.long())
     crow = torch.arange(0, n_rows * width + 1, width, device=cols.device, dtype=cols.dtype)
+    return sampled_dot_csr(rows, table, crow, cols.reshape(-1)).view(n_rows, width)
+
+
+def sampled_dot_csr(
+    rows: torch.Tensor, table: torch.Tensor, crow: torch.Tensor, cols: torch.Tensor
+) -> torch.Tensor:
+    """``rows[b] . table[cols[m]]`` for every entry ``m`` of row ``b`` of the CSR pattern (crow, cols)."""
+    if cols.numel() == 0:
+        return rows.new_zeros(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
         pattern = torch.sparse_csr_tensor(
             crow,
-            cols.reshape(-1),
+            cols,
             # zeros, not empty: sampled_addmm scales the pattern's values by beta = 0, and 0 * NaN = NaN
-            torch.zeros(n_rows * width, dtype=rows.dtype, device=rows.device),
-            size=(n_rows, table.shape[0]),
+            torch.zeros(cols.numel(), dtype=rows.dtype, device=rows.device),
+            size=(rows.shape[0], table.shape[0]),
             check_invariants=False,
         )
-        return torch.sparse.sampled_addmm(pattern, rows, table.t(), beta=0.0).values().view(n_rows, width)
+        return torch.sparse.sampled_addmm(pattern, rows, table.t(), beta=0.0).values()
 
 
 class _SampledScores(torch.autograd.Function):
@@ -131,21 +140,26 @@ class _FullMatrixScores(torch.autograd.Function):
         items: torch.Tensor,
         pos_items: torch.Tensor,
         neg_items: torch.Tensor,
-        all_items: torch.Tensor | None,
+        extra_entries: tuple[torch.Tensor, torch.Tensor] | None,
         buffer: torch.Tensor,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         rows = buffer.shape[0]
         pos = users.new_empty(users.shape[0], 1)
         neg = users.new_empty(neg_items.shape)
-        extra = None if all_items is None else users.new_empty(all_items.shape)
+        extra = bounds = None
+        if extra_entries is not None:
+            extra = users.new_empty(extra_entries[0].shape)
+            edges = torch.arange(0, users.shape[0] + rows, rows, device=users.device)
+            bounds = torch.searchsorted(extra_entries[0], edges).tolist()
         items_t = items.t()
-        for start in range(0, users.shape[0], rows):
+        for n, start in enumerate(range(0, users.shape[0], rows)):
             end = min(start + rows, users.shape[0])
             block = torch.mm(users[start:end], items_t, out=buffer[: end - start])
             torch.gather(block, 1, pos_items[start:end, None], out=pos[start:end])
             torch.gather(block, 1, neg_items[start:end], out=neg[start:end])
-            if extra is not None and all_items is not None:
-                torch.gather(block, 1, all_items[start:end], out=extra[start:end])
+            if extra is not None and extra_entries is not None and bounds is not None:
+                lo, hi = bounds[n], bounds[n + 1]
+                extra[lo:hi] = block[extra_entries[0][lo:hi] - start, extra_entries[1][lo:hi]]
         ctx.save_for_backward(users, items, pos_items, neg_items)
         ctx.buffer = buffer
         if extra is not None:
@@ -227,27 +241,24 @@ class Scorer:
         """Scores of rows ``(users[b], pos_items[b])`` and of ``neg_items[b, :]``, with gradients."""
         if need_all_pos and self.positives is None:
             raise ValueError("need_all_pos requires a Scorer built with the training positives")
-        all_items = mask = None
+        entries = None
         if need_all_pos:
             assert self.positives is not None
-            all_items, mask = self.positives.padded_rows(users)
+            entries = self.positives.entries(users)
         if path == "auto":
             path = self.choose_path(users.numel(), neg_items.shape[1], user_reps.shape[1], users.device)
         u = self._norm(user_reps.index_select(0, users))
         if path == "sparse":
-            pos, neg, all_pos = self._sparse(u, item_reps, pos_items, neg_items, all_items)
+            pos, neg, all_pos = self._sparse(u, item_reps, pos_items, neg_items, entries)
         elif path == "full":
             items = self._norm(item_reps)
             pos, neg, all_pos = _FullMatrixScores.apply(
-                u, items, pos_items, neg_items, all_items, self._scratch(users.numel(), u)
+                u, items, pos_items, neg_items, entries, self._scratch(users.numel(), u)
             )
         elif path == "gather":
-            pos, neg, all_pos = self._gather(u, item_reps, pos_items, neg_items, all_items)
+            pos, neg, all_pos = self._gather(u, item_reps, pos_items, neg_items, entries)
         else:
             raise ValueError(f"unknown scoring path '{path}'; use auto, full, sparse or gather")
-        if all_pos is not None:
-            assert mask is not None
-            all_pos = all_pos.masked_fill(~mask, 0.0)
         return ScoreBatch(
             users=users,
             pos_items=pos_items,
@@ -256,7 +267,7 @@ class Scorer:
             neg=neg,
             n_items=self.n_items,
             all_pos=all_pos,
-            all_pos_mask=mask,
+            all_pos_rows=None if entries is None else entries[0],
         )
 
     def _sparse(
@@ -265,7 +276,7 @@ class Scorer:
         item_reps: torch.Tensor,
         pos_items: torch.Tensor,
         neg_items: torch.Tensor,
-        all_items: torch.Tensor | None,
+        entries: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         items = self._norm(item_reps)
         pos = (u * items.index_select(0, pos_items)).sum(-1)
@@ -273,9 +284,12 @@ class Scorer:
         buffer = self._scratch(u.shape[0], u) if dense_gradient else None
         neg = _SampledScores.apply(u, items, neg_items, buffer)
         all_pos = None
-        if all_items is not None:
+        if entries is not None:
+            rows, cols = entries
+            crow = torch.zeros(u.shape[0] + 1, dtype=rows.dtype, device=rows.device)
+            torch.cumsum(torch.bincount(rows, minlength=u.shape[0]), 0, out=crow[1:])
             with torch.no_grad():
-                all_pos = sampled_dot(u.detach(), items.detach(), all_items)
+                all_pos = sampled_dot_csr(u.detach(), items.detach(), crow, cols)
         return pos, neg, all_pos
 
     def _gather(
@@ -284,7 +298,7 @@ class Scorer:
         item_reps: torch.Tensor,
         pos_items: torch.Tensor,
         neg_items: torch.Tensor,
-        all_items: torch.Tensor | None,
+        entries: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         # Normalise the table once when it is smaller than what the batch gathers from it.
         if not self.normalize or self.n_items <= neg_items.numel():
@@ -300,7 +314,8 @@ class Scorer:
         pos = (u * take(pos_items)).sum(-1)
         neg = torch.bmm(take(neg_items), u[:, :, None]).squeeze(2)
         all_pos = None
-        if all_items is not None:
+        if entries is not None:
+            rows, cols = entries
             with torch.no_grad():
-                all_pos = torch.bmm(take(all_items), u.detach()[:, :, None]).squeeze(2)
+                all_pos = (u.detach()[rows] * take(cols)).sum(-1)
         return pos, neg, all_pos

@@ -25,15 +25,15 @@ def random_batch(seed: int, b: int = 8, n: int = 16, p: int = 5, n_users: int = 
     lengths = torch.randint(1, p + 1, (b,), generator=g)
     mask = torch.arange(p).unsqueeze(0) < lengths.unsqueeze(1)
     all_pos = torch.tanh(torch.randn(b, p, generator=g)) * mask
-    return ScoreBatch(
+    return ScoreBatch.with_padded_positives(
+        all_pos,
+        mask,
         users=torch.randint(0, n_users, (b,), generator=g),
         pos_items=torch.randint(0, n_items, (b,), generator=g),
         neg_items=torch.randint(0, n_items, (b, n), generator=g),
         pos=torch.tanh(torch.randn(b, generator=g)).requires_grad_(),
         neg=torch.tanh(torch.randn(b, n, generator=g)).requires_grad_(),
         n_items=n_items,
-        all_pos=all_pos,
-        all_pos_mask=mask,
     )
 
 
@@ -105,7 +105,7 @@ def test_quantile_term_moves_thresholds_towards_the_kth_score() -> None:
 @pytest.mark.parametrize("name", [n for n in NAMES if LOSSES.get(n).needs_positive_scores])
 def test_missing_positive_scores_is_a_clear_error(name: str) -> None:
     batch = random_batch(5)
-    batch.all_pos = batch.all_pos_mask = None
+    batch.all_pos = batch.all_pos_rows = None
     with pytest.raises(ValueError, match="all_pos"):
         make(name)(batch)
 

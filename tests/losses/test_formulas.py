@@ -24,15 +24,15 @@ def hand_batch(neg: list[list[float]] | None = None) -> ScoreBatch:
     p_max = max(len(v) for v in ALL_POS.values())
     padded = [ALL_POS[u] + [0.0] * (p_max - len(ALL_POS[u])) for u in USERS]
     mask = [[j < len(ALL_POS[u]) for j in range(p_max)] for u in USERS]
-    return ScoreBatch(
+    return ScoreBatch.with_padded_positives(
+        torch.tensor(padded, dtype=torch.float64),
+        torch.tensor(mask),
         users=torch.tensor(USERS),
         pos_items=torch.tensor([1, 4, 2]),
         neg_items=torch.tensor([[3, 5, 6, 7], [0, 1, 2, 9], [8, 9, 3, 3]])[:, : len(neg[0])],
         pos=torch.tensor(POS, dtype=torch.float64, requires_grad=True),
         neg=torch.tensor(neg, dtype=torch.float64, requires_grad=True),
         n_items=N_ITEMS,
-        all_pos=torch.tensor(padded, dtype=torch.float64),
-        all_pos_mask=torch.tensor(mask),
     )
 
 

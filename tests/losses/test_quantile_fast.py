@@ -22,8 +22,9 @@ def make_batch(ties: bool) -> tuple[ScoreBatch, torch.Tensor]:
         with torch.no_grad():
             neg[0, :2] = beta[0]
             all_pos[3, 1] = beta[4]
-    batch = ScoreBatch(
-        users, users, torch.zeros(4, 7, dtype=torch.long), torch.randn(4), neg, N_ITEMS, all_pos, mask
+    batch = ScoreBatch.with_padded_positives(
+        all_pos, mask, users=users, pos_items=users, neg_items=torch.zeros(4, 7, dtype=torch.long),
+        pos=torch.randn(4), neg=neg, n_items=N_ITEMS,
     )
     return batch, beta
 
@@ -33,9 +34,8 @@ def reference(batch: ScoreBatch, beta: torch.Tensor) -> tuple[float, torch.Tenso
     b64 = beta.detach().double().requires_grad_()
     level = K / N_ITEMS
     b = b64[batch.users][:, None]
-    assert batch.all_pos is not None and batch.all_pos_mask is not None
-    mask = batch.all_pos_mask
-    pos = (pinball(batch.all_pos.double() - b, level) * mask).sum(1)
+    all_pos, mask = batch.padded_positives()
+    pos = (pinball(all_pos.double() - b, level) * mask).sum(1)
     neg = batch.neg.detach().double()
     weight = (N_ITEMS - mask.sum(1).double()) / neg.shape[1]
     q = ((pos + weight * pinball(neg - b, level).sum(1)) / N_ITEMS).mean()

@@ -29,6 +29,15 @@ def test_csr_dedupes_sorts_and_answers_membership() -> None:
     assert mask.tolist() == [[True, True], [False, False], [True, False]]
 
 
+def test_entries_are_the_users_items_concatenated() -> None:
+    csr = InteractionCSR.from_pairs(torch.tensor([0, 0, 2, 2, 2]), torch.tensor([4, 1, 3, 0, 2]), 4, 5)
+    rows, items = csr.entries(torch.tensor([2, 1, 0, 2]))  # user 1 has none; user 2 twice
+    assert rows.tolist() == [0, 0, 0, 2, 2, 3, 3, 3]
+    assert items.tolist() == [0, 2, 3, 1, 4, 0, 2, 3]
+    rows, items = csr.entries(torch.tensor([1, 3]))
+    assert rows.numel() == items.numel() == 0
+
+
 def test_contains_matches_python_sets_on_random_data() -> None:
     gen = torch.Generator().manual_seed(0)
     users, items = torch.randint(0, 50, (2000,), generator=gen), torch.randint(0, 300, (2000,), generator=gen)

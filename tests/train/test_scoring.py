@@ -80,31 +80,40 @@ def test_full_path_in_row_blocks_matches_float64_reference(
     torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
-    assert batch.all_pos is not None and batch.all_pos_mask is not None
+    all_pos, _ = batch.padded_positives()
     # user 0 has one positive, the row-1 positive itself
-    assert batch.all_pos[1, 0] == pytest.approx(float(batch.pos[1].detach()), abs=1e-6)
+    assert all_pos[1, 0] == pytest.approx(float(batch.pos[1].detach()), abs=1e-6)
+    # every block fills its own rows' positive scores
+    u, i = F.normalize(user_reps.detach(), dim=1), F.normalize(item_reps.detach(), dim=1)
+    rows, items = positives().entries(users)
+    assert batch.all_pos is not None
+    torch.testing.assert_close(batch.all_pos, (u[users[rows]] * i[items]).sum(1), atol=1e-6, rtol=1e-6)
 
 
 @pytest.mark.parametrize("path", ["full", "sparse", "gather"])
-def test_all_pos_is_detached_padded_with_zero(path: str) -> None:
+def test_all_pos_is_detached_and_ragged(path: str) -> None:
     user_reps, item_reps, users, pos, neg = setup(torch.float32)
     batch = Scorer(True, N_ITEMS, positives()).score(
         user_reps, item_reps, users, pos, neg, need_all_pos=True, path=path
     )
-    assert batch.all_pos is not None and batch.all_pos_mask is not None
+    assert batch.all_pos is not None and batch.all_pos_rows is not None
     assert not batch.all_pos.requires_grad
-    assert batch.all_pos_mask.tolist() == [[True, True, True], [True, False, False]] * 2
+    # users [3, 0, 3, 6] own 3, 1, 3 and 1 training positives
+    assert batch.all_pos_rows.tolist() == [0, 0, 0, 1, 2, 2, 2, 3]
+    assert batch.positive_counts().tolist() == [3, 1, 3, 1]
     u, i = F.normalize(user_reps.detach(), dim=1), F.normalize(item_reps.detach(), dim=1)
-    expected = torch.tensor([[u[3] @ i[1], u[3] @ i[4], u[3] @ i[8]], [u[0] @ i[2], 0, 0]])
-    torch.testing.assert_close(batch.all_pos[:2], expected, atol=1e-6, rtol=1e-6)
-    assert torch.equal(batch.all_pos[3, 1:], torch.zeros(2))
+    expected = torch.stack([u[3] @ i[1], u[3] @ i[4], u[3] @ i[8], u[0] @ i[2]])
+    torch.testing.assert_close(batch.all_pos[:4], expected, atol=1e-6, rtol=1e-6)
+    padded, mask = batch.padded_positives()
+    assert mask.tolist() == [[True, True, True], [True, False, False]] * 2
+    assert torch.equal(padded[3, 1:], torch.zeros(2)) and padded[3, 0] == batch.all_pos[-1]
 
 
 def test_no_all_pos_unless_asked_and_path_choice() -> None:
     user_reps, item_reps, users, pos, neg = setup(torch.float32)
     scorer = Scorer(True, N_ITEMS, None)
     batch = scorer.score(user_reps, item_reps, users, pos, neg)
-    assert batch.all_pos is None and batch.all_pos_mask is None
+    assert batch.all_pos is None and batch.all_pos_rows is None
     with pytest.raises(ValueError, match="positives"):
         scorer.score(user_reps, item_reps, users, pos, neg, need_all_pos=True)
     big = Scorer(True, 100_000, None)
