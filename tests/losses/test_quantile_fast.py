@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from talosbench.losses.base import ScoreBatch
-from talosbench.losses.talos import Talos, pinball, quantile_term
+from talosbench.losses.talos import Talos, log_sigmoid, pinball, quantile_term
 
 N_USERS, N_ITEMS, K = 5, 40, 3
 
@@ -66,3 +66,14 @@ def test_talos_total_gradient_splits_between_model_and_thresholds() -> None:
     _, expected_grad = reference(batch, beta)
     assert loss.beta.grad is not None and batch.neg.grad is not None
     torch.testing.assert_close(loss.beta.grad.double(), expected_grad, rtol=1e-5, atol=1e-7)
+
+
+def test_log_sigmoid_matches_autograd_in_float64() -> None:
+    x = torch.tensor([-120.0, -30.0, -1.5, 0.0, 0.3, 25.0, 90.0], dtype=torch.float64, requires_grad=True)
+    grad_out = torch.linspace(-1.0, 2.0, 7, dtype=torch.float64)
+    ours = log_sigmoid(x)
+    (expected_grad,) = torch.autograd.grad(torch.nn.functional.logsigmoid(x), x, grad_out)
+    (grad,) = torch.autograd.grad(ours, x, grad_out)
+    torch.testing.assert_close(ours, torch.nn.functional.logsigmoid(x))
+    torch.testing.assert_close(grad, expected_grad)
+    assert torch.autograd.gradcheck(log_sigmoid, (x[1:-1].detach().clone().requires_grad_(),))
