@@ -36,23 +36,37 @@ class _Linear(torch.autograd.Function):
         return grad * slope, None, None
 
 
-class _LogSigmoid(torch.autograd.Function):
-    """``log σ(x)`` whose backward is one ``σ(−x)`` pass: 3x faster on CPU than autograd's own."""
+class _LogSigmoidLSE(torch.autograd.Function):
+    """Per row ``LSE_j(c · log σ(a · x_bj))``, with a backward that reuses the forward's exponentials.
+
+    Autograd would run log-sigmoid, scaling and log-sum-exp each with its own backward pass over the
+    ``B x N`` scores (and recompute the softmax); this keeps ``exp(z − max)`` from the forward and
+    needs one ``σ(−a·x)`` pass: the Talos main term costs half as much on CPU.
+    """
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        ctx.save_for_backward(x)
-        return F.logsigmoid(x)
+    def forward(ctx, x: torch.Tensor, inner: float, outer: float) -> torch.Tensor:  # type: ignore[override]
+        ax = x if inner == 1.0 else x * inner
+        z = F.logsigmoid(ax).mul_(outer)
+        top = z.amax(1, keepdim=True)
+        top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))  # rows of -inf stay -inf
+        weights = z.sub_(top).exp_()
+        total = weights.sum(1)
+        ctx.save_for_backward(ax, weights, total)
+        ctx.scale = inner * outer
+        return top.squeeze(1) + total.log()
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        return torch.sigmoid(x.neg()).mul_(grad)
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:  # type: ignore[override]
+        ax, weights, total = ctx.saved_tensors
+        # d/dx_bj = softmax_bj · c · a · σ(−a·x_bj)
+        row = (grad * ctx.scale / total).unsqueeze(1)
+        return torch.sigmoid(ax.neg()).mul_(weights).mul_(row), None, None
 
 
-def log_sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """``F.logsigmoid`` with a cheaper backward (same values and gradient)."""
-    return _LogSigmoid.apply(x)
+def log_sigmoid_lse(x: torch.Tensor, inner: float = 1.0, outer: float = 1.0) -> torch.Tensor:
+    """``torch.logsumexp(outer * F.logsigmoid(inner * x), dim=1)`` with a cheaper backward."""
+    return _LogSigmoidLSE.apply(x, inner, outer)
 
 
 def _pinball_sums(gap: torch.Tensor, level: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,7 +165,7 @@ class Talos(LearnedThresholdLoss):
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         """The main loss from threshold-shifted scores ``x⁺`` (B,) and ``x`` (B, N)."""
-        lse = torch.logsumexp(log_sigmoid(neg) / self.tau, dim=1)
+        lse = log_sigmoid_lse(neg, outer=1.0 / self.tau)
         return (lse - F.logsigmoid(pos) / self.tau).mean()
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
@@ -170,7 +184,7 @@ class TalosInsideTemp(Talos):
     name = "talos-inside-temp"
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
-        lse = torch.logsumexp(log_sigmoid(neg / self.tau), dim=1)
+        lse = log_sigmoid_lse(neg, inner=1.0 / self.tau)
         return (lse - F.logsigmoid(pos / self.tau)).mean()
 
 
@@ -205,5 +219,5 @@ class TalosNoQuantile(Loss):
         self.tau = resolve(self.hparams, hparams, f"{self.name}.")["tau"]
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
-        lse = torch.logsumexp(log_sigmoid(batch.neg) / self.tau, dim=1)
+        lse = log_sigmoid_lse(batch.neg, outer=1.0 / self.tau)
         return LossTerms((lse - F.logsigmoid(batch.pos) / self.tau).mean())

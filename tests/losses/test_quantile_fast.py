@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from talosbench.losses.base import ScoreBatch
-from talosbench.losses.talos import Talos, log_sigmoid, pinball, quantile_term
+from talosbench.losses.talos import Talos, log_sigmoid_lse, pinball, quantile_term
 
 N_USERS, N_ITEMS, K = 5, 40, 3
 
@@ -68,12 +68,17 @@ def test_talos_total_gradient_splits_between_model_and_thresholds() -> None:
     torch.testing.assert_close(loss.beta.grad.double(), expected_grad, rtol=1e-5, atol=1e-7)
 
 
-def test_log_sigmoid_matches_autograd_in_float64() -> None:
-    x = torch.tensor([-120.0, -30.0, -1.5, 0.0, 0.3, 25.0, 90.0], dtype=torch.float64, requires_grad=True)
-    grad_out = torch.linspace(-1.0, 2.0, 7, dtype=torch.float64)
-    ours = log_sigmoid(x)
-    (expected_grad,) = torch.autograd.grad(torch.nn.functional.logsigmoid(x), x, grad_out)
+@pytest.mark.parametrize(("inner", "outer"), [(1.0, 1.0), (1.0, 1 / 0.15), (1 / 0.15, 1.0)])
+def test_log_sigmoid_lse_matches_autograd_in_float64(inner: float, outer: float) -> None:
+    x = torch.tensor(
+        [[-120.0, -30.0, -1.5, 0.0], [0.3, 0.3, 0.3, 0.3], [25.0, 90.0, -2.0, 1.0]], dtype=torch.float64
+    ).requires_grad_()
+    grad_out = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    expected = torch.logsumexp(outer * torch.nn.functional.logsigmoid(inner * x), dim=1)
+    (expected_grad,) = torch.autograd.grad(expected, x, grad_out)
+    ours = log_sigmoid_lse(x, inner, outer)
     (grad,) = torch.autograd.grad(ours, x, grad_out)
-    torch.testing.assert_close(ours, torch.nn.functional.logsigmoid(x))
+    torch.testing.assert_close(ours, expected)
     torch.testing.assert_close(grad, expected_grad)
-    assert torch.autograd.gradcheck(log_sigmoid, (x[1:-1].detach().clone().requires_grad_(),))
+    probe = x[:, 1:].detach().clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda t: log_sigmoid_lse(t, inner, outer), (probe,))
