@@ -15,7 +15,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,12 @@ class BenchResult:
     threads: int
     load: float | None = None
     """One-minute load average when the measurement ended (other work skews timings)."""
+    rounds: int = 1
+    """Rounds over all measured pairs whose timed epochs and passes the medians pool."""
+    epoch_seconds: list[float] = field(default_factory=list)
+    """Every timed epoch, in the order measured."""
+    eval_seconds_all: list[float] = field(default_factory=list)
+    """Every timed evaluation pass, in the order measured."""
 
     @property
     def key(self) -> str:
@@ -188,6 +194,30 @@ def bench_one(
         device_peak_bytes=float(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else None,
         threads=torch.get_num_threads(),
         load=machine_load(),
+        epoch_seconds=epoch_seconds,
+        eval_seconds_all=eval_seconds,
+    )
+
+
+def pool_rounds(results: Sequence[BenchResult]) -> BenchResult:
+    """One result from several rounds of the same pair: medians over every timed epoch and pass."""
+    epochs = [t for r in results for t in r.epoch_seconds]
+    passes = [t for r in results for t in r.eval_seconds_all]
+    per_epoch = statistics.median(epochs)
+    last = results[-1]
+    return replace(
+        last,
+        epochs=len(epochs),
+        train_seconds_per_epoch=per_epoch,
+        eval_seconds=statistics.median(passes),
+        rows_per_second=last.n_train_rows / per_epoch,
+        host_peak_bytes=max(r.host_peak_bytes for r in results),
+        device_peak_bytes=(
+            None if last.device_peak_bytes is None else max(r.device_peak_bytes or 0.0 for r in results)
+        ),
+        rounds=len(results),
+        epoch_seconds=epochs,
+        eval_seconds_all=passes,
     )
 
 
@@ -213,24 +243,34 @@ def run_bench(
     device: torch.device,
     *,
     epochs: int = 3,
+    rounds: int = 1,
     data_dir: Path | None = None,
     on_result: Callable[[BenchResult], None] | None = None,
 ) -> list[BenchResult]:
-    """Measure every (backbone, loss) pair; results are also merged into ``<data home>/bench.json``."""
+    """Measure every (backbone, loss) pair; results are also merged into ``<data home>/bench.json``.
+
+    With ``rounds > 1`` the pairs are measured round-robin that many times and each pair's medians
+    pool all its rounds, so a slow spell of a shared machine falls on every pair alike instead of
+    skewing the one measured during it. ``on_result`` sees each round's measurement.
+    """
     for name in backbones:
         BACKBONES.get(name)  # unknown names fail before any data is built
     for name in losses:
         LOSSES.get(name)
     if epochs < 1:
         raise BenchError(f"--epochs must be at least 1, got {epochs}")
+    if rounds < 1:
+        raise BenchError(f"--rounds must be at least 1, got {rounds}")
     label, split = bench_split(scale, dataset, data_dir)
-    results = []
-    for backbone in backbones:
-        for loss in losses:
+    pairs = [(backbone, loss) for backbone in backbones for loss in losses]
+    measured: dict[tuple[str, str], list[BenchResult]] = {pair: [] for pair in pairs}
+    for _ in range(rounds):
+        for backbone, loss in pairs:
             result = bench_one(split, label, backbone, loss, device, epochs=epochs)
-            results.append(result)
+            measured[(backbone, loss)].append(result)
             if on_result is not None:
                 on_result(result)
+    results = [pool_rounds(measured[pair]) for pair in pairs]
     save_results(results, data_dir)
     return results
 

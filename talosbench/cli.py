@@ -196,6 +196,10 @@ def bench(
     backbone: list[str] = typer.Option(["mf"], "--backbone", help="Backbone (repeatable)."),
     loss: list[str] = typer.Option(["talos", "sl", "bpr"], "--loss", help="Loss (repeatable)."),
     epochs: int = typer.Option(3, help="Timed epochs per pair (after one warm-up epoch)."),
+    rounds: int = typer.Option(
+        1, help="Measure the pairs round-robin this many times and pool the medians (steadier on "
+        "a shared machine)."
+    ),
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
     threads: int | None = typer.Option(None, help="CPU threads for torch (default: torch's choice)."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
@@ -231,7 +235,15 @@ def bench(
 
     try:
         results = run_bench(
-            scale, dataset, backbone, loss, resolved, epochs=epochs, data_dir=data_dir, on_result=progress
+            scale,
+            dataset,
+            backbone,
+            loss,
+            resolved,
+            epochs=epochs,
+            rounds=rounds,
+            data_dir=data_dir,
+            on_result=progress,
         )
         used_threads = torch.get_num_threads()
     except (BenchError, KeyError) as exc:

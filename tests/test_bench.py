@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,29 @@ def test_bench_json_at_tiny_scale(tmp_path: Path) -> None:
     assert estimate == pytest.approx(2 * talos["train_seconds_per_epoch"])
 
 
+def test_rounds_go_round_robin_and_pool_every_timed_epoch(tmp_path: Path) -> None:
+    seen: list[str] = []
+    results = bench.run_bench(
+        "tiny", None, ["mf"], ["talos", "bpr"], torch.device("cpu"), epochs=2, rounds=2,
+        data_dir=tmp_path, on_result=lambda r: seen.append(r.loss),
+    )
+    assert seen == ["talos", "bpr", "talos", "bpr"]
+    for r in results:
+        assert r.rounds == 2 and r.epochs == 4 and len(r.epoch_seconds) == 4 and len(r.eval_seconds_all) == 6
+        assert r.train_seconds_per_epoch == pytest.approx(statistics.median(r.epoch_seconds))
+        assert r.eval_seconds == pytest.approx(statistics.median(r.eval_seconds_all))
+
+
+def test_pooled_rounds_take_medians_over_all_epochs_and_the_largest_peak() -> None:
+    first = replace(fabricated(8_000, 1.0), epoch_seconds=[1.0, 9.0], eval_seconds_all=[0.2])
+    second = replace(fabricated(8_000, 2.0), epoch_seconds=[2.0, 3.0], eval_seconds_all=[0.4])
+    first.host_peak_bytes, second.host_peak_bytes = 5.0, 3.0
+    pooled = bench.pool_rounds([first, second])
+    assert pooled.train_seconds_per_epoch == 2.5 and pooled.eval_seconds == pytest.approx(0.3)
+    assert pooled.rows_per_second == pytest.approx(1000 / 2.5)
+    assert pooled.host_peak_bytes == 5.0 and pooled.rounds == 2 and pooled.epochs == 4
+
+
 def test_bench_table_is_the_default_output(tmp_path: Path) -> None:
     args = [
         "bench",
@@ -83,6 +108,7 @@ def test_bench_table_is_the_default_output(tmp_path: Path) -> None:
         (["--scale", "tiny", "--dataset", "synthetic"], "not both"),
         (["--scale", "tiny", "--loss", "tals"], "Did you mean 'talos'"),
         (["--scale", "tiny", "--epochs", "0"], "at least 1"),
+        (["--scale", "tiny", "--rounds", "0"], "--rounds must be at least 1"),
     ],
 )
 def test_bad_requests_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
