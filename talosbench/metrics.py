@@ -90,13 +90,12 @@ def _kth_over_all(
 
 def _positions(csrs: Sequence[InteractionCSR], users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(row, item) of every entry of ``csrs`` for the given users, sorted by row."""
-    rows = [torch.zeros(0, dtype=torch.long, device=users.device)]
-    cols = [rows[0]]
-    for csr in csrs:
-        items, mask = csr.padded_rows(users)
-        rows.append(torch.arange(users.numel(), device=users.device)[:, None].expand_as(items)[mask])
-        cols.append(items[mask])
-    row, col = torch.cat(rows), torch.cat(cols)
+    pairs = [csr.entries(users) for csr in csrs]
+    if len(pairs) == 1:
+        return pairs[0]
+    empty = torch.zeros(0, dtype=torch.long, device=users.device)
+    row = torch.cat([empty, *(rows for rows, _ in pairs)])
+    col = torch.cat([empty, *(items for _, items in pairs)])
     order = row.argsort(stable=True)
     return row[order], col[order]
 
@@ -183,8 +182,11 @@ def evaluate(
             known_rows, known_cols = rows[lo:hi] - start, cols[lo:hi]
             if with_stats:
                 assert item_sum is not None
-                pos_items, pos_mask = heldout.padded_rows(part)
-                pos_sum, pos_n = (scores.gather(1, pos_items) * pos_mask).sum(1), pos_mask.sum(1)
+                pos_rows, pos_items = heldout.entries(part)
+                pos_sum = torch.zeros(part.numel(), dtype=scores.dtype, device=device).index_add_(
+                    0, pos_rows, scores[pos_rows, pos_items]
+                )
+                pos_n = torch.bincount(pos_rows, minlength=part.numel())
                 stats["pos"].append(pos_sum / pos_n)
                 # Negatives = all items minus known and held-out ones (disjoint splits), so their
                 # mean needs no pass over the block: a row's total score is u . sum(items).

@@ -1,4 +1,4 @@
-"""Per-user interaction sets as CSR on the device: membership tests and padded rows, never dense."""
+"""Per-user interaction sets as CSR on the device: membership tests and users' items, never dense."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ class InteractionCSR:
         """Items of each given user, concatenated: ``(rows, items)``, both (M,) long.
 
         ``rows[m]`` is the position in ``users`` that entry ``m`` belongs to (non-decreasing), so a
-        user listed twice contributes its items twice; no padding, unlike ``padded_rows``.
+        user listed twice contributes its items twice.
         """
         start = self.indptr[users]
         count = self.indptr[users + 1] - start
@@ -130,22 +130,6 @@ class InteractionCSR:
         first = torch.cumsum(count, 0) - count
         where = start[rows] + torch.arange(total, device=users.device) - first[rows]
         return rows, self.indices[where]
-
-    def padded_rows(self, users: torch.Tensor, pad: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-        """Items of each given user right-padded to the largest count among them: ``(items, mask)``.
-
-        ``items`` is (B, P) long with ``pad`` in padding slots, ``mask`` (B, P) bool True on real entries.
-        """
-        start = self.indptr[users]
-        count = self.indptr[users + 1] - start
-        width = int(count.max()) if users.numel() else 0
-        offsets = torch.arange(width, device=users.device)
-        mask = offsets < count[:, None]
-        where = (start[:, None] + offsets).masked_fill_(~mask, 0)
-        if self.nnz == 0:
-            return torch.full(mask.shape, pad, dtype=torch.long, device=users.device), mask
-        items = self.indices[where].masked_fill_(~mask, pad)
-        return items, mask
 
     def row_of_entries(self) -> torch.Tensor:
         """The user of every stored entry, (nnz,) long."""

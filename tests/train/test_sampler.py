@@ -24,9 +24,8 @@ def test_csr_dedupes_sorts_and_answers_membership() -> None:
     expected = torch.zeros(4, 5, dtype=torch.bool)
     expected[0, 2] = expected[1, 0] = expected[1, 3] = expected[3, 1] = True
     assert torch.equal(csr.contains(users, items), expected)
-    rows, mask = csr.padded_rows(torch.tensor([1, 2, 0]))
-    assert rows.tolist() == [[0, 3], [0, 0], [2, 0]]
-    assert mask.tolist() == [[True, True], [False, False], [True, False]]
+    rows, items = csr.entries(torch.tensor([1, 2, 0]))
+    assert rows.tolist() == [0, 0, 2] and items.tolist() == [0, 3, 2]
 
 
 def test_entries_are_the_users_items_concatenated() -> None:
