@@ -69,31 +69,25 @@ def log_sigmoid_lse(x: torch.Tensor, inner: float = 1.0, outer: float = 1.0) -> 
     return _LogSigmoidLSE.apply(x, inner, outer)
 
 
-def _pinball_sums(gap: torch.Tensor, level: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sums over the last dimension of ``ρ(−gap)`` and of its derivative in ``β``, where ``gap = β − s``.
+def _pinball_sums(
+    gap: torch.Tensor, level: float, rows: torch.Tensor | None = None, n_rows: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row sums of ``ρ(−gap)`` and of its derivative in ``β``, where ``gap = β − s`` (consumed in place).
 
     ``ρ(s − β) = relu(gap) − (1 − λ)·gap``, so a row's sum needs ``Σ relu(gap)`` and ``Σ gap``, and its
-    slope is ``λ·#(gap > 0) − (1 − λ)·#(gap < 0)`` (0 at a tie, as autograd's relu). ``gap`` is
-    consumed in place.
+    slope is ``λ·#(gap > 0) − (1 − λ)·#(gap < 0)`` (0 at a tie, as autograd's relu). Rows are the last
+    dimension of ``gap``, or, with ``rows``, the segments of a ragged ``gap`` (``n_rows`` of them).
     """
-    gap_sum = gap.sum(-1)
+
+    def total(x: torch.Tensor) -> torch.Tensor:
+        return x.sum(-1) if rows is None else x.new_zeros(n_rows).index_add_(0, rows, x)
+
+    gap_sum = total(gap)
     # Counting through a float 0/1 tensor: summing a bool tensor is 6x slower on CPU.
     flags = torch.empty_like(gap)
-    above = torch.gt(gap, 0, out=flags).sum(-1)
-    below = torch.lt(gap, 0, out=flags).sum(-1)
-    value = gap.clamp_min_(0.0).sum(-1) - (1.0 - level) * gap_sum
-    return value, level * above - (1.0 - level) * below
-
-
-def _pinball_segments(
-    gap: torch.Tensor, rows: torch.Tensor, n_rows: int, level: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``_pinball_sums`` per row for a ragged ``gap`` whose entries belong to ``rows``."""
-    zeros = gap.new_zeros(n_rows)
-    gap_sum = zeros.index_add(0, rows, gap)
-    above = zeros.index_add(0, rows, (gap > 0).to(gap.dtype))
-    below = zeros.index_add(0, rows, (gap < 0).to(gap.dtype))
-    value = zeros.index_add(0, rows, gap.clamp_min_(0.0)) - (1.0 - level) * gap_sum
+    above = total(torch.gt(gap, 0, out=flags))
+    below = total(torch.lt(gap, 0, out=flags))
+    value = total(gap.clamp_min_(0.0)) - (1.0 - level) * gap_sum
     return value, level * above - (1.0 - level) * below
 
 
@@ -113,7 +107,7 @@ def quantile_term(batch: ScoreBatch, beta: torch.Tensor, k: int, n_items: int) -
     with torch.no_grad():
         b_row = b.detach()
         pos_gap = b_row[rows].to(all_pos.dtype) - all_pos
-        pos_value, pos_slope = _pinball_segments(pos_gap, rows, b.numel(), level)
+        pos_value, pos_slope = _pinball_sums(pos_gap, level, rows, b.numel())
         neg = batch.neg.detach()
         weight = (n_items - batch.positive_counts().to(neg.dtype)) / neg.shape[1]
         neg_value, neg_slope = _pinball_sums(b_row.to(neg.dtype).unsqueeze(1) - neg, level)
