@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import torch
-
 from talosbench.hparams import resolve
-from talosbench.models.base import Backbone
+from talosbench.models.base import Backbone, BackboneInputs
 from talosbench.models.lightgcn import LightGCN
 from talosbench.models.mf import MF
 from talosbench.models.xsimgcl import XSimGCL
@@ -19,21 +17,11 @@ for _cls in (MF, LightGCN, XSimGCL):
     BACKBONES.add(_cls.name, _cls)
 
 
-def build_backbone(
-    name: str,
-    n_users: int,
-    n_items: int,
-    train_users: torch.Tensor,
-    train_items: torch.Tensor,
-    dim: int,
-    normalize: bool,
-    generator: torch.Generator,
-    params: Mapping[str, Any],
-) -> Backbone:
+def build_backbone(name: str, inputs: BackboneInputs, params: Mapping[str, Any]) -> Backbone:
     """The registered backbone ``name`` with ``params`` validated against its schema."""
     cls = BACKBONES.get(name)
     values = resolve(cls.hparams, params, where=f"backbone {name}: ")
-    return cls(n_users, n_items, train_users, train_items, dim, normalize, generator, **values)
+    return cls(inputs, **values)
 
 
-__all__ = ["BACKBONES", "Backbone", "build_backbone"]
+__all__ = ["BACKBONES", "Backbone", "BackboneInputs", "build_backbone"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
@@ -10,10 +11,31 @@ from torch import nn
 from talosbench.hparams import HParam
 
 
+@dataclass(frozen=True)
+class BackboneInputs:
+    """What every backbone is built from, whatever its own hyper-parameters."""
+
+    n_users: int
+    """Rows of the user table."""
+    n_items: int
+    """Rows of the item table."""
+    train_users: torch.Tensor
+    """(nnz,) long: the user of each training interaction (graph backbones build their adjacency)."""
+    train_items: torch.Tensor
+    """(nnz,) long: the item of each training interaction."""
+    dim: int
+    """Embedding width."""
+    normalize: bool
+    """Whether scores are cosines (the scorer normalises; XSimGCL's contrastive views follow it)."""
+    generator: torch.Generator
+    """Initialisation (and, for XSimGCL, noise) randomness, derived from the run seed."""
+
+
 class Backbone(nn.Module):
     """Produces the final user and item representations from the training graph.
 
-    Subclasses set ``name`` and ``hparams`` and accept ``**hparams`` matching that schema.
+    Subclasses set ``name`` and ``hparams`` and take a ``BackboneInputs`` plus keyword
+    hyper-parameters matching that schema.
     ``forward()`` returns the *raw* final representations ``(users n_users x d, items n_items x d)``;
     the scorer L2-normalises the rows it uses when cosine scores are on, so normalisation is never
     paid for rows a batch does not touch. Graph backbones propagate once per call: the trainer calls
@@ -23,19 +45,10 @@ class Backbone(nn.Module):
     name: ClassVar[str]
     hparams: ClassVar[tuple[HParam, ...]] = ()
 
-    def __init__(
-        self,
-        n_users: int,
-        n_items: int,
-        train_users: torch.Tensor,
-        train_items: torch.Tensor,
-        dim: int,
-        normalize: bool,
-        generator: torch.Generator,
-    ) -> None:
+    def __init__(self, inputs: BackboneInputs) -> None:
         super().__init__()
-        self.n_users, self.n_items, self.dim, self.normalize = n_users, n_items, dim, normalize
-        self.generator = generator
+        self.n_users, self.n_items, self.dim = inputs.n_users, inputs.n_items, inputs.dim
+        self.normalize, self.generator = inputs.normalize, inputs.generator
 
     def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError

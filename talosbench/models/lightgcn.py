@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from talosbench.hparams import HParam
-from talosbench.models.base import Backbone
+from talosbench.models.base import Backbone, BackboneInputs
 from talosbench.models.graph import normalized_adjacency
 
 
@@ -18,19 +18,14 @@ class LightGCN(Backbone):
 
     def __init__(
         self,
-        n_users: int,
-        n_items: int,
-        train_users: torch.Tensor,
-        train_items: torch.Tensor,
-        dim: int,
-        normalize: bool,
-        generator: torch.Generator,
+        inputs: BackboneInputs,
         layers: int = 2,
     ) -> None:
-        super().__init__(n_users, n_items, train_users, train_items, dim, normalize, generator)
+        super().__init__(inputs)
         self.layers = layers
-        self.embedding = nn.Parameter(torch.randn(n_users + n_items, dim, generator=generator))
-        adjacency = normalized_adjacency(n_users, n_items, train_users, train_items)
+        rows = self.n_users + self.n_items
+        self.embedding = nn.Parameter(torch.randn(rows, self.dim, generator=self.generator))
+        adjacency = normalized_adjacency(self.n_users, self.n_items, inputs.train_users, inputs.train_items)
         self.register_buffer("adjacency", adjacency, persistent=False)  # rebuilt, never snapshotted
 
     def forward(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from talosbench.hparams import HParam
-from talosbench.models.base import Backbone
+from talosbench.models.base import Backbone, BackboneInputs
 
 
 class MF(Backbone):
@@ -25,18 +25,12 @@ class MF(Backbone):
 
     def __init__(
         self,
-        n_users: int,
-        n_items: int,
-        train_users: torch.Tensor,
-        train_items: torch.Tensor,
-        dim: int,
-        normalize: bool,
-        generator: torch.Generator,
+        inputs: BackboneInputs,
         init_std: float = 1.0,
     ) -> None:
-        super().__init__(n_users, n_items, train_users, train_items, dim, normalize, generator)
-        self.users = nn.Parameter(torch.randn(n_users, dim, generator=generator) * init_std)
-        self.items = nn.Parameter(torch.randn(n_items, dim, generator=generator) * init_std)
+        super().__init__(inputs)
+        self.users = nn.Parameter(torch.randn(self.n_users, self.dim, generator=self.generator) * init_std)
+        self.items = nn.Parameter(torch.randn(self.n_items, self.dim, generator=self.generator) * init_std)
 
     def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
         return self.users, self.items

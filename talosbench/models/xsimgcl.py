@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from talosbench.hparams import HParam
-from talosbench.models.base import Backbone
+from talosbench.models.base import Backbone, BackboneInputs
 from talosbench.models.graph import normalized_adjacency
 
 
@@ -39,29 +39,23 @@ class XSimGCL(Backbone):
 
     def __init__(
         self,
-        n_users: int,
-        n_items: int,
-        train_users: torch.Tensor,
-        train_items: torch.Tensor,
-        dim: int,
-        normalize: bool,
-        generator: torch.Generator,
+        inputs: BackboneInputs,
         layers: int = 3,
         eps: float = 0.1,
         cl_temp: float = 0.1,
         cl_rate: float = 0.1,
         cl_layer: int = 0,
     ) -> None:
-        super().__init__(n_users, n_items, train_users, train_items, dim, normalize, generator)
+        super().__init__(inputs)
         if cl_layer >= layers:
             raise ValueError(f"xsimgcl cl_layer must be below layers ({layers}), got {cl_layer}")
         self.layers, self.eps, self.cl_layer = layers, eps, cl_layer
         self.cl_temp, self.cl_rate = cl_temp, cl_rate
-        users, items = torch.empty(n_users, dim), torch.empty(n_items, dim)
-        nn.init.xavier_uniform_(users, generator=generator)
-        nn.init.xavier_uniform_(items, generator=generator)
+        users, items = torch.empty(self.n_users, self.dim), torch.empty(self.n_items, self.dim)
+        nn.init.xavier_uniform_(users, generator=self.generator)
+        nn.init.xavier_uniform_(items, generator=self.generator)
         self.embedding = nn.Parameter(torch.cat([users, items]))
-        adjacency = normalized_adjacency(n_users, n_items, train_users, train_items)
+        adjacency = normalized_adjacency(self.n_users, self.n_items, inputs.train_users, inputs.train_items)
         self.register_buffer("adjacency", adjacency, persistent=False)  # rebuilt, never snapshotted
         self._view: torch.Tensor | None = None
         self._final: torch.Tensor | None = None

@@ -23,7 +23,7 @@ from talosbench.device import device_name, synchronize
 from talosbench.losses import LOSSES, build_loss
 from talosbench.losses.base import Loss
 from talosbench.metrics import METRICS, EvalResult, evaluate
-from talosbench.models import build_backbone
+from talosbench.models import BackboneInputs, build_backbone
 from talosbench.models.base import Backbone
 from talosbench.train.config import RunConfig, RunResult
 from talosbench.train.csr import InteractionCSR
@@ -98,17 +98,11 @@ def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
     test = InteractionCSR.from_pairs(*_pairs(split.test, device), split.n_users, split.n_items, device)
 
     with torch.device(device):
-        backbone = build_backbone(
-            config.backbone,
-            split.n_users,
-            split.n_items,
-            train_users,
-            train_items,
-            config.dim,
-            normalize,
+        inputs = BackboneInputs(
+            split.n_users, split.n_items, train_users, train_items, config.dim, normalize,
             _seeded(config.seed, 1, device),
-            config.backbone_params,
         )
+        backbone = build_backbone(config.backbone, inputs, config.backbone_params)
         loss = build_loss(
             config.loss, split.n_users, split.n_items, config.loss_params, _seeded(config.seed, 2, device)
         )

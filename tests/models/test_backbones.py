@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from talosbench.hparams import HParamError
-from talosbench.models import BACKBONES, build_backbone
+from talosbench.models import BACKBONES, BackboneInputs, build_backbone
 from talosbench.models.graph import normalized_adjacency
 
 USERS = torch.tensor([0, 0, 1, 2, 2, 3, 3, 3, 0])
@@ -15,7 +15,7 @@ ITEMS = torch.tensor([0, 1, 1, 2, 4, 0, 3, 4, 0])  # last pair duplicates the fi
 
 def make(name: str, seed: int = 0, **params: object) -> torch.nn.Module:
     gen = torch.Generator().manual_seed(seed)
-    return build_backbone(name, 5, 6, USERS, ITEMS, 8, True, gen, params)
+    return build_backbone(name, BackboneInputs(5, 6, USERS, ITEMS, 8, True, gen), params)
 
 
 @pytest.mark.parametrize("name", BACKBONES.names())
