@@ -1,4 +1,4 @@
-"""Both scoring paths equal a straightforward float64 computation, in values and gradients."""
+"""Every scoring path equals a straightforward float64 computation, in values and gradients."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from talosbench.losses.base import ScoreBatch
 from talosbench.train import scoring
 from talosbench.train.csr import InteractionCSR
 from talosbench.train.scoring import Scorer
@@ -46,21 +47,29 @@ def reference(normalize: bool) -> tuple[torch.Tensor, ...]:
     return pos_s.detach(), neg_s.detach(), user_reps.grad, item_reps.grad
 
 
+def check_against_reference(
+    batch: ScoreBatch, user_reps: torch.Tensor, item_reps: torch.Tensor, expected: tuple[torch.Tensor, ...]
+) -> None:
+    """Scores and the gradients of the test loss equal ``reference``'s float64 values."""
+    ref_pos, ref_neg, ref_gu, ref_gi = expected
+    (torch.logsumexp(batch.neg * 3, 1) - 2 * batch.pos).sum().backward()
+    torch.testing.assert_close(batch.pos.double(), ref_pos, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
+    assert user_reps.grad is not None and item_reps.grad is not None
+    torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
+
+
 @pytest.mark.parametrize("normalize", [True, False])
 @pytest.mark.parametrize("path", ["full", "sparse", "gather", "auto"])
 def test_paths_match_float64_reference(normalize: bool, path: str) -> None:
-    ref_pos, ref_neg, ref_gu, ref_gi = reference(normalize)
+    expected = reference(normalize)
     user_reps, item_reps, users, pos, neg = setup(torch.float32)
     scorer = Scorer(normalize, N_ITEMS, positives())
     for _ in range(2):  # the second call reuses the full path's buffer
         user_reps.grad = item_reps.grad = None
         batch = scorer.score(user_reps, item_reps, users, pos, neg, need_all_pos=True, path=path)
-        loss = (torch.logsumexp(batch.neg * 3, 1) - 2 * batch.pos).sum()
-        loss.backward()
-        torch.testing.assert_close(batch.pos.double(), ref_pos, atol=1e-5, rtol=1e-5)
-        torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
-        torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
-        torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
+        check_against_reference(batch, user_reps, item_reps, expected)
     assert batch.n_items == N_ITEMS and torch.equal(batch.neg_items, neg)
 
 
@@ -70,16 +79,11 @@ def test_full_path_in_row_blocks_matches_float64_reference(
 ) -> None:
     # On CPU the full path scores a few rows at a time; blocks that do and do not divide the batch.
     monkeypatch.setattr(scoring, "CPU_BLOCK_FLOATS", block_rows * N_ITEMS)
-    ref_pos, ref_neg, ref_gu, ref_gi = reference(True)
     user_reps, item_reps, users, pos, neg = setup(torch.float32)
     batch = Scorer(True, N_ITEMS, positives()).score(
         user_reps, item_reps, users, pos, neg, need_all_pos=True, path="full"
     )
-    (torch.logsumexp(batch.neg * 3, 1) - 2 * batch.pos).sum().backward()
-    torch.testing.assert_close(batch.pos.double(), ref_pos, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
-    torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
+    check_against_reference(batch, user_reps, item_reps, reference(True))
     all_pos, _ = batch.padded_positives()
     # user 0 has one positive, the row-1 positive itself
     assert all_pos[1, 0] == pytest.approx(float(batch.pos[1].detach()), abs=1e-6)
@@ -129,16 +133,11 @@ def test_sparse_path_item_gradient_both_ways(ratio: int, monkeypatch: pytest.Mon
     # Large catalogues sum the item gradient by sorting sampled ids, small ones through dense blocks.
     monkeypatch.setattr(scoring, "SORTED_GRADIENT_RATIO", ratio)
     monkeypatch.setattr(scoring, "CPU_BLOCK_FLOATS", 3 * N_ITEMS)  # blocks that do not divide the batch
-    ref_pos, ref_neg, ref_gu, ref_gi = reference(True)
     user_reps, item_reps, users, pos, neg = setup(torch.float32)
     batch = Scorer(True, N_ITEMS, positives()).score(
         user_reps, item_reps, users, pos, neg, need_all_pos=True, path="sparse"
     )
-    (torch.logsumexp(batch.neg * 3, 1) - 2 * batch.pos).sum().backward()
-    torch.testing.assert_close(batch.pos.double(), ref_pos, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(batch.neg.double(), ref_neg, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(user_reps.grad.double(), ref_gu, atol=1e-4, rtol=1e-4)
-    torch.testing.assert_close(item_reps.grad.double(), ref_gi, atol=1e-4, rtol=1e-4)
+    check_against_reference(batch, user_reps, item_reps, reference(True))
 
 
 def test_sampled_dot_in_float64_with_repeats_and_empty_rows() -> None:
