@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.hparams import HParam, HParamError
+from talosbench.paths import name_problem
 from talosbench.suite import components
 from talosbench.suite.errors import SuiteError, did_you_mean, unknown
 from talosbench.suite.schema import TRAIN_OVERRIDES, Component, Dim, EvalSettings, Suite, TrainSettings
@@ -19,7 +20,6 @@ GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
 EXCLUDE_KEYS = ("dataset", "scenario", "backbone", "loss")
 DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 
 # (type, lowest allowed) of the [train] keys; ``negatives`` may also be left unset.
 TRAIN_TYPES: dict[str, tuple[type, float | None]] = {
@@ -60,8 +60,9 @@ def parse_suite(data: Mapping[str, Any], source: str | Path = "<suite>") -> Suit
     head = p.table(data, "suite", required=True)
     p.keys(head, "[suite]", SUITE_KEYS)
     name = p.get(head, "[suite]", "name", str, required=True)
-    if not NAME.match(name):
-        raise p.error("[suite] name", f"must be a plain name (letters, digits, . _ - @ +), got {name!r}")
+    problem = name_problem(name)
+    if problem is not None:
+        raise p.error("[suite] name", problem)
     seeds = p.int_list(head, "[suite]", "seeds", default=[2024], low=0)
     if len(set(seeds)) != len(seeds):
         raise p.error("[suite] seeds", f"must not repeat a seed, got {seeds}")
