@@ -172,3 +172,12 @@ def test_every_path_written_or_removed_resolves_inside_the_home(
     assert outside == []
     after = {p: b for p, b in _snapshot(layout).items() if not p.startswith("home")}
     assert after == before
+
+
+def test_datasets_lists_only_imports_whose_folder_name_is_plain(layout: Path) -> None:
+    home = layout / "home"
+    import_file(layout / "x.csv", "mine", data_dir=home)
+    shutil.copytree(home / "mine", home / "my data")  # a folder renamed by hand: not a dataset name
+    result = runner.invoke(app, ["datasets", "--data-dir", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "\nmine " in result.output and "my data" not in result.output
