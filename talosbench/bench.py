@@ -276,7 +276,9 @@ def run_bench(
 
 
 def bench_path(data_dir: Path | None = None) -> Path:
-    return store.data_home(data_dir) / BENCH_FILE
+    """``<data home>/bench.json``, checked like every path written under the data home."""
+    home = store.data_home(data_dir)
+    return store.within(home, home / BENCH_FILE)
 
 
 def load_results(data_dir: Path | None = None) -> dict[str, dict[str, Any]]:

@@ -644,7 +644,8 @@ def download(
             get_entry(n, data_home(data_dir))
     except DataError as exc:
         raise _data_error(exc) from None
-    for n in chosen:
+    failed: dict[str, DataError] = {}
+    for n in chosen:  # one unreachable source must not keep the others from being fetched
         progress.reset()
         try:
             out = prepare_dataset(
@@ -652,9 +653,17 @@ def download(
             )
         except DataError as exc:
             progress.finish()
-            raise _data_error(exc) from None
+            typer.echo(f"{n}: failed (reported below)", err=True)
+            failed[n] = exc
+            continue
         progress.finish()
         typer.echo(f"{n}: {_format_stats(_read_stats(out))}  ({out})")
+    if failed:
+        ready = len(chosen) - len(failed)
+        typer.echo(f"error: {len(failed)} of {len(chosen)} datasets failed ({ready} ready):", err=True)
+        for n, exc in failed.items():
+            typer.echo(f"  {n}: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(1)
 
 
 def _read_stats(prepared: Path) -> dict[str, object]:

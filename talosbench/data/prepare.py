@@ -22,6 +22,7 @@ from talosbench.data.errors import DataError, UnknownDatasetError
 from talosbench.data.preprocess import Prepared, preprocess, remap, stats
 from talosbench.data.readers import read_any, read_raw, read_table
 from talosbench.data.synthetic import generate
+from talosbench.paths import name_problem
 
 EventFn = Callable[[str], None]
 ProgressFn = Callable[[int, "int | None"], None]
@@ -38,6 +39,10 @@ PART_STEMS = {
     "test": ("test_data", "test"),
 }
 SPLIT_SUFFIXES = (".txt", ".csv", ".tsv", ".parquet")
+# What an import leaves in its folder (besides dot-named temporary files): --force removes only such folders.
+IMPORT_LAYOUT = frozenset(
+    {"raw", SOURCE, store.META, store.INTERACTIONS, "user_map.parquet", "item_map.parquet", "splits"}
+)
 
 
 def _noop(_: str) -> None:
@@ -45,17 +50,18 @@ def _noop(_: str) -> None:
 
 
 def imported_names(home: Path) -> list[str]:
-    """Names of datasets imported with ``download --file`` into ``home``."""
+    """Names of datasets imported with ``download --file`` into ``home`` (folders with a plain name)."""
     if not home.is_dir():
         return []
-    return sorted(p.parent.name for p in home.glob(f"*/{SOURCE}"))
+    return sorted(p.parent.name for p in home.glob(f"*/{SOURCE}") if name_problem(p.parent.name) is None)
 
 
 def get_entry(name: str, home: Path) -> DatasetEntry:
     """The catalog entry of ``name``, or the entry recorded when it was imported."""
+    folder = store.dataset_dir(home, name)  # a name that is not one plain folder name is a usage error
     if name in CATALOG:
         return CATALOG.get(name)
-    source = home / name / SOURCE
+    source = folder / SOURCE
     if source.is_file():
         info = json.loads(source.read_text())
         return DatasetEntry(
@@ -94,14 +100,14 @@ def resolve_params(entry: DatasetEntry, overrides: Mapping[str, Any] | None) -> 
 
 
 @contextmanager
-def _cleanup_on_failure(path: Path) -> Iterator[None]:
+def _cleanup_on_failure(home: Path, path: Path) -> Iterator[None]:
     """Remove ``path`` if it did not exist before and the block fails: a failure leaves nothing behind."""
     existed = path.exists()
     try:
         yield
     except BaseException:
         if not existed:
-            shutil.rmtree(path, ignore_errors=True)
+            store.remove_tree(home, path, ignore_errors=True)
         raise
 
 
@@ -137,10 +143,10 @@ def _fetch_source(
     return path, url, actual
 
 
-def _write_prepared(out: Path, prepared: Prepared, meta: dict[str, Any]) -> None:
+def _write_prepared(home: Path, out: Path, prepared: Prepared, meta: dict[str, Any]) -> None:
     """Replace a prepared folder's files; meta.json goes last so a partial write is never trusted."""
     (out / store.META).unlink(missing_ok=True)
-    shutil.rmtree(out / "splits", ignore_errors=True)  # splits of the old data are stale
+    store.remove_tree(home, out / "splits", ignore_errors=True)  # splits of the old data are stale
     store.atomic_write_parquet(out / store.INTERACTIONS, prepared.interactions)
     store.atomic_write_parquet(out / "user_map.parquet", prepared.user_map)
     store.atomic_write_parquet(out / "item_map.parquet", prepared.item_map)
@@ -184,7 +190,7 @@ def _prepare_locked(
 ) -> Path:
     """Fetch/generate, read, preprocess and write ``out``, holding the dataset's lock."""
     name = entry.name
-    with _cleanup_on_failure(home / name), _cleanup_on_failure(out):
+    with _cleanup_on_failure(home, store.dataset_dir(home, name)), _cleanup_on_failure(home, out):
         source: dict[str, Any] = {"url": None, "sha256": None, "file": None}
         if entry.raw_format == "synthetic":
             event(f"generating {name} ({', '.join(f'{k}={params[k]}' for k in SYNTHETIC_KEYS)})")
@@ -201,7 +207,7 @@ def _prepare_locked(
         event(f"preprocessing {name}")
         prepared = preprocess_frame(raw, params, name)
         out.mkdir(parents=True, exist_ok=True)
-        _write_prepared(out, prepared, _meta(entry, params, prepared, source))
+        _write_prepared(home, out, prepared, _meta(entry, params, prepared, source))
     return out
 
 
@@ -243,7 +249,7 @@ def _prepare_imported(
         event(f"reading {info['files']['data']}")
         frame = read_table(raw / info["files"]["data"])
         prepared = preprocess_frame(frame, params, entry.name)
-        _write_prepared(out, prepared, _meta(entry, params, prepared, source))
+        _write_prepared(home, out, prepared, _meta(entry, params, prepared, source))
         return out
     parts = []
     for part, fname in info["files"].items():
@@ -275,7 +281,7 @@ def _prepare_imported(
         )
     steps = [{"step": "read", **stats(joined)}, {"step": "cross-part duplicates dropped", "rows": overlap}]
     prepared = Prepared(interactions, user_map, item_map, steps)
-    _write_prepared(out, prepared, _meta(entry, params, prepared, source, kind="splits"))
+    _write_prepared(home, out, prepared, _meta(entry, params, prepared, source, kind="splits"))
     return out
 
 
@@ -297,6 +303,12 @@ def _find_part(folder: Path, part: str) -> Path | None:
     return None
 
 
+def _is_import_folder(folder: Path) -> bool:
+    """True when ``folder`` holds only what an import writes (say, one an interrupted import left)."""
+    names = [p.name for p in folder.iterdir()] if folder.is_dir() and not folder.is_symlink() else [""]
+    return all(n in IMPORT_LAYOUT or n.startswith((".", "prep-")) for n in names)
+
+
 def import_file(
     path: Path,
     name: str,
@@ -309,6 +321,7 @@ def import_file(
     event = on_event or _noop
     path = Path(path).expanduser()
     home = store.data_home(data_dir)
+    folder = store.dataset_dir(home, name)  # checks the name before anything is read or written
     if name in CATALOG:
         raise DataError(f"'{name}' is a catalog dataset; choose another --name for your own data.")
     if not path.exists():
@@ -327,7 +340,7 @@ def import_file(
             raise DataError(f"--file {path}: expected a .csv, .tsv or .parquet file, or a folder of splits.")
         chosen, kind = {"data": path}, "table"
     digest = "+".join(sha256_file(f) for f in chosen.values())
-    source = home / name / SOURCE
+    source = folder / SOURCE
     if source.is_file():
         old = json.loads(source.read_text())
         if old["sha256"] == digest and not force:
@@ -338,9 +351,13 @@ def import_file(
                 f"a dataset named '{name}' was already imported from {old['original']}; pass --force to "
                 "replace it, or choose another --name."
             )
-    if force and (home / name).exists():
-        shutil.rmtree(home / name)
-    with _cleanup_on_failure(home / name):
+    elif folder.exists() and not _is_import_folder(folder):
+        raise DataError(
+            f"{folder} already exists and holds files talosbench did not write; choose another --name, "
+            "or move that folder out of the data home."
+        )
+    store.remove_tree(home, folder)  # an old import being replaced (--force) or one left half-done
+    with _cleanup_on_failure(home, folder):
         raw = store.raw_dir(home, name)
         raw.mkdir(parents=True, exist_ok=True)
         for part, f in chosen.items():

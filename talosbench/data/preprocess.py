@@ -86,6 +86,11 @@ def preprocess(raw: pl.DataFrame, params: Mapping[str, Any], *, name: str) -> Pr
 
     def record(step: str, frame: pl.DataFrame) -> None:
         steps.append({"step": step, **stats(frame)})
+        if frame.height == 0 and step == "read":  # no filter ran: there is nothing to loosen
+            raise DataError(
+                f"'{name}' holds no interactions: its source has no data rows. Check that the input "
+                "file holds rows of user, item[, rating, timestamp]."
+            )
         if frame.height == 0:
             trail = " -> ".join(f"{s['step']}: {s['interactions']}" for s in steps)
             raise DataError(

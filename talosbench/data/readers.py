@@ -173,7 +173,19 @@ def read_table(path: Path) -> pl.DataFrame:
     header = [h.strip().lower() for h in first.split(sep)]
     if "user" in header and "item" in header:
         rows = rows.slice(1)
+        if rows.height == 0:
+            raise DataError(
+                f"{label} has a header but no data rows; add rows of {', '.join(header)} below it."
+            )
         names: list[str | None] = [h if h in COLUMNS else None for h in header]
+    elif _looks_like_header(header):
+        named = [h for h in header if h in COLUMNS]
+        raise DataError(
+            f"{label}:{rows['lineno'][0]}: the first row {first[:200]!r} looks like a header, but "
+            f"{'it names no known column' if not named else 'it lacks ' + _missing(header)}: a header "
+            "names columns user and item (and optionally rating, timestamp). Rename those columns, or "
+            f"remove the header row and keep the columns in the order user, item[, rating, timestamp]."
+        )
     else:
         names = list(COLUMNS[: len(header)])
         if not 2 <= len(names) <= 4:
@@ -182,6 +194,21 @@ def read_table(path: Path) -> pl.DataFrame:
                 f"or 2-4 {SEP_NAMES[sep]}-separated columns in that order; found {len(header)} fields."
             )
     return _split(label, rows, sep, names)
+
+
+def _missing(header: list[str]) -> str:
+    return " and ".join(c for c in ("user", "item") if c not in header)
+
+
+def _looks_like_header(fields: list[str]) -> bool:
+    """A first row that names a known column, or holds 3-4 words without digits (``uid,iid,score``).
+
+    A data row's third and fourth fields are a rating and a timestamp, which are numbers, so such a
+    row is a header whose names talosbench does not know rather than a malformed row.
+    """
+    if any(f in COLUMNS for f in fields):
+        return True
+    return len(fields) >= 3 and all(f[:1].isalpha() and not any(c.isdigit() for c in f) for f in fields)
 
 
 def read_any(path: Path) -> pl.DataFrame:

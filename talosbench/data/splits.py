@@ -25,6 +25,10 @@ from talosbench.registry import Registry, UnknownNameError
 Parts = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]
 TEST_FRACTION = (2, 10)  # 20% test
 VALID_FRACTION = (1, 10)  # 10% of the training part to validation
+# A per-user split gives a user a test row from 2 interactions and a validation row from 3; with fewer,
+# every row of the user stays in training (the user is then simply not evaluated on that part).
+ROWS_FOR_ALL_PARTS = 3
+PART_NAMES = {"train": "training", "valid": "validation", "test": "test"}
 
 
 @dataclass(frozen=True)
@@ -215,10 +219,46 @@ def build_split(
         frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("timestamp"))
     train, valid, test, extra = rule.build(frame, _rng(seed, scenario))
     train, valid, test = (p.select(keep).sort(keep[:2]) for p in (train, valid, test))
+    dropped = extra.pop("dropped_cold", {"valid": 0, "test": 0})
+    _require_rows(frame, {"train": train, "valid": valid, "test": test}, dropped, dataset, scenario, seed)
     diag = diagnostics(train, valid, test, n_items)
-    diag["dropped_cold"] = extra.pop("dropped_cold", {"valid": 0, "test": 0})
+    diag["dropped_cold"] = dropped
     diag.update(extra)
     return Split(dataset, scenario, int(seed), n_users, n_items, train, valid, test, diag)
+
+
+def _require_rows(
+    frame: pl.DataFrame,
+    parts: dict[str, pl.DataFrame],
+    dropped: Mapping[str, int],
+    dataset: str,
+    scenario: str,
+    seed: int,
+) -> None:
+    """Fail at split time when a part is empty (training and validation cannot run), saying why."""
+    empty = [name for name, part in parts.items() if part.height == 0]
+    if not empty:
+        return
+    per_user = frame.group_by("user").len()
+    sparse = per_user.filter(pl.col("len") < ROWS_FOR_ALL_PARTS).height
+    why = [f"'{dataset}' has {frame.height} interactions from {per_user.height} users"]
+    if sparse:
+        why.append(
+            f"{sparse} of them with fewer than {ROWS_FOR_ALL_PARTS}, whose rows all stay in training "
+            "in a per-user split"
+        )
+    if dropped["valid"] or dropped["test"]:
+        why.append(
+            f"{dropped['valid']} validation and {dropped['test']} test rows were dropped because their "
+            "user or item never appears in training"
+        )
+    sizes = ", ".join(f"{name} {part.height}" for name, part in parts.items())
+    missing = " and no ".join(PART_NAMES[name] for name in empty)
+    raise DataError(
+        f"the {scenario} split of '{dataset}' (seed {seed}) has no {missing} rows ({sizes}), and a run "
+        f"needs all three. {'; '.join(why)}. Use more data (at least {ROWS_FOR_ALL_PARTS} interactions "
+        "for most users), or another scenario."
+    )
 
 
 def _cache_paths(prepared: Path, scenario: str, seed: int) -> tuple[Path, Path]:
@@ -248,7 +288,8 @@ def load_split(
         frame = pl.read_parquet(parquet)
         parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
         diag = json.loads(diag_path.read_text())
-        return Split(dataset, scenario, int(seed), n_users, n_items, *parts, diagnostics=diag)
+        if all(part.height for part in parts):  # else an old cache of an unusable split: rebuild to explain
+            return Split(dataset, scenario, int(seed), n_users, n_items, *parts, diagnostics=diag)
     if on_event:
         on_event(f"building {scenario} split of {dataset} (seed {seed})")
     split = build_split(

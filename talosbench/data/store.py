@@ -12,11 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from talosbench.data.errors import BadNameError, OutsideHomeError
+from talosbench.paths import UnsafePathError, check_name, inside
 
 try:
     import fcntl
@@ -37,9 +41,33 @@ def data_home(data_dir: Path | str | None = None) -> Path:
     return Path(cache).expanduser() / "talosbench"
 
 
+def within(home: Path, path: Path) -> Path:
+    """``path`` when it resolves inside the data home, else ``OutsideHomeError``.
+
+    Every folder the data side writes into or removes is built by a function of this module that passes
+    it through here, so a name or a link can never lead a write or a delete outside the home.
+    """
+    try:
+        return inside(home, path)
+    except UnsafePathError:
+        raise OutsideHomeError(
+            f"refusing to touch {path}: it resolves to {os.path.realpath(path)}, outside the data home "
+            f"{home} (a link leading out of it?). Remove the link, or move that folder into the data home."
+        ) from None
+
+
+def dataset_dir(home: Path, name: str) -> Path:
+    """``<home>/<name>``: the one place a dataset name becomes a path, so the name is checked here."""
+    try:
+        check_name(name, "dataset name")
+    except UnsafePathError as err:
+        raise BadNameError(f"{err}; choose another (it names a folder under the data home {home}).") from None
+    return within(home, home / name)
+
+
 def raw_dir(home: Path, name: str) -> Path:
     """Folder holding a dataset's source files."""
-    return home / name / "raw"
+    return within(home, dataset_dir(home, name) / "raw")
 
 
 def params_key(params: Mapping[str, Any]) -> str:
@@ -50,14 +78,25 @@ def params_key(params: Mapping[str, Any]) -> str:
 
 def prepared_dir(home: Path, name: str, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> Path:
     """The dataset folder itself for the default parameters, else a ``prep-<hash>`` subfolder."""
+    folder = dataset_dir(home, name)
     if dict(params) == dict(defaults):
-        return home / name
-    return home / name / f"prep-{params_key(params)}"
+        return folder
+    return within(home, folder / f"prep-{params_key(params)}")
 
 
 def lock_path(home: Path, name: str) -> Path:
     """The lock file guarding the preparation of one dataset (beside its folder, which a failure removes)."""
-    return home / f".{name}.lock"
+    dataset_dir(home, name)  # checks the name
+    return within(home, home / f".{name}.lock")
+
+
+def remove_tree(home: Path, path: Path, *, ignore_errors: bool = False) -> None:
+    """Delete a folder under the data home if it exists; one resolving outside the home is refused."""
+    target = within(home, path)
+    if target.is_symlink():
+        target.unlink()  # the link itself, never the folder it leads to
+    elif target.exists():
+        shutil.rmtree(target, ignore_errors=ignore_errors)
 
 
 @contextmanager

@@ -124,3 +124,18 @@ def test_file_mirror(tmp_path: Path, ml_zip: bytes) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "h" / "movielens-100k" / "meta.json").is_file()
+
+
+def test_one_failing_source_does_not_stop_the_others(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 11 case 9: `download` without names stopped at the first unreachable source.
+    suites = ["gowalla", "movielens-100k", "amazon-beauty"]
+    monkeypatch.setattr("talosbench.cli._suite_datasets", lambda: suites)
+    mirror.files["ml-100k.zip"] = ml_zip  # gowalla and amazon-beauty answer 404
+    result = runner.invoke(app, ["download", "--mirror", mirror.url, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "movielens-100k" / "meta.json").is_file()
+    summary = result.output[result.output.index("error: 2 of 3 datasets failed (1 ready):") :].splitlines()
+    assert [line.split(":")[0] for line in summary[1:]] == ["  gowalla", "  amazon-beauty"]
+    assert all("404" in line and "--file PATH --name my-" in line for line in summary[1:])

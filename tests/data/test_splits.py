@@ -134,3 +134,29 @@ def test_given_uses_imported_splits_unchanged(tmp_path: Path) -> None:
 
 def test_scenarios_registered() -> None:
     assert SCENARIOS.names() == ["iid", "temporal", "popularity", "given"]
+
+
+def test_a_split_with_an_empty_part_fails_at_split_time() -> None:
+    # Issue 11 case 8: a 2-row dataset reached training and died in torch.cat().
+    two = pl.DataFrame({"user": [0, 1], "item": [0, 1], "timestamp": [1, 2]})
+    with pytest.raises(DataError) as err:
+        build_split(two, "iid", 0, dataset="two", n_users=2, n_items=2)
+    message = str(err.value)
+    assert "split of 'two' (seed 0) has no validation and no test rows (train 2, valid 0, test 0)" in message
+    assert "2 interactions from 2 users; 2 of them with fewer than 3" in message and "more data" in message
+    # temporal: the one test row belongs to a user never seen in training, so it is dropped as cold
+    five = pl.DataFrame({"user": [0, 0, 0, 0, 1], "item": [0, 1, 2, 3, 4], "timestamp": [1, 2, 3, 4, 5]})
+    with pytest.raises(DataError, match="1 test rows were dropped because their user or item never"):
+        build_split(five, "temporal", 0, dataset="five", n_users=2, n_items=5)
+
+
+def test_a_cached_split_with_an_empty_part_is_rebuilt_and_explained(tmp_path: Path) -> None:
+    (tmp_path / "two.csv").write_text("user,item\nu1,i1\nu2,i2\n")
+    prepared = import_file(tmp_path / "two.csv", "two", data_dir=tmp_path / "home")
+    # what an older version cached for this dataset: every row in train
+    (prepared / "splits").mkdir()
+    frame = pl.read_parquet(prepared / "interactions.parquet").select("user", "item")
+    frame.with_columns(pl.lit("train").alias("part")).write_parquet(prepared / "splits" / "iid-seed0.parquet")
+    (prepared / "splits" / "iid-seed0.json").write_text("{}")
+    with pytest.raises(DataError, match="has no validation and no test rows"):
+        load_split("two", "iid", 0, data_dir=tmp_path / "home")
