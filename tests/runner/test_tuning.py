@@ -202,18 +202,21 @@ def _read_only(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
     monkeypatch.setattr(os, "open", open_)
 
 
-@pytest.mark.parametrize("problem", ["read-only", "a file in the way"])
+@pytest.mark.parametrize("problem", ["read-only", "a file in the way", "a name too long"])
 def test_an_unwritable_results_folder_stops_the_grid_before_any_run(
     fake: Fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str
 ) -> None:
     root = tmp_path / "runs"
     if problem == "read-only":
         _read_only(monkeypatch, root)
-        reason = "Read-only file system"
-    else:
+        reason, advice = "Read-only file system", "choose another --results-dir"
+    elif problem == "a file in the way":
         root.write_text("a file where the results folder should be")
-        reason = "Not a directory"
-    message = f"cannot write to {root / 'fake'}: {reason}; choose another --results-dir"
+        reason, advice = "Not a directory", "choose another --results-dir"
+    else:
+        root = tmp_path / ("x" * 300)  # one folder name over the file system's 255 bytes
+        reason, advice = "File name too long", "choose a shorter --results-dir"
+    message = f"cannot write to {root / 'fake'}: {reason}; {advice}"
     with pytest.raises(ResultsWriteError, match=re.escape(message)):
         run_suite(make_suite(sl={}), root)
     assert fake.calls == []
