@@ -127,6 +127,7 @@ def _write_files(
     tuning: Mapping[str, Any] | None,
     environment: Mapping[str, Any] | None,
 ) -> None:
+    """The four files of one run, each atomic; any OSError is left to ``write_run`` to phrase."""
     directory.mkdir(parents=True, exist_ok=True)
     # A rerun (--force) must not look complete while its new files are half written.
     (directory / RESULT_FILE).unlink(missing_ok=True)
