@@ -430,12 +430,15 @@ def run(
     if dry_run:
         _print_plan(suite, cells, results_dir, data_dir)
         return
+    from talosbench.device import DeviceError
+    from talosbench.results import ResultsWriteError
+
     progress = _grid_progress(quiet, jobs)
     try:
         summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
                             data_dir=data_dir, mirror=mirror, listener=progress, executor=executor,
                             devices=devices.split(",") if devices else None, ray=ray_options)  # fmt: skip
-    except SuiteError as exc:
+    except (SuiteError, DeviceError, ResultsWriteError) as exc:  # found before any run trained
         typer.echo(f"\nerror: {exc}", err=True)
         raise typer.Exit(2) from None
     except RunnerError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ class HParam:
             raise HParamError(f"{label} must be true or false, got {value!r}")
         if not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
             raise HParamError(f"{label} must be of type {self.type.__name__}, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):  # nan/inf pass every bound below
+            raise HParamError(f"{label} must be a finite number, got {value!r}")
         if self.choices and value not in self.choices:
             raise HParamError(f"{label} must be one of {', '.join(map(str, self.choices))}, got {value!r}")
         if self.low is not None and value < self.low:

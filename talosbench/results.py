@@ -7,14 +7,12 @@ presence is the completion marker: a directory without it is an unfinished run a
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import errno
 import json
 import math
-import os
 import platform
 import subprocess
-import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from talosbench import __version__
+from talosbench.data import store
 from talosbench.train.config import RunConfig, RunResult
 
 RESULT_FILE = "result.json"
@@ -57,6 +56,18 @@ class ResultsError(ValueError):
     """A results directory or run file that cannot be read."""
 
 
+class ResultsWriteError(RuntimeError):
+    """A results directory that cannot be written (read-only, full disk, name too long): nothing more fits."""
+
+
+# What to do about a failed write, by errno; anything else is a permission or path problem.
+_WRITE_ADVICE = {
+    errno.ENOSPC: "free some space or choose another --results-dir",
+    errno.EDQUOT: "free some space or choose another --results-dir",
+    errno.ENAMETOOLONG: "choose a shorter --results-dir",
+}
+
+
 def run_dir(results_dir: Path, suite: str, run_id: str) -> Path:
     """The directory of one run: ``<results-dir>/<suite>/<run-id>``."""
     return Path(results_dir) / suite / run_id
@@ -80,6 +91,43 @@ def write_run(
     if missing:
         raise ValueError(f"cell lacks {', '.join(missing)}; it needs {', '.join(CELL_KEYS)}")
     directory = Path(directory)
+    try:
+        _write_files(directory, config, result, suite, cell, role, tuning, environment)
+    except OSError as exc:
+        raise cannot_write(directory, exc) from None
+
+
+def check_writable(directory: Path) -> None:
+    """Create ``directory`` and prove that a file can be written there, before any training depends on it.
+
+    Raises ResultsWriteError; the probe file is removed either way.
+    """
+    directory = Path(directory)
+    try:
+        store.atomic_write_bytes(directory / ".write-check", b"talosbench\n")
+        (directory / ".write-check").unlink(missing_ok=True)  # a grid started beside this one may race us
+    except OSError as exc:
+        raise cannot_write(directory, exc) from None
+
+
+def cannot_write(directory: Path, exc: OSError) -> ResultsWriteError:
+    """The one message of a failed write: the folder, the system's reason, and what to do."""
+    reason = exc.strerror or str(exc)
+    advice = _WRITE_ADVICE.get(exc.errno or 0, "choose another --results-dir or fix its permissions")
+    return ResultsWriteError(f"cannot write to {directory}: {reason}; {advice}")
+
+
+def _write_files(
+    directory: Path,
+    config: RunConfig,
+    result: RunResult,
+    suite: str,
+    cell: Mapping[str, str],
+    role: str,
+    tuning: Mapping[str, Any] | None,
+    environment: Mapping[str, Any] | None,
+) -> None:
+    """The four files of one run, each atomic; any OSError is left to ``write_run`` to phrase."""
     directory.mkdir(parents=True, exist_ok=True)
     # A rerun (--force) must not look complete while its new files are half written.
     (directory / RESULT_FILE).unlink(missing_ok=True)
@@ -89,9 +137,9 @@ def write_run(
         **dataclasses.asdict(config),
         "run_id": config.run_id, "suite": suite, "cell": cell_data, "role": role, "tuning": tuning_data,
     }  # fmt: skip
-    _write_text(directory / CONFIG_FILE, _dumps(config_data))
-    _write_parquet(directory / HISTORY_FILE, result.history)
-    _write_parquet(directory / PER_USER_FILE, result.per_user)
+    store.atomic_write_bytes(directory / CONFIG_FILE, _dumps(config_data))
+    store.atomic_write_parquet(directory / HISTORY_FILE, result.history)
+    store.atomic_write_parquet(directory / PER_USER_FILE, result.per_user)
     record = {
         "run_id": config.run_id,
         "suite": suite,
@@ -112,7 +160,7 @@ def write_run(
         "environment": dict(environment) if environment is not None else None,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    _write_text(directory / RESULT_FILE, _dumps(record))
+    store.atomic_write_bytes(directory / RESULT_FILE, _dumps(record))  # last: it marks the run complete
 
 
 def read_result(directory: Path) -> dict[str, Any] | None:
@@ -247,43 +295,13 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _dumps(data: Mapping[str, Any]) -> str:
-    return json.dumps(_finite(data), indent=2, sort_keys=True, allow_nan=False, default=str) + "\n"
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write to a temporary name, fsync, then rename into place (atomic on POSIX)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.write_parquet(tmp)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def _dumps(data: Mapping[str, Any]) -> bytes:
+    text = json.dumps(_finite(data), indent=2, sort_keys=True, allow_nan=False, default=str) + "\n"
+    return text.encode("utf-8")
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
     return pl.read_parquet(path) if path.is_file() else pl.DataFrame()
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Persist the rename itself; not possible on every platform, hence best effort.
-    if sys.platform == "win32":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _git_commit() -> str | None:

@@ -69,3 +69,14 @@ def test_train_bad_hyper_parameter_names_it(tmp_path: Path) -> None:
     assert "temperature" in result.output and "tau" in result.output
     malformed = runner.invoke(app, ["train", *TINY, "--set", "tau", "--data-dir", str(tmp_path)])
     assert malformed.exit_code == 2 and "KEY=VALUE" in malformed.output
+
+
+def test_train_rejects_non_finite_numbers_before_training(tmp_path: Path) -> None:
+    for option, expected in (
+        (["--lr", "nan"], "error: lr must be a finite number, got nan"),
+        (["--weight-decay", "inf"], "error: weight_decay must be a finite number, got inf"),
+        (["--set", "tau=nan"], "error: loss talos: tau must be a finite number, got nan"),
+    ):
+        result = runner.invoke(app, ["train", *TINY, *option, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 2, result.output
+        assert expected in result.output and "epoch" not in result.output

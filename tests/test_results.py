@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import polars as pl
@@ -93,10 +95,39 @@ def test_rewrite_removes_marker_first(tmp_path: Path, monkeypatch: pytest.Monkey
     def crash(path: Path, frame: pl.DataFrame) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(results, "_write_parquet", crash)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(results.store, "atomic_write_parquet", crash)
+    with pytest.raises(results.ResultsWriteError):
         _write(tmp_path, config)
     assert not results.is_complete(directory)
+
+
+def test_a_full_disk_is_one_clear_error_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk often shows only when the data reaches it (fsync), after the temporary file exists.
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    config = RunConfig(dataset="synthetic")
+    with pytest.raises(results.ResultsWriteError) as info:
+        _write(tmp_path, config)
+    directory = results.run_dir(tmp_path, "demo", config.run_id)
+    assert str(info.value) == (
+        f"cannot write to {directory}: No space left on device; "
+        "free some space or choose another --results-dir"
+    )
+    assert not results.is_complete(directory)
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []  # no .tmp file left behind
+
+
+def test_check_writable_proves_a_file_fits_and_leaves_nothing(tmp_path: Path) -> None:
+    results.check_writable(tmp_path / "runs" / "demo")
+    assert (tmp_path / "runs" / "demo").is_dir() and list((tmp_path / "runs").rglob("*.*")) == []
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(results.ResultsWriteError, match=r"cannot write to .*file/demo: Not a directory; "
+                       r"choose another --results-dir or fix its permissions"):  # fmt: skip
+        results.check_writable(tmp_path / "file" / "demo")
 
 
 def test_collect_columns_and_values(tmp_path: Path) -> None:

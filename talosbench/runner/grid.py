@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from talosbench.results import ResultsWriteError, check_writable
 from talosbench.runner.execute import Context, Outcome, RunnerError, set_role, stored_outcome
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
@@ -52,11 +53,12 @@ class Summary:
     total: int = 0
     """Runs in the plan, tuning trials included."""
     reused: int = 0
-    """Runs that were complete before this invocation."""
+    """Runs that had completed before this invocation (a stored failure counts in ``failed`` only)."""
     ran: int = 0
-    """Runs trained now."""
+    """Runs trained now that completed (one that failed, diverged, ran out of memory or raised counts
+    in ``failed`` only, so ``ran + reused + len(failed)`` is the number of runs that ended)."""
     failed: list[tuple[Job, Outcome]] = field(default_factory=list)
-    """Runs that did not complete (diverged, failed, oom, or raised), with their outcome."""
+    """Runs that did not complete (diverged, failed, oom, or raised), now or before, with their outcome."""
     unreachable: list[Cell] = field(default_factory=list)
     """Tuned cells whose every trial failed, so no final runs were trained."""
     seconds: float = 0.0
@@ -92,15 +94,18 @@ def run_suite(
 ) -> Summary:
     """Train every run of ``suite`` that is not complete yet and store it under ``results_dir``.
 
-    Failed runs are recorded and the grid goes on. Tuned cells train every point with the first
-    seed, choose the best on validation, then train every seed there; the chosen trial is the first
-    seed's final run, stored once. ``executor`` is ``local`` (this process, or ``jobs`` worker
-    processes pinned round-robin to ``devices``) or ``ray`` (one Ray task per run, see ``ray``);
-    either way this process writes the results store.
+    Failed runs are recorded and the grid goes on; a results directory that cannot be written or a
+    device this machine lacks stops it before anything trains (ResultsWriteError, DeviceError), and
+    a write that fails later stops it with a RunnerError, keeping every completed run. Tuned cells
+    train every point with the first seed, choose the best on validation, then train every seed
+    there; the chosen trial is the first seed's final run, stored once. ``executor`` is ``local``
+    (this process, or ``jobs`` worker processes pinned round-robin to ``devices``) or ``ray`` (one
+    Ray task per run, see ``ray``); either way this process writes the results store.
     """
     listener = listener or Listener()
     plans = build_plan(suite, device=device, only=parse_only(suite, only))
     ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
+    _preflight(ctx, executor, device or suite.train.device, devices)
     summary = Summary(total=total_runs(plans))
     started = time.perf_counter()
     pending: dict[str, Job] = {}
@@ -116,12 +121,12 @@ def run_suite(
 
     def finish(job: Job, outcome: Outcome) -> None:
         outcomes[job.run_id] = outcome
-        if outcome.reused:
+        if not outcome.ok:
+            summary.failed.append((job, outcome))
+        elif outcome.reused:
             summary.reused += 1
         else:
             summary.ran += 1
-        if not outcome.ok:
-            summary.failed.append((job, outcome))
         listener.finished(job, outcome)
         plan = waiting.get(job.cell)
         if plan is not None and all(t.run_id in outcomes for t in plan.trials()):
@@ -172,12 +177,26 @@ def run_suite(
                         "completed run is kept: rerun the same command to resume"
                     ) from exc
                 finish(job, outcome)
+    except ResultsWriteError as exc:  # a full or read-only disk does not heal by itself: stop the grid
+        pool.shutdown(cancel=True)
+        raise RunnerError(f"{exc}; every completed run is kept: rerun the same command to resume") from None
     except BaseException:
         pool.shutdown(cancel=True)
         raise
     pool.shutdown()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _preflight(ctx: Context, executor: str, device: str, devices: Sequence[str] | None) -> None:
+    """Fail before any run trains on what would fail every run: an unwritable results folder, a
+    device this machine lacks (Ray places runs on its own nodes, so only local runs are checked)."""
+    if executor == "local":
+        from talosbench.device import resolve_device
+
+        for name in parse_devices(devices) if devices else [device]:
+            resolve_device(name)  # raises DeviceError naming the device and what to use instead
+    check_writable(ctx.results_dir / ctx.suite)
 
 
 def _executor(

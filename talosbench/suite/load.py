@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -154,6 +155,8 @@ class _Parser:
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise self.error(path, f"must be {_TYPE_NAMES[kind]}, got {_show(value)}")
+        if kind is float and not math.isfinite(value):  # TOML reads nan and inf: every run would diverge
+            raise self.error(path, f"must be a finite number, got {value!r}")
         if low is not None and value < low:
             raise self.error(path, f"must be >= {low:g}, got {value!r}")
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,10 @@ def check_config(config: RunConfig) -> None:
     resolve(
         BACKBONES.get(config.backbone).hparams, config.backbone_params, where=f"backbone {config.backbone}: "
     )
+    for name in ("lr", "weight_decay"):  # nan or inf would only show as a diverged run
+        value = getattr(config, name)
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
     if "@" not in config.valid_metric:
         raise ValueError(f"valid_metric must look like 'precision@20', got '{config.valid_metric}'")
 

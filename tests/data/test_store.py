@@ -1,14 +1,16 @@
-"""Dataset names are plain folder names, and nothing the data side writes or removes leaves the home."""
+"""Dataset names are plain folder names, nothing written leaves the data home, and writes are atomic."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
-import tempfile
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -23,7 +25,7 @@ from .conftest import Mirror
 
 runner = CliRunner()
 HOSTILE = ["../victim", "", "..", ".", "a/b", "/abs/path", "a\\b", ".hidden", "x" * 300]
-HOME_OK = ("mkdir", "mkstemp")  # operations that name the home itself: creating it, a temp file in it
+HOME_OK = ("mkdir",)  # operations that may name the home itself: creating it
 CSV = "user,item\n" + "".join(f"u{u},i{i}\n" for u in range(6) for i in range(6))
 
 
@@ -132,7 +134,7 @@ def _record(monkeypatch: pytest.MonkeyPatch, touched: list[tuple[str, Path]]) ->
     wrap(shutil, "rmtree", lambda path, *a, **k: [path])
     wrap(shutil, "copyfile", lambda src, dst, *a, **k: [dst])
     wrap(os, "replace", lambda src, dst, *a, **k: [src, dst])
-    wrap(tempfile, "mkstemp", lambda *a, **k: [k.get("dir")])
+    wrap(os, "open", lambda path, flags, *a, **k: [path] if flags & os.O_CREAT else [])  # temporary files
     wrap(Path, "unlink", lambda self, *a, **k: [self])
     wrap(Path, "mkdir", lambda self, *a, **k: [self])
     wrap(Path, "open", lambda self, mode="r", *a, **k: [self] if set(mode) & set("wax+") else [])
@@ -164,10 +166,10 @@ def test_every_path_written_or_removed_resolves_inside_the_home(
     prepare_dataset("movielens-100k", data_dir=home, mirror=mirror.url, force=True)
     save_results([], data_dir=home)  # bench.json, the one file of `talosbench bench` in the data home
     root = Path(os.path.realpath(home))
-    ops = {"rmtree", "copyfile", "replace", "mkstemp", "unlink", "mkdir", "open"}
+    ops = {"rmtree", "copyfile", "replace", "unlink", "mkdir", "open"}
     assert {op for op, _ in touched} == ops  # the spies saw every kind of write and delete
     resolved = [(op, Path(os.path.realpath(p))) for op, p in touched]
-    # Creating the home, or a temporary file in it (mkstemp's dir), is fine; every other path lies inside.
+    # Creating the home is fine; every other path lies inside it.
     outside = [(op, p) for op, p in resolved if root not in p.parents and not (op in HOME_OK and p == root)]
     assert outside == []
     after = {p: b for p, b in _snapshot(layout).items() if not p.startswith("home")}
@@ -181,3 +183,42 @@ def test_datasets_lists_only_imports_whose_folder_name_is_plain(layout: Path) ->
     result = runner.invoke(app, ["datasets", "--data-dir", str(home)])
     assert result.exit_code == 0, result.output
     assert "\nmine " in result.output and "my data" not in result.output
+
+
+FRAME = pl.DataFrame({"user": list(range(1000)), "item": list(range(1000))})
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """New ``*.tmp`` files are created as usual but written to /dev/full: ENOSPC, as on a full disk."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full (Linux)")
+    real_open = os.open
+
+    def open_full(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_CREAT and str(path).endswith(".tmp"):
+            os.close(real_open(path, flags, *args, **kwargs))
+            return real_open("/dev/full", os.O_WRONLY)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_full)
+
+
+@pytest.mark.usefixtures("full_disk")
+def test_a_full_disk_raises_enospc_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    # polars writing a parquet file onto a full disk raises its own ComputeError, not an OSError;
+    # the writers must surface the system's reason the same way for every file.
+    for write, payload in ((store.atomic_write_parquet, FRAME), (store.atomic_write_bytes, b"x" * 100)):
+        with pytest.raises(OSError) as info:
+            write(tmp_path / "out", payload)
+        assert info.value.errno == errno.ENOSPC
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_bytes_and_permissions_match_a_direct_write(tmp_path: Path) -> None:
+    store.atomic_write_parquet(tmp_path / "atomic.parquet", FRAME)
+    FRAME.write_parquet(tmp_path / "direct.parquet")
+    atomic, direct = tmp_path / "atomic.parquet", tmp_path / "direct.parquet"
+    assert atomic.read_bytes() == direct.read_bytes()
+    assert stat.S_IMODE(atomic.stat().st_mode) == stat.S_IMODE(direct.stat().st_mode)  # not mkstemp's 0600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["atomic.parquet", "direct.parquet"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from talosbench.cli import app
@@ -63,7 +66,42 @@ def test_cli_exit_codes(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None
     args.append("--quiet")
     result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert "6 runs: 6 trained, 0 already complete, 2 failed" in result.output
+    assert "6 runs: 4 trained, 0 already complete, 2 failed" in result.output  # a diverged run is no result
     assert "failed: synthetic/iid/mf/bpr seed 1: diverged" in result.output
     dry = runner.invoke(app, [*args, "--dry-run"])
     assert dry.exit_code == 0 and "6 runs (0 tuning trials" in dry.output and "6 complete" in dry.output
+
+
+def test_cli_device_without_cuda_fails_once_before_any_run(
+    tmp_path: Path, tiny_suite: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    results = tmp_path / "r"
+    args = ["run", str(tiny_suite(2)), "--device", "cuda", "--results-dir", str(results), "--quiet"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 2, result.output
+    message = "error: device 'cuda' was requested but CUDA is not available here; use --device cpu or auto"
+    assert result.output.count(message) == 1
+    assert "trained" not in result.output and not results.exists()
+
+
+def test_cli_full_disk_mid_grid_stops_with_one_message_and_keeps_the_stored_run(
+    tmp_path: Path, tiny_suite: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = tmp_path / "r"
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:  # the disk fills up once the first run is stored
+        if list(results.glob("tiny/*/result.json")):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    args = ["run", str(tiny_suite(2)), "--results-dir", str(results), "--data-dir", str(tmp_path / "d")]
+    result = CliRunner().invoke(app, [*args, "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    assert result.output.count("error: cannot write to ") == 1
+    assert "No space left on device; free some space or choose another --results-dir; every completed run " \
+        "is kept: rerun the same command to resume" in result.output
+    assert len(list(results.glob("tiny/*/result.json"))) == 1 and list(results.rglob("*.tmp")) == []

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+import torch
 
-from talosbench.results import collect, run_dir
-from talosbench.runner import Listener, run_suite
+from talosbench.device import DeviceError
+from talosbench.results import ResultsWriteError, collect, run_dir
+from talosbench.runner import Listener, RunnerError, run_suite
 from talosbench.suite import parse_suite
 from talosbench.train.config import RunConfig, RunResult
 
@@ -111,7 +116,8 @@ def test_failures_are_isolated_recorded_and_counted(monkeypatch: pytest.MonkeyPa
     stand_in = Fake(diverge={"bpr"}, explode={"psl"})
     monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
     summary = run_suite(make_suite(bpr={}, psl={}, sl={}), tmp_path)
-    assert summary.ran == 9
+    assert summary.ran == 3  # only sl completed: a run that diverged or raised is failed, never trained
+    assert summary.ran + summary.reused + len(summary.failed) == summary.total == 9
     assert sorted((j.cell.loss, o.status) for j, o in summary.failed) == [
         ("bpr", "diverged"), ("bpr", "diverged"), ("bpr", "diverged"),
         ("psl", "error"), ("psl", "error"), ("psl", "error"),
@@ -123,7 +129,7 @@ def test_failures_are_isolated_recorded_and_counted(monkeypatch: pytest.MonkeyPa
     stand_in.calls.clear()
     again = run_suite(make_suite(bpr={}, psl={}, sl={}), tmp_path)
     assert {c.loss for c in stand_in.calls} == {"psl"}  # ...so a rerun retries it, and only it
-    assert len(again.failed) == 6
+    assert len(again.failed) == 6 and again.reused == 3 and again.ran == 0
 
 
 def test_a_cell_whose_every_trial_fails_has_no_finals(
@@ -154,3 +160,73 @@ def test_only_filters_cells_and_listener_sees_everything(fake: Fake, tmp_path: P
     assert events.count("finished trial") == 4 and events.count("finished final") == 2
     assert "chosen synthetic/iid/mf/talos {'tau': 0.2} 4" in events
     assert {c.loss for c in fake.calls} == {"talos"}
+
+
+def _full_disk_after_first_run(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Once a run is stored, every write fails as on a full disk (ENOSPC shows when data reaches it)."""
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if list(root.glob("*/*/result.json")):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def test_a_write_failure_stops_the_grid_with_one_error_and_keeps_completed_runs(
+    fake: Fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _full_disk_after_first_run(monkeypatch, tmp_path)
+    with pytest.raises(RunnerError) as info:
+        run_suite(make_suite(sl={}), tmp_path)
+    second = run_dir(tmp_path, "fake", fake.calls[1].run_id)
+    assert str(info.value) == (
+        f"cannot write to {second}: No space left on device; free some space or choose another "
+        "--results-dir; every completed run is kept: rerun the same command to resume"
+    )
+    assert len(fake.calls) == 2  # the disk does not heal by itself: the third run never trained
+    assert [p.parent.name for p in tmp_path.glob("*/*/result.json")] == [fake.calls[0].run_id]
+    assert list(tmp_path.rglob("*.tmp")) == []
+
+
+def _read_only(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Creating a file under ``root`` fails with EROFS (tests run as root, which ignores chmod)."""
+    real_open = os.open
+
+    def open_(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_CREAT and root in Path(path).parents:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_)
+
+
+@pytest.mark.parametrize("problem", ["read-only", "a file in the way", "a name too long"])
+def test_an_unwritable_results_folder_stops_the_grid_before_any_run(
+    fake: Fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str
+) -> None:
+    root = tmp_path / "runs"
+    if problem == "read-only":
+        _read_only(monkeypatch, root)
+        reason, advice = "Read-only file system", "choose another --results-dir"
+    elif problem == "a file in the way":
+        root.write_text("a file where the results folder should be")
+        reason, advice = "Not a directory", "choose another --results-dir"
+    else:
+        root = tmp_path / ("x" * 300)  # one folder name over the file system's 255 bytes
+        reason, advice = "File name too long", "choose a shorter --results-dir"
+    message = f"cannot write to {root / 'fake'}: {reason}; {advice}"
+    with pytest.raises(ResultsWriteError, match=re.escape(message)):
+        run_suite(make_suite(sl={}), root)
+    assert fake.calls == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file() and p != root] == []
+
+
+def test_a_missing_device_stops_the_grid_before_any_run(
+    fake: Fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeviceError, match="device 'cuda' was requested but CUDA is not available here"):
+        run_suite(make_suite(sl={}), tmp_path / "runs", device="cuda")
+    assert fake.calls == [] and not (tmp_path / "runs").exists()

@@ -187,3 +187,30 @@ def test_validation_is_fast(tmp_path: Path) -> None:
     start = time.perf_counter()
     load_suite(path)
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "expected"),
+    [
+        ("[train]", "lr = nan", "[train] lr: must be a finite number, got nan"),
+        ("[train]", "weight_decay = inf", "[train] weight_decay: must be a finite number, got inf"),
+        ("[losses.bpr]", "lr = [0.01, nan]", "[losses.bpr] lr[1]: must be a finite number, got nan"),
+        ("[losses.talos]", "tau = nan", "[losses.talos] tau: tau must be a finite number, got nan"),
+        ("[losses.talos]", "tau = [0.1, +inf]", "[losses.talos] tau[1]: tau must be a finite number"),
+        ("[backbones.mf]", "init_std = inf", "[backbones.mf] init_std: init_std must be a finite number"),
+        ("[datasets.synthetic]", "min_rating = nan", "[datasets.synthetic] min_rating: must be a finite"),
+    ],
+)
+def test_non_finite_numbers_are_rejected(tmp_path: Path, table: str, line: str, expected: str) -> None:
+    # TOML reads nan and inf as floats, and both pass every >= bound: every run would then diverge.
+    if table == "[train]":
+        text = BASE.replace("epochs = 3", f"epochs = 3\n{line}")
+    else:
+        text = f"{BASE}\n{table}\n{line}\n"
+    assert expected in error(tmp_path, text)
+
+
+def test_a_suite_name_too_long_for_a_folder_is_rejected_at_load(tmp_path: Path) -> None:
+    name = "a" * 300
+    message = error(tmp_path, BASE.replace('name = "t"', f'name = "{name}"'))
+    assert "[suite] name: is 300 bytes long; at most 200 fit in a folder name" in message
