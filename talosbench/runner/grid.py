@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from talosbench.data.store import LockHeld, file_lock
 from talosbench.runner.execute import Context, Outcome, RunnerError, set_role, stored_outcome
+from talosbench.runner.interrupt import stop_on_signals
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
 from talosbench.suite import Cell, Point, Suite
@@ -105,9 +106,11 @@ def run_suite(
     either way this process writes the results store.
 
     One runner at a time writes a suite's results (another one holding them is a RunnerError).
+    SIGTERM and SIGHUP stop the grid as Ctrl-C does: workers stop, completed runs are kept, and
+    ``runner.interrupt.Interrupted`` (a KeyboardInterrupt) is raised.
     """
     ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
-    with hold_results(ctx):
+    with hold_results(ctx), stop_on_signals():
         return _run_grid(suite, ctx, device=device, jobs=jobs, force=force, only=only, listener=listener,
                          executor=executor, devices=devices, ray=ray)  # fmt: skip
 
@@ -149,7 +152,7 @@ def _run_grid(
     devices: Sequence[str] | None,
     ray: RayOptions | None,
 ) -> Summary:
-    """The body of ``run_suite``, once the results are held."""
+    """The body of ``run_suite``, once the results are held and signals stop the grid."""
     listener = listener or Listener()
     plans = build_plan(suite, device=device, only=parse_only(suite, only))
     summary = Summary(total=total_runs(plans))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,6 +54,35 @@ def test_cli_resumes_after_a_kill_without_redoing_completed_runs(
     kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
 ) -> None:
     kill_mid_grid_and_rerun()
+
+
+RESUME = "completed runs are kept, rerun the same command to resume"
+
+
+@pytest.mark.slow  # two spawned workers import torch, twice: ~20 s on 2 cores
+def test_sigterm_stops_the_workers_like_ctrl_c_and_the_rerun_resumes(
+    kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
+) -> None:
+    status, stderr = kill_mid_grid_and_rerun(["--jobs", "2"], signum=signal.SIGTERM, group=False)
+    assert status == 143, stderr
+    assert "stopped by SIGTERM after " in stderr and RESUME in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.slow  # two spawned workers import torch, twice: ~20 s on 2 cores
+def test_workers_end_when_their_runner_is_killed_outright(
+    kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
+) -> None:
+    status, _ = kill_mid_grid_and_rerun(["--jobs", "2"], signum=signal.SIGKILL, group=False)
+    assert status == -signal.SIGKILL  # no handler ran: the workers noticed on their own
+
+
+def test_sighup_stops_a_serial_grid_like_ctrl_c(
+    kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
+) -> None:
+    status, stderr = kill_mid_grid_and_rerun(signum=signal.SIGHUP, group=False)
+    assert status == 129, stderr
+    assert "stopped by SIGHUP after " in stderr and RESUME in stderr
 
 
 def test_a_second_runner_on_the_same_results_is_refused_before_training(
