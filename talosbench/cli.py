@@ -383,7 +383,7 @@ def run(
     """Run every cell of a suite (tuning on validation first where it has lists), resuming finished runs."""
     import re
 
-    from talosbench.runner import RunnerError, describe, run_suite
+    from talosbench.runner import Interrupted, RunnerError, describe, run_suite
     from talosbench.suite import SuiteError, load_suite
 
     if device is not None and not re.match(r"^(auto|cpu|cuda(:\d+)?)$", device):
@@ -444,13 +444,16 @@ def run(
     except RunnerError as exc:
         typer.echo(f"\nerror: {exc}", err=True)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (runner.interrupt.Interrupted)
+        how, code = "interrupted", 130
+        if isinstance(exc, Interrupted):
+            how, code = f"stopped by {exc.name}", exc.exit_code
         typer.echo(
-            f"\ninterrupted after {progress.done}/{progress.total} runs; completed runs are kept, "
+            f"\n{how} after {progress.done}/{progress.total} runs; completed runs are kept, "
             "rerun the same command to resume",
             err=True,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(code) from None
     where = results_dir / suite.name
     typer.echo(
         f"{summary.total} runs: {summary.ran} trained, {summary.reused} already complete, "

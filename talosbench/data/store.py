@@ -101,26 +101,45 @@ def remove_tree(home: Path, path: Path, *, ignore_errors: bool = False) -> None:
         shutil.rmtree(target, ignore_errors=ignore_errors)
 
 
+class LockHeld(RuntimeError):
+    """Another process holds a lock that was asked for without waiting."""
+
+    def __init__(self, path: Path, pid: int | None) -> None:
+        self.path, self.pid = path, pid
+        super().__init__(f"{path} is held by {'pid ' + str(pid) if pid else 'another process'}")
+
+
 @contextmanager
-def file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` across processes (several runs preparing one dataset at once).
 
-    The holder removes the file before releasing it, so no lock file outlives the lock; a waiter
-    that then wakes up on the removed file sees that and locks the new one instead.
+    The holder writes its pid into the file and removes the file before releasing it, so no lock
+    file outlives the lock; a waiter that then wakes up on the removed file sees that and locks the
+    new one instead. With ``wait=False`` a lock held elsewhere raises ``LockHeld`` (naming the
+    holder's pid) at once instead of waiting.
     """
     if fcntl is None:
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        handle = open(path, "a")  # noqa: SIM115 (held across the yield)
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes, even on a crash
+        handle = open(path, "a+")  # noqa: SIM115 (held across the yield)
+        try:  # released when the handle closes, even on a crash
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            raise LockHeld(path, int(holder) if holder.isdigit() else None) from None
         try:
             if os.path.samestat(os.fstat(handle.fileno()), os.stat(path)):
                 break
         except FileNotFoundError:
             pass
         handle.close()
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
     try:
         yield
     finally:

@@ -2,12 +2,14 @@
 
 from talosbench.runner.execute import Context, Outcome
 from talosbench.runner.grid import CellStatus, Listener, RunnerError, Summary, describe, run_suite, select
+from talosbench.runner.interrupt import Interrupted
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
 
 __all__ = [
     "CellPlan",
     "CellStatus",
     "Context",
+    "Interrupted",
     "Job",
     "Listener",
     "Outcome",

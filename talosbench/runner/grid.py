@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from talosbench.data.store import LockHeld, file_lock
 from talosbench.results import ResultsWriteError, check_writable
 from talosbench.runner.execute import Context, Outcome, RunnerError, set_role, stored_outcome
+from talosbench.runner.interrupt import stop_on_signals
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
 from talosbench.suite import Cell, Point, Suite
 
 if TYPE_CHECKING:
     from talosbench.runner.ray_executor import RayOptions
+
+
+LOCK_FILE = ".lock"
+"""Held in ``<results>/<suite>/`` by the runner writing there."""
 
 
 class Listener:
@@ -101,11 +108,58 @@ def run_suite(
     there; the chosen trial is the first seed's final run, stored once. ``executor`` is ``local``
     (this process, or ``jobs`` worker processes pinned round-robin to ``devices``) or ``ray`` (one
     Ray task per run, see ``ray``); either way this process writes the results store.
+
+    One runner at a time writes a suite's results (another one holding them is a RunnerError).
+    SIGTERM and SIGHUP stop the grid as Ctrl-C does: workers stop, completed runs are kept, and
+    ``runner.interrupt.Interrupted`` (a KeyboardInterrupt) is raised.
     """
-    listener = listener or Listener()
-    plans = build_plan(suite, device=device, only=parse_only(suite, only))
     ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
     _preflight(ctx, executor, device or suite.train.device, devices)
+    with hold_results(ctx), stop_on_signals():
+        return _run_grid(suite, ctx, device=device, jobs=jobs, force=force, only=only, listener=listener,
+                         executor=executor, devices=devices, ray=ray)  # fmt: skip
+
+
+@contextmanager
+def hold_results(ctx: Context) -> Iterator[None]:
+    """Hold ``<results>/<suite>/.lock`` while a grid writes there; two runners would train every run twice.
+
+    The lock is not waited for: a second runner stops at once, before training anything, and names
+    the holder. The operating system releases it when the holder ends, however it ends.
+    """
+    folder = ctx.results_dir / ctx.suite
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(file_lock(folder / LOCK_FILE, wait=False))
+        except LockHeld as exc:
+            holder = f"another talosbench run (pid {exc.pid})" if exc.pid else "another talosbench run"
+            raise RunnerError(
+                f"{holder} is already writing suite {ctx.suite!r} into {folder}; wait for it to end, "
+                "or stop it and rerun this command to resume, or pass another --results-dir"
+            ) from None
+        except OSError as exc:  # say so now rather than after training the first run
+            raise RunnerError(
+                f"cannot write {folder}: {exc.strerror or exc}; pass a --results-dir you can write to"
+            ) from None
+        yield
+
+
+def _run_grid(
+    suite: Suite,
+    ctx: Context,
+    *,
+    device: str | None,
+    jobs: int,
+    force: bool,
+    only: Sequence[str],
+    listener: Listener | None,
+    executor: str,
+    devices: Sequence[str] | None,
+    ray: RayOptions | None,
+) -> Summary:
+    """The body of ``run_suite``, once the results are held and signals stop the grid."""
+    listener = listener or Listener()
+    plans = build_plan(suite, device=device, only=parse_only(suite, only))
     summary = Summary(total=total_runs(plans))
     started = time.perf_counter()
     pending: dict[str, Job] = {}

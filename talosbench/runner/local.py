@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import queue
 import re
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
@@ -51,14 +53,26 @@ _events: Any = None
 _device: str | None = None
 
 
-def _init_worker(devices: Any, events: Any, threads: int) -> None:
-    """Pin this worker to its device, size its thread pool, and keep the event queue."""
+def _init_worker(devices: Any, events: Any, threads: int, runner: int) -> None:
+    """Pin this worker to its device, size its thread pool, keep the event queue, watch the runner."""
     global _events, _device
+    threading.Thread(target=_exit_with, args=(runner,), name="watch-runner", daemon=True).start()
     import torch
 
     torch.set_num_threads(threads)
     _events = events
     _device = devices.get_nowait() if devices is not None else None
+
+
+def _exit_with(runner: int, every: float = 0.5) -> None:
+    """End this worker once the runner ``runner`` is gone (even by SIGKILL, which it cannot handle).
+
+    Its runs would otherwise go on training and then wait forever for work, each holding a few
+    hundred MB. A run cut short is not complete: its result.json is written last.
+    """
+    while os.getppid() == runner:  # a dead parent's children are adopted by another process
+        time.sleep(every)
+    os._exit(1)
 
 
 def _work(ctx: Context, job: Job) -> Outcome:
@@ -88,7 +102,10 @@ class PoolExecutor:
                 pinned.put(worker_device)
         threads = max(1, (os.cpu_count() or 1) // jobs)
         self.pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=mp, initializer=_init_worker, initargs=(pinned, self.events, threads)
+            max_workers=jobs,
+            mp_context=mp,
+            initializer=_init_worker,
+            initargs=(pinned, self.events, threads, os.getpid()),
         )
 
     def submit(self, job: Job) -> Future[Outcome]:
@@ -112,7 +129,23 @@ class PoolExecutor:
                 self.listener.message(payload)
 
     def shutdown(self, cancel: bool = False) -> None:
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        """Wait for the workers to end; on cancel, stop them mid-run (Ctrl-C, SIGTERM, a runner error).
+
+        Cancelling futures alone leaves the runs in flight training on. ProcessPoolExecutor only
+        gains a way to end its workers in Python 3.14 (``terminate_workers``), so this does what it does.
+        """
+        if not cancel:
+            self.pool.shutdown(wait=True)
+            return
+        workers = list((self.pool._processes or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.exitcode is None:
+                worker.kill()
+                worker.join()
 
 
 def worker_devices(device: str, jobs: int) -> list[str] | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -95,6 +97,9 @@ class RayExecutor:
         self.owned = not ray.is_initialized()  # a Ray we start we also stop; a caller's we leave running
         if self.owned:
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+            # ray.init makes SIGTERM exit the driver at once; the grid's handler (stop the runs, keep
+            # what completed, say so) must stay in place.
+            sigterm = signal.getsignal(signal.SIGTERM)
             try:
                 ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
                          logging_level=logging.WARNING)  # fmt: skip
@@ -104,6 +109,9 @@ class RayExecutor:
                     f"cannot start or reach Ray {where}: {exc}. Start a cluster with `ray start --head` "
                     "and pass --ray-address auto, or omit --ray-address for a local instance"
                 ) from None
+            finally:
+                if sigterm is not None and threading.current_thread() is threading.main_thread():
+                    signal.signal(signal.SIGTERM, sigterm)
         try:
             gpus, slots = self._resources(device)
         except RunnerError:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from talosbench.data import store
 
@@ -47,3 +50,15 @@ def test_concurrent_preparations_generate_once_and_agree(tmp_path: Path) -> None
     assert len({tuple(line[1:]) for line in lines}) == 1
     assert len(list(tmp_path.glob("synthetic/**/meta.json"))) == 1
     assert not store.lock_path(tmp_path, "synthetic").exists()
+
+
+def test_a_lock_taken_without_waiting_names_its_holder(tmp_path: Path) -> None:
+    lock = tmp_path / "results.lock"
+    with store.file_lock(lock, wait=False):
+        assert lock.read_text() == f"{os.getpid()}\n"
+        with pytest.raises(store.LockHeld) as held, store.file_lock(lock, wait=False):
+            pass
+        assert held.value.pid == os.getpid() and held.value.path == lock
+    assert not lock.exists()
+    with store.file_lock(lock, wait=False):  # free again once released
+        pass

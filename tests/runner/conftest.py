@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -56,26 +57,67 @@ def tiny_suite(tmp_path: Path) -> WriteSuite:
     return write
 
 
-@pytest.fixture
-def kill_mid_grid_and_rerun(tmp_path: Path, tiny_suite: WriteSuite) -> Callable[..., None]:
-    """Runs the tiny suite through the CLI, kills it once a run is stored, reruns it to the end.
+def running_in_session(session: int) -> list[str]:
+    """Processes of the session ``session`` still running (zombies are dead, only not yet reaped)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended while we looked
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        state, session_id = rest[0], int(rest[3])
+        if state != "Z" and session_id == session:
+            found.append(f"{stat.parent.name} ({name})")
+    return found
 
-    Asserts that the kill landed mid-grid, that the rerun redid no completed run (their
-    ``result.json`` untouched) and that every run is complete afterwards.
+
+def wait_until_none_run(session: int, seconds: float) -> list[str]:
+    """Processes of ``session`` still running after up to ``seconds`` (an empty list once all ended)."""
+    deadline = time.monotonic() + seconds
+    while (left := running_in_session(session)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+@pytest.fixture
+def kill_mid_grid_and_rerun(tmp_path: Path, tiny_suite: WriteSuite) -> Callable[..., tuple[int, str]]:
+    """Runs the tiny suite through the CLI, stops it with a signal once a run is stored, reruns it to the end.
+
+    SIGKILL to the whole process group (the default) is a crash of everything; ``group=False``
+    signals the runner alone, as ``kill PID`` does, and its workers must then end by themselves.
+    Asserts that no process of the runner is left, that the stop landed mid-grid, that the rerun
+    redid no completed run (their ``result.json`` untouched) and that every run is complete
+    afterwards. Returns the stopped runner's exit status and stderr.
     """
 
-    def check(extra_args: Sequence[str] = (), wait_seconds: float = 60) -> None:
+    def check(
+        extra_args: Sequence[str] = (),
+        wait_seconds: float = 60,
+        signum: int = signal.SIGKILL,
+        group: bool = True,
+    ) -> tuple[int, str]:
         results, data = tmp_path / "runs", tmp_path / "data"
         command = [sys.executable, "-m", "talosbench.cli", "run", str(tiny_suite(5)), "--quiet",
                    "--results-dir", str(results), "--data-dir", str(data), *extra_args]  # fmt: skip
-        quiet = subprocess.DEVNULL
-        process = subprocess.Popen(command, stdout=quiet, stderr=quiet, start_new_session=True)
-        deadline = time.monotonic() + wait_seconds
-        while not list(results.glob("tiny/*/result.json")) and time.monotonic() < deadline:
-            assert process.poll() is None, "the grid ended before a single run completed"
-            time.sleep(0.02)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        log = tmp_path / "stopped.log"
+        with log.open("w") as err:
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+            deadline = time.monotonic() + wait_seconds
+            while not list(results.glob("tiny/*/result.json")) and time.monotonic() < deadline:
+                assert process.poll() is None, "the grid ended before a single run completed"
+                time.sleep(0.02)
+            if group:
+                os.killpg(process.pid, signum)
+            else:
+                os.kill(process.pid, signum)
+            process.wait(timeout=60)
+        if Path("/proc/self/stat").exists():  # the session holds the runner, its workers and helpers
+            left = wait_until_none_run(process.pid, 15)
+            if left:  # end them before failing, not to leave them training on
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            assert left == [], "processes outlived the stopped runner"
         stamps = {p: p.stat().st_mtime_ns for p in results.glob("tiny/*/result.json")}
         assert 1 <= len(stamps) < 6, "the kill should land mid-grid"
         rerun = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
@@ -85,5 +127,6 @@ def kill_mid_grid_and_rerun(tmp_path: Path, tiny_suite: WriteSuite) -> Callable[
         assert len(list(results.glob("tiny/*/result.json"))) == 6
         done = f"6 runs: {6 - len(stamps)} trained, {len(stamps)} already complete, 0 failed"
         assert done in rerun.stderr
+        return process.returncode, log.read_text()
 
     return check

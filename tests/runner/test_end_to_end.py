@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +14,10 @@ import torch
 from typer.testing import CliRunner
 
 from talosbench.cli import app
+from talosbench.data.store import file_lock
 from talosbench.results import collect
-from talosbench.runner import run_suite
+from talosbench.runner import Context, RunnerError, run_suite
+from talosbench.runner.grid import LOCK_FILE, hold_results
 from talosbench.suite import load_suite
 
 
@@ -50,9 +53,67 @@ def test_a_diverging_run_is_recorded_and_the_grid_goes_on(
 
 
 def test_cli_resumes_after_a_kill_without_redoing_completed_runs(
-    kill_mid_grid_and_rerun: Callable[..., None],
+    kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
 ) -> None:
     kill_mid_grid_and_rerun()
+
+
+RESUME = "completed runs are kept, rerun the same command to resume"
+
+
+@pytest.mark.slow  # two spawned workers import torch, twice: ~20 s on 2 cores
+def test_sigterm_stops_the_workers_like_ctrl_c_and_the_rerun_resumes(
+    kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
+) -> None:
+    status, stderr = kill_mid_grid_and_rerun(["--jobs", "2"], signum=signal.SIGTERM, group=False)
+    assert status == 143, stderr
+    assert "stopped by SIGTERM after " in stderr and RESUME in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.slow  # two spawned workers import torch, twice: ~20 s on 2 cores
+def test_workers_end_when_their_runner_is_killed_outright(
+    kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
+) -> None:
+    status, _ = kill_mid_grid_and_rerun(["--jobs", "2"], signum=signal.SIGKILL, group=False)
+    assert status == -signal.SIGKILL  # no handler ran: the workers noticed on their own
+
+
+def test_sighup_stops_a_serial_grid_like_ctrl_c(
+    kill_mid_grid_and_rerun: Callable[..., tuple[int, str]],
+) -> None:
+    status, stderr = kill_mid_grid_and_rerun(signum=signal.SIGHUP, group=False)
+    assert status == 129, stderr
+    assert "stopped by SIGHUP after " in stderr and RESUME in stderr
+
+
+def test_a_second_runner_on_the_same_results_is_refused_before_training(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    results = tmp_path / "r"
+    args = ["run", str(tiny_suite(2)), "--results-dir", str(results), "--data-dir", str(tmp_path / "d")]
+    with file_lock(results / "tiny" / LOCK_FILE, wait=False):  # as the first runner holds it
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert (
+        f"error: another talosbench run (pid {os.getpid()}) is already writing suite 'tiny' into "
+        f"{results / 'tiny'}; wait for it to end, or stop it and rerun this command to resume"
+    ) in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in results.joinpath("tiny").iterdir()) == []  # nothing trained, no lock left
+    assert not (tmp_path / "d").exists()  # not even the data was prepared
+
+
+def test_a_lock_file_left_by_a_killed_runner_does_not_hold_the_results(tmp_path: Path) -> None:
+    ctx = Context(tmp_path, "tiny")
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / LOCK_FILE).write_text("999999999\n")  # written by a runner that died by SIGKILL
+    with hold_results(ctx):
+        assert (tmp_path / "tiny" / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+        held = rf"another talosbench run \(pid {os.getpid()}\)"
+        with pytest.raises(RunnerError, match=held), hold_results(ctx):
+            pass
+    assert not (tmp_path / "tiny" / LOCK_FILE).exists()
 
 
 def test_cli_exit_codes(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:

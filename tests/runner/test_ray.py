@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -132,6 +133,17 @@ def test_a_task_out_of_retries_is_reported_failed_and_not_stored(
 
 @pytest.mark.slow  # two CLI drivers each import torch and join Ray: ~20 s on 2 cores
 def test_a_killed_driver_resumes_without_redoing_completed_runs(
-    cluster: str, kill_mid_grid_and_rerun: Callable[..., None]
+    cluster: str, kill_mid_grid_and_rerun: Callable[..., tuple[int, str]]
 ) -> None:
     kill_mid_grid_and_rerun(["--executor", "ray", "--ray-address", cluster], wait_seconds=90)
+
+
+@pytest.mark.slow  # two CLI drivers each import torch and join Ray: ~20 s on 2 cores
+def test_sigterm_stops_a_ray_driver_like_ctrl_c(
+    cluster: str, kill_mid_grid_and_rerun: Callable[..., tuple[int, str]]
+) -> None:
+    # ray.init installs a SIGTERM handler that exits on the spot; the runner's must win.
+    args = ["--executor", "ray", "--ray-address", cluster]
+    status, stderr = kill_mid_grid_and_rerun(args, wait_seconds=90, signum=signal.SIGTERM, group=False)
+    assert status == 143, stderr
+    assert "stopped by SIGTERM after " in stderr
