@@ -130,7 +130,7 @@ def test_collect_missing_dir_and_corrupt_marker(tmp_path: Path) -> None:
         results.collect(tmp_path / "nope")
     directory = _write(tmp_path, RunConfig(dataset="synthetic"))
     (directory / "result.json").write_text("{not json")
-    with pytest.raises(results.ResultsError, match=r"delete .* to have the run redone"):
+    with pytest.raises(results.DamagedRunError, match=r"result.json cannot be read .* to redo the run"):
         results.collect(tmp_path)
 
 
