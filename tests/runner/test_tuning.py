@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from talosbench.results import collect, run_dir
-from talosbench.runner import Listener, run_suite
+from talosbench.results import collect, read_plan, read_run, run_dir
+from talosbench.runner import Listener, build_plan, current_runs, describe, run_suite
 from talosbench.suite import parse_suite
 from talosbench.train.config import RunConfig, RunResult
 
@@ -154,3 +154,39 @@ def test_only_filters_cells_and_listener_sees_everything(fake: Fake, tmp_path: P
     assert events.count("finished trial") == 4 and events.count("finished final") == 2
     assert "chosen synthetic/iid/mf/talos {'tau': 0.2} 4" in events
     assert {c.loss for c in fake.calls} == {"talos"}
+
+
+def test_plan_records_the_whole_suite_with_the_chosen_points_finals(fake: Fake, tmp_path: Path) -> None:
+    suite = make_suite(sl={}, talos={"tau": TAUS})
+    sl, talos = build_plan(suite)
+    assert read_plan(tmp_path / "fake") is None
+    run_suite(suite, tmp_path, only=["loss=talos"])
+    chosen = next(p for p in talos.points if p.as_dict() == {"tau": 0.2})
+    runs = [job.run_id for job in sl.finals() + talos.trials() + talos.finals(chosen)[1:]]
+    # sl is in the plan though --only left it out; finals at the points not chosen are not.
+    assert read_plan(tmp_path / "fake")["runs"] == runs == current_runs(suite, tmp_path)
+    assert current_runs(suite, tmp_path / "empty") == [job.run_id for job in sl.finals() + talos.trials()]
+
+
+def test_a_damaged_trial_is_reported_once_and_trained_again(fake: Fake, tmp_path: Path) -> None:
+    suite = make_suite(talos={"tau": TAUS})
+    run_suite(suite, tmp_path)
+    victim = fake.calls[0]
+    directory = run_dir(tmp_path, "fake", victim.run_id)
+    (directory / "per_user.parquet").write_bytes(b"PAR1")
+    problem = f"{directory}: per_user.parquet cannot be read ("
+    seen: list[tuple[str, str]] = []
+    [status] = describe(suite, tmp_path, on_damaged=lambda job, error: seen.append((job.run_id, str(error))))
+    assert status.done == 3 and status.point is None  # 3 of 4 trials: no point, so no finals count
+    assert len(seen) == 1 and seen[0][0] == victim.run_id and seen[0][1].startswith(problem)
+
+    class Spy(Listener):
+        def damaged(self, job, problem) -> None:  # type: ignore[no-untyped-def]
+            seen.append((job.run_id, problem))
+
+    seen.clear()
+    fake.calls.clear()
+    summary = run_suite(suite, tmp_path, listener=Spy())
+    assert [c.run_id for c in fake.calls] == [victim.run_id] and summary.ran == 1 and summary.reused == 5
+    assert len(seen) == 1 and seen[0][0] == victim.run_id and seen[0][1].startswith(problem)
+    assert read_run(directory) is not None
