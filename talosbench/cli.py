@@ -722,12 +722,13 @@ def plot(
 ) -> None:
     """PNG figures: validation and training curves, accuracy bars, Talos threshold curves."""
     from talosbench.plots import PlotError, plot_results
-    from talosbench.report import ReportError, resolve_source
+    from talosbench.report import ReportError, resolve_source, suite_file
     from talosbench.results import ResultsError
 
     try:
         where = resolve_source(source)
-        paths = plot_results(where, out or where / "plots", metrics=metric)
+        paths = plot_results(where, out or where / "plots", metrics=metric, suite_file=suite_file(source),
+                             on_note=lambda note: typer.echo(f"note: {note}", err=True))  # fmt: skip
     except (PlotError, ReportError, ResultsError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -61,8 +61,7 @@ def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, 
 
 def _current_plan(suite_dir: Path, suite_file: Path | None) -> _Plan:
     recorded = read_plan(suite_dir)
-    current = recorded is not None and recorded.get("source_sha256") == source_digest(suite_file or "")
-    if suite_file is not None and not current:
+    if suite_file is not None and (recorded or {}).get("source_sha256") != source_digest(suite_file):
         # The suite file changed since its last run (or that run recorded no plan): its plan now.
         return _Plan(frozenset(_plan_of(suite_file, suite_dir.parent)), str(suite_file))
     if recorded is None:

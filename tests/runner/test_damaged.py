@@ -52,12 +52,17 @@ def test_report_skips_a_damaged_run_with_one_line_each(damaged_grid: Grid) -> No
     assert all(text.endswith(f"rerun `talosbench run {args[1]}` to redo it") for text in notes)
     assert "| bpr" not in result.stdout  # the damaged runs are not complete: bpr has none left
     assert result.stdout.count("(1/2 seeds, 1 missing)") == 2 * 5  # sl and talos, five metrics each
+    plot = CliRunner().invoke(app, ["plot", str(next(iter(victims)).parent), "--metric", "precision@20"])
+    assert plot.exit_code == 0 and plot.stderr.splitlines() == notes  # plots cover the same runs
 
 
 def test_run_redoes_each_damaged_run_and_the_grid_goes_on(damaged_grid: Grid) -> None:
     args, victims = damaged_grid
     suite_dir = next(iter(victims)).parent
     intact = {p: p.stat().st_mtime_ns for p in suite_dir.glob("*/result.json") if p.parent not in victims}
+    dry = CliRunner().invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0 and "6 runs (0 tuning trials" in dry.stdout and "2 complete" in dry.stdout
+    assert [text.split(":")[0] for text in dry.stderr.splitlines()] == [f"damaged run {d}" for d in victims]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output

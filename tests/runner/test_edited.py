@@ -37,6 +37,8 @@ def test_report_leaves_out_the_runs_of_the_suite_before_its_edit(edited_suite: P
     markdown = CliRunner().invoke(app, ["report", str(suite_dir), "--table", "accuracy"])
     assert markdown.stdout.rstrip().endswith(LEFT_OUT.replace("note:", "Note:"))
     assert "(4/2 seeds)" not in markdown.stdout
+    plot = CliRunner().invoke(app, ["plot", str(suite_dir), "--metric", "precision@20"])
+    assert plot.exit_code == 0 and plot.stderr.splitlines() == [LEFT_OUT]  # plots cover the same runs
 
 
 def test_report_of_the_suite_file_matches_its_recorded_plan(
