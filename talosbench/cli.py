@@ -346,6 +346,9 @@ def _grid_progress(quiet: bool, slots: int):  # type: ignore[no-untyped-def]
             if not quiet:
                 self.say(text)
 
+        def damaged(self, job, problem) -> None:  # type: ignore[no-untyped-def]
+            self.say(f"damaged run {problem}: {job} will be redone")
+
     return Progress()
 
 
@@ -423,7 +426,9 @@ def run(
     try:
         suite = load_suite(suite_file)
         if dry_run:
-            cells = describe(suite, results_dir, device=device, only=only)
+            cells = describe(suite, results_dir, device=device, only=only, on_damaged=lambda job, error:
+                             typer.echo(f"damaged run {error.directory}: {error.problem}: {job} will be "
+                                        "redone by `talosbench run`", err=True))  # fmt: skip
     except SuiteError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -696,7 +701,7 @@ def report(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift."""
-    from talosbench.report import FORMATS, TABLES, ReportError, resolve_source
+    from talosbench.report import FORMATS, TABLES, ReportError, resolve_source, suite_file
     from talosbench.report import report as build_report
     from talosbench.results import ResultsError
 
@@ -706,7 +711,9 @@ def report(
     tables = list(TABLES) if "all" in table else table
     try:
         where = resolve_source(source)
-        text = build_report(where, fmt=fmt, tables=tables, metrics=metric, baseline=baseline)
+        text = build_report(where, fmt=fmt, tables=tables, metrics=metric, baseline=baseline,
+                            suite_file=suite_file(source),
+                            on_note=lambda note: typer.echo(f"note: {note}", err=True))  # fmt: skip
     except (ReportError, ResultsError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -730,12 +737,13 @@ def plot(
 ) -> None:
     """PNG figures: validation and training curves, accuracy bars, Talos threshold curves."""
     from talosbench.plots import PlotError, plot_results
-    from talosbench.report import ReportError, resolve_source
+    from talosbench.report import ReportError, resolve_source, suite_file
     from talosbench.results import ResultsError
 
     try:
         where = resolve_source(source)
-        paths = plot_results(where, out or where / "plots", metrics=metric)
+        paths = plot_results(where, out or where / "plots", metrics=metric, suite_file=suite_file(source),
+                             on_note=lambda note: typer.echo(f"note: {note}", err=True))  # fmt: skip
     except (PlotError, ReportError, ResultsError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

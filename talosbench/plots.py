@@ -6,14 +6,15 @@ matplotlib is the optional ``plot`` extra; it is imported inside the functions (
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from talosbench.report.model import BACKBONES, PAPER_LOSSES, check_metrics, mean_std, order, primary_metric
-from talosbench.results import collect, read_history
+from talosbench.report.scope import gather
+from talosbench.results import read_history
 
 GROUP = ("dataset", "scenario", "backbone")
 THRESHOLD_COLUMNS = ("valid_threshold_error", "valid_mean_threshold")
@@ -25,10 +26,23 @@ class PlotError(RuntimeError):
 
 
 def plot_results(
-    source: Path, out: Path, *, metrics: Sequence[str] = (), baseline: str = "talos"
+    source: Path,
+    out: Path,
+    *,
+    metrics: Sequence[str] = (),
+    baseline: str = "talos",
+    suite_file: Path | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Draw every figure for the final runs under ``source`` into ``out``; return the PNG paths."""
-    frame = collect(source)
+    """Draw every figure for the final runs under ``source`` into ``out``; return the PNG paths.
+
+    The runs are those a report covers (see ``report.scope``); each note on what was left out goes
+    to ``on_note``.
+    """
+    frame, notes = gather(source, suite_file)
+    for note in notes:
+        if on_note is not None:
+            on_note(note)
     final = frame.filter(pl.col("role") == "final")
     if final.is_empty():
         raise PlotError(f"no complete final runs under {source}; run `talosbench run SUITE.toml` first")

@@ -2,18 +2,23 @@
 
 Layout: ``<results-dir>/<suite>/<run-id>/`` holds ``config.json``, ``history.parquet``,
 ``per_user.parquet`` and ``result.json``. ``result.json`` is written last and atomically, so its
-presence is the completion marker: a directory without it is an unfinished run and is ignored.
+presence is the completion marker: a directory without it is an unfinished run and is ignored. A run
+whose files cannot be read (truncated by a full disk or a partial copy) is damaged: it counts as not
+complete, so ``run`` trains it again, and ``collect`` reports it instead of failing. ``<suite>/plan.json``
+records which runs the suite expanded to at its last ``run``, so that runs of an edited suite can be
+left out of its report.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import errno
+import hashlib
 import json
 import math
 import platform
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +33,7 @@ RESULT_FILE = "result.json"
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.parquet"
 PER_USER_FILE = "per_user.parquet"
+PLAN_FILE = "plan.json"
 ROLES = ("trial", "final")
 CELL_KEYS = ("dataset", "scenario", "backbone", "loss")
 THRESHOLD_KEYS = ("threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score")
@@ -47,6 +53,7 @@ _TAIL: dict[str, type[pl.DataType]] = {
     **dict.fromkeys(THRESHOLD_KEYS, pl.Float64),
     "device": pl.String,
     "split": pl.String,
+    "setting": pl.String,
     "path": pl.String,
 }
 _METRIC_ORDER = ("precision", "recall", "ndcg", "mrr", "hit", "hitratio")
@@ -66,6 +73,16 @@ _WRITE_ADVICE = {
     errno.EDQUOT: "free some space or choose another --results-dir",
     errno.ENAMETOOLONG: "choose a shorter --results-dir",
 }
+
+
+class DamagedRunError(ResultsError):
+    """A run that has its completion marker but a file that cannot be read: it must be trained again."""
+
+    def __init__(self, directory: Path, problem: str) -> None:
+        self.directory = Path(directory)
+        self.problem = problem
+        """What is wrong, e.g. ``per_user.parquet cannot be read (...)``."""
+        super().__init__(f"{directory}: {problem}; rerun `talosbench run SUITE.toml` to redo the run")
 
 
 def run_dir(results_dir: Path, suite: str, run_id: str) -> Path:
@@ -164,26 +181,31 @@ def _write_files(
 
 
 def read_result(directory: Path) -> dict[str, Any] | None:
-    """The run's ``result.json`` as a dict, or None when the run is not complete."""
+    """The run's ``result.json`` as a dict, or None when the run is not complete.
+
+    Raises DamagedRunError when the file exists but does not hold a JSON object.
+    """
     path = Path(directory) / RESULT_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ResultsError(
-            f"{path} is not valid JSON ({error}); delete {path.parent} to have the run redone"
-        ) from None
-    if not isinstance(data, dict):
-        raise ResultsError(f"{path} holds no JSON object; delete {path.parent} to have the run redone")
-    return data
+    return _read_object(Path(directory), RESULT_FILE)
+
+
+def read_run(directory: Path) -> dict[str, Any] | None:
+    """``result.json`` of a complete run whose every file reads; None when the run is not complete.
+
+    Raises DamagedRunError when any file of a run that has its completion marker cannot be read.
+    """
+    files = _read_files(Path(directory))
+    return None if files is None else files[0]
 
 
 def is_complete(directory: Path) -> bool:
-    """Whether the run in ``directory`` finished (its completion marker exists)."""
-    return (Path(directory) / RESULT_FILE).is_file()
+    """Whether the run in ``directory`` finished: its completion marker exists and every file reads."""
+    try:
+        return read_run(directory) is not None
+    except DamagedRunError:
+        return False
 
 
 def environment(device: str) -> dict[str, Any]:
@@ -205,20 +227,43 @@ def environment(device: str) -> dict[str, Any]:
     }
 
 
-def collect(results_dir: Path) -> pl.DataFrame:
-    """One row per complete run under a results root (suite subdirectories) or a single suite dir."""
+def collect(
+    results_dir: Path,
+    *,
+    keep: Callable[[Path], bool] | None = None,
+    on_damaged: Callable[[DamagedRunError], None] | None = None,
+) -> pl.DataFrame:
+    """One row per complete run under a results root (suite subdirectories) or a single suite dir.
+
+    ``keep`` chooses run directories before they are read. A damaged run is passed to ``on_damaged``
+    and left out; without ``on_damaged`` it raises DamagedRunError.
+    """
     root = Path(results_dir)
     if not root.is_dir():
         raise ResultsError(f"results directory {root} does not exist; run `talosbench run SUITE.toml` first")
     markers = sorted({*root.glob(f"*/{RESULT_FILE}"), *root.glob(f"*/*/{RESULT_FILE}")})
-    rows = [_row(marker.parent) for marker in markers]
-    rows = [row for row in rows if row is not None]
+    rows = list(_rows((m.parent for m in markers if keep is None or keep(m.parent)), on_damaged))
     metrics = {key for row in rows for key in row if key.startswith(("test_", "valid_"))}
     test = sorted((m for m in metrics if m.startswith("test_")), key=metric_sort_key)
     valid = sorted((m for m in metrics if m.startswith("valid_")), key=metric_sort_key)
     schema = {**_HEAD, **dict.fromkeys(test + valid, pl.Float64), **_TAIL}
     columns = {name: [row.get(name) for row in rows] for name in schema}
     return pl.DataFrame(columns, schema=schema)
+
+
+def _rows(
+    directories: Iterable[Path], on_damaged: Callable[[DamagedRunError], None] | None
+) -> Iterable[dict[str, Any]]:
+    for directory in directories:
+        try:
+            row = _row(directory)
+        except DamagedRunError as error:
+            if on_damaged is None:
+                raise
+            on_damaged(error)
+            continue
+        if row is not None:
+            yield row
 
 
 def metric_sort_key(name: str) -> tuple[int, str, int]:
@@ -231,22 +276,87 @@ def metric_sort_key(name: str) -> tuple[int, str, int]:
 
 def read_history(path: str | Path) -> pl.DataFrame:
     """A run's per-epoch history (an empty frame when the file is absent)."""
-    return _read_parquet(Path(path) / HISTORY_FILE)
+    return _read_parquet(Path(path), HISTORY_FILE)
 
 
 def read_per_user(path: str | Path) -> pl.DataFrame:
     """A run's per-user test values (an empty frame when the file is absent)."""
-    return _read_parquet(Path(path) / PER_USER_FILE)
+    return _read_parquet(Path(path), PER_USER_FILE)
 
 
-def _row(directory: Path) -> dict[str, Any] | None:
+def write_plan(suite_dir: Path, runs: Iterable[str], source: str | Path) -> None:
+    """Record the run ids a suite expands to now; its report leaves every other stored run out.
+
+    ``source`` is the suite file; its content hash tells a report given that file whether the
+    record is still its plan.
+    """
+    suite_dir = Path(suite_dir)
+    suite_dir.mkdir(parents=True, exist_ok=True)
+    data = {"suite": suite_dir.name, "source": str(source), "source_sha256": source_digest(source),
+            "runs": list(runs)}  # fmt: skip
+    store.atomic_write_bytes(suite_dir / PLAN_FILE, _dumps(data))
+
+
+def read_plan(suite_dir: Path) -> dict[str, Any] | None:
+    """What ``write_plan`` recorded for a suite directory; None in results of older versions."""
+    path = Path(suite_dir) / PLAN_FILE
+    if not path.exists():
+        return None
+    again = "rerun `talosbench run SUITE.toml` to record the suite's plan again"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ResultsError(f"{path} cannot be read ({error}); {again}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise ResultsError(f"{path} holds no list of runs; {again}")
+    return data
+
+
+def source_digest(path: str | Path) -> str | None:
+    """SHA-256 of a suite file's bytes; None when it is not a readable file (a suite built in code)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _read_files(directory: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``result.json`` and ``config.json`` of a complete run, after checking its tables read too."""
     result = read_result(directory)
     if result is None:
         return None
+    config = _read_object(directory, CONFIG_FILE)
+    for name in (HISTORY_FILE, PER_USER_FILE):
+        if not (directory / name).is_file():
+            raise DamagedRunError(directory, f"{name} is missing")
+        _read_parquet(directory, name)
+    return result, config
+
+
+def _read_object(directory: Path, name: str) -> dict[str, Any]:
+    """A JSON object file of a run; anything else (absent, truncated, not an object) is damage."""
     try:
-        config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        config = {}
+        data = json.loads((directory / name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DamagedRunError(directory, f"{name} is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DamagedRunError(directory, f"{name} cannot be read ({error})") from None
+    if not isinstance(data, dict):
+        raise DamagedRunError(directory, f"{name} holds no JSON object")
+    return data
+
+
+def _setting(config: Mapping[str, Any]) -> str | None:
+    """The run configuration without its seed (and device): every final run of one cell shares it."""
+    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name not in ("seed", "device")]
+    return json.dumps({name: config.get(name) for name in fields}, sort_keys=True, default=str)
+
+
+def _row(directory: Path) -> dict[str, Any] | None:
+    files = _read_files(directory)
+    if files is None:
+        return None
+    result, config = files
     cell = result.get("cell") or config.get("cell") or {}
     tuning = result.get("tuning") or {}
     point = tuning.get("point")
@@ -268,6 +378,7 @@ def _row(directory: Path) -> dict[str, Any] | None:
         "epochs": result.get("epochs"),
         "device": result.get("device"),
         "split": json.dumps(result["split"], sort_keys=True) if result.get("split") else None,
+        "setting": _setting(config),
         "path": str(directory),
     }
     row.update({f"test_{key}": _float(value) for key, value in (result.get("test") or {}).items()})
@@ -300,8 +411,17 @@ def _dumps(data: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
-    return pl.read_parquet(path) if path.is_file() else pl.DataFrame()
+def _read_parquet(directory: Path, name: str) -> pl.DataFrame:
+    """A run's table (empty when absent); one that does not read (e.g. truncated) is damage."""
+    path = directory / name
+    if not path.is_file():
+        return pl.DataFrame()
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
+        # polars panics (rather than raising) on some inconsistent files; both mean the same here.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DamagedRunError(directory, f"{name} cannot be read ({first})") from None
 
 
 def _git_commit() -> str | None:

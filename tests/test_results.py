@@ -161,7 +161,7 @@ def test_collect_missing_dir_and_corrupt_marker(tmp_path: Path) -> None:
         results.collect(tmp_path / "nope")
     directory = _write(tmp_path, RunConfig(dataset="synthetic"))
     (directory / "result.json").write_text("{not json")
-    with pytest.raises(results.ResultsError, match=r"delete .* to have the run redone"):
+    with pytest.raises(results.DamagedRunError, match=r"result.json cannot be read .* to redo the run"):
         results.collect(tmp_path)
 
 
@@ -169,3 +169,47 @@ def test_environment_names_versions() -> None:
     env = results.environment("cpu")
     assert env["talosbench"] and env["torch"] and env["python"].count(".") == 2
     assert env["device"] == "cpu" and env["device_name"]
+
+
+@pytest.mark.parametrize("name", ["result.json", "config.json", "history.parquet", "per_user.parquet"])
+def test_a_run_with_a_truncated_file_is_damaged_and_left_out(tmp_path: Path, name: str) -> None:
+    kept = _write(tmp_path, RunConfig(dataset="synthetic", seed=1))
+    directory = _write(tmp_path, RunConfig(dataset="synthetic", seed=2))
+    data = (directory / name).read_bytes()
+    (directory / name).write_bytes(data[: len(data) // 2])
+    with pytest.raises(results.DamagedRunError) as caught:
+        results.read_run(directory)
+    assert caught.value.directory == directory and caught.value.problem.startswith(f"{name} cannot be read (")
+    assert not results.is_complete(directory) and results.is_complete(kept)
+    damaged: list[results.DamagedRunError] = []
+    assert results.collect(tmp_path, on_damaged=damaged.append)["path"].to_list() == [str(kept)]
+    assert [error.directory for error in damaged] == [directory]
+
+
+def test_a_run_missing_a_file_is_damaged(tmp_path: Path) -> None:
+    directory = _write(tmp_path, RunConfig(dataset="synthetic"))
+    (directory / "history.parquet").unlink()
+    assert results.read_history(directory).is_empty()  # absent tables read as empty...
+    with pytest.raises(results.DamagedRunError, match=r"history\.parquet is missing"):
+        results.read_run(directory)  # ...but a complete run has all of its files
+
+
+def test_reading_a_truncated_table_names_the_run(tmp_path: Path) -> None:
+    directory = _write(tmp_path, RunConfig(dataset="synthetic"))
+    (directory / "per_user.parquet").write_bytes(b"PAR1")
+    with pytest.raises(results.DamagedRunError, match=r"per_user.parquet cannot be read \(.*redo the run"):
+        results.read_per_user(directory)
+
+
+def test_plan_round_trip_and_damaged_plan(tmp_path: Path) -> None:
+    suite_file = tmp_path / "s.toml"
+    suite_file.write_text("[suite]\nname = 's'\n")
+    assert results.read_plan(tmp_path / "s") is None
+    results.write_plan(tmp_path / "s", ["a", "b"], suite_file)
+    plan = results.read_plan(tmp_path / "s")
+    assert plan is not None and plan["runs"] == ["a", "b"] and plan["source"] == str(suite_file)
+    assert plan["source_sha256"] == results.source_digest(suite_file)
+    assert results.source_digest(tmp_path / "nope.toml") is None
+    (tmp_path / "s" / "plan.json").write_text('{"runs": ["a"')
+    with pytest.raises(results.ResultsError, match=r"plan.json cannot be read .* record the suite's plan"):
+        results.read_plan(tmp_path / "s")

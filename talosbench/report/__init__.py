@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -12,9 +12,10 @@ from talosbench.report.convergence import convergence_table
 from talosbench.report.efficiency import efficiency_table
 from talosbench.report.model import ReportError, Table, check_metrics, primary_metric
 from talosbench.report.render import FORMATS, render
+from talosbench.report.scope import gather
 from talosbench.report.shift import diagnostics_table, drop_table
 from talosbench.report.tuning import tuning_table
-from talosbench.results import RESULT_FILE, collect
+from talosbench.results import RESULT_FILE
 from talosbench.toml import tomllib
 
 TABLES = ("accuracy", "efficiency", "convergence", "tuning", "shift")
@@ -22,7 +23,7 @@ DEFAULT_BASELINE = "talos"
 
 __all__ = [
     "DEFAULT_BASELINE", "FORMATS", "TABLES", "ReportError", "Table", "build_tables", "render", "report",
-    "resolve_source",
+    "resolve_source", "suite_file",
 ]  # fmt: skip
 
 
@@ -67,11 +68,27 @@ def report(
     tables: Sequence[str] = TABLES,
     metrics: Sequence[str] = (),
     baseline: str | None = None,
+    suite_file: Path | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> str:
-    """The report of the runs under ``source`` (a results root or one suite's directory) as text."""
+    """The report of the runs under ``source`` (a results root or one suite's directory) as text.
+
+    Only runs of each suite's current plan count (that of ``suite_file`` when given); each kind of
+    run left out (stale or damaged) gets a note, passed to ``on_note`` and written below the tables.
+    """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
-    return render(build_tables(collect(source), tables, metrics, baseline), fmt)
+    frame, notes = gather(source, suite_file)
+    for note in notes:  # before the tables, which refuse to be empty: the notes may say why they are
+        if on_note is not None:
+            on_note(note)
+    return render(build_tables(frame, tables, metrics, baseline), fmt, notes)
+
+
+def suite_file(argument: str | None) -> Path | None:
+    """The suite TOML that a ``resolve_source`` argument names, if it names one."""
+    path = Path(argument) if argument is not None else None
+    return path if path is not None and path.suffix == ".toml" and path.is_file() else None
 
 
 def resolve_source(argument: str | None, runs_dir: Path = Path("runs")) -> Path:

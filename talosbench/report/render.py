@@ -24,24 +24,32 @@ _LATEX_ESCAPES = {
 }  # fmt: skip
 
 
-def render(tables: Sequence[Table], fmt: str) -> str:
-    """The tables in one of FORMATS."""
-    renderers = {"markdown": markdown, "latex": latex, "csv": tidy_csv, "json": tidy_json, "html": to_html}
-    return renderers[fmt](tables)
+def render(tables: Sequence[Table], fmt: str, notes: Sequence[str] = ()) -> str:
+    """The tables in one of FORMATS.
+
+    ``notes`` (what the report left out) follow the tables, except in the tidy CSV / JSON formats,
+    whose readers expect records only.
+    """
+    if fmt == "csv":
+        return tidy_csv(tables)
+    if fmt == "json":
+        return tidy_json(tables)
+    renderers = {"markdown": markdown, "latex": latex, "html": to_html}
+    return renderers[fmt](tables, notes)
 
 
-def markdown(tables: Sequence[Table]) -> str:
-    """GitHub markdown: bold as **x**, runner-up as <u>x</u>, footers as paragraphs."""
+def markdown(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
+    """GitHub markdown: bold as **x**, runner-up as <u>x</u>, footers and notes as paragraphs."""
     parts = []
     for table in tables:
         rows = [[_md_cell(cell) for cell in row] for row in table.rows]
         grid = tabulate(rows, headers=table.columns, tablefmt="github", disable_numparse=True)
         parts.append("\n\n".join([f"### {table.title}", grid, *table.footer]))
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(parts + [f"Note: {note}" for note in notes]) + "\n"
 
 
-def latex(tables: Sequence[Table]) -> str:
-    """One booktabs ``table`` environment per table; needs ``\\usepackage{booktabs}``."""
+def latex(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
+    """One booktabs ``table`` environment per table; needs ``\\usepackage{booktabs}``; notes as comments."""
     parts = ["% Requires \\usepackage{booktabs} in the preamble."]
     for table in tables:
         spec = "".join("l" if name in _TEXT_COLUMNS else "r" for name in table.columns)
@@ -59,10 +67,11 @@ def latex(tables: Sequence[Table]) -> str:
             lines += [r"\par\smallskip", r"{\footnotesize " + " ".join(_tex(n) for n in table.footer) + "}"]
         lines.append(r"\end{table}")
         parts.append("\n".join(lines))
-    return "\n\n".join(parts) + "\n"
+    # Comments: visible to whoever includes the tables, never typeset into the paper.
+    return "\n\n".join(parts + [f"% Note: {note}" for note in notes]) + "\n"
 
 
-def to_html(tables: Sequence[Table]) -> str:
+def to_html(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
     """A standalone HTML page with one table per section."""
     body = []
     for table in tables:
@@ -71,11 +80,12 @@ def to_html(tables: Sequence[Table]) -> str:
         for index, row in enumerate(table.rows):
             css = ' class="rule"' if index in table.rules and index > 0 else ""
             rows.append(f"<tr{css}>" + "".join(f"<td>{_html_cell(cell)}</td>" for cell in row) + "</tr>")
-        notes = "".join(f'<p class="note">{html.escape(note)}</p>' for note in table.footer)
+        footer = "".join(f'<p class="note">{html.escape(note)}</p>' for note in table.footer)
         body.append(
             f"<section><h2>{html.escape(table.title)}</h2><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>{notes}</section>"
+            f"<tbody>{''.join(rows)}</tbody></table>{footer}</section>"
         )
+    body += [f'<p class="note">Note: {html.escape(note)}</p>' for note in notes]
     style = (
         "body{font-family:sans-serif}table{border-collapse:collapse}th,td{padding:2px 8px;text-align:right}"
         "thead th{border-bottom:1px solid #000}tr.rule td{border-top:1px solid #888}.note{font-size:small}"

@@ -1,7 +1,16 @@
 """The grid runner: plan a suite's runs, execute them locally (one process or a worker pool), resume."""
 
 from talosbench.runner.execute import Context, Outcome
-from talosbench.runner.grid import CellStatus, Listener, RunnerError, Summary, describe, run_suite, select
+from talosbench.runner.grid import (
+    CellStatus,
+    Listener,
+    RunnerError,
+    Summary,
+    current_runs,
+    describe,
+    run_suite,
+    select,
+)
 from talosbench.runner.interrupt import Interrupted
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
 
@@ -16,6 +25,7 @@ __all__ = [
     "RunnerError",
     "Summary",
     "build_plan",
+    "current_runs",
     "describe",
     "parse_only",
     "run_suite",

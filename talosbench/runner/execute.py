@@ -46,10 +46,13 @@ class Context:
 
 
 def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
-    """The recorded outcome of ``job``, or None when it is not complete."""
-    from talosbench.results import read_result, run_dir
+    """The recorded outcome of ``job``, or None when it is not complete.
 
-    data = read_result(run_dir(ctx.results_dir, ctx.suite, job.run_id))
+    Raises ``results.DamagedRunError`` when the run is stored but a file of it cannot be read.
+    """
+    from talosbench.results import read_run, run_dir
+
+    data = read_run(run_dir(ctx.results_dir, ctx.suite, job.run_id))
     if data is None:
         return None
     valid = {k: float(v) for k, v in (data.get("best_valid") or {}).items() if v is not None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
@@ -21,6 +21,7 @@ from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_
 from talosbench.suite import Cell, Point, Suite
 
 if TYPE_CHECKING:
+    from talosbench.results import DamagedRunError
     from talosbench.runner.ray_executor import RayOptions
 
 
@@ -51,6 +52,33 @@ class Listener:
 
     def running(self, where: dict[str, int]) -> None:
         """Runs training now, per node (the Ray executor reports it when it changes)."""
+
+    def damaged(self, job: Job, problem: str) -> None:
+        """A stored run of ``job`` cannot be read (``problem`` names its folder): it is trained again."""
+
+
+OnDamaged = Callable[[Job, "DamagedRunError"], None]
+
+
+class _Stored:
+    """Outcomes stored before this invocation, each read once; a damaged run counts as not stored."""
+
+    def __init__(self, ctx: Context, on_damaged: OnDamaged | None = None) -> None:
+        self.ctx = ctx
+        self.on_damaged = on_damaged
+        self.cache: dict[str, Outcome | None] = {}
+
+    def __call__(self, job: Job) -> Outcome | None:
+        from talosbench.results import DamagedRunError
+
+        if job.run_id not in self.cache:
+            try:
+                self.cache[job.run_id] = stored_outcome(self.ctx, job)
+            except DamagedRunError as error:
+                self.cache[job.run_id] = None
+                if self.on_damaged is not None:
+                    self.on_damaged(job, error)
+        return self.cache[job.run_id]
 
 
 @dataclass
@@ -160,14 +188,18 @@ def _run_grid(
     """The body of ``run_suite``, once the results are held and signals stop the grid."""
     listener = listener or Listener()
     plans = build_plan(suite, device=device, only=parse_only(suite, only))
+    lookup = _Stored(ctx, lambda job, error: listener.damaged(job, f"{error.directory}: {error.problem}"))
+    # The whole suite's runs, whatever --only keeps: its report leaves every other stored run out.
+    current = _current_runs(suite, plans if not only else build_plan(suite, device=device), lookup)
+    _record_plan(ctx, suite, current)
     summary = Summary(total=total_runs(plans))
     started = time.perf_counter()
     pending: dict[str, Job] = {}
     for plan in plans:  # everything whose outcome is already stored counts as done up front
         for job in plan.trials() if plan.tuned else plan.finals():
             pending[job.run_id] = job
-    stored = {} if force else {rid: o for rid, j in pending.items() if (o := stored_outcome(ctx, j))}
-    listener.planned(summary.total, _count_done(plans, stored, ctx, suite))
+    stored = {} if force else {rid: o for rid, j in pending.items() if (o := lookup(j))}
+    listener.planned(summary.total, _count_done(plans, stored, lookup, suite))
 
     ready: deque[Job] = deque()
     outcomes: dict[str, Outcome] = {}
@@ -193,6 +225,8 @@ def _run_grid(
         if point is None:
             summary.unreachable.append(plan.cell)
             return
+        current[plan.cell] = plan.run_ids(point)
+        _record_plan(ctx, suite, current)
         first, *others = plan.finals(point)
         for trial in plan.trials():  # the chosen trial is the first seed's final run; the others stay trials
             chosen = trial.run_id == first.run_id
@@ -203,7 +237,7 @@ def _run_grid(
 
     def enqueue(job: Job) -> None:
         pending[job.run_id] = job
-        outcome = None if force else stored.get(job.run_id) or stored_outcome(ctx, job)
+        outcome = None if force else lookup(job)
         if outcome is not None:
             finish(job, outcome)
         else:
@@ -300,20 +334,55 @@ class CellStatus:
 
 
 def describe(
-    suite: Suite, results_dir: str | Path, *, device: str | None = None, only: Sequence[str] = ()
+    suite: Suite,
+    results_dir: str | Path,
+    *,
+    device: str | None = None,
+    only: Sequence[str] = (),
+    on_damaged: OnDamaged | None = None,
 ) -> list[CellStatus]:
-    """The plan of ``suite`` against what ``results_dir`` already holds, without training anything."""
-    ctx = Context(Path(results_dir), suite.name)
+    """The plan of ``suite`` against what ``results_dir`` already holds, without training anything.
+
+    A damaged stored run counts as not complete and is passed to ``on_damaged``.
+    """
+    lookup = _Stored(Context(Path(results_dir), suite.name), on_damaged)
     out = []
     for plan in build_plan(suite, device=device, only=parse_only(suite, only)):
         jobs = plan.trials() if plan.tuned else plan.finals()
-        stored = {job.run_id: o for job in jobs if (o := stored_outcome(ctx, job))}
-        point = select(suite, plan, stored) if plan.tuned and len(stored) == len(jobs) else None
-        out.append(CellStatus(plan, plan.runs, _count_done([plan], stored, ctx, suite), point))
+        stored = {job.run_id: o for job in jobs if (o := lookup(job))}
+        point = _known_point(suite, plan, lookup)
+        out.append(CellStatus(plan, plan.runs, _count_done([plan], stored, lookup, suite), point))
     return out
 
 
-def _count_done(plans: list[CellPlan], stored: dict[str, Outcome], ctx: Context, suite: Suite) -> int:
+def current_runs(suite: Suite, results_dir: str | Path) -> list[str]:
+    """The run ids ``suite`` expands to now against ``results_dir``: what ``run_suite`` records.
+
+    Tuned cells list their trials, and their finals once every trial is stored and a point chosen.
+    """
+    lookup = _Stored(Context(Path(results_dir), suite.name))
+    return [rid for runs in _current_runs(suite, build_plan(suite), lookup).values() for rid in runs]
+
+
+def _current_runs(suite: Suite, plans: list[CellPlan], lookup: _Stored) -> dict[Cell, list[str]]:
+    return {plan.cell: plan.run_ids(_known_point(suite, plan, lookup)) for plan in plans}
+
+
+def _record_plan(ctx: Context, suite: Suite, runs: dict[Cell, list[str]]) -> None:
+    from talosbench.results import write_plan
+
+    write_plan(ctx.results_dir / ctx.suite, [rid for ids in runs.values() for rid in ids], suite.source)
+
+
+def _known_point(suite: Suite, plan: CellPlan, lookup: _Stored) -> Point | None:
+    """A tuned cell's chosen point once every trial is stored (None before that, and when untuned)."""
+    if not plan.tuned:
+        return None
+    stored = {job.run_id: o for job in plan.trials() if (o := lookup(job))}
+    return select(suite, plan, stored) if len(stored) == len(plan.points) else None
+
+
+def _count_done(plans: list[CellPlan], stored: dict[str, Outcome], lookup: _Stored, suite: Suite) -> int:
     """Runs already complete, counting a tuned cell's finals only once its point is known."""
     done = 0
     for plan in plans:
@@ -324,7 +393,7 @@ def _count_done(plans: list[CellPlan], stored: dict[str, Outcome], ctx: Context,
         if all(job.run_id in stored for job in plan.trials()):
             point = select(suite, plan, stored)
             if point is not None:
-                done += sum(stored_outcome(ctx, job) is not None for job in plan.finals(point)[1:])
+                done += sum(lookup(job) is not None for job in plan.finals(point)[1:])
     return done
 
 

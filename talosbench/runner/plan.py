@@ -77,6 +77,17 @@ class CellPlan:
             for seed in self.suite.seeds
         ]
 
+    def run_ids(self, point: Point | None = None) -> list[str]:
+        """The cell's runs in the suite's current plan: its trials, then its finals once ``point`` is chosen.
+
+        A tuned cell's first final is its chosen trial (stored once); before a point is chosen its
+        finals are unknown, so only the trials are listed.
+        """
+        if not self.tuned:
+            return [job.run_id for job in self.finals()]
+        finals = self.finals(point)[1:] if point is not None else []
+        return [job.run_id for job in self.trials() + finals]
+
 
 def parse_only(suite: Suite, only: Sequence[str]) -> dict[str, set[str]]:
     """``["loss=talos", "dataset=synthetic"]`` → filters; keys and values are checked against the grid."""

@@ -11,7 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from talosbench.report import report
+from talosbench.report import build_tables, render, report
+from talosbench.results import collect
 
 TITLES = [
     "Accuracy (test, best validation snapshot)", "Efficiency", "Convergence variance", "Tuning",
@@ -100,3 +101,14 @@ def test_json_is_tidy(rendered: dict[str, str]) -> None:
     records = json.loads(rendered["json"])
     assert isinstance(records, list) and all("table" in r and "metric" in r for r in records)
     _tidy(pl.DataFrame(records, infer_schema_length=None))
+
+
+
+def test_notes_follow_the_tables_except_in_tidy_formats(golden: Path) -> None:
+    tables = build_tables(collect(golden), ["efficiency"])
+    notes = ["2 left out: <stale>"]
+    assert render(tables, "markdown", notes) == render(tables, "markdown") + "\nNote: 2 left out: <stale>\n"
+    assert render(tables, "latex", notes).endswith("\\end{table}\n\n% Note: 2 left out: <stale>\n")
+    assert '<p class="note">Note: 2 left out: &lt;stale&gt;</p>\n</body>' in render(tables, "html", notes)
+    for fmt in ("csv", "json"):  # records only: the CLI prints the notes to stderr
+        assert render(tables, fmt, notes) == render(tables, fmt)

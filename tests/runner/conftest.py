@@ -130,3 +130,23 @@ def kill_mid_grid_and_rerun(tmp_path: Path, tiny_suite: WriteSuite) -> Callable[
         return process.returncode, log.read_text()
 
     return check
+
+
+@pytest.fixture(scope="module")
+def edited_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny suite run with 2 epochs, edited to 3 epochs and run again into the same results.
+
+    Returns the folder holding ``tiny.toml`` (as edited) and ``runs/tiny/``: a report run there
+    finds the suite's results by its file or its name.
+    """
+    from typer.testing import CliRunner
+
+    from talosbench.cli import app
+
+    root = tmp_path_factory.mktemp("edited")
+    for epochs in (2, 3):
+        (root / "tiny.toml").write_text(TINY.format(epochs=epochs), encoding="utf-8")
+        args = ["run", str(root / "tiny.toml"), "--quiet", "--results-dir", str(root / "runs"),
+                "--data-dir", str(root / "data")]  # fmt: skip
+        assert CliRunner().invoke(app, args).exit_code == 0
+    return root

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from talosbench.device import DeviceError
-from talosbench.results import ResultsWriteError, collect, run_dir
-from talosbench.runner import Listener, RunnerError, run_suite
+from talosbench.results import ResultsWriteError, collect, read_plan, read_run, run_dir
+from talosbench.runner import Listener, RunnerError, build_plan, current_runs, describe, run_suite
 from talosbench.suite import parse_suite
 from talosbench.train.config import RunConfig, RunResult
 
@@ -230,3 +230,39 @@ def test_a_missing_device_stops_the_grid_before_any_run(
     with pytest.raises(DeviceError, match="device 'cuda' was requested but CUDA is not available here"):
         run_suite(make_suite(sl={}), tmp_path / "runs", device="cuda")
     assert fake.calls == [] and not (tmp_path / "runs").exists()
+
+
+def test_plan_records_the_whole_suite_with_the_chosen_points_finals(fake: Fake, tmp_path: Path) -> None:
+    suite = make_suite(sl={}, talos={"tau": TAUS})
+    sl, talos = build_plan(suite)
+    assert read_plan(tmp_path / "fake") is None
+    run_suite(suite, tmp_path, only=["loss=talos"])
+    chosen = next(p for p in talos.points if p.as_dict() == {"tau": 0.2})
+    runs = [job.run_id for job in sl.finals() + talos.trials() + talos.finals(chosen)[1:]]
+    # sl is in the plan though --only left it out; finals at the points not chosen are not.
+    assert read_plan(tmp_path / "fake")["runs"] == runs == current_runs(suite, tmp_path)
+    assert current_runs(suite, tmp_path / "empty") == [job.run_id for job in sl.finals() + talos.trials()]
+
+
+def test_a_damaged_trial_is_reported_once_and_trained_again(fake: Fake, tmp_path: Path) -> None:
+    suite = make_suite(talos={"tau": TAUS})
+    run_suite(suite, tmp_path)
+    victim = fake.calls[0]
+    directory = run_dir(tmp_path, "fake", victim.run_id)
+    (directory / "per_user.parquet").write_bytes(b"PAR1")
+    problem = f"{directory}: per_user.parquet cannot be read ("
+    seen: list[tuple[str, str]] = []
+    [status] = describe(suite, tmp_path, on_damaged=lambda job, error: seen.append((job.run_id, str(error))))
+    assert status.done == 3 and status.point is None  # 3 of 4 trials: no point, so no finals count
+    assert len(seen) == 1 and seen[0][0] == victim.run_id and seen[0][1].startswith(problem)
+
+    class Spy(Listener):
+        def damaged(self, job, problem) -> None:  # type: ignore[no-untyped-def]
+            seen.append((job.run_id, problem))
+
+    seen.clear()
+    fake.calls.clear()
+    summary = run_suite(suite, tmp_path, listener=Spy())
+    assert [c.run_id for c in fake.calls] == [victim.run_id] and summary.ran == 1 and summary.reused == 5
+    assert len(seen) == 1 and seen[0][0] == victim.run_id and seen[0][1].startswith(problem)
+    assert read_run(directory) is not None

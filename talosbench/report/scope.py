@@ -1,0 +1,106 @@
+"""Which stored runs a report covers: those of the suite as it is now, never damaged ones.
+
+Each kind of run left out gets one note; the CLI prints the notes to stderr and the markdown, LaTeX
+and HTML reports carry them below their tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from talosbench.report.model import CELL, ReportError
+from talosbench.results import DamagedRunError, collect, read_plan, source_digest
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The run ids of a suite's current plan (None: unknown, results of an older version) and its file."""
+
+    runs: frozenset[str] | None
+    source: str | None
+
+
+def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, list[str]]:
+    """The runs a report of ``source`` covers, and a note per kind of stored run it left out.
+
+    ``suite_file`` is the suite TOML the report was asked for (its results are ``source``): when
+    it differs from the suite the last ``run`` recorded, its own plan decides which runs count.
+    """
+    notes: list[str] = []
+    plans: dict[Path, _Plan] = {}
+    left_out: Counter[Path] = Counter()
+
+    def keep(directory: Path) -> bool:
+        suite_dir = directory.parent
+        if suite_dir not in plans:
+            plans[suite_dir] = _current_plan(suite_dir, suite_file if suite_dir == Path(source) else None)
+        runs = plans[suite_dir].runs
+        if runs is None or directory.name in runs:
+            return True
+        left_out[suite_dir] += 1
+        return False
+
+    def damaged(error: DamagedRunError) -> None:
+        command = _run_command(plans[error.directory.parent].source)
+        notes.append(f"skipped damaged run {error.directory}: {error.problem}; rerun `{command}` to redo it")
+
+    frame = collect(source, keep=keep, on_damaged=damaged)
+    for suite_dir, count in left_out.items():
+        runs = "run" if count == 1 else "runs"
+        notes.append(
+            f"{count} stored {runs} left out: not in the current plan of suite {suite_dir.name} "
+            "(edited since they ran)"
+        )
+    return frame, notes + _mixed_settings(frame)
+
+
+def _current_plan(suite_dir: Path, suite_file: Path | None) -> _Plan:
+    recorded = read_plan(suite_dir)
+    if suite_file is not None and (recorded or {}).get("source_sha256") != source_digest(suite_file):
+        # The suite file changed since its last run (or that run recorded no plan): its plan now.
+        return _Plan(frozenset(_plan_of(suite_file, suite_dir.parent)), str(suite_file))
+    if recorded is None:
+        return _Plan(None, None)
+    return _Plan(frozenset(recorded["runs"]), recorded.get("source"))
+
+
+def _plan_of(suite_file: Path, results_dir: Path) -> list[str]:
+    """The run ids a suite file expands to against ``results_dir`` (loading it imports the registries)."""
+    from talosbench.runner import current_runs
+    from talosbench.suite import SuiteError, load_suite
+
+    try:
+        return current_runs(load_suite(suite_file), results_dir)
+    except SuiteError as error:
+        raise ReportError(str(error)) from None
+
+
+def _run_command(source: str | None) -> str:
+    """``talosbench run`` with the suite file when it is known (and a file), else a placeholder."""
+    return f"talosbench run {source if source and Path(source).is_file() else 'SUITE.toml'}"
+
+
+def _mixed_settings(frame: pl.DataFrame) -> list[str]:
+    """A note per cell whose final runs differ in configuration (results without a recorded plan)."""
+    notes = []
+    final = frame.filter(pl.col("role") == "final", pl.col("setting").is_not_null())
+    for key, group in final.group_by(["suite", *CELL], maintain_order=True):
+        settings = [json.loads(text) for text in group["setting"].unique(maintain_order=True).to_list()]
+        if len(settings) < 2:
+            continue
+        differ = [
+            f"{name} {' / '.join(sorted({json.dumps(s.get(name)) for s in settings}))}"
+            for name in sorted(settings[0])
+            if any(s.get(name) != settings[0][name] for s in settings[1:])
+        ]
+        notes.append(
+            f"{'/'.join(map(str, key[1:]))} in suite {key[0]}: its {group.height} final runs were trained "
+            f"with different settings ({'; '.join(differ)}), so runs of an edited suite are mixed; rerun "
+            "`talosbench run SUITE.toml` to record the suite's current plan, which the report then keeps to"
+        )
+    return notes

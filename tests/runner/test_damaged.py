@@ -1,0 +1,80 @@
+"""A stored run whose files cannot be read: ``run`` redoes it, ``report`` skips it, one line each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from talosbench.cli import app
+from talosbench.results import collect
+
+# One damaged file per run: each of a run's four files, truncated as a full disk or a cut copy leaves it.
+DAMAGED = ("result.json", "config.json", "history.parquet", "per_user.parquet")
+
+
+def truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.fixture
+def damaged_grid(tmp_path: Path, tiny_suite: Callable[..., Path]) -> tuple[list[str], dict[Path, str]]:
+    """The tiny suite run through the CLI, then four of its six runs damaged (one file each)."""
+    suite = tiny_suite(2)
+    args = ["run", str(suite), "--quiet", "--results-dir", str(tmp_path / "runs"), "--data-dir",
+            str(tmp_path / "data")]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    suite_dir = tmp_path / "runs" / "tiny"
+    runs = collect(suite_dir).sort("loss", "seed")["run_id"].to_list()  # bpr, sl, talos x 2 seeds
+    chosen = [runs[i] for i in (0, 1, 2, 5)]  # both bpr runs, sl seed 1, talos seed 2
+    victims = {suite_dir / run_id: name for run_id, name in zip(chosen, DAMAGED, strict=True)}
+    for directory, name in victims.items():
+        truncate(directory / name)
+    return args, victims
+
+
+Grid = tuple[list[str], dict[Path, str]]
+
+
+def test_report_skips_a_damaged_run_with_one_line_each(damaged_grid: Grid) -> None:
+    args, victims = damaged_grid
+    result = CliRunner().invoke(app, ["report", str(next(iter(victims)).parent), "--table", "accuracy"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    for directory, name in victims.items():
+        line = f"note: skipped damaged run {directory}: {name} cannot be read ("
+        assert sum(text.startswith(line) for text in result.stderr.splitlines()) == 1
+    notes = [text for text in result.stderr.splitlines() if text.startswith("note: skipped damaged run")]
+    assert len(notes) == 4
+    assert all(text.endswith(f"rerun `talosbench run {args[1]}` to redo it") for text in notes)
+    assert "| bpr" not in result.stdout  # the damaged runs are not complete: bpr has none left
+    assert result.stdout.count("(1/2 seeds, 1 missing)") == 2 * 5  # sl and talos, five metrics each
+    plot = CliRunner().invoke(app, ["plot", str(next(iter(victims)).parent), "--metric", "precision@20"])
+    assert plot.exit_code == 0 and plot.stderr.splitlines() == notes  # plots cover the same runs
+
+
+def test_run_redoes_each_damaged_run_and_the_grid_goes_on(damaged_grid: Grid) -> None:
+    args, victims = damaged_grid
+    suite_dir = next(iter(victims)).parent
+    intact = {p: p.stat().st_mtime_ns for p in suite_dir.glob("*/result.json") if p.parent not in victims}
+    dry = CliRunner().invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0 and "6 runs (0 tuning trials" in dry.stdout and "2 complete" in dry.stdout
+    assert [text.split(":")[0] for text in dry.stderr.splitlines()] == [f"damaged run {d}" for d in victims]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    lines = [text for text in result.stderr.splitlines() if text.startswith("damaged run ")]
+    assert len(lines) == 4
+    for directory, name in victims.items():
+        line = f"damaged run {directory}: {name} cannot be read ("
+        assert sum(text.startswith(line) for text in lines) == 1
+    assert all(text.endswith("will be redone") for text in lines)
+    assert "6 runs: 4 trained, 2 already complete, 0 failed" in result.stderr
+    assert collect(suite_dir).height == 6  # redone: every file of every run reads again
+    assert {p: p.stat().st_mtime_ns for p in intact} == intact  # the intact runs were not touched
+    report = CliRunner().invoke(app, ["report", str(suite_dir), "--table", "accuracy"])
+    assert report.exit_code == 0 and "note:" not in report.stderr
+    assert "seeds" not in report.stdout.split("\n\n")[1]  # the table: every cell complete again
