@@ -70,10 +70,9 @@ def losses() -> None:
     """List every loss with its hyper-parameters, defaults and paper search spaces."""
     from tabulate import tabulate
 
-    from talosbench.losses import LOSSES, SPEC_ORDER
+    from talosbench.losses import LOSSES, listing_order
 
-    names = sorted(LOSSES.names(), key=lambda n: SPEC_ORDER.index(n) if n in SPEC_ORDER else len(SPEC_ORDER))
-    rows = _schema_rows({name: LOSSES.get(name) for name in names})
+    rows = _schema_rows({name: LOSSES.get(name) for name in listing_order()})
     typer.echo(tabulate(rows, headers=["loss", "parameter", "default", "paper search space", "help"]))
 
 

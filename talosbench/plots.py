@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from talosbench.report.model import BACKBONES, PAPER_LOSSES, check_metrics, mean_std, order, primary_metric
+from talosbench.report.model import BACKBONES, check_metrics, mean_std, order, paper_losses, primary_metric
 from talosbench.report.scope import gather
 from talosbench.results import read_history
 
@@ -66,7 +66,7 @@ def validation_curves(histories: pl.DataFrame, metric: str, out: Path, baseline:
         return paths
     for key, group in _groups(histories):
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for loss in order(group["loss"].unique(), PAPER_LOSSES, last=baseline):
+        for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
             _band(ax, group.filter(pl.col("loss") == loss), column, loss)
         _finish(ax, "epoch", f"validation {metric}", " / ".join(key))
         paths.append(_save(fig, out / _name("valid", metric, *key)))
@@ -78,7 +78,7 @@ def training_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[P
     plt = _pyplot()
     paths = []
     for key, group in _groups(histories):
-        losses = order(group["loss"].unique(), PAPER_LOSSES, last=baseline)
+        losses = order(group["loss"].unique(), paper_losses(), last=baseline)
         cols = min(4, len(losses))
         rows = -(-len(losses) // cols)
         fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
@@ -98,7 +98,7 @@ def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Path, baseli
     ok = final.filter(pl.col("status") == "completed")
     paths = []
     groups = sorted({tuple(r) for r in ok.select(GROUP).iter_rows()}, key=lambda k: (k[0], k[1] != "iid", k))
-    losses = order(ok["loss"].unique(), PAPER_LOSSES, last=baseline)
+    losses = order(ok["loss"].unique(), paper_losses(), last=baseline)
     for metric in metrics:
         fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(groups) * max(1, len(losses)) / 3), 4.5))
         width = 0.8 / max(1, len(losses))
@@ -131,7 +131,7 @@ def threshold_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[
             continue
         fig, axes = plt.subplots(1, len(present), figsize=(6 * len(present), 4), squeeze=False)
         for ax, column in zip(axes.flat, present, strict=True):
-            for loss in order(group["loss"].unique(), PAPER_LOSSES, last=baseline):
+            for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
                 _band(ax, group.filter(pl.col("loss") == loss), column, loss)
             _finish(ax, "epoch", column.removeprefix("valid_").replace("_", " "), " / ".join(key))
         paths.append(_save(fig, out / _name("thresholds", *key)))

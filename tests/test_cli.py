@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from talosbench import __version__
 from talosbench.cli import app
-from talosbench.losses import LOSSES, SPEC_ORDER
+from talosbench.losses import listing_order
 from talosbench.models import BACKBONES
 
 runner = CliRunner()
@@ -37,7 +37,7 @@ def test_losses_lists_every_loss_in_spec_order_with_its_parameters() -> None:
     first_column = [
         line.split()[0] for line in result.output.splitlines()[2:] if line and not line[0].isspace()
     ]
-    assert first_column == [name for name in SPEC_ORDER if name in LOSSES]
+    assert first_column == listing_order()  # SPEC.md order: tests/losses/test_registry.py
     assert "lr2" in result.output and "0.05, 0.1, 0.15, 0.2, 0.25, 0.3" in result.output
 
 

@@ -11,12 +11,12 @@ from torch import nn
 from talosbench.hparams import HParam, resolve
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.common import tau_param
-from talosbench.losses.registry import LOSSES
+from talosbench.losses.registry import register
 
 HARDNESS_DIM = 64  # hard-coded in the reference (its w_emb_dim option is ignored)
 
 
-@LOSSES.register("advinfonce")
+@register
 class AdvInfoNCE(Loss):
     """AdvInfoNCE (Zhang et al., NeurIPS 2023) as restated in SPEC §2.5.
 
@@ -33,6 +33,9 @@ class AdvInfoNCE(Loss):
     """
 
     name = "advinfonce"
+    listing_position = 5
+    paper_table_position = 8
+    in_paper = True
     hparams = (
         tau_param(),
         HParam("neg_weight", float, 64.0, "negative weight λ (reference flag neg_coefficient); paper 64",

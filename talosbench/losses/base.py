@@ -80,16 +80,36 @@ class LossTerms:
 class Loss(nn.Module):
     """A training loss with its own hyper-parameter schema and any extra trainable state.
 
-    Subclasses set the class attributes and implement ``forward``. The constructor receives the
-    dataset sizes and the resolved hyper-parameters as keyword arguments.
+    Subclasses set the class attributes and implement ``forward``; ``@register`` (in
+    ``talosbench.losses.registry``) adds a class under its ``name``, and every module of the package
+    is imported, so one module file is the whole of a new loss. The traits below are read by the
+    trainer, the listings, the report and the contract and learning tests; the defaults suit a new
+    loss that is not one of the paper's. The constructor receives the dataset sizes and the resolved
+    hyper-parameters as keyword arguments.
     """
 
     name: ClassVar[str]
+    """The one name of the loss: CLI, suite files, results and ``hparams`` paths (``name.param``)."""
     hparams: ClassVar[tuple[HParam, ...]] = ()
     default_negatives: ClassVar[int] = 1024
+    """Sampled negatives per positive when the run or suite does not say."""
     default_normalize: ClassVar[bool] = True
+    """Whether scores are cosine similarities (L2-normalised embeddings) when the run does not say."""
     needs_positive_scores: ClassVar[bool] = False
+    """Whether the batch must carry the scores of every training positive (``ScoreBatch.all_pos``)."""
     thresholded: ClassVar[bool] = False
+    """Whether ``thresholds()`` gives per-user Top-K thresholds and ``k`` (the threshold metrics)."""
+    negative_gradient: ClassVar[bool] = True
+    """Whether ``main`` sends gradient to the negative scores (False: it uses the positive alone)."""
+    beats_popularity: ClassVar[bool] = True
+    """Whether the learning test expects it to beat the most-popular ranking on the synthetic data;
+    False: it need only clearly learn (three times the recall of a random ranking)."""
+    in_paper: ClassVar[bool] = False
+    """Whether the paper trains it (its baselines, Talos and the ablations): the quick suite runs each."""
+    listing_position: ClassVar[int | None] = None
+    """Place in ``talosbench losses`` (SPEC.md section 2 order); None: after those, as registered."""
+    paper_table_position: ClassVar[int | None] = None
+    """Place among the paper's baselines in report tables and plots; None: after them, by name."""
 
     def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None) -> None:
         super().__init__()

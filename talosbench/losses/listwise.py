@@ -7,7 +7,7 @@ import torch
 from talosbench.hparams import resolve
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.common import K_PARAM, tau_param
-from talosbench.losses.registry import LOSSES
+from talosbench.losses.registry import register
 
 SINKHORN_ITERS, SINKHORN_TOL, EPS = 50, 1e-6, 1e-10
 
@@ -33,7 +33,7 @@ def sinkhorn(p: torch.Tensor) -> torch.Tensor:
     return p
 
 
-@LOSSES.register("neuralndcg")
+@register
 class NeuralNDCG(Loss):
     """NeuralNDCG@K (Pobrotyn & Białobrzeski, 2021), registered by the reference but unused by the paper.
 
@@ -44,6 +44,8 @@ class NeuralNDCG(Loss):
     """
 
     name = "neuralndcg"
+    listing_position = 15
+    beats_popularity = False  # never tuned by the paper: below the popularity ranking, still learning
     hparams = (tau_param(help="NeuralSort temperature (reference flag ssm_temp)"), K_PARAM)
     default_negatives = 64
 

@@ -7,10 +7,10 @@ import torch.nn.functional as F
 
 from talosbench.hparams import resolve
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.losses.registry import LOSSES
+from talosbench.losses.registry import register
 
 
-@LOSSES.register("bpr")
+@register
 class BPR(Loss):
     """BPR (Rendle et al., UAI 2009; Talos paper Eq. 2.2 with the sign fixed): SPEC §2.1.
 
@@ -20,6 +20,9 @@ class BPR(Loss):
     """
 
     name = "bpr"
+    listing_position = 1
+    paper_table_position = 1
+    in_paper = True
     hparams = ()
     default_negatives = 1
     default_normalize = False

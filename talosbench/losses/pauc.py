@@ -8,7 +8,7 @@ from torch import nn
 
 from talosbench.hparams import HParam, resolve
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.losses.registry import LOSSES
+from talosbench.losses.registry import register
 
 # (name, initial value, lower bound, upper bound, lr multiplier); projections and lrs of SPEC §2.6.
 _AUX = (
@@ -28,7 +28,7 @@ def _smooth_relu(x: torch.Tensor) -> torch.Tensor:
     return F.softplus(5.0 * x) / 5.0
 
 
-@LOSSES.register("llpauc")
+@register
 class LLPAUC(Loss):
     """LLPAUC (Shi et al., "Lower-Left Partial AUC", WWW 2024), the reference's objective of SPEC §2.6.
 
@@ -41,6 +41,9 @@ class LLPAUC(Loss):
     """
 
     name = "llpauc"
+    listing_position = 6
+    paper_table_position = 9
+    in_paper = True
     hparams = (
         HParam("alpha", float, 0.7, "positive-side partial-AUC level α (reference flag alpha)",
                space=(0.1, 0.3, 0.5, 0.7, 0.9), low=1e-9),

@@ -10,10 +10,10 @@ import torch.nn.functional as F
 from talosbench.hparams import HParam, resolve
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.common import tau_param
-from talosbench.losses.registry import LOSSES
+from talosbench.losses.registry import register
 
 
-@LOSSES.register("sl")
+@register
 class SL(Loss):
     """Sampled softmax loss (Talos paper Eq. 2.3, sampled form): SPEC §2.2.
 
@@ -22,6 +22,9 @@ class SL(Loss):
     """
 
     name = "sl"
+    listing_position = 2
+    paper_table_position = 5
+    in_paper = True
     hparams = (tau_param(),)
 
     def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
@@ -34,7 +37,7 @@ class SL(Loss):
         return LossTerms((lse - batch.pos / self.tau).mean())
 
 
-@LOSSES.register("bsl")
+@register
 class BSL(Loss):
     """Bilateral softmax loss (Wu et al., "BSL", ICDE 2024): SPEC §2.3.
 
@@ -42,6 +45,9 @@ class BSL(Loss):
     """
 
     name = "bsl"
+    listing_position = 3
+    paper_table_position = 6
+    in_paper = True
     hparams = (
         tau_param(help="positive-side temperature τ₁ (reference flag ssm_temp)"),
         tau_param("tau2", 1.0, help="negative-side temperature τ₂ (reference flag ssm_temp2); the "
@@ -77,7 +83,7 @@ def _psl_phi(d: torch.Tensor, activation: str) -> torch.Tensor:
     return d  # exp: φ(d) = d
 
 
-@LOSSES.register("psl")
+@register
 class PSL(Loss):
     """Pairwise softmax loss (Yang et al., "PSL", NeurIPS 2024): SPEC §2.4.
 
@@ -88,6 +94,9 @@ class PSL(Loss):
     """
 
     name = "psl"
+    listing_position = 4
+    paper_table_position = 7
+    in_paper = True
     hparams = (
         tau_param(),
         HParam("activation", str, "tanh", "surrogate of exp (reference flag activate_func); paper uses tanh",

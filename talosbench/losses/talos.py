@@ -11,7 +11,7 @@ from torch import nn
 from talosbench.hparams import HParam, resolve
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.common import K_PARAM, sg_rows, tau_param
-from talosbench.losses.registry import LOSSES
+from talosbench.losses.registry import register
 
 LR2_FIXED = HParam("lr2", float, 1e-3, "Adam lr of the per-user thresholds β (reference flag lr2); "
                    "the paper fixes it", space=(1e-3,), low=0.0)
@@ -140,7 +140,7 @@ class LearnedThresholdLoss(Loss):
         return self.beta.detach()
 
 
-@LOSSES.register("talos")
+@register
 class Talos(LearnedThresholdLoss):
     """Talos, paper Eq. (3.7) with the outside-temperature sigmoid (SPEC §2.12.1), plus the QR term.
 
@@ -150,6 +150,8 @@ class Talos(LearnedThresholdLoss):
     """
 
     name = "talos"
+    listing_position = 11
+    in_paper = True
     hparams = (tau_param(), K_PARAM, LR2_FIXED)
 
     def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
@@ -168,7 +170,7 @@ class Talos(LearnedThresholdLoss):
         return LossTerms(main, self.quantile(batch))
 
 
-@LOSSES.register("talos-inside-temp")
+@register
 class TalosInsideTemp(Talos):
     """Talos ablation "w/o-outside" (paper Table 4.1, SPEC §2.12.4): ``σ(x/τ)`` replaces ``σ(x)^{1/τ}``.
 
@@ -176,13 +178,15 @@ class TalosInsideTemp(Talos):
     """
 
     name = "talos-inside-temp"
+    listing_position = 13
+    in_paper = True
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         lse = log_sigmoid_lse(neg, inner=1.0 / self.tau)
         return (lse - F.logsigmoid(pos / self.tau)).mean()
 
 
-@LOSSES.register("talos-no-denominator")
+@register
 class TalosNoDenominator(Talos):
     """Talos ablation "w/o-denominator" (paper Table 4.1, SPEC §2.12.4): the negative sum becomes ``K``.
 
@@ -191,12 +195,16 @@ class TalosNoDenominator(Talos):
     """
 
     name = "talos-no-denominator"
+    listing_position = 14
+    in_paper = True
+    negative_gradient = False  # its main term uses the positive only (SPEC §2.12.4)
+    beats_popularity = False  # it only lifts positives: below the popularity ranking, still learning
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         return (math.log(self.k) - F.logsigmoid(pos) / self.tau).mean()
 
 
-@LOSSES.register("talos-no-quantile")
+@register
 class TalosNoQuantile(Loss):
     """Talos ablation "w/o-quantile" (paper Table 4.1, SPEC §2.12.4): ``β ≡ 0``, no QR term.
 
@@ -205,6 +213,8 @@ class TalosNoQuantile(Loss):
     """
 
     name = "talos-no-quantile"
+    listing_position = 12
+    in_paper = True
     hparams = (tau_param(),)
 
     def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,

@@ -12,7 +12,6 @@ from talosbench.report import stats
 from talosbench.report.model import (
     BACKBONES,
     DASH,
-    PAPER_LOSSES,
     Cell,
     Runs,
     Table,
@@ -20,6 +19,7 @@ from talosbench.report.model import (
     fmt_metric,
     mean_std,
     order,
+    paper_losses,
     runs_by_cell,
     scenarios,
 )  # fmt: skip
@@ -49,7 +49,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
     comparisons: list[_Comparison] = []
     imp_rows: dict[int, dict[int, _Comparison]] = {}
     for backbone in order({k[2] for k in cells}, BACKBONES):
-        losses = order({k[3] for k in cells if k[2] == backbone}, PAPER_LOSSES, last=baseline)
+        losses = order({k[3] for k in cells if k[2] == backbone}, paper_losses(), last=baseline)
         grid = [[_stat(cells.get((d, s, backbone, loss)), m) for d, s, m in columns] for loss in losses]
         best, second = _ranks(grid, losses)
         for r, loss in enumerate(losses):

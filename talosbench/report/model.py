@@ -10,8 +10,6 @@ from typing import Any
 
 import polars as pl
 
-# The paper's order of baselines; unknown names follow alphabetically, the baseline comes last.
-PAPER_LOSSES = ("bpr", "aatp", "rsk", "smoothi", "sl", "bsl", "psl", "advinfonce", "llpauc", "slatk")
 BACKBONES = ("mf", "lightgcn", "xsimgcl")
 FAILURES = ("diverged", "failed", "oom")
 CELL = ("dataset", "scenario", "backbone", "loss")
@@ -101,7 +99,7 @@ def ordered_cells(keys: Iterable[tuple[str, ...]], baseline: str) -> list[tuple[
         for scenario in scenarios({k[1] for k in keys if k[0] == dataset}):
             block = [k for k in keys if k[:2] == (dataset, scenario)]
             for backbone in order({k[2] for k in block}, BACKBONES):
-                for loss in order({k[3] for k in block if k[2] == backbone}, PAPER_LOSSES, last=baseline):
+                for loss in order({k[3] for k in block if k[2] == backbone}, paper_losses(), last=baseline):
                     new_block = not out or out[-1][0][:2] != (dataset, scenario)
                     out.append(((dataset, scenario, backbone, loss), new_block))
     return out
@@ -145,6 +143,17 @@ def order(values: Iterable[str], preferred: Sequence[str] = (), last: str | None
         return (value == last, rank, value)
 
     return sorted(set(values), key=key)
+
+
+def paper_losses() -> tuple[str, ...]:
+    """The paper's baselines in its tables' order, as each loss declares (``Loss.paper_table_position``).
+
+    Tables and plots list these first, other losses after them alphabetically, the baseline last.
+    Imported on first use, so that importing the report package does not import torch.
+    """
+    from talosbench.losses import paper_table_order
+
+    return paper_table_order()
 
 
 def scenarios(values: Iterable[str]) -> list[str]:

@@ -12,12 +12,12 @@ import polars as pl
 from talosbench.report.model import (
     BACKBONES,
     DASH,
-    PAPER_LOSSES,
     Table,
     fmt_metric,
     fmt_num,
     mean_std,
     order,
+    paper_losses,
     runs_by_cell,
     scenarios,
 )
@@ -72,7 +72,7 @@ def drop_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
         first = True
         for backbone in order({k[2] for k in cells if k[0] == dataset}, BACKBONES):
             losses = {k[3] for k in cells if k[0] == dataset and k[2] == backbone}
-            for loss in order(losses, PAPER_LOSSES, last=baseline):
+            for loss in order(losses, paper_losses(), last=baseline):
                 row: list[str] = [dataset, backbone, loss]
                 reference, reference_text = _mean((dataset, IID, backbone, loss), cells, metric)
                 row.append(reference_text)

@@ -15,7 +15,6 @@ N_USERS, N_ITEMS = 6, 50
 NAMES = LOSSES.names()
 EXPECTED = {"bpr", "sl", "bsl", "psl", "advinfonce", "llpauc", "slatk", "aatp", "smoothi", "rsk", "talos",
             "talos-no-quantile", "talos-inside-temp", "talos-no-denominator"}
-NO_NEGATIVE_GRADIENT = {"talos-no-denominator"}  # its main term uses the positive only (SPEC §2.12.4)
 
 
 def random_batch(seed: int, b: int = 8, n: int = 16, p: int = 5, n_users: int = 6, n_items: int = 50
@@ -55,7 +54,7 @@ def test_finite_value_and_gradients_reaching_the_scores(name: str) -> None:
     terms.total.backward()
     assert batch.pos.grad is not None and torch.isfinite(batch.pos.grad).all()
     assert batch.pos.grad.abs().sum() > 0
-    if name in NO_NEGATIVE_GRADIENT:
+    if not LOSSES.get(name).negative_gradient:
         assert batch.neg.grad is None
     else:
         assert batch.neg.grad is not None and torch.isfinite(batch.neg.grad).all()
@@ -102,12 +101,27 @@ def test_quantile_term_moves_thresholds_towards_the_kth_score() -> None:
     assert (loss.beta.grad[batch.users] < 0).all()
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if LOSSES.get(n).needs_positive_scores])
-def test_missing_positive_scores_is_a_clear_error(name: str) -> None:
+@pytest.mark.parametrize("name", NAMES)
+def test_positive_scores_are_needed_exactly_when_declared(name: str) -> None:
+    # The trainer scores each user's training positives only for losses declaring the need.
     batch = random_batch(5)
     batch.all_pos = batch.all_pos_rows = None
-    with pytest.raises(ValueError, match="all_pos"):
-        make(name)(batch)
+    if LOSSES.get(name).needs_positive_scores:
+        with pytest.raises(ValueError, match="all_pos"):
+            make(name)(batch)
+    else:
+        assert torch.isfinite(make(name)(batch).main)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_thresholds_exist_exactly_when_declared(name: str) -> None:
+    # The trainer reads ``k`` and ``thresholds()`` of thresholded losses for the threshold metrics.
+    loss = make(name)
+    thresholds = loss.thresholds()
+    if LOSSES.get(name).thresholded:
+        assert thresholds is not None and thresholds.shape == (N_USERS,) and int(loss.k) >= 1
+    else:
+        assert thresholds is None
 
 
 def test_advinfonce_weights_are_differentiable_but_not_in_the_model_optimiser() -> None:
@@ -159,9 +173,12 @@ def test_bad_values_and_names_raise_clear_errors() -> None:
         make("taloss")
 
 
-def test_class_defaults() -> None:
+def test_class_defaults_of_the_spec() -> None:
+    # The spec's losses only: a new loss declares its own traits and needs no entry here.
     assert LOSSES.get("bpr").default_negatives == 1 and not LOSSES.get("bpr").default_normalize
-    big = {n for n in NAMES if n not in ("bpr", "neuralndcg")}  # NeuralNDCG: O(B·N²) memory, N = 64
-    assert all(LOSSES.get(n).default_negatives == 1024 for n in big)
-    assert {n for n in NAMES if LOSSES.get(n).thresholded} == {
+    assert all(LOSSES.get(n).default_negatives == 1024 for n in EXPECTED - {"bpr"})
+    assert LOSSES.get("neuralndcg").default_negatives == 64  # O(B·N²) memory
+    assert {n for n in EXPECTED if LOSSES.get(n).thresholded} == {
         "talos", "talos-inside-temp", "talos-no-denominator", "aatp", "slatk"}
+    assert {n for n in EXPECTED if not LOSSES.get(n).negative_gradient} == {"talos-no-denominator"}
+    assert {n for n in NAMES if LOSSES.get(n).in_paper} == EXPECTED  # NeuralNDCG: not in the paper
