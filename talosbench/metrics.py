@@ -1,4 +1,4 @@
-"""Full-ranking Top-K evaluation on the device, in user blocks (SPEC.md sections 5 and 10.2)."""
+"""Full-ranking Top-K evaluation on the device, in user blocks (docs/protocol.md §5 and §10.2)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def evaluate(
 ) -> EvalResult:
     """Rank all items for every user with a held-out item; mask ``known`` items; metrics at ``ks``.
 
-    Precision, Recall and NDCG follow SPEC.md section 5; MRR@K is the reciprocal rank of the first
+    Precision, Recall and NDCG follow docs/protocol.md §5; MRR@K is the reciprocal rank of the first
     hit in the top K and Hit@K is 1 when any held-out item is there (section 10.2). Ties rank the
     lower item id first. With ``thresholds`` (per-user, n_users) and ``threshold_k``, ``means`` also
     holds ``threshold_error`` (mean |beta_u - the exact threshold_k-th highest score over all items|),

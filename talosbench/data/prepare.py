@@ -32,7 +32,7 @@ SYNTHETIC_KEYS = ("n_users", "n_items", "n_interactions", "seed")
 SOURCE = "source.json"  # written by import_file: marks an imported dataset
 SPLIT_PARTS = ("train", "valid", "test")
 # File stems accepted for each part of a ready-made split; the reference's train_data/valid_data win over
-# train.txt, which there is the union of train and validation (SPEC.md section 6.1).
+# train.txt, which there is the union of train and validation (docs/protocol.md §6.1).
 PART_STEMS = {
     "train": ("train_data", "train"),
     "valid": ("valid_data", "valid", "validation", "val"),

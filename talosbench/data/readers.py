@@ -1,4 +1,4 @@
-"""Readers for every raw format (DESIGN.md): user, item (original ids as strings), rating, timestamp.
+"""Readers for every raw format (docs/protocol.md §6.5): user, item (ids as strings), rating, timestamp.
 
 Rows are parsed line by line with vectorised Polars string operations, so a malformed row is reported with
 its file and line number instead of a parser stack trace.

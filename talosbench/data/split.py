@@ -14,7 +14,7 @@ class Split:
 
     ``train``, ``valid`` and ``test`` are Polars frames with at least the Int64 columns ``user`` and
     ``item`` (and ``timestamp`` where known); the three are disjoint and hold no duplicate pairs.
-    ``n_users`` / ``n_items`` cover all three parts (SPEC.md section 6.1), so items seen only in
+    ``n_users`` / ``n_items`` cover all three parts (docs/protocol.md §6.1), so items seen only in
     validation or test still get an embedding and are ranked.
     """
 

@@ -75,7 +75,7 @@ def _drop_cold(part: pl.DataFrame, train: pl.DataFrame) -> tuple[pl.DataFrame, i
     return kept, part.height - kept.height
 
 
-@_scenario("iid", "per user: random 20% test, then 10% of the rest to validation (SPEC 6.2)")
+@_scenario("iid", "per user: random 20% test, then 10% of the rest to validation (docs/protocol.md §6.2)")
 def iid(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
     """Per-user random split: test = ceil(20%), validation = ceil(10%) of the rest, >= 1 train row kept."""
     test_mask = _holdout(frame, rng, TEST_FRACTION)

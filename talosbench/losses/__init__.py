@@ -1,4 +1,4 @@
-"""Training losses: one module per family, each loss registered in ``LOSSES`` (SPEC.md section 2).
+"""Training losses: one module per family, each loss registered in ``LOSSES`` (docs/protocol.md §2).
 
 Every module of this package is imported here, so a new module file with a ``@register`` class is
 picked up by the CLI, suites, report and tests with no other edit (see ``Loss`` for the traits).

@@ -18,7 +18,7 @@ HARDNESS_DIM = 64  # hard-coded in the reference (its w_emb_dim option is ignore
 
 @register
 class AdvInfoNCE(Loss):
-    """AdvInfoNCE (Zhang et al., NeurIPS 2023) as restated in SPEC §2.5.
+    """AdvInfoNCE (Zhang et al., NeurIPS 2023) as restated in docs/protocol.md §2.5.
 
     ``π_bj = softmax_j⟨p_{u_b}, q_j⟩`` over the row's negatives and
     ``L = mean_b [log(e^{s⁺/τ} + λ·N·Σ_j π_bj e^{s_bj/τ}) − s⁺/τ]`` (positive in the denominator).

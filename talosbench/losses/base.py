@@ -13,7 +13,7 @@ from talosbench.hparams import HParam
 
 @dataclass
 class ScoreBatch:
-    """Scores of one mini-batch (SPEC.md section 1), produced by ``talosbench.train.scoring``.
+    """Scores of one mini-batch (docs/protocol.md §1), produced by ``talosbench.train.scoring``.
 
     ``pos`` and ``neg`` carry gradient to the backbone. ``all_pos`` / ``all_pos_rows`` are filled
     only for losses with ``needs_positive_scores``: the *detached* scores of every training positive
@@ -107,7 +107,7 @@ class Loss(nn.Module):
     in_paper: ClassVar[bool] = False
     """Whether the paper trains it (its baselines, Talos and the ablations): the quick suite runs each."""
     listing_position: ClassVar[int | None] = None
-    """Place in ``talosbench losses`` (SPEC.md section 2 order); None: after those, as registered."""
+    """Place in ``talosbench losses`` (docs/protocol.md §2 order); None: after those, as registered."""
     paper_table_position: ClassVar[int | None] = None
     """Place among the paper's baselines in report tables and plots; None: after them, by name."""
 

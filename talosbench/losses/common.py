@@ -7,7 +7,7 @@ import torch
 from talosbench.hparams import HParam
 
 SL_GRID = (0.05, 0.10, 0.15, 0.20, 0.25, 0.30)
-"""The paper's temperature grid, used by every softmax-type loss (SPEC §7, ``ssm_temp``)."""
+"""The paper's temperature grid, used by every softmax-type loss (docs/protocol.md §7, ``ssm_temp``)."""
 
 
 def tau_param(name: str = "tau", default: float = 0.1, space: tuple[float, ...] = SL_GRID,

@@ -38,7 +38,7 @@ class NeuralNDCG(Loss):
     """NeuralNDCG@K (Pobrotyn & Białobrzeski, 2021), registered by the reference but unused by the paper.
 
     On ``x = [s⁺, s_1..s_N]`` with relevance ``(1, 0, …, 0)``: ``L = −mean_b Σ_{m<K} P̂[m, 0]/log₂(m+2)``
-    with ``P̂`` the Sinkhorn-scaled NeuralSort matrix (SPEC §2.11). Memory and time are
+    with ``P̂`` the Sinkhorn-scaled NeuralSort matrix (docs/protocol.md §2.11). Memory and time are
     ``O(B·(N+1)²)`` per Sinkhorn iteration, so its default is the reference code's ``N = 64``
     rather than the paper protocol's 1024 (≈ 4 GB per float32 ``B×N×N`` tensor at batch 1024).
     """

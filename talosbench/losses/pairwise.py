@@ -12,7 +12,7 @@ from talosbench.losses.registry import register
 
 @register
 class BPR(Loss):
-    """BPR (Rendle et al., UAI 2009; Talos paper Eq. 2.2 with the sign fixed): SPEC §2.1.
+    """BPR (Rendle et al., UAI 2009; Talos paper Eq. 2.2 with the sign fixed): docs/protocol.md §2.1.
 
     ``L = mean_b softplus(s_bj − s⁺_b)``. The reference uses one negative per row; with ``N > 1``
     this averages over every (row, negative) pair, which equals the reference at ``N = 1``.

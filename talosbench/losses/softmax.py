@@ -15,7 +15,7 @@ from talosbench.losses.registry import register
 
 @register
 class SL(Loss):
-    """Sampled softmax loss (Talos paper Eq. 2.3, sampled form): SPEC §2.2.
+    """Sampled softmax loss (Talos paper Eq. 2.3, sampled form): docs/protocol.md §2.2.
 
     ``L = mean_b [LSE_j(s_bj/τ) − s⁺_b/τ]``; as in the reference, the positive is not in the
     denominator (the paper sums over all items).
@@ -39,7 +39,7 @@ class SL(Loss):
 
 @register
 class BSL(Loss):
-    """Bilateral softmax loss (Wu et al., "BSL", ICDE 2024): SPEC §2.3.
+    """Bilateral softmax loss (Wu et al., "BSL", ICDE 2024): docs/protocol.md §2.3.
 
     ``L = mean_b [(τ₂/τ₁)·LSE_j(s_bj/τ₂) − s⁺_b/τ₁]``; equals SL when ``τ₁ = τ₂``.
     """
@@ -72,7 +72,7 @@ def _log_of_positive(x: torch.Tensor) -> torch.Tensor:
 
 
 def _psl_phi(d: torch.Tensor, activation: str) -> torch.Tensor:
-    """``φ(d)``, the log of PSL's surrogate of ``exp(d)`` (SPEC §2.4 table)."""
+    """``φ(d)``, the log of PSL's surrogate of ``exp(d)`` (docs/protocol.md §2.4 table)."""
     if activation == "tanh":
         # log(tanh(d) + 1) = log 2 + logσ(2d), exact and free of the underflow of tanh(d) + 1.
         return math.log(2.0) + F.logsigmoid(2.0 * d)
@@ -85,7 +85,7 @@ def _psl_phi(d: torch.Tensor, activation: str) -> torch.Tensor:
 
 @register
 class PSL(Loss):
-    """Pairwise softmax loss (Yang et al., "PSL", NeurIPS 2024): SPEC §2.4.
+    """Pairwise softmax loss (Yang et al., "PSL", NeurIPS 2024): docs/protocol.md §2.4.
 
     ``L = mean_b LSE_j(φ((s_bj − s⁺_b)/2)/τ)``. talosbench defaults to the paper's ``tanh``
     activation (the reference defaults to ``exp``, which is SL at temperature ``2τ``). For ``relu``

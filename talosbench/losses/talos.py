@@ -92,7 +92,7 @@ def _pinball_sums(
 
 
 def quantile_term(batch: ScoreBatch, beta: torch.Tensor, k: int, n_items: int) -> torch.Tensor:
-    """Sampled quantile regression of SPEC §2.12.2: gradient reaches ``beta`` only.
+    """Sampled quantile regression of docs/protocol.md §2.12.2: gradient reaches ``beta`` only.
 
     Reuses the batch's scores (detached): the user's training-positive scores ``all_pos`` and the
     very negatives of the main loss, importance-weighted by ``(|I| − |P_u|)/N`` to stand in for
@@ -142,11 +142,11 @@ class LearnedThresholdLoss(Loss):
 
 @register
 class Talos(LearnedThresholdLoss):
-    """Talos, paper Eq. (3.7) with the outside-temperature sigmoid (SPEC §2.12.1), plus the QR term.
+    """Talos, paper Eq. (3.7), outside-temperature sigmoid (docs/protocol.md §2.12.1), plus the QR term.
 
     ``x = s − sg(β_u)``; ``main = mean_b [LSE_j(logσ(x_bj)/τ) − logσ(x⁺_b)/τ]`` (negatives only in
-    the denominator) and ``extra = Q`` (SPEC §2.12.2). Model parameters learn only from ``main`` and
-    ``β`` only from ``extra``; one joint Adam step updates both (SPEC §10.5).
+    the denominator) and ``extra = Q`` (docs/protocol.md §2.12.2). Model parameters learn only from ``main``
+    and ``β`` only from ``extra``; one joint Adam step updates both (docs/protocol.md §10.5).
     """
 
     name = "talos"
@@ -172,7 +172,7 @@ class Talos(LearnedThresholdLoss):
 
 @register
 class TalosInsideTemp(Talos):
-    """Talos ablation "w/o-outside" (paper Table 4.1, SPEC §2.12.4): ``σ(x/τ)`` replaces ``σ(x)^{1/τ}``.
+    """Talos ablation "w/o-outside" (Table 4.1, docs/protocol.md §2.12.4): ``σ(x/τ)`` replaces ``σ(x)^{1/τ}``.
 
     ``main = mean_b [LSE_j(logσ(x_bj/τ)) − logσ(x⁺_b/τ)]``; the QR term is kept.
     """
@@ -188,7 +188,7 @@ class TalosInsideTemp(Talos):
 
 @register
 class TalosNoDenominator(Talos):
-    """Talos ablation "w/o-denominator" (paper Table 4.1, SPEC §2.12.4): the negative sum becomes ``K``.
+    """Talos ablation "w/o-denominator" (Table 4.1, docs/protocol.md §2.12.4): the negative sum becomes ``K``.
 
     ``main = mean_b [log K − logσ(x⁺_b)/τ]``; only the positive carries gradient (the negatives
     still feed the QR term, which is kept).
@@ -197,7 +197,7 @@ class TalosNoDenominator(Talos):
     name = "talos-no-denominator"
     listing_position = 14
     in_paper = True
-    negative_gradient = False  # its main term uses the positive only (SPEC §2.12.4)
+    negative_gradient = False  # its main term uses the positive only (docs/protocol.md §2.12.4)
     beats_popularity = False  # it only lifts positives: below the popularity ranking, still learning
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
@@ -206,7 +206,7 @@ class TalosNoDenominator(Talos):
 
 @register
 class TalosNoQuantile(Loss):
-    """Talos ablation "w/o-quantile" (paper Table 4.1, SPEC §2.12.4): ``β ≡ 0``, no QR term.
+    """Talos ablation "w/o-quantile" (paper Table 4.1, docs/protocol.md §2.12.4): ``β ≡ 0``, no QR term.
 
     ``main = mean_b [LSE_j(logσ(s_bj)/τ) − logσ(s⁺_b)/τ]``. No threshold is learned, so the loss is
     not ``thresholded`` and needs no positive scores.

@@ -14,7 +14,7 @@ from talosbench.losses.talos import LearnedThresholdLoss
 
 @register
 class SLatK(Loss):
-    """SL@K (Yang et al., "Breaking the Top-K Barrier", KDD 2025) as in the reference: SPEC §2.7.
+    """SL@K (Yang et al., "Breaking the Top-K Barrier", KDD 2025) as in the reference: docs/protocol.md §2.7.
 
     ``β̂_b`` = the ``min(K, P + N)``-th largest of the row's positive scores (padding and exact
     zeros replaced by −1, as the reference masks by value) and negative scores, without gradient
@@ -66,10 +66,10 @@ class SLatK(Loss):
 
 @register
 class AATP(LearnedThresholdLoss):
-    """Accuracy at the top (Boyd et al., NeurIPS 2012) as in the Talos reference: SPEC §2.8.
+    """Accuracy at the top (Boyd et al., NeurIPS 2012) as in the Talos reference: docs/protocol.md §2.8.
 
     ``main = mean_b [max(0, 1 + sg(β_u) − s⁺_b) + mean_j max(0, 1 + s_bj − sg(β_u))]`` with the
-    per-user threshold ``β`` learned by the Talos quantile term (``extra``, SPEC §2.12.2).
+    per-user threshold ``β`` learned by the Talos quantile term (``extra``, docs/protocol.md §2.12.2).
     """
 
     name = "aatp"
@@ -91,7 +91,7 @@ class AATP(LearnedThresholdLoss):
 
 @register
 class SmoothI(Loss):
-    """SmoothI@K (Thonet et al., "Smooth Rank Indicators", 2021) as in the reference: SPEC §2.9.
+    """SmoothI@K (Thonet et al., "Smooth Rank Indicators", 2021) as in the reference: docs/protocol.md §2.9.
 
     On the row ``x = [s⁺, s_1..s_N]``: ``m ← 1``; for k = 1..K, ``I_k = softmax(m·x/τ)[0]`` and
     ``m ← m·sg(1 − I_k − δ)``; ``L = mean_b (1 − mean_k I_k)``. This is the reference's
@@ -130,7 +130,7 @@ class SmoothI(Loss):
 
 @register
 class RSatK(Loss):
-    """Recall@k Surrogate (Patel, Tolias & Matas, CVPR 2022) for a single K: SPEC §2.10.
+    """Recall@k Surrogate (Patel, Tolias & Matas, CVPR 2022) for a single K: docs/protocol.md §2.10.
 
     ``r_b = Σ_j σ((s_bj − s⁺_b)/τ₁)`` (rank among the sampled negatives) and
     ``L = mean_b [1 − σ((K − 1 − r_b)/τ₂)]``.

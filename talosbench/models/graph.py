@@ -1,4 +1,4 @@
-"""The normalised user-item adjacency shared by the graph backbones (SPEC.md section 3.2)."""
+"""The normalised user-item adjacency shared by the graph backbones (docs/protocol.md §3.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""LightGCN: linear propagation over the normalised graph, mean of layers 0..L (SPEC.md 3.2)."""
+"""LightGCN: linear propagation over the normalised graph, mean of layers 0..L (docs/protocol.md §3.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Matrix factorisation: the representations are the embedding tables (SPEC.md section 3.1)."""
+"""Matrix factorisation: the representations are the embedding tables (docs/protocol.md §3.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""XSimGCL: LightGCN propagation with noise injection and a cross-layer contrastive loss (SPEC.md 3.3)."""
+"""XSimGCL: LightGCN propagation with noise and a cross-layer contrastive loss (docs/protocol.md §3.3)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class XSimGCL(Backbone):
     """Xavier-initialised tables; in training mode each layer adds ``eps * sign(E) * normalize(U[0,1))``.
 
     The representation is the mean of layers ``1..L``; the contrastive view is layer
-    ``cl_layer + 1``. Defaults are the paper's (3 layers, temperature 0.1, SPEC.md section 10.1);
+    ``cl_layer + 1``. Defaults are the paper's (3 layers, temperature 0.1, docs/protocol.md §10.1);
     ``cl_rate`` defaults to 0.1, the middle of the paper's grid {0.01, 0.05, 0.1, 0.2}, since the
     reference's 0.001 lies outside it.
     """

@@ -12,7 +12,7 @@ from talosbench.data.prepare import dataset_summary
 from talosbench.runner.grid import CellStatus
 
 TRAIN_SHARE = 0.7
-"""Share of a dataset's interactions that a split trains on (iid realises about 63-72 %, SPEC.md 6.2)."""
+"""Share of a dataset's interactions that a split trains on (iid: about 63-72 %, docs/protocol.md §6.2)."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Uniform negative sampling over the items a user has not trained on (SPEC.md section 4.3)."""
+"""Uniform negative sampling over the items a user has not trained on (docs/protocol.md §4.3)."""
 
 from __future__ import annotations
 

@@ -190,7 +190,7 @@ class _FullMatrixScores(torch.autograd.Function):
 
 
 class Scorer:
-    """Turns backbone representations into a ``ScoreBatch`` (SPEC.md section 1).
+    """Turns backbone representations into a ``ScoreBatch`` (docs/protocol.md §1).
 
     Three paths give the same numbers: ``full`` scores the batch's users against the whole item
     table with one matrix product and gathers the sampled columns; ``sparse`` computes only the

@@ -1,6 +1,6 @@
 """The training loop of one run: sample, score, step; validate, stop early; test the best snapshot.
 
-It reads top to bottom in the order things happen (SPEC.md section 4). Nothing inside an epoch
+It reads top to bottom in the order things happen (docs/protocol.md §4). Nothing inside an epoch
 copies data to the host: the epoch loss is accumulated on the device and read once per epoch, which
 is also when divergence is detected.
 """
@@ -146,7 +146,7 @@ def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
 
 
 def train_epoch(parts: _Parts, config: RunConfig, generator: torch.Generator, adversarial: bool) -> float:
-    """One pass over the shuffled training rows; returns the logged (main) loss of SPEC.md 4.2."""
+    """One pass over the shuffled training rows; returns the logged (main) loss of docs/protocol.md §4.2."""
     backbone, loss = parts.backbone, parts.loss
     backbone.train()
     n_rows = parts.train_users.numel()
@@ -163,7 +163,7 @@ def train_epoch(parts: _Parts, config: RunConfig, generator: torch.Generator, ad
         terms = loss(batch)
         aux = backbone.aux_loss(users, pos_items)
         if adversarial:
-            # Ascent on the loss w.r.t. the adversary's tables only (SPEC.md 2.5).
+            # Ascent on the loss w.r.t. the adversary's tables only (docs/protocol.md §2.5).
             assert parts.adversary is not None
             parts.adversary.zero_grad(set_to_none=True)
             objective = -terms.main if aux is None else aux - terms.main
@@ -176,7 +176,7 @@ def train_epoch(parts: _Parts, config: RunConfig, generator: torch.Generator, ad
             loss.before_step()
             parts.optimizer.step()
         total += terms.main.detach()
-    # The reference divides by floor(rows / batch) + 1 batches (SPEC.md 4.2).
+    # The reference divides by floor(rows / batch) + 1 batches (docs/protocol.md §4.2).
     return float(total) / (n_rows // config.batch_size + 1)
 
 
@@ -246,7 +246,7 @@ def fit(
 
     try:
         for epoch in range(config.epochs):
-            # Validation happens before epoch e when e > 0 and e % eval_every == 0 (SPEC.md 4.4).
+            # Validation happens before epoch e when e > 0 and e % eval_every == 0 (docs/protocol.md §4.4).
             if epoch > 0 and epoch % config.eval_every == 0 and validate(epoch):
                 break
             if parts.adversary is not None and parts.loss.adversarial_epoch_due(epoch, adversarial_done):

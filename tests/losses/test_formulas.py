@@ -1,4 +1,4 @@
-"""Each loss on a tiny hand-made float64 batch equals its SPEC.md §2 formula, computed here by hand."""
+"""Each loss on a tiny hand-made float64 batch equals its formula (docs/protocol.md §2), by hand."""
 
 from __future__ import annotations
 

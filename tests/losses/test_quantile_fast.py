@@ -30,7 +30,7 @@ def make_batch(ties: bool) -> tuple[ScoreBatch, torch.Tensor]:
 
 
 def reference(batch: ScoreBatch, beta: torch.Tensor) -> tuple[float, torch.Tensor]:
-    """SPEC §2.12.2 written out in float64 with autograd."""
+    """docs/protocol.md §2.12.2 written out in float64 with autograd."""
     b64 = beta.detach().double().requires_grad_()
     level = K / N_ITEMS
     b = b64[batch.users][:, None]
