@@ -30,7 +30,7 @@ def _smooth_relu(x: torch.Tensor) -> torch.Tensor:
 
 @register
 class LLPAUC(Loss):
-    """LLPAUC (Shi et al., "Lower-Left Partial AUC", WWW 2024): the reference objective, docs/protocol.md §2.6.
+    """LLPAUC (Shi et al., "Lower-Left Partial AUC", WWW 2024): reference objective, docs/protocol.md §2.6.
 
     Seven scalar auxiliary parameters join the model's Adam through ``param_groups`` (lr multipliers
     1 for ``a, b, θ_a, θ_b`` and 2 for ``γ, s_n, s_p``; the model's weight decay on all). They are
