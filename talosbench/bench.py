@@ -23,13 +23,13 @@ import numpy as np
 import polars as pl
 import torch
 
+from talosbench.config import RunConfig
 from talosbench.data import store
 from talosbench.data.split import Split
 from talosbench.data.splits import build_split
 from talosbench.device import device_name, synchronize
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
-from talosbench.train.config import RunConfig
 from talosbench.train.memory import peak_host_bytes
 from talosbench.train.scoring import Scorer
 from talosbench.train.trainer import build, run_evaluation, train_epoch

@@ -117,30 +117,34 @@ def train(
     """Train one configuration with early stopping and print its test metrics."""
     from tabulate import tabulate
 
+    from talosbench.config import RunConfig
     from talosbench.data import DataError, UnknownDatasetError
-    from talosbench.train.config import RunConfig
     from talosbench.train.run import run_config
 
-    config = RunConfig(
-        dataset=dataset,
-        scenario=scenario,
-        backbone=backbone,
-        loss=loss,
-        seed=seed,
-        split_seed=split_seed,
-        loss_params=_parse_assignments(set_, "--set"),
-        backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
-        lr=lr,
-        weight_decay=weight_decay,
-        epochs=epochs,
-        batch_size=batch_size,
-        negatives=negatives,
-        eval_every=eval_every,
-        patience=patience,
-        ks=tuple(k),
-        valid_metric=valid_metric,
-        device=device,
-    )
+    try:
+        config = RunConfig(
+            dataset=dataset,
+            scenario=scenario,
+            backbone=backbone,
+            loss=loss,
+            seed=seed,
+            split_seed=split_seed,
+            loss_params=_parse_assignments(set_, "--set"),
+            backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
+            lr=lr,
+            weight_decay=weight_decay,
+            epochs=epochs,
+            batch_size=batch_size,
+            negatives=negatives,
+            eval_every=eval_every,
+            patience=patience,
+            ks=tuple(k),
+            valid_metric=valid_metric,
+            device=device,
+        )
+    except ValueError as exc:  # a setting that does not fit its schema (config.SettingError)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
     live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
 

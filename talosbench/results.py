@@ -26,8 +26,8 @@ from typing import Any
 import polars as pl
 
 from talosbench import __version__
+from talosbench.config import PER_LOSS_KEYS, RunConfig, RunResult
 from talosbench.data import store
-from talosbench.train.config import RunConfig, RunResult
 
 RESULT_FILE = "result.json"
 CONFIG_FILE = "config.json"
@@ -162,18 +162,8 @@ def _write_files(
         "suite": suite,
         "role": role,
         "cell": cell_data,
-        "status": result.status,
-        "error": result.error,
-        "test": dict(result.test),
-        "best_valid": dict(result.best_valid),
-        "best_epoch": result.best_epoch,
-        "epochs": result.epochs,
-        "timings": dict(result.timings),
-        "memory": dict(result.memory),
-        "thresholds": dict(result.thresholds),
-        "device": result.device,
+        **result.to_record(),
         "tuning": tuning_data,
-        "split": dict(result.split) or None,
         "environment": dict(environment) if environment is not None else None,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -360,7 +350,7 @@ def _row(directory: Path) -> dict[str, Any] | None:
     cell = result.get("cell") or config.get("cell") or {}
     tuning = result.get("tuning") or {}
     point = tuning.get("point")
-    params = {key: config.get(key) for key in ("loss_params", "lr", "weight_decay", "negatives")}
+    params = {key: config.get(key) for key in ("loss_params", *PER_LOSS_KEYS)}  # what a loss table sets
     params["backbone_params"] = config.get("backbone_params")
     row: dict[str, Any] = {
         "run_id": result.get("run_id", directory.name),

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from talosbench import results
-from talosbench.train.config import RunConfig, RunResult
+from talosbench.config import RunConfig, RunResult
 
 CELL = {"dataset": "synthetic", "scenario": "iid", "backbone": "mf", "loss": "talos@50"}
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from talosbench.config import RunResult
 from talosbench.runner.plan import Job
-from talosbench.train.config import RunResult
 
 
 @dataclass(frozen=True)
@@ -135,21 +135,7 @@ def set_role(ctx: Context, job: Job, role: str) -> bool:
     data = read_result(directory)
     if data is None or data.get("role") == role:
         return False
-    result = RunResult(
-        status=data["status"],
-        test=dict(data.get("test") or {}),
-        best_valid=dict(data.get("best_valid") or {}),
-        best_epoch=data.get("best_epoch"),
-        epochs=int(data.get("epochs") or 0),
-        history=read_history(directory),
-        per_user=read_per_user(directory),
-        timings=dict(data.get("timings") or {}),
-        memory=dict(data.get("memory") or {}),
-        thresholds=dict(data.get("thresholds") or {}),
-        error=data.get("error"),
-        device=str(data.get("device") or "cpu"),
-        split=dict(data.get("split") or {}),
-    )
+    result = RunResult.from_record(data, read_history(directory), read_per_user(directory))
     write_run(directory, job.config, result, suite=ctx.suite, cell=job.cell.key(), role=role,
               tuning=job.tuning, environment=data.get("environment"))  # fmt: skip
     return True

@@ -142,7 +142,7 @@ def run_suite(
     ``runner.interrupt.Interrupted`` (a KeyboardInterrupt) is raised.
     """
     ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
-    _preflight(ctx, executor, device or suite.train.device, devices)
+    _preflight(ctx, executor, device or suite.setting("device"), devices)
     with hold_results(ctx), stop_on_signals():
         return _run_grid(suite, ctx, device=device, jobs=jobs, force=force, only=only, listener=listener,
                          executor=executor, devices=devices, ray=ray)  # fmt: skip
@@ -243,7 +243,7 @@ def _run_grid(
         else:
             ready.append(job)
 
-    pool = _executor(executor, ctx, listener, plans, jobs, device or suite.train.device, devices, ray)
+    pool = _executor(executor, ctx, listener, plans, jobs, device or suite.setting("device"), devices, ray)
     running: dict[Future[Outcome], Job] = {}
     try:
         for plan in plans:

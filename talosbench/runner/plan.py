@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from talosbench.config import RunConfig
 from talosbench.suite import Cell, Point, Suite, SuiteError, cells, config, dims, points
 from talosbench.suite.errors import unknown
-from talosbench.train.config import RunConfig
 
 ONLY_KEYS = ("dataset", "scenario", "backbone", "loss")
 PLURAL = {"dataset": "datasets", "scenario": "scenarios", "backbone": "backbones", "loss": "losses"}

@@ -3,7 +3,7 @@
 from talosbench.suite.errors import SuiteError
 from talosbench.suite.grid import Point, budget, cells, config, dims, points
 from talosbench.suite.load import load_suite, parse_suite
-from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite, TrainSettings
+from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite
 
 __all__ = [
     "Cell",
@@ -13,7 +13,6 @@ __all__ = [
     "Point",
     "Suite",
     "SuiteError",
-    "TrainSettings",
     "budget",
     "cells",
     "config",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from talosbench.config import RunConfig
 from talosbench.suite.schema import Cell, Dim, Suite
-from talosbench.train.config import RunConfig
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,15 @@ def points(suite: Suite, cell: Cell) -> list[Point]:
 
 def config(suite: Suite, cell: Cell, point: Point | None, seed: int, device: str | None = None) -> RunConfig:
     """The run configuration of ``cell`` at ``point`` (None: no tuning dimensions) and ``seed``."""
-    loss, backbone, train = suite.loss_tables[cell.loss], suite.backbone_tables[cell.backbone], suite.train
+    loss, backbone = suite.loss_tables[cell.loss], suite.backbone_tables[cell.backbone]
     values: dict[tuple[str, str], Any] = {**backbone.fixed, **loss.fixed}
     if point is not None:
         values.update({(d.scope, d.name): v for d, v in zip(point.dims, point.values, strict=True)})
-    settings = {name: v for (scope, name), v in values.items() if scope == "train"}
-    base = RunConfig(
+    # [train] first, then what the loss's table sets or tunes for itself, then --device.
+    settings = {**suite.train, **{name: v for (scope, name), v in values.items() if scope == "train"}}
+    if device:
+        settings["device"] = device
+    return RunConfig(
         dataset=cell.dataset,
         scenario=cell.scenario,
         backbone=cell.backbone,
@@ -81,18 +84,7 @@ def config(suite: Suite, cell: Cell, point: Point | None, seed: int, device: str
         loss_params={name: v for (scope, name), v in sorted(values.items()) if scope == "loss"},
         backbone_params={name: v for (scope, name), v in sorted(values.items()) if scope == "backbone"},
         preprocess=dict(sorted(suite.preprocess.get(cell.dataset, {}).items())),
-        lr=train.lr,
-        weight_decay=train.weight_decay,
-        epochs=train.epochs,
-        batch_size=train.batch_size,
-        negatives=train.negatives,
-        shared_negatives=train.shared_negatives,
-        dim=train.dim,
-        eval_every=train.eval_every,
-        patience=train.patience,
         ks=suite.eval.ks,
         valid_metric=suite.valid_metric,
-        eval_batch=train.eval_batch,
-        device=device or train.device,
+        **settings,
     )
-    return replace(base, **settings)

@@ -8,35 +8,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from talosbench.config import DEVICE, PER_LOSS_KEYS, TRAIN_KEYS
+from talosbench.config import schema as setting_schema
 from talosbench.hparams import HParam, HParamError
 from talosbench.paths import name_problem
 from talosbench.suite import components
 from talosbench.suite.errors import SuiteError, did_you_mean, unknown
-from talosbench.suite.schema import TRAIN_OVERRIDES, Component, Dim, EvalSettings, Suite, TrainSettings
+from talosbench.suite.schema import Component, Dim, EvalSettings, Suite
 from talosbench.toml import tomllib
 
 TABLES = ("suite", "train", "eval", "grid", "exclude", "datasets", "losses", "backbones")
 SUITE_KEYS = ("name", "description", "seeds", "split_seed", "valid_metric", "budget")
 GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
 EXCLUDE_KEYS = ("dataset", "scenario", "backbone", "loss")
-DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-# (type, lowest allowed) of the [train] keys; ``negatives`` may also be left unset.
-TRAIN_TYPES: dict[str, tuple[type, float | None]] = {
-    "epochs": (int, 1),
-    "batch_size": (int, 1),
-    "negatives": (int, 1),
-    "eval_every": (int, 1),
-    "patience": (int, 1),
-    "dim": (int, 1),
-    "device": (str, None),
-    "lr": (float, 0.0),
-    "weight_decay": (float, 0.0),
-    "shared_negatives": (bool, None),
-    "eval_batch": (int, 1),
-}
-
 
 def load_suite(path: str | Path) -> Suite:
     """Parse and validate the suite file at ``path``; any problem raises one SuiteError."""
@@ -161,6 +146,11 @@ class _Parser:
             raise self.error(path, f"must be >= {low:g}, got {value!r}")
         return value
 
+    def setting(self, value: Any, path: str, name: str) -> Any:
+        """A value of the run setting ``name``, checked against its ``RunConfig`` schema."""
+        spec = setting_schema(name)
+        return self.value(value, path, spec.type, spec.low)
+
     def get(
         self,
         table: Mapping[str, Any],
@@ -219,14 +209,13 @@ def _show(value: Any) -> str:
     return f"{kinds.get(type(value), type(value).__name__)} ({value!r})"
 
 
-def _train(p: _Parser, table: Mapping[str, Any]) -> TrainSettings:
-    p.keys(table, "[train]", tuple(TRAIN_TYPES))
-    values = {key: p.get(table, "[train]", key, *TRAIN_TYPES[key][:1], low=TRAIN_TYPES[key][1])
-              for key in table}
+def _train(p: _Parser, table: Mapping[str, Any]) -> dict[str, Any]:
+    p.keys(table, "[train]", TRAIN_KEYS)
+    values = {key: p.setting(table[key], f"[train] {key}", key) for key in table}
     device = values.get("device", "auto")
     if not DEVICE.match(device):
         raise p.error("[train] device", f"must be auto, cpu, cuda or cuda:N, got {device!r}")
-    return TrainSettings(**values)
+    return values
 
 
 def _check_valid_metric(p: _Parser, valid_metric: str, metric_names: list[str]) -> None:
@@ -256,7 +245,7 @@ def _component(
                 f"{p.source}: {path} {key}: unknown hyper-parameter of {scope} '{name}'."
                 f"{did_you_mean(key, allowed)} Valid: {', '.join(allowed) or '(none)'}."
             )
-        where = "train" if key in TRAIN_OVERRIDES else scope
+        where = "train" if key in PER_LOSS_KEYS else scope
         values = raw if isinstance(raw, list) else [raw]
         if not values:
             raise p.error(f"{path} {key}", "an empty list has no value to try; give a value or a list")
@@ -269,8 +258,7 @@ def _component(
                 except HParamError as exc:
                     raise p.error(key_path, f"{exc} ({by_name[key].help})") from None
             else:
-                kind, low = TRAIN_TYPES[key]
-                checked.append(p.value(value, key_path, kind, low))
+                checked.append(p.setting(value, key_path, key))
         if len(set(map(repr, checked))) != len(checked):
             raise p.error(f"{path} {key}", f"must not repeat a value, got {checked}")
         if isinstance(raw, list) and len(checked) > 1:
@@ -313,7 +301,7 @@ def _loss_tables(p: _Parser, tables: Mapping[str, Any], labels: list[str]) -> di
                 f"table with loss = \"<registered name>\".)"
             )
         schema = components.loss_schema(name)
-        out[label] = _component(p, path, label, name, table, schema, "loss", TRAIN_OVERRIDES)
+        out[label] = _component(p, path, label, name, table, schema, "loss", PER_LOSS_KEYS)
     return out
 
 

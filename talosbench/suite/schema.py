@@ -6,39 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from talosbench.config import schema
+
 Scope = Literal["train", "loss", "backbone"]
-
-TRAIN_OVERRIDES = ("lr", "weight_decay", "negatives")
-"""Training settings a ``[losses.<label>]`` table may set or tune for that loss alone."""
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """The ``[train]`` table: settings shared by every run of the suite."""
-
-    epochs: int = 200
-    """Epoch cap; early stopping usually ends a run sooner."""
-    batch_size: int = 1024
-    """Training rows per mini-batch."""
-    negatives: int | None = None
-    """Sampled negatives per row; unset takes each loss's default (1024, BPR 1)."""
-    eval_every: int = 5
-    """Validate every this many epochs."""
-    patience: int = 5
-    """Stop after this many validations without improvement."""
-    dim: int = 64
-    """Embedding size."""
-    device: str = "auto"
-    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``; ``--device`` overrides it."""
-    lr: float = 1e-3
-    """Adam learning rate; a loss may override or tune it."""
-    weight_decay: float = 0.0
-    """Coupled L2 weight decay; a loss may override or tune it."""
-    shared_negatives: bool = False
-    """Share one negative set across a batch (faster, departs from the paper)."""
-    eval_batch: int = 1024
-    """Users per evaluation block."""
-
 
 @dataclass(frozen=True)
 class EvalSettings:
@@ -120,8 +90,8 @@ class Suite:
     """Validation metric (``precision@20``) for early stopping and tuning."""
     budget: int | None
     """Default most tuning points per loss; None trains the whole grid."""
-    train: TrainSettings
-    """The ``[train]`` table."""
+    train: dict[str, Any]
+    """The ``[train]`` table's values, keyed by ``RunConfig`` field; unset keys take the field defaults."""
     eval: EvalSettings
     """The ``[eval]`` table."""
     datasets: tuple[str, ...]
@@ -140,3 +110,7 @@ class Suite:
     """Per loss label: the loss it trains, fixed values, tuning dimensions, budget."""
     backbone_tables: dict[str, Component] = field(default_factory=dict)
     """Per backbone: fixed values and tuning dimensions."""
+
+    def setting(self, name: str) -> Any:
+        """The ``[train]`` value of a run setting, else its ``RunConfig`` default."""
+        return self.train[name] if name in self.train else schema(name).default

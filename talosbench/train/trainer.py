@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import torch
 
+from talosbench.config import RunConfig, RunResult
 from talosbench.data.split import Split
 from talosbench.device import device_name, synchronize
 from talosbench.losses import LOSSES, build_loss
@@ -25,7 +26,6 @@ from talosbench.losses.base import Loss
 from talosbench.metrics import METRICS, EvalResult, evaluate
 from talosbench.models import BackboneInputs, build_backbone
 from talosbench.models.base import Backbone
-from talosbench.train.config import RunConfig, RunResult
 from talosbench.train.csr import InteractionCSR
 from talosbench.train.memory import peak_host_bytes, retain_freed_memory
 from talosbench.train.sampler import NegativeSampler

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from talosbench import results
-from talosbench.train.config import RunConfig, RunResult
+from talosbench.config import RunConfig, RunResult
 
 SEEDS = (1, 2, 3)
 USERS = 40

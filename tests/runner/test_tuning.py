@@ -12,11 +12,11 @@ import polars as pl
 import pytest
 import torch
 
+from talosbench.config import RunConfig, RunResult
 from talosbench.device import DeviceError
 from talosbench.results import ResultsWriteError, collect, read_plan, read_run, run_dir
 from talosbench.runner import Listener, RunnerError, build_plan, current_runs, describe, run_suite
 from talosbench.suite import parse_suite
-from talosbench.train.config import RunConfig, RunResult
 
 TAUS = [0.05, 0.1, 0.2, 0.3]
 

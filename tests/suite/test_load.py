@@ -44,7 +44,7 @@ def test_base_suite_loads(tmp_path: Path) -> None:
     suite = load_suite(write(tmp_path, BASE))
     assert suite.name == "t"
     assert suite.seeds == (1, 2)
-    assert suite.train.epochs == 3
+    assert suite.train["epochs"] == 3
     assert suite.losses == ("bpr", "talos")
     assert suite.valid_metric == "precision@20"
     assert suite.loss_tables["talos"].name == "talos"
@@ -68,7 +68,7 @@ def test_unknown_table_did_you_mean(tmp_path: Path) -> None:
 def test_unknown_key_did_you_mean(tmp_path: Path) -> None:
     message = error(tmp_path, BASE.replace("epochs = 3", "epoch = 3"))
     assert "[train] epoch: unknown key. Did you mean 'epochs'?" in message
-    assert "Valid keys in [train]: epochs, batch_size" in message
+    assert "Valid keys in [train]: lr, weight_decay, epochs, batch_size" in message
 
 
 def test_missing_required_table_and_key(tmp_path: Path) -> None:

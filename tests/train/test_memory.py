@@ -14,7 +14,7 @@ PROBE = """
 import resource, sys, torch
 from talosbench.bench import SCALES, synthetic_split
 from talosbench.train import memory, trainer
-from talosbench.train.config import RunConfig
+from talosbench.config import RunConfig
 torch.set_num_threads(1)  # timing-free, and spared the spin-waits of a busy machine
 if sys.argv[1] == "default":
     memory._done = True

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from talosbench.config import RunConfig
 from talosbench.data import load_split
 from talosbench.data.split import Split
 from talosbench.losses import LOSSES
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.train.config import RunConfig
 from talosbench.train.trainer import fit
 
 TINY = {"n_users": 150, "n_items": 90, "n_interactions": 4000}

@@ -1,0 +1,227 @@
+"""The one schema of a run's settings, and the record of what a run produced.
+
+Every training setting is one field of ``RunConfig``: its type, default, lower bound, one line of
+help and where a suite file sets it live on that field and nowhere else. The suite's ``[train]``
+table, the per-loss overrides, the options of ``talosbench train``, the run id and the results
+columns are all read from these fields, so adding a setting is one field here plus the code that
+uses it. ``RunResult`` is serialised to and from a plain dict in one place (``to_record`` /
+``from_record``) for the results store and the executors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from functools import cache
+from typing import Any, Literal, get_type_hints
+
+import polars as pl
+
+from talosbench.hparams import HParam, HParamError
+
+Scope = Literal["grid", "suite", "params", "train"]
+"""Where a suite sets a field: a ``[grid]`` axis, ``[suite]``/``[eval]``, a component table, ``[train]``."""
+
+DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+"""``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``."""
+
+
+class SettingError(HParamError):
+    """A run setting whose value does not fit its schema."""
+
+
+def setting(
+    default: Any = MISSING,
+    *,
+    help: str,
+    scope: Scope = "train",
+    low: float | None = None,
+    per_loss: bool = False,
+    default_factory: Any = MISSING,
+) -> Any:
+    """A ``RunConfig`` field with its schema: help, where a suite sets it, lower bound, per-loss override."""
+    meta = {"help": help, "scope": scope, "low": low, "per_loss": per_loss}
+    if default_factory is not MISSING:
+        return field(default_factory=default_factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines one run; its hash is the run id."""
+
+    dataset: str = setting("synthetic", scope="grid", help="Dataset name (see `talosbench datasets`).")
+    scenario: str = setting("iid", scope="grid", help="Shift scenario: iid, temporal, popularity, given.")
+    backbone: str = setting("mf", scope="grid", help="Backbone (see `talosbench backbones`).")
+    loss: str = setting("talos", scope="grid", help="Loss (see `talosbench losses`).")
+    seed: int = setting(2024, scope="suite", low=0, help="Run seed (every random generator derives from it).")
+    split_seed: int = setting(
+        2024, scope="suite", low=0, help="Seed of the train/validation/test split, fixed across run seeds."
+    )
+    loss_params: dict[str, Any] = setting(
+        default_factory=dict, scope="params", help="Loss hyper-parameters over the loss's defaults."
+    )
+    backbone_params: dict[str, Any] = setting(
+        default_factory=dict, scope="params", help="Backbone hyper-parameters over the backbone's defaults."
+    )
+    preprocess: dict[str, Any] = setting(
+        default_factory=dict, scope="params", help="Preprocessing overrides of the dataset's defaults."
+    )
+    lr: float = setting(1e-3, low=0.0, per_loss=True, help="Adam learning rate of the model parameters.")
+    weight_decay: float = setting(
+        0.0, low=0.0, per_loss=True, help="Coupled L2 weight decay (Adam, not AdamW, as the paper)."
+    )
+    epochs: int = setting(200, low=1, help="Epoch cap (early stopping usually ends a run sooner).")
+    batch_size: int = setting(1024, low=1, help="Training rows per mini-batch.")
+    negatives: int | None = setting(
+        None, low=1, per_loss=True, help="Sampled negatives per row (default: the loss's, 1024 or BPR 1)."
+    )
+    shared_negatives: bool = setting(
+        False, help="Share one negative set across a batch (faster, departs from the paper)."
+    )
+    normalize: bool | None = setting(None, help="Cosine scores (default: the loss's, on except BPR).")
+    dim: int = setting(64, low=1, help="Embedding size.")
+    eval_every: int = setting(5, low=1, help="Validate every this many epochs.")
+    patience: int = setting(5, low=1, help="Validations without strict improvement before stopping.")
+    ks: tuple[int, ...] = setting((20,), scope="suite", low=1, help="Cut-offs of the reported metrics.")
+    valid_metric: str = setting(
+        "precision@20", scope="suite", help="Validation metric for early stopping and tuning."
+    )
+    eval_batch: int = setting(1024, low=1, help="Users per evaluation block.")
+    device: str = setting("auto", help="auto, cpu, cuda or cuda:N (not part of the run id).")
+
+    def __post_init__(self) -> None:
+        # The run is built here, from a suite or from `talosbench train`: its settings are checked
+        # once, so nothing downstream has to ask again whether lr is a finite number.
+        for name in SCALARS:
+            check_setting(name, getattr(self, name))
+        object.__setattr__(self, "ks", tuple(check_setting("ks", k) for k in self.ks))
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that define the run's outcome (the device does not)."""
+        data = asdict(self)
+        data.pop("device")
+        data["ks"] = list(self.ks)
+        return data
+
+    @property
+    def run_id(self) -> str:
+        blob = json.dumps(self.identity(), sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@cache
+def schema(name: str) -> HParam:
+    """The schema of one ``RunConfig`` field as an ``HParam``: type, default, help, lower bound."""
+    spec = {f.name: f for f in fields(RunConfig)}[name]
+    hint = get_type_hints(RunConfig)[name]
+    kind = int if name == "ks" else next(t for t in getattr(hint, "__args__", (hint,)) if t is not type(None))
+    default = spec.default if spec.default is not MISSING else spec.default_factory()  # type: ignore[misc]
+    meta = spec.metadata
+    return HParam(name, getattr(kind, "__origin__", kind), default, meta["help"], low=meta["low"])
+
+
+def names(scope: Scope) -> tuple[str, ...]:
+    """The ``RunConfig`` fields a suite sets in ``scope``, in declaration order."""
+    return tuple(f.name for f in fields(RunConfig) if f.metadata["scope"] == scope)
+
+
+TRAIN_KEYS = names("train")
+"""Keys of a suite's ``[train]`` table."""
+PER_LOSS_KEYS = tuple(f.name for f in fields(RunConfig) if f.metadata["per_loss"])
+"""Training settings a ``[losses.<label>]`` table may set or tune for that loss alone."""
+SCALARS = tuple(f.name for f in fields(RunConfig) if f.metadata["scope"] != "params" and f.name != "ks")
+
+
+def nullable(name: str) -> bool:
+    """Whether the field may be left unset (None takes the loss's own default)."""
+    return type(None) in getattr(get_type_hints(RunConfig)[name], "__args__", ())
+
+
+def check_setting(name: str, value: Any) -> Any:
+    """``value`` coerced to the field's type, or SettingError saying what is wrong with it."""
+    if value is None and nullable(name):
+        return None
+    try:
+        value = schema(name).validate(value)
+    except HParamError as exc:
+        raise SettingError(str(exc)) from None
+    if name == "device" and not DEVICE.match(value):
+        raise SettingError(f"device must be auto, cpu, cuda or cuda:N, got {value!r}")
+    if name == "valid_metric" and not re.fullmatch(r"[a-z_]+@[1-9][0-9]*", value):
+        raise SettingError(f"valid_metric must look like 'precision@20' (metric@K), got {value!r}")
+    return value
+
+
+STATUSES = ("completed", "diverged", "failed", "oom")
+
+
+@dataclass
+class RunResult:
+    """What a run produced. ``test`` and ``per_user`` are empty unless a best snapshot exists."""
+
+    status: str
+    """One of STATUSES."""
+    test: dict[str, float] = field(default_factory=dict)
+    """Test metrics of the best validation snapshot, keyed like ``precision@20``."""
+    best_valid: dict[str, float] = field(default_factory=dict)
+    """Validation metrics at the best validation point."""
+    best_epoch: int | None = None
+    """Completed epochs at the best validation point."""
+    epochs: int = 0
+    """Training epochs completed."""
+    history: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """One row per epoch: epoch, train_loss, train_seconds, eval_seconds, valid_<metric>..."""
+    per_user: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Test values per evaluated user: user, <metric>... (feeds significance tests)."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """train_seconds_per_epoch (median), train_seconds_total, eval_seconds (median), wall_seconds."""
+    memory: dict[str, float] = field(default_factory=dict)
+    """Peak memory in bytes: host_peak_bytes, device_peak_bytes."""
+    thresholds: dict[str, float] = field(default_factory=dict)
+    """For thresholded losses at test: threshold_error, mean_threshold, mean_pos_score, mean_neg_score."""
+    error: str | None = None
+    """What went wrong, for a run that did not complete."""
+    device: str = "cpu"
+    """The device the run trained on."""
+    split: dict[str, Any] = field(default_factory=dict)
+    """Shift diagnostics of the split the run used (sizes, coverage, popularity divergence)."""
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field but the two tables, as plain JSON-ready values (the tables are stored as Parquet)."""
+        return {
+            "status": self.status,
+            "error": self.error,
+            "test": dict(self.test),
+            "best_valid": dict(self.best_valid),
+            "best_epoch": self.best_epoch,
+            "epochs": self.epochs,
+            "timings": dict(self.timings),
+            "memory": dict(self.memory),
+            "thresholds": dict(self.thresholds),
+            "device": self.device,
+            "split": dict(self.split) or None,
+        }
+
+    @classmethod
+    def from_record(
+        cls, data: dict[str, Any], history: pl.DataFrame | None = None, per_user: pl.DataFrame | None = None
+    ) -> RunResult:
+        """The result ``to_record`` wrote, with its tables; missing keys take the field defaults."""
+        return cls(
+            status=str(data["status"]),
+            test=dict(data.get("test") or {}),
+            best_valid=dict(data.get("best_valid") or {}),
+            best_epoch=data.get("best_epoch"),
+            epochs=int(data.get("epochs") or 0),
+            history=history if history is not None else pl.DataFrame(),
+            per_user=per_user if per_user is not None else pl.DataFrame(),
+            timings=dict(data.get("timings") or {}),
+            memory=dict(data.get("memory") or {}),
+            thresholds=dict(data.get("thresholds") or {}),
+            error=data.get("error"),
+            device=str(data.get("device") or "cpu"),
+            split=dict(data.get("split") or {}),
+        )
