@@ -39,13 +39,15 @@ CELL_KEYS = ("dataset", "scenario", "backbone", "loss")
 THRESHOLD_KEYS = ("threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score")
 TIMING_KEYS = ("train_seconds_per_epoch", "train_seconds_total", "eval_seconds", "wall_seconds")
 MEMORY_KEYS = ("host_peak_bytes", "device_peak_bytes")
+POINT = "point."
+"""Prefix of the ``collect`` columns holding a run's tuning point, one column per tuned setting."""
 
 # The fixed columns of ``collect``; test_<metric> / valid_<metric> columns follow ``epochs``.
 _HEAD: dict[str, type[pl.DataType]] = {
     "run_id": pl.String, "suite": pl.String, "role": pl.String, "status": pl.String, "error": pl.String,
     "dataset": pl.String, "scenario": pl.String, "backbone": pl.String, "loss": pl.String,
-    "loss_name": pl.String, "seed": pl.Int64, "params": pl.String, "tuning_point": pl.String,
-    "tuning_budget": pl.Int64, "best_epoch": pl.Int64, "epochs": pl.Int64,
+    "loss_name": pl.String, "seed": pl.Int64, "params": pl.String, "tuning_budget": pl.Int64,
+    "best_epoch": pl.Int64, "epochs": pl.Int64,
 }  # fmt: skip
 _TAIL: dict[str, type[pl.DataType]] = {
     **dict.fromkeys(TIMING_KEYS, pl.Float64),
@@ -238,7 +240,18 @@ def collect(
     valid = sorted((m for m in metrics if m.startswith("valid_")), key=metric_sort_key)
     schema = {**_HEAD, **dict.fromkeys(test + valid, pl.Float64), **_TAIL}
     columns = {name: [row.get(name) for row in rows] for name in schema}
-    return pl.DataFrame(columns, schema=schema)
+    frame = pl.DataFrame(columns, schema=schema)
+    # One typed column per tuned setting (``point.tau``, ``point.backbone.layers``), null where a
+    # run did not tune it; they follow ``tuning_budget``.
+    labels = sorted({key for row in rows for key in row if key.startswith(POINT)})
+    points = [pl.Series(label, [row.get(label) for row in rows], strict=False) for label in labels]
+    at = frame.columns.index("tuning_budget") + 1
+    return frame.select(frame.columns[:at]).hstack(points).hstack(frame.select(frame.columns[at:]))
+
+
+def point_columns(frame: pl.DataFrame) -> list[str]:
+    """The ``point.<setting>`` columns of a ``collect`` frame, in name order."""
+    return [name for name in frame.columns if name.startswith(POINT)]
 
 
 def _rows(
@@ -362,7 +375,7 @@ def _row(directory: Path) -> dict[str, Any] | None:
         "loss_name": config.get("loss", cell.get("loss")),
         "seed": config.get("seed"),
         "params": json.dumps(params, sort_keys=True, default=str),
-        "tuning_point": json.dumps(point, sort_keys=True, default=str) if point is not None else None,
+        **{f"{POINT}{label}": value for label, value in (point or {}).items()},
         "tuning_budget": tuning.get("budget"),
         "best_epoch": result.get("best_epoch"),
         "epochs": result.get("epochs"),

@@ -139,7 +139,7 @@ def test_collect_columns_and_values(tmp_path: Path) -> None:
     assert row["suite"] == "demo" and row["seed"] == 7 and row["run_id"] == config.run_id
     assert row["test_precision@20"] == 0.25 and row["valid_precision@20"] == 0.3
     assert json.loads(row["params"])["lr"] == 0.01 and json.loads(row["params"])["loss_params"] == {"k": 50}
-    assert json.loads(row["tuning_point"]) == {"k": 50} and row["tuning_budget"] == 4
+    assert row["point.k"] == 50 and frame.schema["point.k"] == pl.Int64 and row["tuning_budget"] == 4
     assert row["host_peak_bytes"] == 1024 and row["device_peak_bytes"] is None
     assert row["threshold_error"] == 0.01 and row["mean_threshold"] is None
     assert row["path"] == str(directory)

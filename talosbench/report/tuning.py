@@ -2,39 +2,40 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import polars as pl
 
 from talosbench.report.model import CELL, DASH, Table, fmt_metric, ordered_cells
+from talosbench.results import point_columns
 
 
 def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
     """Per tuned cell: the chosen point (from final runs), points tried and failed (from trials)."""
     columns = ["chosen", "points tried", "failed trials", "budget", f"valid {metric} (chosen)"]
     table = Table("tuning", "Tuning", [*CELL, *columns])
+    labels = point_columns(frame)
+    tuned = pl.any_horizontal(pl.col(labels).is_not_null()) if labels else pl.lit(False)
     trials = frame.filter(pl.col("role") == "trial")
-    final = frame.filter((pl.col("role") == "final") & pl.col("tuning_point").is_not_null())
+    final = frame.filter((pl.col("role") == "final") & tuned)
     keys = {tuple(r) for r in pl.concat([trials.select(CELL), final.select(CELL)]).unique().iter_rows()}
     for key, first in ordered_cells(keys, baseline):
         where = pl.all_horizontal(pl.col(c) == v for c, v in zip(CELL, key, strict=True))
         cell_trials, cell_final = trials.filter(where), final.filter(where)
-        chosen = cell_final["tuning_point"].drop_nulls().unique().to_list()
+        chosen = cell_final.select(labels).unique(maintain_order=True)
         # The runner stores the chosen trial once, as the first seed's final run: count both roles.
         pool = pl.concat([cell_trials, cell_final], how="diagonal_relaxed")
         budgets = pool["tuning_budget"].drop_nulls()
-        tried = pool["tuning_point"].drop_nulls().n_unique()
+        tried = pool.filter(tuned).select(labels).unique().height
         failed = cell_trials.filter(pl.col("status") != "completed").height
         valid = f"valid_{metric}"
         first_seed = (cell_trials if cell_trials.height else pool)["seed"].min()
-        scores = (
-            pool.filter(pl.col("tuning_point").is_in(chosen), pl.col("seed") == first_seed)[valid]
-            .drop_nulls().to_list()
-            if valid in pool.columns else []
-        )  # fmt: skip
+        first_runs = pool.filter(pl.col("seed") == first_seed)
+        at_chosen = first_runs.join(chosen, on=labels, how="semi", nulls_equal=True)
+        scores = at_chosen[valid].drop_nulls().to_list() if valid in pool.columns else []
         budget = int(budgets.max()) if budgets.len() else None
         table.add(
-            *key, "; ".join(_point(p) for p in chosen) or "not chosen yet", str(tried), str(failed),
+            *key, "; ".join(_show(p) for p in _points(chosen)) or "not chosen yet", str(tried), str(failed),
             DASH if budget is None else str(budget), fmt_metric(max(scores), None) if scores else DASH,
             rule=first,
         )  # fmt: skip
@@ -43,7 +44,7 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         table.records += [
             {**record, "metric": name, "value": value if isinstance(value, (int, float)) else None,
              "text": str(value)}
-            for point in chosen for name, value in json.loads(point).items()
+            for point in _points(chosen) for name, value in point.items()
         ]  # fmt: skip
     table.footer = [
         "Chosen: the point trained with every seed, picked on validation with the first seed "
@@ -54,5 +55,13 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
     return table
 
 
-def _point(blob: str) -> str:
-    return ", ".join(f"{name}={value}" for name, value in json.loads(blob).items())
+def _points(chosen: pl.DataFrame) -> list[dict[str, Any]]:
+    """Each chosen point as ``{setting: value}`` over the settings it tunes."""
+    return [
+        {name.removeprefix("point."): value for name, value in row.items() if value is not None}
+        for row in chosen.iter_rows(named=True)
+    ]
+
+
+def _show(point: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in point.items())

@@ -72,15 +72,15 @@ def test_tuning_picks_by_validation_and_reports_only_the_chosen_point(fake: Fake
     talos = frame.filter(pl.col("loss") == "talos")
     finals = talos.filter(pl.col("role") == "final")
     assert sorted(finals["seed"].to_list()) == [1, 2, 3]
-    assert set(finals["tuning_point"].to_list()) == {'{"tau": 0.2}'}  # best on validation, worst on test
+    assert set(finals["point.tau"].to_list()) == {0.2}  # best on validation, worst on test
     assert set(finals["tuning_budget"].to_list()) == {4}
     trials = talos.filter(pl.col("role") == "trial")
-    assert sorted(trials["tuning_point"].to_list()) == ['{"tau": 0.05}', '{"tau": 0.1}', '{"tau": 0.3}']
+    assert sorted(trials["point.tau"].to_list()) == [0.05, 0.1, 0.3]
     assert set(trials["seed"].to_list()) == {1}
     # the chosen trial is stored once and doubles as seed 1's final run
     assert talos.height == 6 and talos["run_id"].n_unique() == 6
     sl = frame.filter(pl.col("loss") == "sl")
-    assert sl["role"].to_list() == ["final"] * 3 and sl["tuning_point"].to_list() == [None] * 3
+    assert sl["role"].to_list() == ["final"] * 3 and sl["point.tau"].to_list() == [None] * 3
 
 
 def test_finals_wait_for_every_trial_of_their_cell(fake: Fake, tmp_path: Path) -> None:
