@@ -10,11 +10,18 @@ from typing import Any
 
 from talosbench.data import load_split
 from talosbench.device import resolve_device
+from talosbench.errors import USAGE, TalosbenchError
 from talosbench.hparams import resolve
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
 from talosbench.train.config import RunConfig, RunResult
 from talosbench.train.trainer import fit
+
+
+class ConfigError(TalosbenchError, ValueError):
+    """A run setting that cannot train (not finite, malformed), found before any data is touched."""
+
+    exit_code = USAGE
 
 
 def check_config(config: RunConfig) -> None:
@@ -26,9 +33,9 @@ def check_config(config: RunConfig) -> None:
     for name in ("lr", "weight_decay"):  # nan or inf would only show as a diverged run
         value = getattr(config, name)
         if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+            raise ConfigError(f"{name} must be a finite number, got {value!r}")
     if "@" not in config.valid_metric:
-        raise ValueError(f"valid_metric must look like 'precision@20', got '{config.valid_metric}'")
+        raise ConfigError(f"valid_metric must look like 'precision@20', got '{config.valid_metric}'")
 
 
 def run_config(

@@ -1,0 +1,118 @@
+"""``talosbench train``: one configuration with early stopping, its test metrics printed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from talosbench.cli.choices import choices
+from talosbench.data.splits import SCENARIOS
+
+Scenario = choices("Scenario", SCENARIOS.names())
+
+
+def _parse_assignments(pairs: list[str], option: str) -> dict[str, object]:
+    """``KEY=VALUE`` pairs with TOML-typed values (``0.1`` is a float, ``true`` a bool)."""
+    from talosbench.toml import tomllib
+
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got '{pair}'", param_hint=option)
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = raw.strip()
+    return out
+
+
+def train(
+    dataset: str = typer.Option("synthetic", help="Dataset name (see `talosbench datasets`)."),
+    scenario: Scenario = typer.Option(Scenario("iid"), help="Shift scenario."),
+    backbone: str = typer.Option("mf", help="Backbone (see `talosbench backbones`)."),
+    loss: str = typer.Option("talos", help="Loss (see `talosbench losses`)."),
+    set_: list[str] = typer.Option([], "--set", help="Loss hyper-parameter KEY=VALUE (repeatable)."),
+    backbone_set: list[str] = typer.Option([], "--backbone-set", help="Backbone hyper-parameter KEY=VALUE."),
+    seed: int = typer.Option(2024, help="Run seed (every random generator derives from it)."),
+    split_seed: int = typer.Option(2024, help="Seed of the train/validation/test split."),
+    lr: float = typer.Option(1e-3, help="Adam learning rate."),
+    weight_decay: float = typer.Option(0.0, help="Coupled L2 weight decay."),
+    epochs: int = typer.Option(200, help="Epoch cap (early stopping usually ends sooner)."),
+    batch_size: int = typer.Option(1024, help="Training rows per batch."),
+    negatives: int | None = typer.Option(
+        None, help="Negatives per row (default: the loss's, 1024 or BPR 1)."
+    ),
+    eval_every: int = typer.Option(5, help="Validate every N epochs."),
+    patience: int = typer.Option(5, help="Validations without improvement before stopping."),
+    k: list[int] = typer.Option([20], "--k", help="Metric cut-off (repeatable)."),
+    valid_metric: str = typer.Option("precision@20", help="Validation metric for early stopping."),
+    device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
+    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    mirror: str | None = typer.Option(
+        None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
+    ),
+) -> None:
+    """Train one configuration with early stopping and print its test metrics."""
+    from tabulate import tabulate
+
+    from talosbench.train.config import RunConfig
+    from talosbench.train.run import run_config
+
+    config = RunConfig(
+        dataset=dataset,
+        scenario=scenario.value,
+        backbone=backbone,
+        loss=loss,
+        seed=seed,
+        split_seed=split_seed,
+        loss_params=_parse_assignments(set_, "--set"),
+        backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
+        lr=lr,
+        weight_decay=weight_decay,
+        epochs=epochs,
+        batch_size=batch_size,
+        negatives=negatives,
+        eval_every=eval_every,
+        patience=patience,
+        ks=tuple(k),
+        valid_metric=valid_metric,
+        device=device,
+    )
+
+    live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
+
+    def on_epoch(info: dict) -> None:
+        if info.get("valid") is not None:
+            value = info["valid"].get(valid_metric, float("nan"))
+            line = f"\r  epoch {info['epoch']:>4}: valid {valid_metric} = {value:.4f}"
+            typer.echo(line + " " * 20 if live else line.lstrip("\r"), err=True)
+        elif live:
+            done = int(30 * info["epoch"] / max(info["epochs"], 1))
+            bar = "#" * done + "." * (30 - done)
+            line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
+            typer.echo(line, nl=False, err=True)
+
+    result = run_config(
+        config,
+        data_dir=data_dir,
+        mirror=mirror,
+        on_event=lambda message: typer.echo(message, err=True),
+        on_epoch=on_epoch,
+    )
+    typer.echo("", err=True)
+    typer.echo(
+        f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
+        f"median s/epoch: {result.timings.get('train_seconds_per_epoch', float('nan')):.3f}  "
+        f"device: {result.device}"
+    )
+    if result.error:
+        typer.echo(f"error: {result.error}")
+    if result.test:
+        rows = [[name, f"{value:.4f}"] for name, value in result.test.items()]
+        rows += [[name, f"{value:.4f}"] for name, value in result.thresholds.items()]
+        typer.echo(tabulate(rows, headers=["test metric", "value"]))
+    if result.status != "completed":
+        raise typer.Exit(1)
