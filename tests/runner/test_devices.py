@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from talosbench.cli import app
-from talosbench.runner import RunnerError
+from talosbench.device import DeviceError
+from talosbench.runner import RunnerError, RunnerUsageError, check_options
 from talosbench.runner.local import assign_devices, default_devices, parse_devices
-from talosbench.runner.ray_executor import INSTALL, import_ray
+from talosbench.runner.ray_executor import INSTALL, RayOptions, import_ray
 
 
 def test_workers_are_pinned_round_robin_with_several_per_gpu() -> None:
@@ -74,3 +76,20 @@ def test_run_rejects_options_that_do_not_fit_the_executor(
     output = " ".join(result.output.replace("│", " ").split())  # typer frames its own messages
     assert result.exit_code == 2 and message in output
     assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_check_options_refuses_what_does_not_fit_with_a_usage_error() -> None:
+    local = RayOptions(max_retries=0)  # only the option that differs from its default is named
+    cases: list[tuple[tuple[Any, ...], str]] = [
+        (("spark", None, None, None), "unknown executor 'spark'; choose local or ray"),
+        (("local", None, None, local), "--max-retries need --executor ray"),
+        (("ray", None, ["cuda:0"], None), "--devices pins local workers"),
+        (("local", None, ["gpu0"], None), "--devices: got 'gpu0'"),
+    ]
+    for args, message in cases:
+        with pytest.raises(RunnerUsageError, match=message) as info:
+            check_options(*args)
+        assert info.value.exit_code == 2
+    with pytest.raises(DeviceError, match="unknown device 'tpu'"):
+        check_options("ray", "tpu", None, None)
+    check_options("ray", "cuda:3", None, RayOptions(gpus_per_run=0.5))  # fine: Ray places runs itself
