@@ -28,6 +28,7 @@ from talosbench.data import store
 from talosbench.data.split import Split
 from talosbench.data.splits import build_split
 from talosbench.device import device_name, synchronize
+from talosbench.errors import USAGE, TalosbenchError
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
 from talosbench.train.memory import peak_host_bytes
@@ -55,8 +56,10 @@ SCALES: dict[str, Scale] = {
 PUBLIC_SCALES = ("beauty", "gowalla", "electronics")
 
 
-class BenchError(ValueError):
+class BenchError(TalosbenchError, ValueError):
     """A bench request that cannot be run as given."""
+
+    exit_code = USAGE
 
 
 @dataclass

@@ -53,7 +53,7 @@ class RunConfig:
     """Everything that determines one run; its hash is the run id."""
 
     dataset: str = setting("synthetic", scope="grid", help="Dataset name (see `talosbench datasets`).")
-    scenario: str = setting("iid", scope="grid", help="Shift scenario: iid, temporal, popularity, given.")
+    scenario: str = setting("iid", scope="grid", help="Shift scenario that splits the dataset.")
     backbone: str = setting("mf", scope="grid", help="Backbone (see `talosbench backbones`).")
     loss: str = setting("talos", scope="grid", help="Loss (see `talosbench losses`).")
     seed: int = setting(2024, scope="suite", low=0, help="Run seed (every random generator derives from it).")

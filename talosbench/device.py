@@ -2,32 +2,51 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
 
+from talosbench.errors import USAGE, TalosbenchError
 
-class DeviceError(ValueError):
+
+class DeviceError(TalosbenchError, ValueError):
     """A device that does not exist on this machine."""
+
+    exit_code = USAGE
+
+
+DEVICE_SPEC = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+"""What ``--device`` accepts."""
+
+
+def check_device(spec: str) -> str:
+    """``spec`` stripped and in lower case when it is auto, cpu, cuda or cuda:N, else DeviceError.
+
+    Only the form is checked (nothing is probed), so a plan can be checked on a machine without the GPU.
+    """
+    name = spec.strip().lower()
+    if not DEVICE_SPEC.match(name):
+        raise DeviceError(f"unknown device '{name}'; valid: auto, cpu, cuda, cuda:N")
+    return name
 
 
 def resolve_device(spec: str = "auto") -> torch.device:
     """``auto`` picks CUDA when present, else CPU; ``cuda``/``cuda:N`` must exist."""
-    spec = spec.strip().lower()
+    spec = check_device(spec)
     if spec == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if spec == "cpu":
         return torch.device("cpu")
-    if spec == "cuda" or spec.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise DeviceError(
-                f"device '{spec}' was requested but CUDA is not available here; use --device cpu or auto"
-            )
-        device = torch.device(spec)
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise DeviceError(
-                f"device '{spec}' does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)"
-            )
-        return device
-    raise DeviceError(f"unknown device '{spec}'; valid: auto, cpu, cuda, cuda:N")
+    if not torch.cuda.is_available():  # cuda or cuda:N
+        raise DeviceError(
+            f"device '{spec}' was requested but CUDA is not available here; use --device cpu or auto"
+        )
+    device = torch.device(spec)
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise DeviceError(
+            f"device '{spec}' does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)"
+        )
+    return device
 
 
 def synchronize(device: torch.device) -> None:

@@ -7,9 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from talosbench.errors import USAGE, TalosbenchError
 
-class HParamError(ValueError):
+
+class HParamError(TalosbenchError, ValueError):
     """A hyper-parameter value that does not fit its schema."""
+
+    exit_code = USAGE
 
 
 @dataclass(frozen=True)

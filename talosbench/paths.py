@@ -11,6 +11,8 @@ import os
 import re
 from pathlib import Path
 
+from talosbench.errors import USAGE, TalosbenchError
+
 # Letters and digits first, then letters, digits and ``. _ @ + -``: never ``..``, ``/``, ``\`` or empty.
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 # Most file systems cap one path component at 255 bytes; keep room for the suffixes the tool adds
@@ -18,8 +20,10 @@ PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 MAX_NAME_BYTES = 200
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(TalosbenchError, ValueError):
     """A name that is not one plain path component, or a path that would leave its root."""
+
+    exit_code = USAGE
 
 
 def name_problem(name: str) -> str | None:

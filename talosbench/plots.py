@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from talosbench.errors import USAGE, TalosbenchError
 from talosbench.report.model import BACKBONES, check_metrics, mean_std, order, paper_losses, primary_metric
 from talosbench.report.scope import gather
 from talosbench.results import read_history
@@ -21,8 +22,10 @@ THRESHOLD_COLUMNS = ("valid_threshold_error", "valid_mean_threshold")
 """History columns the trainer writes at each validation of a thresholded loss."""
 
 
-class PlotError(RuntimeError):
+class PlotError(TalosbenchError, RuntimeError):
     """Plots that cannot be drawn (matplotlib missing, nothing to draw)."""
+
+    exit_code = USAGE
 
 
 def plot_results(

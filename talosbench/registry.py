@@ -6,11 +6,15 @@ import difflib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
+from talosbench.errors import USAGE, TalosbenchError
+
 T = TypeVar("T")
 
 
-class UnknownNameError(KeyError):
+class UnknownNameError(TalosbenchError, KeyError):
     """A name that is not registered; the message lists the valid choices and the closest match."""
+
+    exit_code = USAGE
 
     def __init__(self, kind: str, name: str, choices: list[str]) -> None:
         self.kind, self.name, self.choices = kind, name, choices

@@ -28,6 +28,7 @@ import polars as pl
 from talosbench import __version__
 from talosbench.config import PER_LOSS_KEYS, RunConfig, RunResult
 from talosbench.data import store
+from talosbench.errors import USAGE, TalosbenchError
 
 RESULT_FILE = "result.json"
 CONFIG_FILE = "config.json"
@@ -61,12 +62,16 @@ _TAIL: dict[str, type[pl.DataType]] = {
 _METRIC_ORDER = ("precision", "recall", "ndcg", "mrr", "hit", "hitratio")
 
 
-class ResultsError(ValueError):
+class ResultsError(TalosbenchError, ValueError):
     """A results directory or run file that cannot be read."""
 
+    exit_code = USAGE
 
-class ResultsWriteError(RuntimeError):
+
+class ResultsWriteError(TalosbenchError, RuntimeError):
     """A results directory that cannot be written (read-only, full disk, name too long): nothing more fits."""
+
+    exit_code = USAGE  # found before any run trains: choose another --results-dir
 
 
 # What to do about a failed write, by errno; anything else is a permission or path problem.

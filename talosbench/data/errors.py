@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from talosbench.errors import FAILED, USAGE, TalosbenchError
 from talosbench.paths import UnsafePathError
 
 
-class DataError(Exception):
+class DataError(TalosbenchError):
     """A dataset could not be fetched, read, preprocessed or split; the message tells the user what to do."""
+
+    exit_code = FAILED
 
 
 class UnknownDatasetError(DataError):
     """A dataset or scenario name that is neither in the catalog nor imported (a usage error)."""
 
+    exit_code = USAGE
+
 
 class BadNameError(UnknownDatasetError, UnsafePathError):
     """A dataset name that cannot be one folder in the data home (``..``, ``a/b``, empty): a usage error."""
 
+    exit_code = USAGE
+
 
 class OutsideHomeError(DataError, UnsafePathError):
     """A path under the data home that resolves outside it (a link leading out): refused, never touched."""
+
+    exit_code = FAILED  # the data home holds a link leading out: nothing the command line can correct

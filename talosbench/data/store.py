@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.data.errors import BadNameError, OutsideHomeError
+from talosbench.errors import FAILED, TalosbenchError
 from talosbench.paths import UnsafePathError, check_name, inside
 
 try:
@@ -101,8 +102,10 @@ def remove_tree(home: Path, path: Path, *, ignore_errors: bool = False) -> None:
         shutil.rmtree(target, ignore_errors=ignore_errors)
 
 
-class LockHeld(RuntimeError):
+class LockHeld(TalosbenchError, RuntimeError):
     """Another process holds a lock that was asked for without waiting."""
+
+    exit_code = FAILED
 
     def __init__(self, path: Path, pid: int | None) -> None:
         self.path, self.pid = path, pid

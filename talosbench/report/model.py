@@ -10,14 +10,18 @@ from typing import Any
 
 import polars as pl
 
+from talosbench.errors import USAGE, TalosbenchError
+
 BACKBONES = ("mf", "lightgcn", "xsimgcl")
 FAILURES = ("diverged", "failed", "oom")
 CELL = ("dataset", "scenario", "backbone", "loss")
 DASH = "–"
 
 
-class ReportError(ValueError):
+class ReportError(TalosbenchError, ValueError):
     """A report request that cannot be served (no results, unknown metric or baseline)."""
+
+    exit_code = USAGE
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from talosbench.results import read_per_user
 
@@ -29,6 +28,8 @@ def wilcoxon(a: np.ndarray, b: np.ndarray) -> float:
         return math.nan
     if np.all(a == b):
         return 1.0
+    from scipy import stats  # half a second to import: only when a test runs, not with the CLI
+
     return float(stats.wilcoxon(a, b).pvalue)
 
 
@@ -40,6 +41,8 @@ def ttest(a: Sequence[float], b: Sequence[float]) -> float:
     if np.ptp(diff) <= 1e-12 * max(1.0, float(np.abs(diff).max())):
         # Zero spread: the t statistic is 0 (no difference) or unbounded (a constant difference).
         return 1.0 if diff[0] == 0 else 0.0
+    from scipy import stats
+
     return float(stats.ttest_rel(a, b).pvalue)
 
 

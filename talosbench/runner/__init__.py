@@ -2,10 +2,13 @@
 
 from talosbench.runner.execute import Context, Outcome
 from talosbench.runner.grid import (
+    EXECUTORS,
     CellStatus,
     Listener,
     RunnerError,
+    RunnerUsageError,
     Summary,
+    check_options,
     current_runs,
     describe,
     run_suite,
@@ -15,6 +18,7 @@ from talosbench.runner.interrupt import Interrupted
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
 
 __all__ = [
+    "EXECUTORS",
     "CellPlan",
     "CellStatus",
     "Context",
@@ -23,8 +27,10 @@ __all__ = [
     "Listener",
     "Outcome",
     "RunnerError",
+    "RunnerUsageError",
     "Summary",
     "build_plan",
+    "check_options",
     "current_runs",
     "describe",
     "parse_only",

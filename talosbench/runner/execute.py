@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.config import RunResult
+from talosbench.errors import FAILED, USAGE, TalosbenchError
 from talosbench.runner.plan import Job
 
 
@@ -59,8 +60,16 @@ def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
     return Outcome(job.run_id, str(data.get("status")), data.get("error"), valid, reused=True)
 
 
-class RunnerError(RuntimeError):
+class RunnerError(TalosbenchError, RuntimeError):
     """The grid cannot go on (a worker process died, no executor); completed runs are kept."""
+
+    exit_code = FAILED
+
+
+class RunnerUsageError(RunnerError):
+    """Runner options that do not fit together (an executor's options without it, a bad --devices list)."""
+
+    exit_code = USAGE
 
 
 @dataclass

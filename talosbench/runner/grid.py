@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from talosbench.data.store import LockHeld, file_lock
 from talosbench.results import ResultsWriteError, check_writable
-from talosbench.runner.execute import Context, Outcome, RunnerError, set_role, stored_outcome
+from talosbench.runner.execute import (
+    Context,
+    Outcome,
+    RunnerError,
+    RunnerUsageError,
+    set_role,
+    stored_outcome,
+)
 from talosbench.runner.interrupt import stop_on_signals
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
@@ -27,6 +34,13 @@ if TYPE_CHECKING:
 
 LOCK_FILE = ".lock"
 """Held in ``<results>/<suite>/`` by the runner writing there."""
+
+EXECUTORS = ("local", "ray")
+"""Where runs train: ``local`` (this process or a local worker pool) or ``ray`` (Ray tasks)."""
+
+# The command-line option of each RayOptions field, to name the ones given without --executor ray.
+_RAY_FLAGS = {"address": "--ray-address", "gpus_per_run": "--gpus-per-run",
+              "cpus_per_run": "--cpus-per-run", "max_retries": "--max-retries"}  # fmt: skip
 
 
 class Listener:
@@ -129,8 +143,9 @@ def run_suite(
 ) -> Summary:
     """Train every run of ``suite`` that is not complete yet and store it under ``results_dir``.
 
-    Failed runs are recorded and the grid goes on; a results directory that cannot be written or a
-    device this machine lacks stops it before anything trains (ResultsWriteError, DeviceError), and
+    Failed runs are recorded and the grid goes on; options that do not fit together, a results
+    directory that cannot be written or a device this machine lacks stop it before anything trains
+    (RunnerUsageError, ResultsWriteError, DeviceError; see ``check_options``), and
     a write that fails later stops it with a RunnerError, keeping every completed run. Tuned cells
     train every point with the first seed, choose the best on validation, then train every seed
     there; the chosen trial is the first seed's final run, stored once. ``executor`` is ``local``
@@ -142,7 +157,7 @@ def run_suite(
     ``runner.interrupt.Interrupted`` (a KeyboardInterrupt) is raised.
     """
     ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
-    _preflight(ctx, executor, device or suite.setting("device"), devices)
+    _preflight(ctx, executor, device or suite.setting("device"), devices, ray)
     with hold_results(ctx), stop_on_signals():
         return _run_grid(suite, ctx, device=device, jobs=jobs, force=force, only=only, listener=listener,
                          executor=executor, devices=devices, ray=ray)  # fmt: skip
@@ -276,9 +291,39 @@ def _run_grid(
     return summary
 
 
-def _preflight(ctx: Context, executor: str, device: str, devices: Sequence[str] | None) -> None:
-    """Fail before any run trains on what would fail every run: an unwritable results folder, a
-    device this machine lacks (Ray places runs on its own nodes, so only local runs are checked)."""
+def check_options(
+    executor: str, device: str | None, devices: Sequence[str] | None, ray: RayOptions | None
+) -> None:
+    """Refuse options that do not fit together, before anything is read or written (RunnerUsageError,
+    DeviceError): an unknown executor, Ray options without Ray, ``devices`` with Ray, a malformed device."""
+    from talosbench.device import check_device
+
+    if executor not in EXECUTORS:
+        raise RunnerUsageError(f"unknown executor {executor!r}; choose {' or '.join(EXECUTORS)}")
+    if executor == "local" and ray is not None:
+        from talosbench.runner.ray_executor import RayOptions
+
+        default = RayOptions()
+        given = [flag for name, flag in _RAY_FLAGS.items() if getattr(ray, name) != getattr(default, name)]
+        raise RunnerUsageError(f"{', '.join(given or _RAY_FLAGS.values())} need --executor ray")
+    if executor == "ray" and devices is not None:
+        raise RunnerUsageError(
+            "--devices pins local workers; with --executor ray, Ray places runs on GPUs: "
+            "use --gpus-per-run instead"
+        )
+    if devices is not None:
+        parse_devices(devices)
+    if device is not None:
+        check_device(device)
+
+
+def _preflight(
+    ctx: Context, executor: str, device: str, devices: Sequence[str] | None, ray: RayOptions | None
+) -> None:
+    """Fail before any run trains on what would fail every run: options that do not fit together, an
+    unwritable results folder, a device this machine lacks (Ray places runs on its own nodes, so only
+    local runs are checked)."""
+    check_options(executor, device, devices, ray)
     if executor == "local":
         from talosbench.device import resolve_device
 
@@ -298,19 +343,10 @@ def _executor(
     ray: RayOptions | None,
 ) -> Any:
     """The executor that trains the grid's runs: serial, a local worker pool, or Ray tasks."""
-    if kind == "ray":
-        if devices:
-            raise RunnerError(
-                "--devices pins local workers; with --executor ray, Ray places runs on GPUs: "
-                "use --gpus-per-run instead"
-            )
+    if kind == "ray":  # check_options has refused what does not fit the executor
         from talosbench.runner.ray_executor import RayExecutor, RayOptions
 
         return RayExecutor(ctx, listener, ray or RayOptions(), device)
-    if kind != "local":
-        raise RunnerError(f"unknown executor {kind!r}; choose local or ray")
-    if ray is not None:
-        raise RunnerError("Ray options (--ray-address, --gpus-per-run, ...) need --executor ray")
     pinned = parse_devices(devices) if devices else worker_devices(device, jobs)
     if pinned and len(pinned) > jobs:
         listener.message(

@@ -13,7 +13,7 @@ from dataclasses import replace
 from multiprocessing import get_context
 from typing import Any, Protocol
 
-from talosbench.runner.execute import Context, Outcome, RunnerError, execute
+from talosbench.runner.execute import Context, Outcome, RunnerUsageError, execute
 from talosbench.runner.plan import Job
 
 
@@ -175,13 +175,13 @@ DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
 
 
 def parse_devices(text: str | Sequence[str]) -> list[str]:
-    """``"cuda:0,cuda:1"`` (or a list of them) → checked device names; a bad entry is a RunnerError."""
+    """``"cuda:0,cuda:1"`` (or a list of them) → checked device names; a bad entry is a RunnerUsageError."""
     items = text.split(",") if isinstance(text, str) else list(text)
     devices = [item.strip() for item in items if item.strip()]
     bad = [d for d in devices if not DEVICE.match(d)]
     if bad or not devices:
         shown = ", ".join(repr(d) for d in bad) or "nothing"
-        raise RunnerError(
+        raise RunnerUsageError(
             f"--devices: got {shown}; expected a comma-separated list of cpu, cuda or cuda:N, "
             "e.g. --devices cuda:0,cuda:1"
         )

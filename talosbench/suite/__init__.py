@@ -4,6 +4,7 @@ from talosbench.suite.errors import SuiteError
 from talosbench.suite.grid import Point, budget, cells, config, dims, points
 from talosbench.suite.load import load_suite, parse_suite
 from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite
+from talosbench.suite.shipped import shipped_datasets
 
 __all__ = [
     "Cell",
@@ -20,4 +21,5 @@ __all__ = [
     "load_suite",
     "parse_suite",
     "points",
+    "shipped_datasets",
 ]

@@ -5,9 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from talosbench.errors import USAGE, TalosbenchError
 
-class SuiteError(ValueError):
+
+class SuiteError(TalosbenchError, ValueError):
     """A suite file that cannot run: names the file, the TOML key path and what to do."""
+
+    exit_code = USAGE
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

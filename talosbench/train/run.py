@@ -10,10 +10,17 @@ from typing import Any
 from talosbench.config import RunConfig, RunResult
 from talosbench.data import load_split
 from talosbench.device import resolve_device
+from talosbench.errors import USAGE, TalosbenchError
 from talosbench.hparams import resolve
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
 from talosbench.train.trainer import fit
+
+
+class ConfigError(TalosbenchError, ValueError):
+    """A run setting that cannot train (not finite, malformed), found before any data is touched."""
+
+    exit_code = USAGE
 
 
 def check_config(config: RunConfig) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import torch
 
+from talosbench.errors import FAILED, TalosbenchError
 from talosbench.train.csr import InteractionCSR
 
 
-class SamplingError(ValueError):
+class SamplingError(TalosbenchError, ValueError):
     """No negative can be drawn for some user (every item is one of their training positives)."""
+
+    exit_code = FAILED  # the data does not allow the run; fit() records it as a failed run
 
 
 class NegativeSampler:

@@ -131,7 +131,7 @@ def test_one_failing_source_does_not_stop_the_others(
 ) -> None:
     # Issue 11 case 9: `download` without names stopped at the first unreachable source.
     suites = ["gowalla", "movielens-100k", "amazon-beauty"]
-    monkeypatch.setattr("talosbench.cli._suite_datasets", lambda: suites)
+    monkeypatch.setattr("talosbench.suite.shipped_datasets", lambda: suites)
     mirror.files["ml-100k.zip"] = ml_zip  # gowalla and amazon-beauty answer 404
     result = runner.invoke(app, ["download", "--mirror", mirror.url, "--data-dir", str(tmp_path)])
     assert result.exit_code == 1, result.output

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from talosbench.cli import app
-from talosbench.runner import RunnerError
+from talosbench.device import DeviceError
+from talosbench.runner import RunnerError, RunnerUsageError, check_options
 from talosbench.runner.local import assign_devices, default_devices, parse_devices
-from talosbench.runner.ray_executor import INSTALL, import_ray
+from talosbench.runner.ray_executor import INSTALL, RayOptions, import_ray
 
 
 def test_workers_are_pinned_round_robin_with_several_per_gpu() -> None:
@@ -45,23 +47,49 @@ def test_a_missing_ray_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
     assert INSTALL in str(info.value) and "talosbench[ray]" in INSTALL
 
 
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["run", "dry-run"])
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--ray-address", "auto"], "--ray-address need --executor ray"),
+        (["--ray-address", "auto"], "error: --ray-address need --executor ray"),
         (
             ["--gpus-per-run", "0.5", "--max-retries", "1"],
-            "--gpus-per-run, --max-retries need --executor ray",
+            "error: --gpus-per-run, --max-retries need --executor ray",
         ),
-        (["--executor", "ray", "--devices", "cuda:0"], "with --executor ray use --gpus-per-run"),
-        (["--executor", "spark"], "--executor 'spark': must be local or ray"),
-        (["--devices", "gpu0"], "--devices: got 'gpu0'"),
+        (
+            ["--executor", "ray", "--devices", "cuda:0"],
+            "error: --devices pins local workers; with --executor ray, Ray places runs on GPUs",
+        ),
+        (["--executor", "spark"], "'spark' is not one of 'local', 'ray'"),  # typer's own message
+        (["--devices", "gpu0"], "error: --devices: got 'gpu0'"),
+        (["--device", "gpu"], "error: unknown device 'gpu'; valid: auto, cpu, cuda, cuda:N"),
+        (["--executor", "ray", "--device", "gpu"], "error: unknown device 'gpu'"),
     ],
 )
 def test_run_rejects_options_that_do_not_fit_the_executor(
-    tmp_path: Path, args: list[str], message: str
+    tmp_path: Path, args: list[str], message: str, dry_run: list[str]
 ) -> None:
+    # The runner checks these (runner.check_options) before anything is read or written; the CLI
+    # only reports them, for a dry run as for a run.
     suite = Path(__file__).resolve().parents[2] / "suites" / "quick.toml"
-    result = CliRunner().invoke(app, ["run", str(suite), "--results-dir", str(tmp_path), *args])
-    assert result.exit_code == 2 and message in result.output
-    assert not (tmp_path / "quick").exists()  # nothing trained
+    result = CliRunner().invoke(app, ["run", str(suite), "--results-dir", str(tmp_path), *args, *dry_run])
+    output = " ".join(result.output.replace("│", " ").split())  # typer frames its own messages
+    assert result.exit_code == 2 and message in output
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_check_options_refuses_what_does_not_fit_with_a_usage_error() -> None:
+    local = RayOptions(max_retries=0)  # only the option that differs from its default is named
+    cases: list[tuple[tuple[Any, ...], str]] = [
+        (("spark", None, None, None), "unknown executor 'spark'; choose local or ray"),
+        (("local", None, None, local), "--max-retries need --executor ray"),
+        (("ray", None, ["cuda:0"], None), "--devices pins local workers"),
+        (("local", None, ["gpu0"], None), "--devices: got 'gpu0'"),
+    ]
+    for args, message in cases:
+        with pytest.raises(RunnerUsageError, match=message) as info:
+            check_options(*args)
+        assert info.value.exit_code == 2
+    with pytest.raises(DeviceError, match="unknown device 'tpu'"):
+        check_options("ray", "tpu", None, None)
+    check_options("ray", "cuda:3", None, RayOptions(gpus_per_run=0.5))  # fine: Ray places runs itself

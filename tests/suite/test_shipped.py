@@ -8,7 +8,8 @@ import pytest
 
 from talosbench.losses import LOSSES
 from talosbench.runner import build_plan, total_runs
-from talosbench.suite import load_suite
+from talosbench.suite import load_suite, shipped_datasets
+from talosbench.suite.shipped import DEFAULT_DATASETS
 
 SUITES = sorted((Path(__file__).resolve().parents[2] / "suites").glob("*.toml"))
 
@@ -42,3 +43,13 @@ def test_k_sweep_aliases_train_talos_at_three_cutoffs() -> None:
     assert {t.name for t in aliases.values()} == {"talos"}
     assert [t.fixed[("loss", "k")] for t in aliases.values()] == [20, 50, 80]
     assert suite.eval.ks == (20, 50, 80)
+
+
+def test_download_defaults_to_the_datasets_the_shipped_suites_name(tmp_path: Path) -> None:
+    shipped = shipped_datasets()  # read from suites/ beside the package
+    assert {"gowalla", "movielens-100k", "synthetic"} <= set(shipped) and len(set(shipped)) == len(shipped)
+    (tmp_path / "a.toml").write_text('[grid]\ndatasets = ["x", { name = "y", k_core = 5 }]\n')
+    (tmp_path / "b.toml").write_text('[grid]\ndatasets = ["y", "z"]\nlosses = ["unknown-loss"]\n')
+    (tmp_path / "c.toml").write_text("not [ toml\n")  # skipped, not fatal
+    assert shipped_datasets(tmp_path) == ["x", "y", "z"]
+    assert shipped_datasets(tmp_path / "none") == list(DEFAULT_DATASETS)

@@ -1,0 +1,149 @@
+"""``talosbench run``: every cell of a suite, tuning first, resuming what is complete; or its dry run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from talosbench.cli.choices import choices
+from talosbench.runner import EXECUTORS
+
+if TYPE_CHECKING:
+    from talosbench.runner import CellStatus
+    from talosbench.runner.ray_executor import RayOptions
+    from talosbench.suite import Suite
+
+Executor = choices("Executor", EXECUTORS)
+
+
+def run(
+    suite_file: Path = typer.Argument(..., help="Suite TOML file (see suites/)."),
+    results_dir: Path = typer.Option(Path("runs"), help="Results root; runs go to <dir>/<suite>/<run-id>/."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the plan and what is complete; train nothing."
+    ),
+    only: list[str] = typer.Option(
+        [], "--only", help="Keep cells with KEY=VALUE (dataset, scenario, backbone, loss; repeatable)."
+    ),
+    device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N (default: the suite's)."),
+    jobs: int = typer.Option(1, min=1, help="Runs trained at once, in worker processes when > 1."),
+    force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
+    quiet: bool = typer.Option(False, "--quiet", help="One line per finished run, no live progress."),
+    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    mirror: str | None = typer.Option(
+        None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
+    ),
+    executor: Executor = typer.Option(
+        Executor("local"), help="Where runs train: this machine, or a Ray cluster (the ray extra)."
+    ),
+    devices: str | None = typer.Option(
+        None, help="Local workers' devices, round-robin, e.g. cuda:0,cuda:1 (default: every visible GPU)."
+    ),
+    ray_address: str | None = typer.Option(
+        None, help="Ray cluster to join: auto or ray://host:port (default: start a local Ray instance)."
+    ),
+    gpus_per_run: float | None = typer.Option(
+        None, help="Ray: GPUs per run, 0.25 packs four runs per GPU (default: 1 with GPUs, else 0)."
+    ),
+    cpus_per_run: float | None = typer.Option(None, help="Ray: CPUs (and torch threads) per run [1]."),
+    max_retries: int | None = typer.Option(None, help="Ray: retries of a run whose worker dies [2]."),
+) -> None:
+    """Run every cell of a suite (tuning on validation first where it has lists), resuming finished runs."""
+    from talosbench.cli.progress import GridProgress, duration
+    from talosbench.runner import Interrupted, check_options, describe, run_suite
+    from talosbench.suite import load_suite
+
+    ray = _ray_options(ray_address, gpus_per_run, cpus_per_run, max_retries)
+    pinned = devices.split(",") if devices is not None else None
+    suite = load_suite(suite_file)
+    if dry_run:
+        check_options(executor.value, device, pinned, ray)  # what the run itself would refuse first
+        cells = describe(suite, results_dir, device=device, only=only, on_damaged=lambda job, error:
+                         typer.echo(f"damaged run {error.directory}: {error.problem}: {job} will be "
+                                    "redone by `talosbench run`", err=True))  # fmt: skip
+        _print_plan(suite, cells, results_dir, data_dir)
+        return
+    progress = GridProgress(quiet, jobs)
+    try:
+        with progress:  # ends a live progress line before any message below
+            summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
+                                data_dir=data_dir, mirror=mirror, listener=progress,
+                                executor=executor.value, devices=pinned, ray=ray)  # fmt: skip
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (runner.interrupt.Interrupted)
+        how, code = "interrupted", 130
+        if isinstance(exc, Interrupted):
+            how, code = f"stopped by {exc.name}", exc.exit_code
+        typer.echo(
+            f"{how} after {progress.done}/{progress.total} runs; completed runs are kept, "
+            "rerun the same command to resume",
+            err=True,
+        )
+        raise typer.Exit(code) from None
+    where = results_dir / suite.name
+    typer.echo(
+        f"{summary.total} runs: {summary.ran} trained, {summary.reused} already complete, "
+        f"{len(summary.failed)} failed, in {duration(summary.seconds)}; results in {where}",
+        err=True,
+    )
+    for job, outcome in summary.failed:
+        typer.echo(f"  failed: {job}: {outcome.status}: {outcome.error}", err=True)
+    for cell in summary.unreachable:
+        typer.echo(f"  no final runs: {cell} (every tuning trial failed)", err=True)
+    if summary.failed or summary.unreachable:
+        raise typer.Exit(1)
+
+
+def _ray_options(
+    address: str | None, gpus_per_run: float | None, cpus_per_run: float | None, max_retries: int | None
+) -> RayOptions | None:
+    """The Ray options given on the command line (the rest at their defaults), or None when none is."""
+    if address is None and gpus_per_run is None and cpus_per_run is None and max_retries is None:
+        return None
+    from talosbench.runner.ray_executor import RayOptions
+
+    defaults = RayOptions()
+    return RayOptions(
+        address=address,
+        gpus_per_run=gpus_per_run,
+        cpus_per_run=defaults.cpus_per_run if cpus_per_run is None else cpus_per_run,
+        max_retries=defaults.max_retries if max_retries is None else max_retries,
+    )
+
+
+def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_dir: Path | None) -> None:
+    """The dry run's table: one row per cell, then what the remaining runs should cost."""
+    from tabulate import tabulate
+
+    from talosbench.cli.progress import duration
+    from talosbench.runner.estimate import estimate_plan
+
+    rows = []
+    for status in cells:
+        plan = status.plan
+        tuning = f"{len(plan.points)} points" if plan.tuned else "-"
+        point = ", ".join(f"{k}={v}" for k, v in status.point.as_dict().items()) if status.point else ""
+        c = plan.cell
+        rows.append([c.dataset, c.scenario, c.backbone, c.loss, tuning, status.runs, status.done, point])
+    typer.echo(f"suite {suite.name}: {suite.description}".rstrip(": "))
+    typer.echo(f"seeds {list(suite.seeds)}, validation metric {suite.valid_metric}, ks {list(suite.eval.ks)}")
+    headers = ["dataset", "scenario", "backbone", "loss", "tuning", "runs", "complete", "chosen"]
+    typer.echo(tabulate(rows, headers=headers))
+    total, done = sum(s.runs for s in cells), sum(s.done for s in cells)
+    trials = sum(len(s.plan.points) for s in cells)
+    typer.echo(
+        f"{len(cells)} cells, {total} runs ({trials} tuning trials; a chosen trial doubles as its first "
+        f"seed's final run), {done} complete, {total - done} to train; results in {results_dir / suite.name}"
+    )
+    estimate = estimate_plan(cells, data_dir=data_dir)
+    if estimate.priced:
+        typer.echo(
+            f"estimated training time of {estimate.priced} run(s), each at its epoch cap (early stopping "
+            f"ends sooner): at most {duration(estimate.seconds)}, from `talosbench bench` figures"
+        )
+    if estimate.unpriced:
+        typer.echo(
+            f"{estimate.unpriced} run(s) not priced: run `talosbench bench --dataset NAME` (or --scale) "
+            "with their backbone and loss on this device, after `talosbench download NAME`"
+        )

@@ -1,0 +1,93 @@
+"""``talosbench train``: one configuration with early stopping, its test metrics printed.
+
+Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from talosbench.cli.choices import choices
+from talosbench.cli.settings import with_settings
+from talosbench.data.splits import SCENARIOS
+
+Scenario = choices("Scenario", SCENARIOS.names())
+
+
+def _parse_assignments(pairs: list[str], option: str) -> dict[str, object]:
+    """``KEY=VALUE`` pairs with TOML-typed values (``0.1`` is a float, ``true`` a bool)."""
+    from talosbench.toml import tomllib
+
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got '{pair}'", param_hint=option)
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = raw.strip()
+    return out
+
+
+@with_settings(choices={"scenario": Scenario})
+def train(
+    settings: dict[str, Any],
+    set_: list[str] = typer.Option([], "--set", help="Loss hyper-parameter KEY=VALUE (repeatable)."),
+    backbone_set: list[str] = typer.Option([], "--backbone-set", help="Backbone hyper-parameter KEY=VALUE."),
+    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    mirror: str | None = typer.Option(
+        None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
+    ),
+) -> None:
+    """Train one configuration with early stopping and print its test metrics."""
+    from tabulate import tabulate
+
+    from talosbench.config import RunConfig
+    from talosbench.train.run import run_config
+
+    config = RunConfig(
+        **settings,
+        loss_params=_parse_assignments(set_, "--set"),
+        backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
+    )
+    valid_metric = config.valid_metric
+
+    live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
+
+    def on_epoch(info: dict) -> None:
+        if info.get("valid") is not None:
+            value = info["valid"].get(valid_metric, float("nan"))
+            line = f"\r  epoch {info['epoch']:>4}: valid {valid_metric} = {value:.4f}"
+            typer.echo(line + " " * 20 if live else line.lstrip("\r"), err=True)
+        elif live:
+            done = int(30 * info["epoch"] / max(info["epochs"], 1))
+            bar = "#" * done + "." * (30 - done)
+            line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
+            typer.echo(line, nl=False, err=True)
+
+    result = run_config(
+        config,
+        data_dir=data_dir,
+        mirror=mirror,
+        on_event=lambda message: typer.echo(message, err=True),
+        on_epoch=on_epoch,
+    )
+    typer.echo("", err=True)
+    typer.echo(
+        f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
+        f"median s/epoch: {result.timings.get('train_seconds_per_epoch', float('nan')):.3f}  "
+        f"device: {result.device}"
+    )
+    if result.error:
+        typer.echo(f"error: {result.error}")
+    if result.test:
+        rows = [[name, f"{value:.4f}"] for name, value in result.test.items()]
+        rows += [[name, f"{value:.4f}"] for name, value in result.thresholds.items()]
+        typer.echo(tabulate(rows, headers=["test metric", "value"]))
+    if result.status != "completed":
+        raise typer.Exit(1)

@@ -1,0 +1,66 @@
+"""`talosbench train` options come from the one settings schema, RunConfig."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from talosbench.cli import app
+from talosbench.config import RunConfig, RunResult
+from talosbench.train import run as run_module
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
+    """Replace training by a recorder of the RunConfig the command built."""
+    configs: list[RunConfig] = []
+
+    def fake(config: RunConfig, **_: Any) -> RunResult:
+        configs.append(config)
+        return RunResult(status="completed", epochs=1, device="cpu")
+
+    monkeypatch.setattr(run_module, "run_config", fake)
+    return configs
+
+
+def test_every_run_setting_is_a_train_option() -> None:
+    command = typer.main.get_command(app).commands["train"]  # type: ignore[attr-defined]
+    flags = {flag for param in command.params for flag in param.opts}
+    for spec in fields(RunConfig):
+        if spec.metadata["scope"] == "params":
+            continue
+        flag = "--k" if spec.name == "ks" else "--" + spec.name.replace("_", "-")
+        assert flag in flags, f"{spec.name} has no option {flag}"
+
+
+def test_options_reach_the_run_config_with_the_schema_defaults(captured: list[RunConfig]) -> None:
+    result = runner.invoke(app, ["train", "--dim", "8", "--k", "10", "--k", "20", "--no-normalize",
+                                 "--scenario", "temporal", "--set", "tau=0.2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [config] = captured
+    assert (config.dim, config.ks, config.normalize, config.scenario) == (8, (10, 20), False, "temporal")
+    assert config.loss_params == {"tau": 0.2}
+    untouched = RunConfig(dim=8, ks=(10, 20), normalize=False, scenario="temporal", loss_params={"tau": 0.2})
+    assert config == untouched  # every other option defaults to the field's own default
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--epochs", "0"], "epochs must be >= 1, got 0"),
+        (["--k", "0"], "ks must be >= 1, got 0"),
+        (["--valid-metric", "precision"], "valid_metric must look like 'precision@20'"),
+        (["--device", "gpu"], "device must be auto, cpu, cuda or cuda:N"),
+    ],
+)
+def test_a_bad_setting_is_refused_before_training(
+    captured: list[RunConfig], option: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["train", *option])
+    assert result.exit_code == 2 and message in result.output and captured == []
