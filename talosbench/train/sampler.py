@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from talosbench.train.csr import InteractionCSR
+from talosbench.interactions import InteractionCSR
 
 
 class SamplingError(ValueError):

@@ -8,8 +8,8 @@ from typing import Any, Literal
 import torch
 import torch.nn.functional as F
 
+from talosbench.interactions import InteractionCSR
 from talosbench.losses.base import ScoreBatch
-from talosbench.train.csr import InteractionCSR
 
 Path = Literal["auto", "full", "sparse", "gather"]
 FEW_NEGATIVES = 8
