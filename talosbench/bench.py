@@ -24,8 +24,8 @@ import polars as pl
 import torch
 
 from talosbench.data import store
+from talosbench.data.scenarios import build_split
 from talosbench.data.split import Split
-from talosbench.data.splits import build_split
 from talosbench.device import device_name, synchronize
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES

@@ -589,7 +589,7 @@ def datasets(
     from tabulate import tabulate
 
     from talosbench.data.catalog import CATALOG
-    from talosbench.data.prepare import dataset_summary, imported_names
+    from talosbench.data.datasets import dataset_summary, imported_names
     from talosbench.data.store import data_home
 
     rows = []
@@ -627,8 +627,8 @@ def download(
 ) -> None:
     """Download, verify and preprocess datasets, or import your own with --file PATH --name NAME."""
     from talosbench.data.catalog import CATALOG
+    from talosbench.data.datasets import get_entry, import_file, prepare_dataset
     from talosbench.data.errors import DataError
-    from talosbench.data.prepare import get_entry, import_file, prepare_dataset
     from talosbench.data.store import data_home
 
     progress = _Progress()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from talosbench.bench import estimate_run_seconds
 from talosbench.data import DataError
-from talosbench.data.prepare import dataset_summary
+from talosbench.data.datasets import dataset_summary
 from talosbench.runner.grid import CellStatus
 
 TRAIN_SHARE = 0.7

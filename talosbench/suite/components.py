@@ -32,7 +32,7 @@ def backbone_schema(name: str) -> tuple[HParam, ...]:
 
 
 def scenario_names() -> list[str]:
-    from talosbench.data.splits import SCENARIOS
+    from talosbench.data.scenarios import SCENARIOS
 
     return list(SCENARIOS)
 

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from talosbench.bench import save_results
 from talosbench.cli import app
 from talosbench.data import store
+from talosbench.data.datasets import dataset_summary, get_entry, import_file, prepare_dataset
 from talosbench.data.errors import BadNameError, DataError, OutsideHomeError
-from talosbench.data.prepare import dataset_summary, get_entry, import_file, prepare_dataset
-from talosbench.data.splits import load_split
+from talosbench.data.scenarios import load_split
 
 from .conftest import Mirror
 

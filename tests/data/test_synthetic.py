@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from talosbench.data.splits import js_divergence
+from talosbench.data.scenarios import js_divergence
 from talosbench.data.synthetic import generate
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from talosbench.data import DataError, UnknownDatasetError, import_file, load_split
 from talosbench.data.preprocess import preprocess
-from talosbench.data.splits import SCENARIOS, build_split
+from talosbench.data.scenarios import SCENARIOS, build_split
 from talosbench.data.synthetic import generate
 
 SMALL = {"n_users": 200, "n_items": 120, "n_interactions": 9000}
