@@ -226,9 +226,9 @@ def bench_split(scale: str | None, dataset: str | None, data_dir: Path | None = 
     if (scale is None) == (dataset is None):
         raise BenchError("give either --scale or --dataset, not both")
     if dataset is not None:
-        from talosbench.data import load_split
+        from talosbench.data import prepare_split
 
-        return dataset, load_split(dataset, "iid", 2024, data_dir=data_dir)
+        return dataset, prepare_split(dataset, "iid", 2024, data_dir=data_dir)
     assert scale is not None
     if scale not in SCALES:
         raise BenchError(f"unknown scale '{scale}'; valid: {', '.join(PUBLIC_SCALES)}")

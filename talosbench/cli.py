@@ -118,8 +118,8 @@ def train(
     from tabulate import tabulate
 
     from talosbench.data import DataError, UnknownDatasetError
+    from talosbench.runner.execute import prepare_and_run
     from talosbench.train.config import RunConfig
-    from talosbench.train.run import run_config
 
     config = RunConfig(
         dataset=dataset,
@@ -156,7 +156,7 @@ def train(
             typer.echo(line, nl=False, err=True)
 
     try:
-        result = run_config(
+        result = prepare_and_run(  # prepares the data first: training itself never downloads
             config,
             data_dir=data_dir,
             mirror=mirror,

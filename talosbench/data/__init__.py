@@ -2,7 +2,7 @@
 
 from talosbench.data.datasets import import_file, prepare_dataset
 from talosbench.data.errors import DataError, UnknownDatasetError
-from talosbench.data.scenarios import SCENARIOS, load_split
+from talosbench.data.scenarios import SCENARIOS, load_split, prepare_split
 from talosbench.data.split import Split
 
 __all__ = [
@@ -13,4 +13,5 @@ __all__ = [
     "import_file",
     "load_split",
     "prepare_dataset",
+    "prepare_split",
 ]
