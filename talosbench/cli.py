@@ -476,7 +476,7 @@ def _print_plan(suite, cells, results_dir: Path, data_dir: Path | None) -> None:
     """The dry run's table: one row per cell, then what the remaining runs should cost."""
     from tabulate import tabulate
 
-    from talosbench.runner.estimate import estimate_plan
+    from talosbench.bench import estimate_plan
 
     rows = []
     for status in cells:

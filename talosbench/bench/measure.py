@@ -1,40 +1,35 @@
-"""Measure what training and evaluation cost on this machine, and estimate a suite's time from that.
+"""Measure what training and evaluation cost on this machine (``talosbench bench``).
 
-``bench`` trains each (backbone, loss) pair for a few epochs at a named scale (synthetic data of a
-real dataset's size) or on a cached dataset, with the paper's protocol (batch 1024, 1024 negatives
-per row, BPR 1, dim 64), and records the median seconds per epoch after one warm-up epoch, the
-seconds of one full evaluation pass, rows per second and peak memory. The results are kept in
-``<data home>/bench.json`` so that ``estimate_run_seconds`` can price a run before it starts.
+Each (backbone, loss) pair trains for a few epochs at a named scale (``sized_interactions`` of a real
+dataset's size) or on a dataset's iid split, with the paper's protocol (batch 1024, 1024 negatives
+per row, BPR 1, dim 64), through the trainer's own steps (``build``, ``train_epoch``,
+``run_evaluation``), so what is timed is what a run executes. Recorded: the median seconds per epoch
+after one warm-up epoch, the seconds of one full evaluation pass, rows per second and peak memory,
+merged into ``bench.json`` (``talosbench.bench.figures``).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import polars as pl
 import torch
 
-from talosbench.data import store
+from talosbench.bench.figures import BenchResult, save_results
+from talosbench.data import prepare_split
 from talosbench.data.scenarios import build_split
 from talosbench.data.split import Split
+from talosbench.data.synthetic import sized_interactions
 from talosbench.device import device_name, synchronize
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
 from talosbench.train.config import RunConfig
 from talosbench.train.memory import peak_host_bytes
-from talosbench.train.scoring import Scorer
 from talosbench.train.trainer import build, run_evaluation, train_epoch
-
-BENCH_FILE = "bench.json"
 
 
 @dataclass(frozen=True)
@@ -59,76 +54,9 @@ class BenchError(ValueError):
     """A bench request that cannot be run as given."""
 
 
-@dataclass
-class BenchResult:
-    """One (backbone, loss) measurement at one scale on one device."""
-
-    scale: str
-    backbone: str
-    loss: str
-    device: str
-    negatives: int
-    n_users: int
-    n_items: int
-    n_train_rows: int
-    epochs: int
-    train_seconds_per_epoch: float
-    eval_seconds: float
-    rows_per_second: float
-    host_peak_bytes: float
-    device_peak_bytes: float | None
-    threads: int
-    load: float | None = None
-    """One-minute load average when the measurement ended (other work skews timings)."""
-    rounds: int = 1
-    """Rounds over all measured pairs whose timed epochs and passes the medians pool."""
-    epoch_seconds: list[float] = field(default_factory=list)
-    """Every timed epoch, in the order measured."""
-    eval_seconds_all: list[float] = field(default_factory=list)
-    """Every timed evaluation pass, in the order measured."""
-
-    @property
-    def key(self) -> str:
-        return bench_key(self.device, self.backbone, self.loss, self.scale)
-
-
-def bench_key(device: str, backbone: str, loss: str, scale: str) -> str:
-    """The key a result is stored under in ``bench.json``."""
-    return f"{device}|{backbone}|{loss}|{scale}"
-
-
-def synthetic_interactions(scale: Scale, seed: int = 0) -> pl.DataFrame:
-    """``scale.interactions`` distinct (user, item) pairs with long-tailed user activity and item popularity.
-
-    The shapes that drive cost follow ``talosbench.data.synthetic`` (lognormal activity, Zipf
-    popularity), but items are drawn from the popularity alone: a benchmark needs the sizes and the
-    skew of a dataset, not its latent preferences, and this runs in a second at electronics scale.
-    """
-    if scale.interactions > scale.users * scale.items // 2:
-        raise BenchError("a bench scale needs fewer interactions than half of users x items")
-    rng = np.random.default_rng(seed)
-    activity = rng.lognormal(0.0, 1.0, scale.users)
-    activity /= activity.sum()
-    popularity = 1.0 / (rng.permutation(scale.items) + 1.0) ** 0.8
-    popularity /= popularity.sum()
-    # A user can hold at most half of the catalogue, so every user keeps negatives to sample.
-    cap = scale.items // 2
-    keys = np.zeros(0, dtype=np.int64)
-    while keys.size < scale.interactions:
-        need = int((scale.interactions - keys.size) * 1.1) + 16
-        users = rng.choice(scale.users, size=need, p=activity)
-        items = rng.choice(scale.items, size=need, p=popularity)
-        keys = np.unique(np.concatenate([keys, users.astype(np.int64) * scale.items + items]))
-        users_of = keys // scale.items
-        rank = np.arange(keys.size) - np.searchsorted(users_of, users_of)
-        keys = keys[rank < cap]
-    keys = rng.permutation(keys)[: scale.interactions]
-    return pl.DataFrame({"user": keys // scale.items, "item": keys % scale.items})
-
-
 def synthetic_split(scale: Scale, seed: int = 0) -> Split:
-    """The iid split of ``synthetic_interactions`` with the full id ranges (no k-core, sizes as named)."""
-    frame = synthetic_interactions(scale, seed)
+    """The iid split of ``sized_interactions`` at ``scale``, with the full id ranges (sizes as named)."""
+    frame = sized_interactions(scale.users, scale.items, scale.interactions, seed)
     return build_split(frame, "iid", seed, dataset="bench", n_users=scale.users, n_items=scale.items)
 
 
@@ -225,9 +153,7 @@ def bench_split(scale: str | None, dataset: str | None, data_dir: Path | None = 
     """The split to measure on: a named synthetic scale, or the iid split of a (cached) dataset."""
     if (scale is None) == (dataset is None):
         raise BenchError("give either --scale or --dataset, not both")
-    if dataset is not None:
-        from talosbench.data import prepare_split
-
+    if dataset is not None:  # prepared first if needed, as before any training
         return dataset, prepare_split(dataset, "iid", 2024, data_dir=data_dir)
     assert scale is not None
     if scale not in SCALES:
@@ -273,97 +199,6 @@ def run_bench(
     results = [pool_rounds(measured[pair]) for pair in pairs]
     save_results(results, data_dir)
     return results
-
-
-def bench_path(data_dir: Path | None = None) -> Path:
-    """``<data home>/bench.json``, checked like every path written under the data home."""
-    home = store.data_home(data_dir)
-    return store.within(home, home / BENCH_FILE)
-
-
-def load_results(data_dir: Path | None = None) -> dict[str, dict[str, Any]]:
-    """Stored results keyed by ``bench_key``; empty when nothing was measured or the file is unreadable."""
-    path = bench_path(data_dir)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def save_results(results: Sequence[BenchResult], data_dir: Path | None = None) -> Path:
-    """Merge ``results`` into ``bench.json`` (a later measurement of the same key replaces the earlier)."""
-    stored = load_results(data_dir)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-    for result in results:
-        stored[result.key] = {**asdict(result), "measured_at": stamp, "host": platform.node()}
-    path = bench_path(data_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store.atomic_write_json(path, stored)
-    return path
-
-
-NEGATIVE_WORK = 8
-"""Per-negative work (sampling, the loss, gradients) in units of one scored item column; at Beauty
-scale with 1024 negatives this puts about half an epoch in each part, as profiled."""
-SPARSE_TABLE_WORK = 0.25
-"""Per-row share of the per-batch work over the whole item table on the sparse (CPU) path: its
-normalisation and the Adam step, which do not shrink with fewer rows; fitted to MF + SL at Beauty and
-Gowalla scale (31 and 52 us per row on 2 cores)."""
-
-
-def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64) -> float:
-    """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives."""
-    negatives = max(negatives, 1)
-    path = Scorer(False, n_items).choose_path(1024, negatives, dim, device_type)
-    if path == "sparse":
-        return float(2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * n_items)
-    scored = n_items if path == "full" else negatives * dim
-    return float(scored + NEGATIVE_WORK * negatives)
-
-
-def estimate_run_seconds(
-    n_train_rows: int,
-    n_items: int,
-    backbone: str,
-    loss: str,
-    negatives: int | None,
-    epochs: int,
-    device: str | torch.device,
-    *,
-    data_dir: Path | None = None,
-) -> float | None:
-    """Training seconds of ``epochs`` epochs, scaled from the closest stored bench figure; None without one.
-
-    The stored seconds per training row (same device, backbone and loss; the measurement with the
-    nearest catalogue size) are scaled linearly in rows, epochs and the per-row work of the scoring
-    path this device uses (``_row_work``). ``negatives`` None means the loss's default.
-    """
-    from talosbench.device import DeviceError, resolve_device
-
-    try:
-        resolved = device if isinstance(device, torch.device) else resolve_device(device)
-        name = device_name(resolved)
-    except (DeviceError, RuntimeError):
-        return None
-    try:
-        default_negatives = LOSSES.get(loss).default_negatives
-    except KeyError:
-        return None
-    negatives = default_negatives if negatives is None else negatives
-    prefix = f"{name}|{backbone}|{loss}|"
-    candidates = [
-        r
-        for key, r in load_results(data_dir).items()
-        if key.startswith(prefix) and r.get("n_train_rows") and r.get("train_seconds_per_epoch")
-    ]
-    if not candidates:
-        return None
-    ref = min(candidates, key=lambda r: abs(np.log(max(n_items, 1) / max(int(r["n_items"]), 1))))
-    per_row = float(ref["train_seconds_per_epoch"]) / int(ref["n_train_rows"])
-    kind = resolved.type
-    work = _row_work(n_items, negatives, kind) / _row_work(int(ref["n_items"]), int(ref["negatives"]), kind)
-    return per_row * work * n_train_rows * epochs
 
 
 def format_rows(results: Sequence[BenchResult]) -> tuple[list[str], list[list[object]]]:
