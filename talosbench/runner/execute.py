@@ -44,6 +44,7 @@ class Context:
     suite: str
     data_dir: Path | None = None
     mirror: str | None = None
+    """Mirror base URL for the downloads of the prepare step before each run (``prepare_and_run``)."""
 
 
 def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
