@@ -95,6 +95,8 @@ def read(name: str) -> types.ModuleType:
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True), module.__dict__)
     except Exception as exc:
         del _cache[name], sys.modules[alias]
+        if isinstance(exc, DeclarationError):  # a module it imports: that one is named already
+            raise
         raise DeclarationError(
             f"cannot read the declarations of {name} ({path}) without importing its dependencies: "
             f"{type(exc).__name__}: {exc}"
