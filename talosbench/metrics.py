@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from talosbench.train.csr import InteractionCSR
+from talosbench.interactions import InteractionCSR
 
 METRICS = ("precision", "recall", "ndcg", "mrr", "hit")
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 from sklearn.metrics import ndcg_score
 
+from talosbench.interactions import InteractionCSR
 from talosbench.metrics import evaluate, topk_lowest_id
-from talosbench.train.csr import InteractionCSR
 
 N_USERS, N_ITEMS = 9, 14
 

@@ -14,7 +14,7 @@ def datasets(
     from tabulate import tabulate
 
     from talosbench.data.catalog import CATALOG
-    from talosbench.data.prepare import dataset_summary, imported_names
+    from talosbench.data.datasets import dataset_summary, imported_names
     from talosbench.data.store import data_home
 
     rows = []

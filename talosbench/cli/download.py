@@ -22,8 +22,8 @@ def download(
     from talosbench import suite
     from talosbench.cli.progress import DownloadProgress
     from talosbench.data.catalog import CATALOG
+    from talosbench.data.datasets import get_entry, import_file, prepare_dataset
     from talosbench.data.errors import DataError
-    from talosbench.data.prepare import get_entry, import_file, prepare_dataset
     from talosbench.data.store import data_home
 
     progress = DownloadProgress()

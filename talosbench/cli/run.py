@@ -116,8 +116,8 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     """The dry run's table: one row per cell, then what the remaining runs should cost."""
     from tabulate import tabulate
 
+    from talosbench.bench import estimate_plan
     from talosbench.cli.progress import duration
-    from talosbench.runner.estimate import estimate_plan
 
     rows = []
     for status in cells:

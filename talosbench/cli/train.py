@@ -13,7 +13,7 @@ import typer
 
 from talosbench.cli.choices import choices
 from talosbench.cli.settings import with_settings
-from talosbench.data.splits import SCENARIOS
+from talosbench.data.scenarios import SCENARIOS
 
 Scenario = choices("Scenario", SCENARIOS.names())
 
@@ -48,7 +48,7 @@ def train(
     from tabulate import tabulate
 
     from talosbench.config import RunConfig
-    from talosbench.train.run import run_config
+    from talosbench.runner.execute import prepare_and_run
 
     config = RunConfig(
         **settings,
@@ -70,7 +70,7 @@ def train(
             line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
             typer.echo(line, nl=False, err=True)
 
-    result = run_config(
+    result = prepare_and_run(  # prepares the data first: training itself never downloads
         config,
         data_dir=data_dir,
         mirror=mirror,

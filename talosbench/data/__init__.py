@@ -1,9 +1,9 @@
 """Datasets: catalog, download, raw readers, preprocessing, shift scenarios, the synthetic generator."""
 
+from talosbench.data.datasets import import_file, prepare_dataset
 from talosbench.data.errors import DataError, UnknownDatasetError
-from talosbench.data.prepare import import_file, prepare_dataset
+from talosbench.data.scenarios import SCENARIOS, load_split, prepare_split
 from talosbench.data.split import Split
-from talosbench.data.splits import SCENARIOS, load_split
 
 __all__ = [
     "SCENARIOS",
@@ -13,4 +13,5 @@ __all__ = [
     "import_file",
     "load_split",
     "prepare_dataset",
+    "prepare_split",
 ]

@@ -12,9 +12,9 @@ from talosbench.report import stats
 from talosbench.report.model import (
     BACKBONES,
     DASH,
-    Cell,
     Runs,
     Table,
+    TableCell,
     column_label,
     fmt_metric,
     mean_std,
@@ -53,10 +53,10 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
         grid = [[_stat(cells.get((d, s, backbone, loss)), m) for d, s, m in columns] for loss in losses]
         best, second = _ranks(grid, losses)
         for r, loss in enumerate(losses):
-            row = [Cell(backbone), Cell(loss)]
+            row = [TableCell(backbone), TableCell(loss)]
             for c, (d, s, m) in enumerate(columns):
                 mean, std, runs = grid[r][c]
-                row.append(Cell(_text(mean, std, runs), bold=(r, c) in best, underline=(r, c) in second))
+                row.append(TableCell(_text(mean, std, runs), bold=(r, c) in best, underline=(r, c) in second))
                 table.records.append({
                     "dataset": d, "scenario": s, "backbone": backbone, "loss": loss, "metric": m,
                     "value": mean, "std": std, "n": runs.ok.height if runs else 0,
@@ -73,7 +73,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
     _correct(comparisons)
     for index, row in imp_rows.items():
         for c, comparison in row.items():
-            table.rows[index][2 + c] = Cell(_imp_text(comparison))
+            table.rows[index][2 + c] = TableCell(_imp_text(comparison))
             table.records.append(comparison.record)
     table.footer = _footer(final, baseline, bool(imp_rows), len(comparisons))
     return table

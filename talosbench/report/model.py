@@ -25,7 +25,7 @@ class ReportError(TalosbenchError, ValueError):
 
 
 @dataclass(frozen=True)
-class Cell:
+class TableCell:
     """One displayed value with its emphasis."""
 
     text: str
@@ -40,17 +40,17 @@ class Table:
     name: str
     title: str
     columns: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
+    rows: list[list[TableCell]] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     rules: set[int] = field(default_factory=set)
     """Row indices preceded by a rule (a new block, e.g. the next backbone)."""
 
-    def add(self, *cells: Cell | str, rule: bool = False) -> None:
+    def add(self, *cells: TableCell | str, rule: bool = False) -> None:
         """Append a row; plain strings become unemphasised cells."""
         if rule and self.rows:
             self.rules.add(len(self.rows))
-        self.rows.append([cell if isinstance(cell, Cell) else Cell(cell) for cell in cells])
+        self.rows.append([cell if isinstance(cell, TableCell) else TableCell(cell) for cell in cells])
 
 
 @dataclass(frozen=True)

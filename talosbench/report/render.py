@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 from tabulate import tabulate
 
-from talosbench.report.model import CELL, Cell, Table
+from talosbench.report.model import CELL, Table, TableCell
 
 FORMATS = ("markdown", "latex", "csv", "json", "html")
 TIDY_HEAD = ("table", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
@@ -128,7 +128,7 @@ def _clean(key: str, value: Any) -> Any:
     return value
 
 
-def _md_cell(cell: Cell) -> str:
+def _md_cell(cell: TableCell) -> str:
     text = cell.text.replace("|", r"\|")
     if cell.underline:
         text = f"<u>{text}</u>"
@@ -139,14 +139,14 @@ def _tex(text: str) -> str:
     return "".join(_LATEX_ESCAPES.get(char, char) for char in text)
 
 
-def _tex_cell(cell: Cell) -> str:
+def _tex_cell(cell: TableCell) -> str:
     text = _tex(cell.text)
     if cell.underline:
         text = rf"\underline{{{text}}}"
     return rf"\textbf{{{text}}}" if cell.bold else text
 
 
-def _html_cell(cell: Cell) -> str:
+def _html_cell(cell: TableCell) -> str:
     text = html.escape(cell.text)
     if cell.underline:
         text = f"<u>{text}</u>"

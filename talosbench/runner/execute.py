@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from talosbench.config import RunResult
+from talosbench.config import RunConfig, RunResult
+from talosbench.data import prepare_split
 from talosbench.errors import FAILED, USAGE, TalosbenchError
 from talosbench.runner.plan import Job
 
@@ -44,6 +45,7 @@ class Context:
     suite: str
     data_dir: Path | None = None
     mirror: str | None = None
+    """Mirror base URL for the downloads of the prepare step before each run (``prepare_and_run``)."""
 
 
 def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
@@ -83,6 +85,27 @@ class Trained:
     seconds: float = 0.0
 
 
+def prepare_and_run(
+    config: RunConfig,
+    *,
+    data_dir: Path | None = None,
+    mirror: str | None = None,
+    on_event: Callable[[str], None] | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> RunResult:
+    """Check ``config``, prepare its data (the one step that may download), then train and test it.
+
+    Names and hyper-parameters are checked first, so a typo never starts a download; training
+    itself (``run_config``) only reads prepared data.
+    """
+    from talosbench.train.run import check_config, run_config
+
+    check_config(config)
+    prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
+                  preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
+    return run_config(config, data_dir=data_dir, on_event=on_event, on_epoch=on_epoch)
+
+
 def train(
     ctx: Context,
     job: Job,
@@ -90,12 +113,10 @@ def train(
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> Trained:
     """Train ``job`` without storing it (wherever the job runs: here, a worker process, a Ray node)."""
-    from talosbench.train.run import run_config
-
     start = time.perf_counter()
     try:
-        result = run_config(job.config, data_dir=ctx.data_dir, mirror=ctx.mirror, on_event=on_event,
-                            on_epoch=on_epoch)  # fmt: skip
+        result = prepare_and_run(job.config, data_dir=ctx.data_dir, mirror=ctx.mirror, on_event=on_event,
+                                 on_epoch=on_epoch)  # fmt: skip
     except Exception as exc:  # configuration or data problems: report and let the grid go on
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return Trained(None, detail, time.perf_counter() - start)

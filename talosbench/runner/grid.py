@@ -435,7 +435,7 @@ def _count_done(plans: list[CellPlan], stored: dict[str, Outcome], lookup: _Stor
 
 def _prepare_data(plans: list[CellPlan], ctx: Context, listener: Listener) -> None:
     """Prepare each split once in this process so that workers only read caches (no racing writers)."""
-    from talosbench.data import load_split
+    from talosbench.data import prepare_split
 
     seen = set()
     for plan in plans:
@@ -444,7 +444,7 @@ def _prepare_data(plans: list[CellPlan], ctx: Context, listener: Listener) -> No
         if key in seen:
             continue
         seen.add(key)
-        load_split(
+        prepare_split(
             config.dataset,
             config.scenario,
             config.split_seed,

@@ -1,38 +1,52 @@
-"""Lazy views of the registries a suite names (imported on first use, keeping the CLI fast)."""
+"""The names and hyper-parameter schemas a suite may use, read from where they are declared.
+
+Losses, backbones and metrics declare them in modules that import torch; validating a suite must
+not (it would take a second and tie the suite layer to the trainer), so they are read with
+``talosbench.declarations``: the same class attributes, without importing torch. Datasets and
+scenarios come from the data package, which has no torch to avoid.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from talosbench.declarations import package_modules, plain, read
 from talosbench.hparams import HParam
+from talosbench.registry import Registry
+
+
+@functools.cache
+def _losses() -> Registry[Any]:
+    # talosbench.losses imports each module of the package in this order, and so registers them.
+    for module in package_modules("talosbench.losses"):
+        read(module)
+    return read("talosbench.losses.registry").LOSSES
+
+
+@functools.cache
+def _backbones() -> Registry[Any]:
+    return read("talosbench.models").BACKBONES
 
 
 def loss_names() -> list[str]:
-    from talosbench.losses import LOSSES
-
-    return list(LOSSES)
+    return list(_losses())
 
 
 def loss_schema(name: str) -> tuple[HParam, ...]:
-    from talosbench.losses import LOSSES
-
-    return tuple(LOSSES.get(name).hparams)
+    return plain(tuple(_losses().get(name).hparams), f"the hparams of loss {name}")
 
 
 def backbone_names() -> list[str]:
-    from talosbench.models import BACKBONES
-
-    return list(BACKBONES)
+    return list(_backbones())
 
 
 def backbone_schema(name: str) -> tuple[HParam, ...]:
-    from talosbench.models import BACKBONES
-
-    return tuple(BACKBONES.get(name).hparams)
+    return plain(tuple(_backbones().get(name).hparams), f"the hparams of backbone {name}")
 
 
 def scenario_names() -> list[str]:
-    from talosbench.data.splits import SCENARIOS
+    from talosbench.data.scenarios import SCENARIOS  # imported on first use, keeping the CLI fast
 
     return list(SCENARIOS)
 
@@ -52,6 +66,4 @@ def preprocess_defaults(dataset: str) -> dict[str, Any]:
 
 def metric_names() -> list[str]:
     """Metric families every run evaluates (``precision``, ``recall``, ...)."""
-    from talosbench.train.trainer import metric_names as names
-
-    return [name.split("@")[0] for name in names([1])]
+    return list(plain(read("talosbench.metrics").METRICS, "talosbench.metrics.METRICS"))

@@ -1,4 +1,7 @@
-"""Run one configuration end to end: prepare the split, train, test. The entry point for the API and CLI."""
+"""Run one configuration end to end: load its split, train, test. The entry point for the API and CLI.
+
+The data must be prepared before (``talosbench.data.prepare_split``): training never downloads.
+"""
 
 from __future__ import annotations
 
@@ -39,13 +42,12 @@ def run_config(
     config: RunConfig,
     *,
     data_dir: Path | None = None,
-    mirror: str | None = None,
     on_event: Callable[[str], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> RunResult:
     """Train and test one configuration.
 
-    Configuration errors (unknown names, bad hyper-parameters, a missing dataset) raise; a run
+    Configuration errors (unknown names, bad hyper-parameters, a dataset that is not prepared) raise; a run
     that fails while training is returned with status ``failed`` / ``diverged`` / ``oom`` and its
     error, so a grid of runs never dies with one of them.
     """
@@ -57,7 +59,6 @@ def run_config(
         config.split_seed,
         data_dir=data_dir,
         preprocess=config.preprocess or None,
-        mirror=mirror,
         on_event=on_event,
     )
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from talosbench.errors import FAILED, TalosbenchError
-from talosbench.train.csr import InteractionCSR
+from talosbench.interactions import InteractionCSR
 
 
 class SamplingError(TalosbenchError, ValueError):

@@ -8,10 +8,10 @@ from typing import Any, Literal
 import torch
 import torch.nn.functional as F
 
+from talosbench.interactions import InteractionCSR
 from talosbench.losses.base import ScoreBatch
-from talosbench.train.csr import InteractionCSR
 
-Path = Literal["auto", "full", "sparse", "gather"]
+ScoringPath = Literal["auto", "full", "sparse", "gather"]
 FEW_NEGATIVES = 8
 """Below this many negatives per row ``auto`` gathers embeddings: ``B x N x d`` floats is then tiny."""
 CPU_BLOCK_FLOATS = 1 << 19
@@ -237,7 +237,7 @@ class Scorer:
         pos_items: torch.Tensor,
         neg_items: torch.Tensor,
         need_all_pos: bool = False,
-        path: Path = "auto",
+        path: ScoringPath = "auto",
     ) -> ScoreBatch:
         """Scores of rows ``(users[b], pos_items[b])`` and of ``neg_items[b, :]``, with gradients."""
         if need_all_pos and self.positives is None:

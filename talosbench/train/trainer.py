@@ -3,6 +3,9 @@
 It reads top to bottom in the order things happen (docs/protocol.md §4). Nothing inside an epoch
 copies data to the host: the epoch loss is accumulated on the device and read once per epoch, which
 is also when divergence is detected.
+
+Public: ``fit`` (one run), and the steps it is made of, ``build`` (-> ``Parts``), ``train_epoch`` and
+``run_evaluation``, which ``talosbench.bench`` times so that it measures exactly what a run executes.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ import torch
 from talosbench.config import RunConfig, RunResult
 from talosbench.data.split import Split
 from talosbench.device import device_name, synchronize
+from talosbench.interactions import InteractionCSR
 from talosbench.losses import LOSSES, build_loss
 from talosbench.losses.base import Loss
 from talosbench.metrics import METRICS, EvalResult, evaluate
 from talosbench.models import BackboneInputs, build_backbone
 from talosbench.models.base import Backbone
-from talosbench.train.csr import InteractionCSR
 from talosbench.train.memory import peak_host_bytes, retain_freed_memory
 from talosbench.train.sampler import NegativeSampler
 from talosbench.train.scoring import Scorer
@@ -43,7 +46,7 @@ class Diverged(RuntimeError):
 
 
 @dataclass
-class _Parts:
+class Parts:
     """Everything a run builds before its first epoch."""
 
     backbone: Backbone
@@ -85,7 +88,7 @@ def eval_ks(config: RunConfig) -> tuple[int, ...]:
     return tuple(sorted(set(config.ks) | {k}))
 
 
-def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
+def build(split: Split, config: RunConfig, device: torch.device) -> Parts:
     """Construct the model, loss, optimisers, sampler and interaction structures of a run."""
     loss_cls = LOSSES.get(config.loss)
     normalize = loss_cls.default_normalize if config.normalize is None else config.normalize
@@ -127,7 +130,7 @@ def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
     )
     # Thresholded losses (Talos, AATP, SL@K) learn or estimate the score of the K-th ranked item.
     threshold_k = int(loss.k) if loss_cls.thresholded else None
-    return _Parts(
+    return Parts(
         backbone=backbone,
         loss=loss,
         optimizer=optimizer,
@@ -145,7 +148,7 @@ def build(split: Split, config: RunConfig, device: torch.device) -> _Parts:
     )
 
 
-def train_epoch(parts: _Parts, config: RunConfig, generator: torch.Generator, adversarial: bool) -> float:
+def train_epoch(parts: Parts, config: RunConfig, generator: torch.Generator, adversarial: bool) -> float:
     """One pass over the shuffled training rows; returns the logged (main) loss of docs/protocol.md §4.2."""
     backbone, loss = parts.backbone, parts.loss
     backbone.train()
@@ -181,7 +184,7 @@ def train_epoch(parts: _Parts, config: RunConfig, generator: torch.Generator, ad
 
 
 @torch.no_grad()
-def run_evaluation(parts: _Parts, config: RunConfig, heldout: str) -> EvalResult:
+def run_evaluation(parts: Parts, config: RunConfig, heldout: str) -> EvalResult:
     """Full ranking on ``valid`` (masking train) or ``test`` (masking train and valid)."""
     parts.backbone.eval()
     user_reps, item_reps = parts.backbone()  # graph propagation: once per evaluation pass

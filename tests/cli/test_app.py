@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from talosbench import __version__
 from talosbench.cli import app
-from talosbench.data.splits import SCENARIOS
+from talosbench.data.scenarios import SCENARIOS
 from talosbench.report import FORMATS, TABLES
 from talosbench.runner import EXECUTORS
 

@@ -16,9 +16,10 @@ SMALL = {"n_users": 120, "n_items": 80, "n_interactions": 3000}
 # Prepares the small synthetic dataset and its iid split; prints whether this process generated it.
 SCRIPT = f"""
 import sys
-from talosbench.data import load_split
+from talosbench.data import prepare_split
 events = []
-split = load_split("synthetic", "iid", 7, data_dir=sys.argv[1], preprocess={SMALL!r}, on_event=events.append)
+split = prepare_split("synthetic", "iid", 7, data_dir=sys.argv[1], preprocess={SMALL!r},
+                      on_event=events.append)
 print(any(e.startswith("generating") for e in events), split.train.height, split.test.height)
 """
 

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from talosbench.bench import save_results
 from talosbench.cli import app
 from talosbench.data import store
+from talosbench.data.datasets import dataset_summary, get_entry, import_file, prepare_dataset
 from talosbench.data.errors import BadNameError, DataError, OutsideHomeError
-from talosbench.data.prepare import dataset_summary, get_entry, import_file, prepare_dataset
-from talosbench.data.splits import load_split
+from talosbench.data.scenarios import load_split, prepare_split
 
 from .conftest import Mirror
 
@@ -74,6 +74,7 @@ def test_every_path_builder_and_entry_point_checks_the_name(tmp_path: Path, name
         lambda: prepare_dataset(name, data_dir=home),
         lambda: dataset_summary(name, home),
         lambda: load_split(name, "iid", 0, data_dir=home),
+        lambda: prepare_split(name, "iid", 0, data_dir=home),
         lambda: import_file(tmp_path / "x.csv", name, data_dir=home, force=True),
     ]
     for build in builders:
@@ -162,7 +163,7 @@ def test_every_path_written_or_removed_resolves_inside_the_home(
         import_file(layout / "bad.csv", "bad", data_dir=home)
     load_split("mine", "iid", 0, data_dir=home)
     tiny = {"n_users": 50, "n_items": 40, "n_interactions": 600}
-    load_split("synthetic", "iid", 0, data_dir=home, preprocess=tiny)
+    prepare_split("synthetic", "iid", 0, data_dir=home, preprocess=tiny)
     prepare_dataset("movielens-100k", data_dir=home, mirror=mirror.url, force=True)
     save_results([], data_dir=home)  # bench.json, the one file of `talosbench bench` in the data home
     root = Path(os.path.realpath(home))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
-from talosbench.data.splits import js_divergence
-from talosbench.data.synthetic import generate
+from talosbench.data.scenarios import js_divergence
+from talosbench.data.synthetic import generate, sized_interactions
 
 
 def test_deterministic_per_seed_and_different_across_seeds() -> None:
@@ -34,3 +35,13 @@ def test_long_tails_and_drift() -> None:
     r1 = np.bincount(shuffled[:third], minlength=n_items)
     r2 = np.bincount(shuffled[-third:], minlength=n_items)
     assert js_divergence(early, late) > 3 * js_divergence(r1, r2)
+
+
+def test_sized_interactions_have_the_named_size_and_no_duplicates() -> None:
+    frame = sized_interactions(50, 30, 600, seed=3)
+    assert frame.height == 600 and frame.unique().height == 600
+    assert frame["user"].max() < 50 and frame["item"].max() < 30 and frame["item"].min() >= 0
+    assert frame.group_by("user").len()["len"].max() <= 15  # every user keeps half the catalogue free
+    assert frame.equals(sized_interactions(50, 30, 600, seed=3))
+    with pytest.raises(ValueError, match="fewer interactions"):
+        sized_interactions(2, 4, 10)

@@ -57,11 +57,16 @@ class Fake:
         )
 
 
+def install(monkeypatch: pytest.MonkeyPatch, stand_in: Fake) -> Fake:
+    """Train with ``stand_in``; the data step before training has nothing to prepare."""
+    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
+    monkeypatch.setattr("talosbench.runner.execute.prepare_split", lambda *args, **kwargs: None)
+    return stand_in
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Fake:
-    stand_in = Fake()
-    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
-    return stand_in
+    return install(monkeypatch, Fake())
 
 
 def test_tuning_picks_by_validation_and_reports_only_the_chosen_point(fake: Fake, tmp_path: Path) -> None:
@@ -114,7 +119,7 @@ def test_half_written_run_is_redone(fake: Fake, tmp_path: Path) -> None:
 
 def test_failures_are_isolated_recorded_and_counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     stand_in = Fake(diverge={"bpr"}, explode={"psl"})
-    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
+    install(monkeypatch, stand_in)
     summary = run_suite(make_suite(bpr={}, psl={}, sl={}), tmp_path)
     assert summary.ran == 3  # only sl completed: a run that diverged or raised is failed, never trained
     assert summary.ran + summary.reused + len(summary.failed) == summary.total == 9
@@ -136,7 +141,7 @@ def test_a_cell_whose_every_trial_fails_has_no_finals(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     stand_in = Fake(diverge={"talos"})
-    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
+    install(monkeypatch, stand_in)
     summary = run_suite(make_suite(talos={"tau": TAUS}), tmp_path)
     assert len(stand_in.calls) == 4
     assert [str(c) for c in summary.unreachable] == ["synthetic/iid/mf/talos"]

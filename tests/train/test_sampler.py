@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from talosbench.train.csr import InteractionCSR
+from talosbench.interactions import InteractionCSR
 from talosbench.train.sampler import NegativeSampler, SamplingError
 
 

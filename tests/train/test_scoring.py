@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from talosbench.interactions import InteractionCSR
 from talosbench.losses.base import ScoreBatch
 from talosbench.train import scoring
-from talosbench.train.csr import InteractionCSR
 from talosbench.train.scoring import Scorer
 
 N_USERS, N_ITEMS, DIM = 7, 11, 5

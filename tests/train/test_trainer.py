@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import torch
 
 from talosbench.config import RunConfig
-from talosbench.data import load_split
+from talosbench.data import DataError, prepare_split
 from talosbench.data.split import Split
 from talosbench.losses import LOSSES
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
@@ -22,13 +23,13 @@ CPU = torch.device("cpu")
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Split:
-    return load_split("synthetic", "iid", 0, data_dir=tmp_path_factory.mktemp("data"), preprocess=TINY)
+    return prepare_split("synthetic", "iid", 0, data_dir=tmp_path_factory.mktemp("data"), preprocess=TINY)
 
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Split:
     """The generator's default size: about 950 users, 490 items and 29k interactions."""
-    return load_split("synthetic", "iid", 0, data_dir=tmp_path_factory.mktemp("data"))
+    return prepare_split("synthetic", "iid", 0, data_dir=tmp_path_factory.mktemp("data"))
 
 
 def config(**overrides: object) -> RunConfig:
@@ -180,6 +181,19 @@ def test_run_config_records_a_crash_as_failed(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(run_module, "fit", crash)
     cfg = config(dataset="synthetic", preprocess=TINY)
+    prepare_split("synthetic", "iid", cfg.split_seed, data_dir=tmp_path, preprocess=TINY)
     result = run_module.run_config(cfg, data_dir=tmp_path)
     assert result.status == "failed"
     assert "simulated crash" in (result.error or "")
+
+
+def test_run_config_never_prepares_data(tmp_path: Path) -> None:
+    # Issue 12: load_split prepared (and could download) a dataset from inside a training call.
+    from talosbench.train.run import run_config
+
+    with pytest.raises(DataError, match="not prepared with n_users=150, n_items=90, n_interactions=4000"):
+        run_config(config(dataset="synthetic", preprocess=TINY), data_dir=tmp_path)
+    command = f"run `talosbench download synthetic --data-dir {tmp_path}`"
+    with pytest.raises(DataError, match=re.escape(command)):
+        run_config(config(dataset="synthetic"), data_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing generated, fetched or written

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from talosbench.bench import BenchResult, estimate_run_seconds, save_results
+from talosbench.bench import TRAIN_SHARE, BenchResult, estimate_plan, estimate_run_seconds, save_results
 from talosbench.data import prepare_dataset
-from talosbench.data.prepare import dataset_summary
-from talosbench.runner.estimate import TRAIN_SHARE, estimate_plan
+from talosbench.data.datasets import dataset_summary
 from talosbench.runner.grid import describe
 from talosbench.suite import load_suite
 

@@ -178,6 +178,42 @@ def prepare_dataset(
         return _prepare_locked(entry, home, out, params, mirror, force, event, on_progress)
 
 
+def prepared_folder(
+    name: str, *, data_dir: Path | None = None, preprocess: Mapping[str, Any] | None = None
+) -> Path:
+    """The prepared folder of ``name`` with ``preprocess`` over its defaults; never fetches or writes.
+
+    Training reads prepared data only, so a dataset that is not prepared yet is a DataError saying
+    how to prepare it (``prepare_dataset``, the step before training, is the one that may download).
+    """
+    home = store.data_home(data_dir)
+    entry = get_entry(name, home)
+    params = resolve_params(entry, preprocess)
+    out = store.prepared_dir(home, name, params, entry.preprocess)
+    if store.is_prepared(out):
+        return out
+    raise _not_prepared(entry, params, home, home_given=data_dir is not None)
+
+
+def _not_prepared(
+    entry: DatasetEntry, params: Mapping[str, Any], home: Path, *, home_given: bool
+) -> DataError:
+    """The error for a dataset that is not prepared (with these options), naming what prepares it."""
+    name = entry.name
+    custom = ", ".join(f"{k}={v}" for k, v in params.items() if entry.preprocess.get(k) != v)
+    if custom:
+        return DataError(
+            f"dataset '{name}' is not prepared with {custom} in {home}; a suite that sets these "
+            f"options prepares it (`talosbench run SUITE.toml`), as does "
+            f"talosbench.data.prepare_dataset('{name}', preprocess=...)."
+        )
+    where = f" --data-dir {home}" if home_given else ""
+    return DataError(
+        f"dataset '{name}' is not prepared in {home}; run `talosbench download {name}{where}` first "
+        "(training never downloads)."
+    )
+
+
 def _prepare_locked(
     entry: DatasetEntry,
     home: Path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talosbench.data import DataError, UnknownDatasetError, import_file, load_split
+from talosbench.data import DataError, UnknownDatasetError, import_file, load_split, prepare_split
 from talosbench.data.preprocess import preprocess
-from talosbench.data.splits import SCENARIOS, build_split
+from talosbench.data.scenarios import SCENARIOS, build_split
 from talosbench.data.synthetic import generate
+
+from .conftest import Mirror
 
 SMALL = {"n_users": 200, "n_items": 120, "n_interactions": 9000}
 
@@ -90,22 +93,38 @@ def test_popularity_test_set_favours_rare_items(interactions: pl.DataFrame) -> N
     )
 
 
-def test_load_split_caches_and_validates_names(tmp_path: Path) -> None:
+def test_prepare_split_caches_and_validates_names(tmp_path: Path) -> None:
     events: list[str] = []
-    a = load_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL, on_event=events.append)
+    a = prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL, on_event=events.append)
     assert any("generating" in e for e in events)
     events.clear()
-    b = load_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL, on_event=events.append)
+    b = prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL, on_event=events.append)
     assert events == [] and a.train.equals(b.train) and a.diagnostics == b.diagnostics
     assert (tmp_path / "synthetic").is_dir() and list(
         (tmp_path / "synthetic").glob("prep-*/splits/iid-seed1.*")
     )
     with pytest.raises(UnknownDatasetError, match="Did you mean 'temporal'"):
-        load_split("synthetic", "temporl", 0, data_dir=tmp_path)
+        prepare_split("synthetic", "temporl", 0, data_dir=tmp_path)
     with pytest.raises(DataError, match="unknown preprocessing option 'k'"):
-        load_split("synthetic", "iid", 0, data_dir=tmp_path, preprocess={"k": 3})
+        prepare_split("synthetic", "iid", 0, data_dir=tmp_path, preprocess={"k": 3})
     with pytest.raises(DataError, match="given"):
-        load_split("synthetic", "given", 0, data_dir=tmp_path, preprocess=SMALL)
+        prepare_split("synthetic", "given", 0, data_dir=tmp_path, preprocess=SMALL)
+
+
+def test_load_split_never_prepares_and_names_the_command(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 12: load_split, which training calls, prepared the dataset: it could start a download.
+    mirror.files["ml-100k.zip"] = ml_zip
+    monkeypatch.setenv("TALOSBENCH_MIRROR", mirror.url)
+    command = f"run `talosbench download movielens-100k --data-dir {tmp_path}`"
+    with pytest.raises(DataError, match=re.escape(command)):
+        load_split("movielens-100k", "iid", 0, data_dir=tmp_path)
+    with pytest.raises(DataError, match=r"not prepared with n_users=200.*`talosbench run SUITE\.toml`"):
+        load_split("synthetic", "iid", 0, data_dir=tmp_path, preprocess=SMALL)
+    assert mirror.requests == [] and list(tmp_path.iterdir()) == []
+    prepare_split("synthetic", "iid", 0, data_dir=tmp_path, preprocess=SMALL)  # the step before training
+    assert load_split("synthetic", "iid", 0, data_dir=tmp_path, preprocess=SMALL).train.height > 0
 
 
 def test_given_uses_imported_splits_unchanged(tmp_path: Path) -> None:

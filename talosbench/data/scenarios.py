@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 
 from talosbench.data import store
+from talosbench.data.datasets import prepare_dataset, prepared_folder
 from talosbench.data.errors import DataError, UnknownDatasetError
-from talosbench.data.prepare import prepare_dataset
 from talosbench.data.split import Split
 from talosbench.registry import Registry, UnknownNameError
 
@@ -266,7 +266,7 @@ def _cache_paths(prepared: Path, scenario: str, seed: int) -> tuple[Path, Path]:
     return base.with_suffix(".parquet"), base.with_suffix(".json")
 
 
-def load_split(
+def prepare_split(
     dataset: str,
     scenario: str,
     seed: int,
@@ -276,11 +276,31 @@ def load_split(
     mirror: str | None = None,
     on_event: Callable[[str], None] | None = None,
 ) -> Split:
-    """Prepare ``dataset`` if needed, then load the cached (scenario, seed) split or build and cache it."""
+    """The step before training: prepare ``dataset`` if needed (it may download), then load its split.
+
+    The runner and the CLI call it before they train; training itself only reads (``load_split``).
+    """
     get_scenario(scenario)  # fail on a bad name before any download
-    prepared = prepare_dataset(
-        dataset, data_dir=data_dir, preprocess=preprocess, mirror=mirror, on_event=on_event
-    )
+    prepare_dataset(dataset, data_dir=data_dir, preprocess=preprocess, mirror=mirror, on_event=on_event)
+    return load_split(dataset, scenario, seed, data_dir=data_dir, preprocess=preprocess, on_event=on_event)
+
+
+def load_split(
+    dataset: str,
+    scenario: str,
+    seed: int,
+    *,
+    data_dir: Path | None = None,
+    preprocess: Mapping[str, Any] | None = None,
+    on_event: Callable[[str], None] | None = None,
+) -> Split:
+    """The cached (scenario, seed) split of the prepared ``dataset``, built and cached on first use.
+
+    It never downloads or prepares: a dataset that is not prepared is a DataError naming the
+    command that prepares it (``prepare_split`` is the step that does).
+    """
+    get_scenario(scenario)
+    prepared = prepared_folder(dataset, data_dir=data_dir, preprocess=preprocess)
     meta = store.read_meta(prepared)
     n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
     parquet, diag_path = _cache_paths(prepared, scenario, seed)

@@ -12,7 +12,8 @@ import torch
 from typer.testing import CliRunner
 
 from talosbench import bench
-from talosbench.bench import BenchResult, estimate_run_seconds, save_results, synthetic_interactions
+from talosbench.bench import BenchResult, estimate_run_seconds, save_results
+from talosbench.bench.estimate import _row_work
 from talosbench.cli import app
 from talosbench.device import resolve_device
 
@@ -171,11 +172,11 @@ def test_estimate_scales_linearly_from_the_nearest_catalogue_size(tmp_path: Path
 
 def test_row_work_follows_the_scoring_path_of_the_device() -> None:
     # accelerators score the whole catalogue up to N x d items, then gather N x d floats per row
-    assert bench._row_work(8_000, 1024, "cuda") == 8_000 + 8 * 1024
-    assert bench._row_work(100_000, 1024, "cuda") == 64 * 1024 + 8 * 1024
+    assert _row_work(8_000, 1024, "cuda") == 8_000 + 8 * 1024
+    assert _row_work(100_000, 1024, "cuda") == 64 * 1024 + 8 * 1024
     # CPU: sampled columns only, so the catalogue enters through the per-batch table work alone
-    assert bench._row_work(8_000, 1024, "cpu") == 16 * 1024 + 2_000
-    assert bench._row_work(8_000, 1, "cpu") == 64 + 8
+    assert _row_work(8_000, 1024, "cpu") == 16 * 1024 + 2_000
+    assert _row_work(8_000, 1, "cpu") == 64 + 8
 
 
 def test_estimate_without_bench_figures_or_device_is_none(
@@ -187,14 +188,3 @@ def test_estimate_without_bench_figures_or_device_is_none(
     assert estimate_run_seconds(1000, 8_000, "mf", "sl", None, 1, "cuda", data_dir=tmp_path) is None
     (tmp_path / "bench.json").write_text("not json")
     assert estimate_run_seconds(1000, 8_000, "mf", "sl", None, 1, "cpu", data_dir=tmp_path) is None
-
-
-def test_synthetic_interactions_have_the_named_size_and_no_duplicates() -> None:
-    scale = bench.Scale(users=50, items=30, interactions=600)
-    frame = synthetic_interactions(scale, seed=3)
-    assert frame.height == 600 and frame.unique().height == 600
-    assert frame["user"].max() < 50 and frame["item"].max() < 30 and frame["item"].min() >= 0
-    assert frame.group_by("user").len()["len"].max() <= 15  # every user keeps half the catalogue free
-    assert frame.equals(synthetic_interactions(scale, seed=3))
-    with pytest.raises(bench.BenchError, match="fewer interactions"):
-        synthetic_interactions(bench.Scale(users=2, items=4, interactions=10))
