@@ -29,6 +29,7 @@ from talosbench import __version__
 from talosbench.config import PER_LOSS_KEYS, RunConfig, RunResult
 from talosbench.data import store
 from talosbench.errors import USAGE, TalosbenchError
+from talosbench.paths import check_name, inside
 
 RESULT_FILE = "result.json"
 CONFIG_FILE = "config.json"
@@ -92,9 +93,18 @@ class DamagedRunError(ResultsError):
         super().__init__(f"{directory}: {problem}; rerun `talosbench run SUITE.toml` to redo the run")
 
 
+def suite_dir(results_dir: Path, suite: str) -> Path:
+    """The folder of one suite's results, ``<results-dir>/<suite>``, checked to lie inside ``results_dir``."""
+    return inside(results_dir, Path(results_dir) / check_name(suite, "suite name"))
+
+
 def run_dir(results_dir: Path, suite: str, run_id: str) -> Path:
-    """The directory of one run: ``<results-dir>/<suite>/<run-id>``."""
-    return Path(results_dir) / suite / run_id
+    """The directory of one run, ``<results-dir>/<suite>/<run-id>``, checked to lie inside ``results_dir``.
+
+    Every file of the results store is written under one of these two folders, so no suite name or
+    run id can place a write (or the removal of a stale ``result.json``) outside the results directory.
+    """
+    return inside(results_dir, suite_dir(results_dir, suite) / check_name(run_id, "run id"))
 
 
 def write_run(

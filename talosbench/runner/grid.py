@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from talosbench.data.store import LockHeld, file_lock
-from talosbench.results import ResultsWriteError, check_writable
+from talosbench.results import ResultsWriteError, check_writable, suite_dir
 from talosbench.runner.execute import (
     Context,
     Outcome,
@@ -170,7 +170,7 @@ def hold_results(ctx: Context) -> Iterator[None]:
     The lock is not waited for: a second runner stops at once, before training anything, and names
     the holder. The operating system releases it when the holder ends, however it ends.
     """
-    folder = ctx.results_dir / ctx.suite
+    folder = suite_dir(ctx.results_dir, ctx.suite)
     with ExitStack() as stack:
         try:
             stack.enter_context(file_lock(folder / LOCK_FILE, wait=False))
@@ -329,7 +329,7 @@ def _preflight(
 
         for name in parse_devices(devices) if devices else [device]:
             resolve_device(name)  # raises DeviceError naming the device and what to use instead
-    check_writable(ctx.results_dir / ctx.suite)
+    check_writable(suite_dir(ctx.results_dir, ctx.suite))
 
 
 def _executor(
@@ -407,7 +407,8 @@ def _current_runs(suite: Suite, plans: list[CellPlan], lookup: _Stored) -> dict[
 def _record_plan(ctx: Context, suite: Suite, runs: dict[Cell, list[str]]) -> None:
     from talosbench.results import write_plan
 
-    write_plan(ctx.results_dir / ctx.suite, [rid for ids in runs.values() for rid in ids], suite.source)
+    runs_now = [rid for ids in runs.values() for rid in ids]
+    write_plan(suite_dir(ctx.results_dir, ctx.suite), runs_now, suite.source)
 
 
 def _known_point(suite: Suite, plan: CellPlan, lookup: _Stored) -> Point | None:

@@ -271,3 +271,69 @@ def test_a_damaged_trial_is_reported_once_and_trained_again(fake: Fake, tmp_path
     assert [c.run_id for c in fake.calls] == [victim.run_id] and summary.ran == 1 and summary.reused == 5
     assert len(seen) == 1 and seen[0][0] == victim.run_id and seen[0][1].startswith(problem)
     assert read_run(directory) is not None
+
+
+@pytest.mark.parametrize("hostile", ["..", "../escape", "", "a/b", "/abs"])
+def test_results_paths_refuse_names_that_leave_the_results_directory(tmp_path: Path, hostile: str) -> None:
+    from talosbench.paths import UnsafePathError
+    from talosbench.results import suite_dir
+
+    with pytest.raises(UnsafePathError):
+        suite_dir(tmp_path, hostile)
+    with pytest.raises(UnsafePathError):
+        run_dir(tmp_path, "fake", hostile)
+
+
+def test_every_path_a_grid_writes_or_removes_lies_inside_the_results_directory(
+    fake: Fake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from talosbench.data import store
+
+    root = tmp_path / "runs"
+    touched: list[tuple[str, str]] = []
+    real_open, real_replace, real_unlink = os.open, os.replace, Path.unlink
+    real_mkdir, real_rmtree, real_builtin_open = Path.mkdir, shutil.rmtree, open
+
+    def spy_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_CREAT:
+            touched.append(("create", str(path)))
+        return real_open(path, flags, *args, **kwargs)
+
+    def spy_replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        touched.extend([("replace", str(src)), ("replace", str(dst))])
+        real_replace(src, dst, *args, **kwargs)
+
+    def spy_unlink(self: Path, *args: Any, **kwargs: Any) -> None:
+        touched.append(("unlink", str(self)))
+        real_unlink(self, *args, **kwargs)
+
+    def spy_mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+        touched.append(("mkdir", str(self)))
+        real_mkdir(self, *args, **kwargs)
+
+    def spy_rmtree(path: Any, *args: Any, **kwargs: Any) -> None:
+        touched.append(("rmtree", str(path)))
+        real_rmtree(path, *args, **kwargs)
+
+    def spy_lock_open(path: Any, *args: Any, **kwargs: Any) -> Any:  # file_lock's open()
+        touched.append(("lock", str(path)))
+        return real_builtin_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy_open)
+    monkeypatch.setattr(os, "replace", spy_replace)
+    monkeypatch.setattr(Path, "unlink", spy_unlink)
+    monkeypatch.setattr(Path, "mkdir", spy_mkdir)
+    monkeypatch.setattr(shutil, "rmtree", spy_rmtree)
+    monkeypatch.setattr(store, "open", spy_lock_open, raising=False)
+    suite = make_suite(sl={}, talos={"tau": TAUS})
+    run_suite(suite, root)
+    run_suite(suite, root, force=True)  # a forced rerun removes and rewrites every run's files
+    base = Path(os.path.realpath(root))
+    kinds = {kind for kind, _ in touched}
+    assert {"create", "replace", "unlink", "mkdir", "lock"} <= kinds  # the spies saw the writes
+    outside = [(kind, p) for kind, p in touched
+               if not (Path(os.path.realpath(p)) == base and kind == "mkdir")
+               and base not in Path(os.path.realpath(p)).parents]  # fmt: skip
+    assert outside == []
