@@ -26,6 +26,7 @@ from talosbench.report.model import (
 
 ALPHA = 0.05
 WILCOXON_MARK, TTEST_MARK = "*", "†"
+BETTER, WORSE = "↑", "↓"  # the baseline is significantly better / worse than its opponent
 
 
 @dataclass
@@ -48,6 +49,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
     table.columns += [column_label(d, s, m, with_scenario) for d, s, m in columns]
     comparisons: list[_Comparison] = []
     imp_rows: dict[int, dict[int, _Comparison]] = {}
+    variants: set[str] = set()
     for backbone in order({k[2] for k in cells}, BACKBONES):
         losses = order({k[3] for k in cells if k[2] == backbone}, paper_losses(), last=baseline)
         grid = [[_stat(cells.get((d, s, backbone, loss)), m) for d, s, m in columns] for loss in losses]
@@ -66,6 +68,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
             table.add(*row, rule=r == 0)
         if baseline not in losses or len(losses) < 2:
             continue
+        variants |= {losses[r] for r in _variants(grid, losses, baseline)}
         found = {c: _compare(grid, losses, baseline, c, col) for c, col in enumerate(columns)}
         imp_rows[len(table.rows)] = {c: comparison for c, comparison in found.items() if comparison}
         table.add(backbone, "Imp.%", *[DASH] * len(columns))
@@ -75,7 +78,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
         for c, comparison in row.items():
             table.rows[index][2 + c] = TableCell(_imp_text(comparison))
             table.records.append(comparison.record)
-    table.footer = _footer(final, baseline, bool(imp_rows), len(comparisons))
+    table.footer = _footer(final, baseline, comparisons if imp_rows else None, variants)
     return table
 
 
@@ -110,18 +113,58 @@ def _complete(stat: tuple) -> bool:
     return mean is not None and runs is not None and runs.complete
 
 
+def _loss_name(runs: Runs | None, label: str) -> str:
+    """The registered loss a grid label trains (``talos@50`` trains ``talos``)."""
+    if runs is not None and "loss_name" in runs.frame.columns and runs.frame["loss_name"][0] is not None:
+        return str(runs.frame["loss_name"][0])
+    return label.split("@")[0]
+
+
+def _variants(grid: list[list[tuple]], losses: list[str], baseline: str) -> set[int]:
+    """Rows that are the baseline's own loss under another label, or one of its ablations.
+
+    Beating oneself at another setting (talos@20 against talos@50) or one's ablation
+    (talos against talos-no-quantile) is not an improvement over the state of the art.
+    """
+    names = [
+        next((_loss_name(stat[2], loss) for stat in row if stat[2] is not None), loss.split("@")[0])
+        for row, loss in zip(grid, losses, strict=True)
+    ]
+    b = losses.index(baseline)
+    return {r for r, name in enumerate(names) if r != b and (name == names[b] or name.startswith(f"{names[b]}-"))}
+
+
 def _compare(
     grid: list[list[tuple]], losses: list[str], baseline: str, c: int, column: tuple[str, str, str]
 ) -> _Comparison | None:
-    """Baseline vs the best other loss in column ``c``; None when either side is incomplete."""
+    """Baseline vs the best other loss in column ``c``; a refusal when that loss is not certain.
+
+    The opponent is the best complete cell; a cell with missing seeds whose partial mean is higher
+    might be the true best, so the comparison is refused rather than made against a weaker one.
+    """
     d, s, metric = column
     b = losses.index(baseline)
-    others = [(grid[r][c][0], r) for r in range(len(losses)) if r != b and _complete(grid[r][c])]
-    if not _complete(grid[b][c]) or not others:
+    candidates = [r for r in range(len(losses)) if r != b and r not in _variants(grid, losses, baseline)]
+    complete = [(grid[r][c][0], r) for r in candidates if _complete(grid[r][c])]
+    best = max(complete, default=None)
+    blockers = [
+        losses[r] for r in candidates
+        if not _complete(grid[r][c]) and grid[r][c][0] is not None and (best is None or grid[r][c][0] > best[0])
+    ]  # fmt: skip
+    record = {
+        "dataset": d, "scenario": s, "backbone": None, "loss": "Imp.%", "metric": metric, "value": None,
+        "baseline": baseline, "vs": None, "seeds": 0, "users": 0, "refused": None,
+    }  # fmt: skip
+    base_runs = grid[b][c][2]
+    if base_runs is None or (best is None and not blockers):
         return None
-    best_other, r = max(others)
-    base_runs, other_runs = grid[b][c][2], grid[r][c][2]
-    a, o = stats.per_user_pairs(base_runs.ok, other_runs.ok, metric)
+    record["backbone"] = base_runs.frame["backbone"][0]
+    if not _complete(grid[b][c]) or blockers:
+        record["refused"] = f"{', '.join(blockers) if blockers else baseline} incomplete"
+        return _Comparison(record, math.nan, math.nan)
+    best_other, r = best
+    other_runs = grid[r][c][2]
+    a, o, shared = stats.per_user_means(base_runs.ok, other_runs.ok, metric)
     seeds = sorted(set(base_runs.ok["seed"]) & set(other_runs.ok["seed"]))
     p_t = math.nan
     if len(seeds) >= 3:
@@ -129,51 +172,83 @@ def _compare(
         other_means = other_runs.ok.filter(pl.col("seed").is_in(seeds)).sort("seed")[f"test_{metric}"]
         p_t = stats.ttest(base_means.to_list(), other_means.to_list())
     improvement = (grid[b][c][0] - best_other) / best_other * 100 if best_other > 0 else None
-    record = {
-        "dataset": d, "scenario": s, "backbone": base_runs.frame["backbone"][0], "loss": "Imp.%",
-        "metric": metric, "value": improvement, "baseline": baseline, "vs": losses[r], "pairs": len(a),
-    }  # fmt: skip
-    return _Comparison(record, stats.wilcoxon(a, o), p_t)
+    record |= {"value": improvement, "vs": losses[r], "seeds": shared, "users": len(a)}
+    return _Comparison(record, stats.user_test(a, o, shared), p_t)
 
 
 def _correct(comparisons: list[_Comparison]) -> None:
-    """Holm across the table, separately for each test (each is its own family of hypotheses)."""
-    for attr, key in (("p_wilcoxon", "p_wilcoxon_holm"), ("p_ttest", "p_ttest_holm")):
-        done = [c for c in comparisons if not math.isnan(getattr(c, attr))]
-        for comparison, adjusted in zip(done, stats.holm([getattr(c, attr) for c in done]), strict=True):
-            comparison.record[key] = adjusted
-        for comparison in comparisons:
-            comparison.record.setdefault(key, None)
+    """Holm per metric across the table, separately for each test.
+
+    The family is what one reads together: the comparisons of one metric in this table (every
+    dataset, scenario and backbone), each test being its own family.
+    """
+    for metric in {c.record["metric"] for c in comparisons}:
+        family = [c for c in comparisons if c.record["metric"] == metric]
+        for attr, key in (("p_wilcoxon", "p_wilcoxon_holm"), ("p_ttest", "p_ttest_holm")):
+            done = [c for c in family if not math.isnan(getattr(c, attr))]
+            for comparison, adjusted in zip(done, stats.holm([getattr(c, attr) for c in done]), strict=True):
+                comparison.record[key] = adjusted
+    for comparison in comparisons:
+        comparison.record.setdefault("p_wilcoxon_holm", None)
+        comparison.record.setdefault("p_ttest_holm", None)
 
 
 def _imp_text(comparison: _Comparison | None) -> str:
-    if comparison is None or comparison.record["value"] is None:
+    """``+4.20%↑*† vs sl``: the arrow says which way a significant difference goes."""
+    if comparison is None:
         return DASH
+    record = comparison.record
+    if record["refused"]:
+        return f"{DASH} ({record['refused']})"
+    if record["value"] is None:
+        return f"{DASH} vs {record['vs']}"
     marks = "".join(
         mark
         for key, mark in (("p_wilcoxon_holm", WILCOXON_MARK), ("p_ttest_holm", TTEST_MARK))
-        if comparison.record.get(key) is not None and comparison.record[key] < ALPHA
+        if record.get(key) is not None and record[key] < ALPHA
     )
-    return f"{comparison.record['value']:+.2f}%{marks}"
+    arrow = (BETTER if record["value"] > 0 else WORSE) if marks and record["value"] != 0 else ""
+    return f"{record['value']:+.2f}%{arrow}{marks} vs {record['vs']}"
 
 
-def _footer(final: pl.DataFrame, baseline: str, compared: bool, tests: int) -> list[str]:
+def _footer(final: pl.DataFrame, baseline: str, comparisons: list[_Comparison] | None, variants: set[str]) -> list[str]:
     seeds = sorted(final["seed"].unique().to_list())
     lines = [
         f"Mean ± sample std over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}); "
         "cells with missing or failed runs say so and are not ranked.",
         "Bold: best, underlined: runner-up, per column within each backbone.",
     ]
-    if not compared:
+    if comparisons is None:
         return [
             *lines,
             f"No Imp.% row and no significance tests: the baseline '{baseline}' has no runs beside "
             "another loss (choose one with --baseline).",
         ]
-    return [
-        *lines,
-        f"Imp.%: {baseline} against the best other loss. "
-        f"{WILCOXON_MARK} p < {ALPHA}: paired Wilcoxon signed-rank test on per-user test values, "
-        f"pooled over seeds (pairs: seed, user); {TTEST_MARK} p < {ALPHA}: paired t-test over seed means "
-        f"(only with >= 3 seeds); Holm correction across the {tests} comparison(s) of this table.",
-    ]
+    skipped = f" Variants of {baseline} are not opponents: {', '.join(sorted(variants))}." if variants else ""
+    return [*lines, _opponent_note(baseline) + skipped, _significance_note(comparisons)]
+
+
+def _opponent_note(baseline: str) -> str:
+    return (
+        f"Imp.%: {baseline} against the best other loss of the column, named after 'vs', chosen among "
+        "cells whose seeds all completed; when a cell with missing seeds has a higher partial mean, the "
+        "comparison is refused ('– (… incomplete)'), as that loss may be the true best."
+    )
+
+
+def _significance_note(comparisons: list[_Comparison]) -> str:
+    tested = [c.record for c in comparisons if not c.record["refused"] and c.record["vs"]]
+    counts = sorted({r["seeds"] for r in tested})
+    seeds = " or ".join(map(str, counts)) if counts else "0"
+    families = ", ".join(
+        f"{metric} ({sum(r['metric'] == metric for r in tested)})"
+        for metric in dict.fromkeys(r["metric"] for r in tested)
+    )
+    return (
+        f"{WILCOXON_MARK}: paired Wilcoxon signed-rank test over users, each user's test value first "
+        f"averaged over the {seeds} seed(s) both cells share (the user is the unit; no test below "
+        f"{stats.MIN_SEEDS} seeds); {TTEST_MARK}: paired t-test over the per-seed means (>= 3 seeds). "
+        f"Holm correction per metric across that metric's comparisons in this table, separately per "
+        f"test: {families or 'none'}. {BETTER} / {WORSE}: the baseline is significantly better / worse "
+        f"(corrected p < {ALPHA})."
+    )

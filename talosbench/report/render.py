@@ -20,7 +20,7 @@ _LATEX_ESCAPES = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "±": r"$\pm$", "×": r"$\times$", "–": "--", "−": "$-$", "†": r"$^\dagger$", "≥": r"$\geq$",
-    "<": "$<$", ">": "$>$",
+    "<": "$<$", ">": "$>$", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
 }  # fmt: skip
 
 

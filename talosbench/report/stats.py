@@ -10,6 +10,9 @@ import polars as pl
 
 from talosbench.results import read_per_user
 
+MIN_SEEDS = 2
+"""Fewest shared seeds for a per-user test: one seed's users all share one trained model."""
+
 
 def holm(pvalues: Sequence[float]) -> list[float]:
     """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1)."""
@@ -46,10 +49,16 @@ def ttest(a: Sequence[float], b: Sequence[float]) -> float:
     return float(stats.ttest_rel(a, b).pvalue)
 
 
-def per_user_pairs(left: pl.DataFrame, right: pl.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per-user values of two cells' runs, paired on (seed, user) and pooled over the shared seeds."""
-    a: list[np.ndarray] = []
-    b: list[np.ndarray] = []
+def per_user_means(
+    left: pl.DataFrame, right: pl.DataFrame, metric: str
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per-user values of two cells' runs, paired on (seed, user), then averaged per user over the seeds.
+
+    The user is the unit of replication: pooling the (seed, user) pairs instead would count each user
+    once per seed, with correlated differences, and make the Wilcoxon test far too eager. Also returns
+    how many seeds both cells share.
+    """
+    frames: list[pl.DataFrame] = []
     right_paths = dict(zip(right["seed"].to_list(), right["path"].to_list(), strict=True))
     for seed, path in zip(left["seed"].to_list(), left["path"].to_list(), strict=True):
         if seed not in right_paths:
@@ -57,11 +66,17 @@ def per_user_pairs(left: pl.DataFrame, right: pl.DataFrame, metric: str) -> tupl
         x, y = read_per_user(path), read_per_user(right_paths[seed])
         if metric not in x.columns or metric not in y.columns:
             continue
-        joined = x.select("user", pl.col(metric).alias("a")).join(
-            y.select("user", pl.col(metric).alias("b")), on="user", how="inner"
+        frames.append(
+            x.select("user", pl.col(metric).cast(pl.Float64).alias("a")).join(
+                y.select("user", pl.col(metric).cast(pl.Float64).alias("b")), on="user", how="inner"
+            )
         )
-        a.append(joined["a"].to_numpy())
-        b.append(joined["b"].to_numpy())
-    if not a:
-        return np.empty(0), np.empty(0)
-    return np.concatenate(a), np.concatenate(b)
+    if not frames:
+        return np.empty(0), np.empty(0), 0
+    means = pl.concat(frames).group_by("user").agg(pl.col("a").mean(), pl.col("b").mean()).sort("user")
+    return means["a"].to_numpy(), means["b"].to_numpy(), len(frames)
+
+
+def user_test(a: np.ndarray, b: np.ndarray, seeds: int) -> float:
+    """Wilcoxon on per-user means over ``seeds`` seeds; NaN below MIN_SEEDS (one run says nothing)."""
+    return wilcoxon(a, b) if seeds >= MIN_SEEDS else math.nan

@@ -44,12 +44,13 @@ def test_best_bold_runner_up_underlined(accuracy: str) -> None:
 def test_imp_and_significance(accuracy: str) -> None:
     imp = _rows(accuracy)["Imp.%"]
     # precision: talos = SL + 0.1 for every user and seed -> both tests significant after Holm.
-    assert imp[2] == "+47.62%*†"
+    assert imp[2] == "+47.62%↑*† vs sl"
     # recall: identical per-user values, noisy seed means -> no mark despite the -3.64% gap.
-    assert imp[3] == "-3.64%"
-    assert imp[4] == "+10.53%*†"
-    assert "Holm correction across the 4 comparison(s)" in accuracy
-    assert "Wilcoxon signed-rank" in accuracy and "3 seed(s)" in accuracy
+    assert imp[3] == "-3.64% vs sl"
+    assert imp[4] == "+10.53%↑*† vs sl"
+    # Holm's family: one metric's comparisons in the table (iid and temporal), not every column.
+    assert "Holm correction per metric" in accuracy and "precision@20 (2), recall@20 (2)" in accuracy
+    assert "Wilcoxon signed-rank test over users" in accuracy and "averaged over the 3 seed(s)" in accuracy
 
 
 def test_missing_and_failed_runs_are_plain_and_unranked(accuracy: str) -> None:
@@ -75,7 +76,7 @@ def test_identical_losses_are_not_marked(tmp_path: Path, golden: Path) -> None:
     table = build_tables(same, ["accuracy"], ["precision@20"])[0]
     record = next(r for r in table.records if r["loss"] == "Imp.%")
     assert record["value"] == 0 and record["p_wilcoxon_holm"] == 1.0 and record["p_ttest_holm"] == 1.0
-    assert table.rows[-1][2].text == "+0.00%"
+    assert table.rows[-1][2].text == "+0.00% vs sl"
 
 
 def test_baseline_option(golden: Path) -> None:
