@@ -130,8 +130,11 @@ def _variants(grid: list[list[tuple]], losses: list[str], baseline: str) -> set[
         next((_loss_name(stat[2], loss) for stat in row if stat[2] is not None), loss.split("@")[0])
         for row, loss in zip(grid, losses, strict=True)
     ]
-    b = losses.index(baseline)
-    return {r for r, name in enumerate(names) if r != b and (name == names[b] or name.startswith(f"{names[b]}-"))}
+    base = names[losses.index(baseline)]
+    return {
+        r for r, (name, loss) in enumerate(zip(names, losses, strict=True))
+        if loss != baseline and (name == base or name.startswith(f"{base}-"))
+    }  # fmt: skip
 
 
 def _compare(
@@ -147,10 +150,10 @@ def _compare(
     candidates = [r for r in range(len(losses)) if r != b and r not in _variants(grid, losses, baseline)]
     complete = [(grid[r][c][0], r) for r in candidates if _complete(grid[r][c])]
     best = max(complete, default=None)
-    blockers = [
-        losses[r] for r in candidates
-        if not _complete(grid[r][c]) and grid[r][c][0] is not None and (best is None or grid[r][c][0] > best[0])
-    ]  # fmt: skip
+    partial = [
+        (grid[r][c][0], r) for r in candidates if grid[r][c][0] is not None and not _complete(grid[r][c])
+    ]
+    blockers = [losses[r] for mean, r in partial if best is None or mean > best[0]]
     record = {
         "dataset": d, "scenario": s, "backbone": None, "loss": "Imp.%", "metric": metric, "value": None,
         "baseline": baseline, "vs": None, "seeds": 0, "users": 0, "refused": None,
@@ -211,7 +214,9 @@ def _imp_text(comparison: _Comparison | None) -> str:
     return f"{record['value']:+.2f}%{arrow}{marks} vs {record['vs']}"
 
 
-def _footer(final: pl.DataFrame, baseline: str, comparisons: list[_Comparison] | None, variants: set[str]) -> list[str]:
+def _footer(
+    final: pl.DataFrame, baseline: str, comparisons: list[_Comparison] | None, variants: set[str]
+) -> list[str]:
     seeds = sorted(final["seed"].unique().to_list())
     lines = [
         f"Mean ± sample std over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}); "

@@ -71,10 +71,16 @@ def per_user_means(
                 y.select("user", pl.col(metric).cast(pl.Float64).alias("b")), on="user", how="inner"
             )
         )
-    if not frames:
-        return np.empty(0), np.empty(0), 0
-    means = pl.concat(frames).group_by("user").agg(pl.col("a").mean(), pl.col("b").mean()).sort("user")
-    return means["a"].to_numpy(), means["b"].to_numpy(), len(frames)
+    a, b = mean_over_seeds(frames)
+    return a, b, len(frames)
+
+
+def mean_over_seeds(seeds: Sequence[pl.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """Each user's mean ``a`` and ``b`` over the seeds' (user, a, b) frames, ordered by user."""
+    if not seeds:
+        return np.empty(0), np.empty(0)
+    means = pl.concat(seeds).group_by("user").agg(pl.col("a").mean(), pl.col("b").mean()).sort("user")
+    return means["a"].to_numpy(), means["b"].to_numpy()
 
 
 def user_test(a: np.ndarray, b: np.ndarray, seeds: int) -> float:

@@ -100,3 +100,12 @@ def test_without_baseline_runs_says_so(golden: Path) -> None:
     table = build_tables(frame, ["accuracy"])[0]
     assert all(row[1].text != "Imp.%" for row in table.rows)
     assert "No Imp.% row and no significance tests: the baseline 'talos'" in table.footer[-1]
+
+
+def test_one_seed_gets_no_marks(golden: Path) -> None:
+    # One seed: all users share one trained model per loss, so a per-user test says nothing about the loss.
+    frame = results.collect(golden).filter(pl.col("seed") == 1, pl.col("scenario") == "iid")
+    table = build_tables(frame, ["accuracy"], ["precision@20"])[0]
+    record = next(r for r in table.records if r["loss"] == "Imp.%")
+    assert record["p_wilcoxon_holm"] is None and record["p_ttest_holm"] is None
+    assert table.rows[-1][2].text == "+50.00% vs sl"
