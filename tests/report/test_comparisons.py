@@ -111,6 +111,15 @@ def test_variants_of_the_baseline_are_not_opponents(imp_row: tuple[list[str], st
     assert "Variants of talos@20 are not opponents: talos-no-quantile, talos@50." in text
 
 
+def test_incomplete_baseline_is_refused_and_other_losses_variants_compete(tmp_path: Path) -> None:
+    suite = mixed_suite(tmp_path)
+    text = report(suite, tables=["accuracy"], baseline="bsl")
+    line = next(line for line in text.splitlines() if "| Imp.%" in line)
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[2:4] == ["– (bsl incomplete)"] * 2
+    assert cells[4].endswith("vs talos@50") and "Variants of" not in text
+
+
 def _clustered(root: Path) -> Path:
     """talos = sl + d_u + g_s: d_u fixed per user (mean 0.0018), g_s a seed shift summing to zero."""
     d = [(1 if u % 2 == 0 else -1) * ((u * 7) % 11 + 1) / 1000 + 0.002 for u in range(40)]
