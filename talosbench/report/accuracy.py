@@ -47,7 +47,6 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
     with_scenario = len({s for _, s in pairs}) > 1
     columns = [(d, s, m) for d, s in pairs for m in metrics]
     table.columns += [column_label(d, s, m, with_scenario) for d, s, m in columns]
-    comparisons: list[_Comparison] = []
     imp_rows: dict[int, dict[int, _Comparison]] = {}
     variants: set[str] = set()
     for backbone in order({k[2] for k in cells}, BACKBONES):
@@ -137,46 +136,58 @@ def _variants(grid: list[list[tuple]], losses: list[str], baseline: str) -> set[
     }  # fmt: skip
 
 
+def _opponent(
+    grid: list[list[tuple]], losses: list[str], baseline: str, c: int
+) -> tuple[int | None, list[str]]:
+    """The best complete other cell of column ``c`` (a row) and the incomplete cells that beat it.
+
+    A cell with missing seeds whose partial mean is higher might be the true best: its name is
+    returned so that the comparison is refused rather than made against a weaker loss.
+    """
+    b, variants = losses.index(baseline), _variants(grid, losses, baseline)
+    candidates = [r for r in range(len(losses)) if r != b and r not in variants and grid[r][c][0] is not None]
+    best = max(((grid[r][c][0], r) for r in candidates if _complete(grid[r][c])), default=None)
+    blockers = [
+        losses[r]
+        for r in candidates
+        if not _complete(grid[r][c]) and (best is None or grid[r][c][0] > best[0])
+    ]
+    return (best[1] if best else None), blockers
+
+
 def _compare(
     grid: list[list[tuple]], losses: list[str], baseline: str, c: int, column: tuple[str, str, str]
 ) -> _Comparison | None:
-    """Baseline vs the best other loss in column ``c``; a refusal when that loss is not certain.
-
-    The opponent is the best complete cell; a cell with missing seeds whose partial mean is higher
-    might be the true best, so the comparison is refused rather than made against a weaker one.
-    """
+    """Baseline vs its opponent in column ``c``; a refusal when either side is not certain."""
     d, s, metric = column
     b = losses.index(baseline)
-    candidates = [r for r in range(len(losses)) if r != b and r not in _variants(grid, losses, baseline)]
-    complete = [(grid[r][c][0], r) for r in candidates if _complete(grid[r][c])]
-    best = max(complete, default=None)
-    partial = [
-        (grid[r][c][0], r) for r in candidates if grid[r][c][0] is not None and not _complete(grid[r][c])
-    ]
-    blockers = [losses[r] for mean, r in partial if best is None or mean > best[0]]
-    record = {
-        "dataset": d, "scenario": s, "backbone": None, "loss": "Imp.%", "metric": metric, "value": None,
-        "baseline": baseline, "vs": None, "seeds": 0, "users": 0, "refused": None,
-    }  # fmt: skip
+    r, blockers = _opponent(grid, losses, baseline, c)
     base_runs = grid[b][c][2]
-    if base_runs is None or (best is None and not blockers):
+    if base_runs is None or (r is None and not blockers):
         return None
-    record["backbone"] = base_runs.frame["backbone"][0]
-    if not _complete(grid[b][c]) or blockers:
+    record = {
+        "dataset": d, "scenario": s, "backbone": base_runs.frame["backbone"][0], "loss": "Imp.%",
+        "metric": metric, "value": None, "baseline": baseline, "vs": None, "seeds": 0, "users": 0,
+        "refused": None,
+    }  # fmt: skip
+    if not _complete(grid[b][c]) or blockers or r is None:
         record["refused"] = f"{', '.join(blockers) if blockers else baseline} incomplete"
         return _Comparison(record, math.nan, math.nan)
-    best_other, r = best
-    other_runs = grid[r][c][2]
+    best_other, other_runs = grid[r][c][0], grid[r][c][2]
     a, o, shared = stats.per_user_means(base_runs.ok, other_runs.ok, metric)
-    seeds = sorted(set(base_runs.ok["seed"]) & set(other_runs.ok["seed"]))
-    p_t = math.nan
-    if len(seeds) >= 3:
-        base_means = base_runs.ok.filter(pl.col("seed").is_in(seeds)).sort("seed")[f"test_{metric}"]
-        other_means = other_runs.ok.filter(pl.col("seed").is_in(seeds)).sort("seed")[f"test_{metric}"]
-        p_t = stats.ttest(base_means.to_list(), other_means.to_list())
     improvement = (grid[b][c][0] - best_other) / best_other * 100 if best_other > 0 else None
     record |= {"value": improvement, "vs": losses[r], "seeds": shared, "users": len(a)}
-    return _Comparison(record, stats.user_test(a, o, shared), p_t)
+    return _Comparison(record, stats.user_test(a, o, shared), _seed_ttest(base_runs, other_runs, metric))
+
+
+def _seed_ttest(base: Runs, other: Runs, metric: str) -> float:
+    """Paired t-test over the per-seed means of the seeds both cells completed; NaN below 3 seeds."""
+    seeds = sorted(set(base.ok["seed"]) & set(other.ok["seed"]))
+    if len(seeds) < 3:
+        return math.nan
+    base_means = base.ok.filter(pl.col("seed").is_in(seeds)).sort("seed")[f"test_{metric}"]
+    other_means = other.ok.filter(pl.col("seed").is_in(seeds)).sort("seed")[f"test_{metric}"]
+    return stats.ttest(base_means.to_list(), other_means.to_list())
 
 
 def _correct(comparisons: list[_Comparison]) -> None:
@@ -244,14 +255,14 @@ def _opponent_note(baseline: str) -> str:
 def _significance_note(comparisons: list[_Comparison]) -> str:
     tested = [c.record for c in comparisons if not c.record["refused"] and c.record["vs"]]
     counts = sorted({r["seeds"] for r in tested})
-    seeds = " or ".join(map(str, counts)) if counts else "0"
+    seeds = f"the {' or '.join(map(str, counts))} seed(s)" if counts else "the seeds"
     families = ", ".join(
         f"{metric} ({sum(r['metric'] == metric for r in tested)})"
-        for metric in dict.fromkeys(r["metric"] for r in tested)
+        for metric in dict.fromkeys(c.record["metric"] for c in comparisons)
     )
     return (
         f"{WILCOXON_MARK}: paired Wilcoxon signed-rank test over users, each user's test value first "
-        f"averaged over the {seeds} seed(s) both cells share (the user is the unit; no test below "
+        f"averaged over {seeds} both cells share (the user is the unit; no test below "
         f"{stats.MIN_SEEDS} seeds); {TTEST_MARK}: paired t-test over the per-seed means (>= 3 seeds). "
         f"Holm correction per metric across that metric's comparisons in this table, separately per "
         f"test: {families or 'none'}. {BETTER} / {WORSE}: the baseline is significantly better / worse "
