@@ -248,7 +248,7 @@ def _opponent_note(baseline: str) -> str:
     return (
         f"Imp.%: {baseline} against the best other loss of the column, named after 'vs', chosen among "
         "cells whose seeds all completed; when a cell with missing seeds has a higher partial mean, the "
-        "comparison is refused ('– (… incomplete)'), as that loss may be the true best."
+        "comparison is refused ('– (... incomplete)'), as that loss may be the true best."
     )
 
 
@@ -263,7 +263,7 @@ def _significance_note(comparisons: list[_Comparison]) -> str:
     return (
         f"{WILCOXON_MARK}: paired Wilcoxon signed-rank test over users, each user's test value first "
         f"averaged over {seeds} both cells share (the user is the unit; no test below "
-        f"{stats.MIN_SEEDS} seeds); {TTEST_MARK}: paired t-test over the per-seed means (>= 3 seeds). "
+        f"{stats.MIN_SEEDS} seeds); {TTEST_MARK}: paired t-test over the per-seed means (≥ 3 seeds). "
         f"Holm correction per metric across that metric's comparisons in this table, separately per "
         f"test: {families or 'none'}. {BETTER} / {WORSE}: the baseline is significantly better / worse "
         f"(corrected p < {ALPHA})."
