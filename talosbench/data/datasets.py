@@ -21,6 +21,7 @@ from talosbench.data.download import fetch, mirror_url, sha256_file
 from talosbench.data.errors import DataError, UnknownDatasetError
 from talosbench.data.preprocess import Prepared, preprocess, remap, stats
 from talosbench.data.readers import read_any, read_raw, read_table
+from talosbench.data.split import SPLIT_OPTIONS
 from talosbench.data.synthetic import generate
 from talosbench.paths import name_problem
 
@@ -84,12 +85,23 @@ def get_entry(name: str, home: Path) -> DatasetEntry:
 
 
 def resolve_params(entry: DatasetEntry, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Catalog defaults updated with ``overrides``; unknown keys are an error naming the valid ones."""
+    """Catalog defaults updated with ``overrides``; unknown keys are an error naming the valid ones.
+
+    Split options (``SPLIT_OPTIONS``, e.g. ``cold``) may ride along in ``overrides``: they are checked
+    and left out, since they select a split of the prepared data, not other prepared data.
+    """
     params = dict(entry.preprocess)
     valid = set(params) if entry.raw_format == "synthetic" else set(FILTER_KEYS)
     if entry.raw_format == "splits":
         valid = set()  # ready-made splits are used unchanged
     for key, value in (overrides or {}).items():
+        if key in SPLIT_OPTIONS:  # a split option: checked here, but the prepared data does not depend on it
+            if value not in SPLIT_OPTIONS[key]:
+                raise DataError(
+                    f"split option '{key}' of dataset '{entry.name}' must be one of "
+                    f"{', '.join(SPLIT_OPTIONS[key])}, got {value!r}."
+                )
+            continue
         if key not in valid:
             raise DataError(
                 f"unknown preprocessing option '{key}' for dataset '{entry.name}'; valid options: "

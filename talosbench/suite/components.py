@@ -58,10 +58,19 @@ def dataset_names() -> list[str]:
 
 
 def preprocess_defaults(dataset: str) -> dict[str, Any]:
-    """The catalog's preprocessing options of ``dataset``: what ``[datasets.<name>]`` may override."""
+    """What ``[datasets.<name>]`` may set: the catalog's preprocessing options of ``dataset`` and the
+    split options (``cold``), each with its default."""
     from talosbench.data.catalog import CATALOG
+    from talosbench.data.split import SPLIT_OPTIONS
 
-    return dict(CATALOG.get(dataset).preprocess)
+    return {**CATALOG.get(dataset).preprocess, **{k: v[0] for k, v in SPLIT_OPTIONS.items()}}
+
+
+def option_choices(key: str) -> tuple[str, ...] | None:
+    """The allowed values of a ``[datasets.<name>]`` option that takes a fixed set of words, else None."""
+    from talosbench.data.split import SPLIT_OPTIONS
+
+    return SPLIT_OPTIONS.get(key)
 
 
 def metric_names() -> list[str]:

@@ -350,6 +350,9 @@ def _preprocess(p: _Parser, tables: Mapping[str, Any], datasets: list[str]) -> d
             kind = int if isinstance(default, int) and not isinstance(default, bool) else type(default)
             kind = float if default is None or kind is float else kind
             values[key] = p.value(value, f"{path} {key}", kind, 0 if kind in (int, float) else None)
+            choices = components.option_choices(key)
+            if choices is not None and value not in choices:
+                raise p.error(f"{path} {key}", f"must be one of {', '.join(choices)}, got {value!r}")
         out[name] = values
     return out
 

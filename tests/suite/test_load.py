@@ -172,6 +172,18 @@ def test_dataset_preprocessing(tmp_path: Path) -> None:
     assert "is not in [grid] datasets" in error(tmp_path, BASE + "\n[datasets.gowalla]\nk_core = 2\n")
 
 
+def test_dataset_cold_split_option(tmp_path: Path) -> None:
+    from talosbench.suite import cells, config
+
+    suite = load_suite(write(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "keep"\n'))
+    assert suite.preprocess == {"synthetic": {"cold": "keep"}}
+    assert config(suite, cells(suite)[0], None, 1).preprocess == {"cold": "keep"}  # in the run id
+    default = load_suite(write(tmp_path, BASE))
+    assert config(default, cells(default)[0], None, 1).preprocess == {}  # "drop": run ids as before
+    message = error(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "maybe"\n')
+    assert "[datasets.synthetic] cold: must be one of drop, keep, got 'maybe'" in message
+
+
 def test_excludes(tmp_path: Path) -> None:
     message = error(tmp_path, BASE + '\n[[exclude]]\nlos = "bpr"\n')
     assert "[[exclude]] #1 los: unknown key. Did you mean 'loss'?" in message
