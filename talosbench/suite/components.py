@@ -75,19 +75,21 @@ def preprocess_defaults(dataset: str, data_dir: Path | None = None) -> dict[str,
     """What ``[datasets.<name>]`` may set: the preprocessing options of ``dataset`` (none for an imported
     folder of ready-made splits) and the split options (``cold``), each with its default."""
     from talosbench.data.datasets import get_entry
+    from talosbench.data.preprocess import FILTER_ORDERS, ORDER_KEY
     from talosbench.data.split import SPLIT_OPTIONS
     from talosbench.data.store import data_home
 
     entry = get_entry(dataset, data_home(data_dir))
-    options = {} if entry.raw_format == "splits" else dict(entry.preprocess)
+    options = {} if entry.raw_format == "splits" else {ORDER_KEY: FILTER_ORDERS[0], **entry.preprocess}
     return {**options, **{k: v[0] for k, v in SPLIT_OPTIONS.items()}}
 
 
 def option_choices(key: str) -> tuple[str, ...] | None:
     """The allowed values of a ``[datasets.<name>]`` option that takes a fixed set of words, else None."""
+    from talosbench.data.preprocess import FILTER_ORDERS, ORDER_KEY
     from talosbench.data.split import SPLIT_OPTIONS
 
-    return SPLIT_OPTIONS.get(key)
+    return FILTER_ORDERS if key == ORDER_KEY else SPLIT_OPTIONS.get(key)
 
 
 def metric_names() -> list[str]:

@@ -246,3 +246,10 @@ def test_a_dataset_imported_into_the_data_home_is_a_valid_grid_name(
     assert "`talosbench download --file PATH --name NAME`" in message and "data home the run reads" in message
     with pytest.raises(SuiteError, match="unknown preprocessing option of dataset 'mine'"):
         load_suite(write(tmp_path, text.replace("k_core = 2", "n_users = 2")), data_dir=home)
+
+
+def test_dataset_filter_order_option(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, BASE + '\n[datasets.synthetic]\nfilter_order = "k-core-first"\n'))
+    assert suite.preprocess == {"synthetic": {"filter_order": "k-core-first"}}
+    message = error(tmp_path, BASE + '\n[datasets.synthetic]\nfilter_order = "core-first"\n')
+    assert "[datasets.synthetic] filter_order: must be one of rating-first, k-core-first" in message
