@@ -31,8 +31,10 @@ def datasets(
 
 
 def _format_prep(params: dict[str, object]) -> str:
-    """``rating>=3, 10-core`` plus any generator parameters."""
+    """``rating>=3, 10-core`` (the filters in the order they run) plus any generator parameters."""
     parts = [f"rating>={params['min_rating']:g}"] if params.get("min_rating") is not None else []
     parts += [f"{params['k_core']}-core"] if params.get("k_core") else []
-    parts += [f"{k}={v}" for k, v in params.items() if k not in ("min_rating", "k_core")]
+    if params.get("filter_order") == "k-core-first":
+        parts.reverse()
+    parts += [f"{k}={v}" for k, v in params.items() if k not in ("min_rating", "k_core", "filter_order")]
     return ", ".join(parts) or "-"

@@ -57,7 +57,7 @@ def run(
 
     ray = _ray_options(ray_address, gpus_per_run, cpus_per_run, max_retries)
     pinned = devices.split(",") if devices is not None else None
-    suite = load_suite(suite_file)
+    suite = load_suite(suite_file, data_dir=data_dir)  # datasets imported there are valid names
     if dry_run:
         check_options(executor.value, device, pinned, ray)  # what the run itself would refuse first
         cells = describe(suite, results_dir, device=device, only=only, on_damaged=lambda job, error:

@@ -19,15 +19,24 @@ from talosbench.data import store
 from talosbench.data.catalog import CATALOG, DatasetEntry
 from talosbench.data.download import fetch, mirror_url, sha256_file
 from talosbench.data.errors import DataError, UnknownDatasetError
-from talosbench.data.preprocess import Prepared, preprocess, remap, stats
+from talosbench.data.preprocess import (
+    FILTER_ORDERS,
+    ORDER_KEY,
+    Prepared,
+    filter_order,
+    preprocess,
+    remap,
+    stats,
+)
 from talosbench.data.readers import read_any, read_raw, read_table
+from talosbench.data.split import SPLIT_OPTIONS
 from talosbench.data.synthetic import generate
 from talosbench.paths import name_problem
 
 EventFn = Callable[[str], None]
 ProgressFn = Callable[[int, "int | None"], None]
 
-FILTER_KEYS = ("min_rating", "k_core")
+FILTER_KEYS = ("min_rating", "k_core", ORDER_KEY)
 SYNTHETIC_KEYS = ("n_users", "n_items", "n_interactions", "seed")
 SOURCE = "source.json"  # written by import_file: marks an imported dataset
 SPLIT_PARTS = ("train", "valid", "test")
@@ -84,19 +93,55 @@ def get_entry(name: str, home: Path) -> DatasetEntry:
 
 
 def resolve_params(entry: DatasetEntry, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Catalog defaults updated with ``overrides``; unknown keys are an error naming the valid ones."""
+    """Catalog defaults updated with ``overrides``; unknown keys are an error naming the valid ones.
+
+    Split options (``SPLIT_OPTIONS``, e.g. ``cold``) may ride along in ``overrides``: they are checked
+    and left out, since they select a split of the prepared data, not other prepared data.
+    """
     params = dict(entry.preprocess)
-    valid = set(params) if entry.raw_format == "synthetic" else set(FILTER_KEYS)
+    valid = set(params) | {ORDER_KEY} if entry.raw_format == "synthetic" else set(FILTER_KEYS)
     if entry.raw_format == "splits":
         valid = set()  # ready-made splits are used unchanged
     for key, value in (overrides or {}).items():
+        if key in SPLIT_OPTIONS:  # a split option: checked here, but the prepared data does not depend on it
+            if value not in SPLIT_OPTIONS[key]:
+                raise DataError(
+                    f"split option '{key}' of dataset '{entry.name}' must be one of "
+                    f"{', '.join(SPLIT_OPTIONS[key])}, got {value!r}."
+                )
+            continue
         if key not in valid:
             raise DataError(
                 f"unknown preprocessing option '{key}' for dataset '{entry.name}'; valid options: "
                 f"{', '.join(sorted(valid)) or 'none (ready-made splits are used unchanged)'}."
             )
+        if key == ORDER_KEY:
+            filter_order({key: value})  # an unknown order is an error here, before anything is prepared
+            if key not in entry.preprocess and value == FILTER_ORDERS[0]:
+                continue  # the implicit default, spelt out: the same prepared data and folder
         params[key] = value
     return params
+
+
+def _comparable(params: Mapping[str, Any]) -> Any:
+    """``params`` as meta.json records them, the implicit default filter order left out."""
+    plain = {k: v for k, v in params.items() if not (k == ORDER_KEY and v == FILTER_ORDERS[0])}
+    return json.loads(json.dumps(plain, sort_keys=True, default=str))
+
+
+def is_current(out: Path, params: Mapping[str, Any]) -> bool:
+    """True when ``out`` is prepared, and with ``params``.
+
+    A catalog default may change (amazon-beauty's filter order did): the folder of the defaults then
+    holds data made with the old ones, which is prepared again rather than trusted.
+    """
+    if not store.is_prepared(out):
+        return False
+    try:
+        recorded = store.read_meta(out).get("preprocessing")
+    except (OSError, ValueError):  # being rewritten by another process right now
+        return False
+    return recorded is None or _comparable(recorded) == _comparable(params)
 
 
 @contextmanager
@@ -169,11 +214,11 @@ def prepare_dataset(
     entry = get_entry(name, home)
     params = resolve_params(entry, preprocess)
     out = store.prepared_dir(home, name, params, entry.preprocess)
-    if store.is_prepared(out) and not force:
+    if is_current(out, params) and not force:
         return out
     # Another process (a worker of the same grid) may be preparing it: wait for it, then look again.
     with store.file_lock(store.lock_path(home, name)):
-        if store.is_prepared(out) and not force:
+        if is_current(out, params) and not force:
             return out
         return _prepare_locked(entry, home, out, params, mirror, force, event, on_progress)
 
@@ -190,7 +235,7 @@ def prepared_folder(
     entry = get_entry(name, home)
     params = resolve_params(entry, preprocess)
     out = store.prepared_dir(home, name, params, entry.preprocess)
-    if store.is_prepared(out):
+    if is_current(out, params):
         return out
     raise _not_prepared(entry, params, home, home_given=data_dir is not None)
 
@@ -418,5 +463,5 @@ def dataset_summary(
     entry = get_entry(name, home)
     params = resolve_params(entry, preprocess) if preprocess else entry.preprocess
     out = store.prepared_dir(home, name, params, entry.preprocess)
-    meta = store.read_meta(out) if store.is_prepared(out) else None
+    meta = store.read_meta(out) if is_current(out, params) else None
     return {"entry": entry, "stats": meta["stats"] if meta else None, "dir": out}

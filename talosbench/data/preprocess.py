@@ -1,4 +1,4 @@
-"""Preprocessing: dedupe (keep earliest), rating threshold, iterative k-core, contiguous id remap."""
+"""Preprocessing: dedupe (keep earliest), rating threshold and iterative k-core (either first), id remap."""
 
 from __future__ import annotations
 
@@ -9,6 +9,20 @@ from typing import Any
 import polars as pl
 
 from talosbench.data.errors import DataError
+
+# The option ``filter_order``: which of the two filters runs first (docs/protocol.md §6.3). The first is
+# the default, and a dataset whose options leave it out uses it, so prepared data made before the option
+# existed stays what it was. Only "rating-first" guarantees an exact k-core (the k-core runs last).
+FILTER_ORDERS = ("rating-first", "k-core-first")
+ORDER_KEY = "filter_order"
+
+
+def filter_order(params: Mapping[str, Any]) -> str:
+    """The ``filter_order`` of ``params`` (the default when unset); an unknown value is a DataError."""
+    order = params.get(ORDER_KEY) or FILTER_ORDERS[0]
+    if order not in FILTER_ORDERS:
+        raise DataError(f"{ORDER_KEY} must be one of {', '.join(FILTER_ORDERS)}, got {order!r}.")
+    return str(order)
 
 
 @dataclass(frozen=True)
@@ -99,18 +113,27 @@ def preprocess(raw: pl.DataFrame, params: Mapping[str, Any], *, name: str) -> Pr
                 "or check that the input file holds the data you expect."
             )
 
+    def by_rating(frame: pl.DataFrame) -> pl.DataFrame:
+        min_rating = params.get("min_rating")
+        if min_rating is not None:
+            frame = rating_filter(frame, float(min_rating))
+            record(f"rating>={min_rating:g}", frame)
+        return frame
+
+    def by_core(frame: pl.DataFrame) -> pl.DataFrame:
+        k = int(params.get("k_core") or 0)
+        if k > 1:
+            frame, iterations = k_core(frame, k)
+            record(f"{k}-core", frame)
+            steps[-1]["iterations"] = iterations
+        return frame
+
+    filters = (by_rating, by_core) if filter_order(params) == "rating-first" else (by_core, by_rating)
     if raw.height == 0:
         record("read", raw)
     frame = dedupe(raw)
     record("dedupe", frame)
-    min_rating = params.get("min_rating")
-    if min_rating is not None:
-        frame = rating_filter(frame, float(min_rating))
-        record(f"rating>={min_rating:g}", frame)
-    k = int(params.get("k_core") or 0)
-    if k > 1:
-        frame, iterations = k_core(frame, k)
-        record(f"{k}-core", frame)
-        steps[-1]["iterations"] = iterations
+    for step in filters:
+        frame = step(frame)
     interactions, user_map, item_map = remap(frame)
     return Prepared(interactions, user_map, item_map, steps)

@@ -19,7 +19,7 @@ import polars as pl
 from talosbench.data import store
 from talosbench.data.datasets import prepare_dataset, prepared_folder
 from talosbench.data.errors import DataError, UnknownDatasetError
-from talosbench.data.split import Split
+from talosbench.data.split import SPLIT_OPTIONS, Split, split_options
 from talosbench.registry import Registry, UnknownNameError
 
 Parts = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]
@@ -33,11 +33,14 @@ PART_NAMES = {"train": "training", "valid": "validation", "test": "test"}
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named split rule: ``build(interactions, rng) -> (train, valid, test, extra diagnostics)``."""
+    """A named split rule: ``build(interactions, rng, options) -> (train, valid, test, extra diagnostics)``.
+
+    ``options`` are the split options (``SPLIT_OPTIONS``, defaults filled in); a rule may ignore them.
+    """
 
     name: str
     help: str
-    build: Callable[[pl.DataFrame, np.random.Generator], Parts]
+    build: Callable[[pl.DataFrame, np.random.Generator, Mapping[str, str]], Parts]
 
 
 SCENARIOS: Registry[Scenario] = Registry("scenario")
@@ -75,8 +78,24 @@ def _drop_cold(part: pl.DataFrame, train: pl.DataFrame) -> tuple[pl.DataFrame, i
     return kept, part.height - kept.height
 
 
+def _cold(
+    train: pl.DataFrame, valid: pl.DataFrame, test: pl.DataFrame, cold: str
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
+    """Apply the ``cold`` option to validation and test: drop cold rows, or keep them; count them either way.
+
+    Under "drop" the diagnostics keep their old form (``dropped_cold`` only), so existing splits are
+    unchanged; under "keep" ``cold_kept`` counts the cold rows left in and ``dropped_cold`` is zero.
+    """
+    kept_valid, cold_valid = _drop_cold(valid, train)
+    kept_test, cold_test = _drop_cold(test, train)
+    if cold == "keep":
+        counts = {"valid": cold_valid, "test": cold_test}
+        return valid, test, {"dropped_cold": {"valid": 0, "test": 0}, "cold_kept": counts}
+    return kept_valid, kept_test, {"dropped_cold": {"valid": cold_valid, "test": cold_test}}
+
+
 @_scenario("iid", "per user: random 20% test, then 10% of the rest to validation (docs/protocol.md §6.2)")
-def iid(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
+def iid(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
     """Per-user random split: test = ceil(20%), validation = ceil(10%) of the rest, >= 1 train row kept."""
     test_mask = _holdout(frame, rng, TEST_FRACTION)
     rest, test = frame.filter(~test_mask), frame.filter(test_mask)
@@ -85,8 +104,9 @@ def iid(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
 
 
 @_scenario("temporal", "global time cut: earliest 80% train, latest 20% test, 10% of train to validation")
-def temporal(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
-    """Global time cut; validation drawn at random from train; cold valid/test rows dropped and counted."""
+def temporal(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
+    """Global time cut; validation drawn at random from train; cold valid/test rows dropped (or kept) and
+    counted."""
     if frame["timestamp"].null_count():
         raise DataError(
             "scenario 'temporal' needs timestamps, and this dataset has none; use iid or popularity."
@@ -100,17 +120,17 @@ def temporal(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
     pick[rng.choice(n_train, size=n_valid, replace=False)] = True
     mask = pl.Series(pick)
     train, valid = train_all.filter(~mask), train_all.filter(mask)
-    valid, cold_valid = _drop_cold(valid, train)
-    test, cold_test = _drop_cold(test, train)
-    return train, valid, test, {"dropped_cold": {"valid": cold_valid, "test": cold_test}}
+    valid, test, counts = _cold(train, valid, test, options["cold"])
+    return train, valid, test, counts
 
 
 @_scenario("popularity", "intervened test set: ~20% of rows drawn inversely to item popularity; rest as iid")
-def popularity(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
+def popularity(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
     """Weighted sampling without replacement (Efraimidis-Spirakis keys) with weight 1 / item popularity.
 
     Each item gives at most half of its rows and each user at most half of theirs to the test set, so
-    the model still sees every item and user in training; cold test rows that remain are dropped.
+    the model still sees every item and user in training; cold test rows that remain are dropped
+    (or kept, with ``cold = "keep"``). Validation, carved per user as in iid, is never cold by user.
     """
     n_test = round(frame.height * TEST_FRACTION[0] / TEST_FRACTION[1])
     pop = frame.select(pl.len().over("item"))["len"].to_numpy().astype(np.float64)
@@ -135,12 +155,15 @@ def popularity(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
     rest, test = frame.filter(~mask), frame.filter(mask)
     valid_mask = _holdout(rest, rng, VALID_FRACTION)
     train, valid = rest.filter(~valid_mask), rest.filter(valid_mask)
-    test, cold_test = _drop_cold(test, train)
-    return train, valid, test, {"dropped_cold": {"valid": 0, "test": cold_test}}
+    kept_test, cold_test = _drop_cold(test, train)
+    if options["cold"] == "keep":  # count cold validation rows too (under "drop" they were never removed)
+        kept = {"valid": _drop_cold(valid, train)[1], "test": cold_test}
+        return train, valid, test, {"dropped_cold": {"valid": 0, "test": 0}, "cold_kept": kept}
+    return train, valid, kept_test, {"dropped_cold": {"valid": 0, "test": cold_test}}
 
 
 @_scenario("given", "the ready-made train/valid/test files of an imported folder, unchanged")
-def given(frame: pl.DataFrame, rng: np.random.Generator) -> Parts:
+def given(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
     """Use the imported parts; without a validation file carve 10% of each user's train as in iid."""
     if "part" not in frame.columns:
         raise DataError(
@@ -200,9 +223,19 @@ def _rng(seed: int, scenario: str) -> np.random.Generator:
 
 
 def build_split(
-    interactions: pl.DataFrame, scenario: str, seed: int, *, dataset: str, n_users: int, n_items: int
+    interactions: pl.DataFrame,
+    scenario: str,
+    seed: int,
+    *,
+    dataset: str,
+    n_users: int,
+    n_items: int,
+    options: Mapping[str, Any] | None = None,
 ) -> Split:
-    """Split prepared interactions (Int64 user/item[, timestamp][, part]) with a named scenario."""
+    """Split prepared interactions (Int64 user/item[, timestamp][, part]) with a named scenario.
+
+    ``options`` may hold split options (``SPLIT_OPTIONS``); unset ones take their defaults.
+    """
     rule = get_scenario(scenario)
     keep = ["user", "item"] + (
         ["timestamp"]
@@ -217,7 +250,7 @@ def build_split(
     )
     if "timestamp" not in keep:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("timestamp"))
-    train, valid, test, extra = rule.build(frame, _rng(seed, scenario))
+    train, valid, test, extra = rule.build(frame, _rng(seed, scenario), split_options(options))
     train, valid, test = (p.select(keep).sort(keep[:2]) for p in (train, valid, test))
     dropped = extra.pop("dropped_cold", {"valid": 0, "test": 0})
     _require_rows(frame, {"train": train, "valid": valid, "test": test}, dropped, dataset, scenario, seed)
@@ -261,8 +294,12 @@ def _require_rows(
     )
 
 
-def _cache_paths(prepared: Path, scenario: str, seed: int) -> tuple[Path, Path]:
-    base = prepared / "splits" / f"{scenario}-seed{seed}"
+def _cache_paths(
+    prepared: Path, scenario: str, seed: int, options: Mapping[str, str]
+) -> tuple[Path, Path]:
+    """``<scenario>-seed<seed>``, plus ``-<option>-<value>`` for each split option off its default."""
+    tail = "".join(f"-{k}-{v}" for k, v in sorted(options.items()) if v != SPLIT_OPTIONS[k][0])
+    base = prepared / "splits" / f"{scenario}-seed{seed}{tail}"
     return base.with_suffix(".parquet"), base.with_suffix(".json")
 
 
@@ -303,7 +340,8 @@ def load_split(
     prepared = prepared_folder(dataset, data_dir=data_dir, preprocess=preprocess)
     meta = store.read_meta(prepared)
     n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
-    parquet, diag_path = _cache_paths(prepared, scenario, seed)
+    options = split_options(preprocess)  # split options ride along with the preprocessing overrides
+    parquet, diag_path = _cache_paths(prepared, scenario, seed, options)
     if parquet.is_file() and diag_path.is_file():
         frame = pl.read_parquet(parquet)
         parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
@@ -319,6 +357,7 @@ def load_split(
         dataset=dataset,
         n_users=n_users,
         n_items=n_items,
+        options=options,
     )
     frame = pl.concat(
         [

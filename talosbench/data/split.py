@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,3 +28,19 @@ class Split:
     valid: pl.DataFrame
     test: pl.DataFrame
     diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+# Options of the split rule rather than of the preprocessing: a suite sets them in the same
+# ``[datasets.<name>]`` table, but they leave the prepared data alone and only select another cached
+# split. The first choice is the default, which keeps today's splits and run ids.
+SPLIT_OPTIONS: dict[str, tuple[str, ...]] = {
+    # "drop": validation/test rows whose user or item never occurs in training are removed (counted in
+    # the diagnostics as dropped_cold); "keep": they stay and are evaluated (counted as cold_kept).
+    "cold": ("drop", "keep"),
+}
+
+
+def split_options(options: Mapping[str, Any] | None) -> dict[str, str]:
+    """The split options in ``options`` (a ``[datasets.<name>]`` mapping), defaults filled in."""
+    given = options or {}
+    return {key: str(given.get(key, choices[0])) for key, choices in SPLIT_OPTIONS.items()}

@@ -23,8 +23,11 @@ GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
 EXCLUDE_KEYS = ("dataset", "scenario", "backbone", "loss")
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
-def load_suite(path: str | Path) -> Suite:
-    """Parse and validate the suite file at ``path``; any problem raises one SuiteError."""
+def load_suite(path: str | Path, *, data_dir: Path | None = None) -> Suite:
+    """Parse and validate the suite file at ``path``; any problem raises one SuiteError.
+
+    ``data_dir`` is the data home the suite will run with: datasets imported there are valid names.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -36,10 +39,12 @@ def load_suite(path: str | Path) -> Suite:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: not valid TOML: {exc}") from None
-    return parse_suite(data, path)
+    return parse_suite(data, path, data_dir=data_dir)
 
 
-def parse_suite(data: Mapping[str, Any], source: str | Path = "<suite>") -> Suite:
+def parse_suite(
+    data: Mapping[str, Any], source: str | Path = "<suite>", *, data_dir: Path | None = None
+) -> Suite:
     """Validate a parsed TOML document; ``source`` names the file in error messages."""
     p = _Parser(str(source))
     p.keys(data, "", TABLES, kind="table")
@@ -72,13 +77,14 @@ def parse_suite(data: Mapping[str, Any], source: str | Path = "<suite>") -> Suit
     scenarios = p.str_list(grid, "[grid]", "scenarios", default=["iid"])
     backbones = p.str_list(grid, "[grid]", "backbones", default=["mf"])
     labels = p.str_list(grid, "[grid]", "losses", required=True)
-    p.names(datasets, "[grid] datasets", "dataset", components.dataset_names())
+    p.names(datasets, "[grid] datasets", "dataset", components.dataset_names(data_dir),
+            hint=components.import_hint(data_dir))  # fmt: skip
     p.names(scenarios, "[grid] scenarios", "scenario", components.scenario_names())
     p.names(backbones, "[grid] backbones", "backbone", components.backbone_names())
 
     loss_tables = _loss_tables(p, p.table(data, "losses"), labels)
     backbone_tables = _backbone_tables(p, p.table(data, "backbones"), backbones)
-    preprocess = _preprocess(p, p.table(data, "datasets"), datasets)
+    preprocess = _preprocess(p, p.table(data, "datasets"), datasets, data_dir)
     names = {"dataset": datasets, "scenario": scenarios, "backbone": backbones, "loss": labels}
     excludes = _excludes(p, data.get("exclude", []), names)
     suite = Suite(
@@ -195,10 +201,10 @@ class _Parser:
             raise self.error(f"{path} {key}", f"must not repeat a name, got {out}")
         return out
 
-    def names(self, values: list[str], path: str, kind: str, choices: list[str]) -> None:
+    def names(self, values: list[str], path: str, kind: str, choices: list[str], hint: str = "") -> None:
         for i, value in enumerate(values):
             if value not in choices:
-                raise unknown(self.source, f"{path}[{i}]", kind, value, choices)
+                raise SuiteError(f"{unknown(self.source, f'{path}[{i}]', kind, value, choices)}{hint}")
 
 
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
@@ -326,7 +332,9 @@ def _backbone_tables(p: _Parser, tables: Mapping[str, Any], backbones: list[str]
     return out
 
 
-def _preprocess(p: _Parser, tables: Mapping[str, Any], datasets: list[str]) -> dict[str, dict[str, Any]]:
+def _preprocess(
+    p: _Parser, tables: Mapping[str, Any], datasets: list[str], data_dir: Path | None
+) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, table in tables.items():
         path = f"[datasets.{name}]"
@@ -337,7 +345,7 @@ def _preprocess(p: _Parser, tables: Mapping[str, Any], datasets: list[str]) -> d
             )
         if not isinstance(table, dict):
             raise p.error(path, f"must be a table, got {_show(table)}")
-        defaults = components.preprocess_defaults(name)
+        defaults = components.preprocess_defaults(name, data_dir)
         values = {}
         for key, value in table.items():
             if key not in defaults:
@@ -350,6 +358,9 @@ def _preprocess(p: _Parser, tables: Mapping[str, Any], datasets: list[str]) -> d
             kind = int if isinstance(default, int) and not isinstance(default, bool) else type(default)
             kind = float if default is None or kind is float else kind
             values[key] = p.value(value, f"{path} {key}", kind, 0 if kind in (int, float) else None)
+            choices = components.option_choices(key)
+            if choices is not None and value not in choices:
+                raise p.error(f"{path} {key}", f"must be one of {', '.join(choices)}, got {value!r}")
         out[name] = values
     return out
 

@@ -96,3 +96,48 @@ def test_k_core_that_empties_names_the_step() -> None:
     raw = pl.DataFrame({"user": ["a", "b"], "item": ["x", "y"], "rating": [5.0, 5.0], "timestamp": [1, 2]})
     with pytest.raises(DataError, match=r"after step '10-core'.*k_core"):
         preprocess(raw, {"min_rating": 3, "k_core": 10}, name="tiny")
+
+
+def _rated(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "user": [u for u, _, _ in rows],
+            "item": [i for _, i, _ in rows],
+            "rating": [r for _, _, r in rows],
+            "timestamp": list(range(len(rows))),
+        },
+        schema={"user": pl.Utf8, "item": pl.Utf8, "rating": pl.Float64, "timestamp": pl.Int64},
+    )
+
+
+def test_filter_order_decides_whether_the_k_core_or_the_rating_filter_has_the_last_word() -> None:
+    # User a's only low rating: filtered first, it takes a below the 2-core; cored first, a stays in the
+    # core and then loses that row, keeping a single one.
+    raw = _rated([("a", "x", 5), ("a", "y", 1), ("b", "x", 5), ("b", "y", 5), ("c", "x", 5), ("c", "y", 5)])
+    params = {"min_rating": 3, "k_core": 2}
+    rating_first = preprocess(raw, params, name="t")
+    assert preprocess(raw, {**params, "filter_order": "rating-first"}, name="t").steps == rating_first.steps
+    k_core_first = preprocess(raw, {**params, "filter_order": "k-core-first"}, name="t")
+    assert rating_first.user_map["original"].to_list() == ["b", "c"]
+    assert rating_first.interactions.height == 4  # an exact 2-core
+    assert k_core_first.user_map["original"].to_list() == ["a", "b", "c"]
+    assert k_core_first.interactions.group_by("user").len()["len"].min() == 1  # not a 2-core any more
+    assert [s["step"] for s in rating_first.steps[2:]] == ["rating>=3", "2-core"]
+    assert [s["step"] for s in k_core_first.steps[2:]] == ["2-core", "rating>=3"]
+    with pytest.raises(DataError, match="filter_order must be one of rating-first, k-core-first"):
+        preprocess(raw, {**params, "filter_order": "core-first"}, name="t")
+
+
+def test_catalog_filter_orders_follow_the_paper_statistics() -> None:
+    from talosbench.data.catalog import CATALOG
+    from talosbench.data.datasets import resolve_params
+    from talosbench.data.preprocess import filter_order
+
+    orders = {name: filter_order(CATALOG.get(name).preprocess) for name in CATALOG.names()}
+    assert orders.pop("amazon-beauty") == "k-core-first"  # docs/protocol.md §6.3
+    assert set(orders.values()) == {"rating-first"}  # no stated statistic moves the others
+    movielens = CATALOG.get("movielens-100k")
+    # the default spelt out is the default: the same prepared folder, not a prep-<hash> copy
+    assert resolve_params(movielens, {"filter_order": "rating-first"}) == dict(movielens.preprocess)
+    with pytest.raises(DataError, match="filter_order must be one of"):
+        resolve_params(movielens, {"filter_order": "sideways"})

@@ -179,3 +179,32 @@ def test_a_cached_split_with_an_empty_part_is_rebuilt_and_explained(tmp_path: Pa
     (prepared / "splits" / "iid-seed0.json").write_text("{}")
     with pytest.raises(DataError, match="has no validation and no test rows"):
         load_split("two", "iid", 0, data_dir=tmp_path / "home")
+
+
+def test_temporal_cold_keep_keeps_and_counts_the_rows_drop_removes(interactions: pl.DataFrame) -> None:
+    n = {"n_users": interactions["user"].max() + 1, "n_items": interactions["item"].max() + 1}
+    drop = build_split(interactions, "temporal", 0, dataset="s", **n)
+    keep = build_split(interactions, "temporal", 0, dataset="s", **n, options={"cold": "keep"})
+    dropped = drop.diagnostics["dropped_cold"]
+    assert dropped["test"] > 0 and "cold_kept" not in drop.diagnostics  # the default's diagnostics as before
+    assert keep.train.equals(drop.train)
+    assert keep.diagnostics["cold_kept"] == dropped
+    assert keep.diagnostics["dropped_cold"] == {"valid": 0, "test": 0}
+    assert keep.valid.height == drop.valid.height + dropped["valid"]
+    assert keep.test.height == drop.test.height + dropped["test"]
+    assert _pairs(drop.test) < _pairs(keep.test)
+
+
+def test_cold_option_selects_its_own_cached_split_of_the_same_prepared_data(tmp_path: Path) -> None:
+    drop = prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess=SMALL)
+    keep = prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={**SMALL, "cold": "keep"})
+    prep = [p for p in (tmp_path / "synthetic").iterdir() if p.name.startswith("prep-")]
+    assert len(prep) == 1  # one prepared folder: the option does not touch preprocessing
+    assert sorted(p.name for p in (prep[0] / "splits").glob("*.parquet")) == [
+        "temporal-seed0-cold-keep.parquet", "temporal-seed0.parquet"
+    ]
+    assert keep.test.height == drop.test.height + drop.diagnostics["dropped_cold"]["test"]
+    again = load_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={**SMALL, "cold": "keep"})
+    assert again.test.equals(keep.test) and again.diagnostics == keep.diagnostics
+    with pytest.raises(DataError, match="option 'cold' of dataset 'synthetic' must be one of drop, keep"):
+        prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={"cold": "maybe"})

@@ -166,3 +166,24 @@ def test_cli_full_disk_mid_grid_stops_with_one_message_and_keeps_the_stored_run(
     assert "No space left on device; free some space or choose another --results-dir; every completed run " \
         "is kept: rerun the same command to resume" in result.output
     assert len(list(results.glob("tiny/*/result.json"))) == 1 and list(results.rglob("*.tmp")) == []
+
+
+def test_cli_runs_a_grid_over_an_imported_split_folder(tmp_path: Path) -> None:
+    from talosbench.data import import_file
+
+    folder, home = tmp_path / "published", tmp_path / "home"
+    folder.mkdir()
+    users = range(30)
+    rows = (" ".join(str((u + j) % 20) for j in range(6)) for u in users)
+    (folder / "train.txt").write_text("".join(f"{u} {row}\n" for u, row in zip(users, rows, strict=True)))
+    (folder / "test.txt").write_text("".join(f"{u} {(u + 7) % 20}\n" for u in users))
+    import_file(folder, "published", data_dir=home)
+    suite = tmp_path / "s.toml"
+    suite.write_text(
+        '[suite]\nname = "pub"\nseeds = [1]\n[train]\nepochs = 1\ndim = 4\nnegatives = 4\ndevice = "cpu"\n'
+        '[grid]\ndatasets = ["published"]\nscenarios = ["given"]\nbackbones = ["mf"]\nlosses = ["bpr"]\n'
+    )
+    args = ["run", str(suite), "--results-dir", str(tmp_path / "r"), "--data-dir", str(home), "--quiet"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert collect(tmp_path / "r")["status"].to_list() == ["completed"]

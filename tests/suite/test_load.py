@@ -172,6 +172,18 @@ def test_dataset_preprocessing(tmp_path: Path) -> None:
     assert "is not in [grid] datasets" in error(tmp_path, BASE + "\n[datasets.gowalla]\nk_core = 2\n")
 
 
+def test_dataset_cold_split_option(tmp_path: Path) -> None:
+    from talosbench.suite import cells, config
+
+    suite = load_suite(write(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "keep"\n'))
+    assert suite.preprocess == {"synthetic": {"cold": "keep"}}
+    assert config(suite, cells(suite)[0], None, 1).preprocess == {"cold": "keep"}  # in the run id
+    default = load_suite(write(tmp_path, BASE))
+    assert config(default, cells(default)[0], None, 1).preprocess == {}  # "drop": run ids as before
+    message = error(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "maybe"\n')
+    assert "[datasets.synthetic] cold: must be one of drop, keep, got 'maybe'" in message
+
+
 def test_excludes(tmp_path: Path) -> None:
     message = error(tmp_path, BASE + '\n[[exclude]]\nlos = "bpr"\n')
     assert "[[exclude]] #1 los: unknown key. Did you mean 'loss'?" in message
@@ -214,3 +226,30 @@ def test_a_suite_name_too_long_for_a_folder_is_rejected_at_load(tmp_path: Path) 
     name = "a" * 300
     message = error(tmp_path, BASE.replace('name = "t"', f'name = "{name}"'))
     assert "[suite] name: is 300 bytes long; at most 200 fit in a folder name" in message
+
+
+def test_a_dataset_imported_into_the_data_home_is_a_valid_grid_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from talosbench.data import import_file
+
+    monkeypatch.setenv("TALOSBENCH_HOME", str(tmp_path / "default-home"))  # holds no import
+    rows = "".join(f"{u},{i}\n" for u in range(4) for i in range(4))
+    (tmp_path / "mine.csv").write_text("user,item\n" + rows)
+    home = tmp_path / "home"
+    import_file(tmp_path / "mine.csv", "mine", data_dir=home)
+    text = BASE.replace('["synthetic"]', '["synthetic", "mine"]') + "\n[datasets.mine]\nk_core = 2\n"
+    suite = load_suite(write(tmp_path, text), data_dir=home)
+    assert suite.datasets == ("synthetic", "mine") and suite.preprocess == {"mine": {"k_core": 2}}
+    message = error(tmp_path, text.replace("k_core = 2", "n_users = 2"))  # no import in the default home
+    assert "[grid] datasets[1]: unknown dataset 'mine'." in message
+    assert "`talosbench download --file PATH --name NAME`" in message and "data home the run reads" in message
+    with pytest.raises(SuiteError, match="unknown preprocessing option of dataset 'mine'"):
+        load_suite(write(tmp_path, text.replace("k_core = 2", "n_users = 2")), data_dir=home)
+
+
+def test_dataset_filter_order_option(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, BASE + '\n[datasets.synthetic]\nfilter_order = "k-core-first"\n'))
+    assert suite.preprocess == {"synthetic": {"filter_order": "k-core-first"}}
+    message = error(tmp_path, BASE + '\n[datasets.synthetic]\nfilter_order = "core-first"\n')
+    assert "[datasets.synthetic] filter_order: must be one of rating-first, k-core-first" in message

@@ -8,7 +8,7 @@ import pytest
 
 from talosbench.losses import LOSSES
 from talosbench.runner import build_plan, total_runs
-from talosbench.suite import load_suite, shipped_datasets
+from talosbench.suite import config, load_suite, shipped_datasets
 from talosbench.suite.shipped import DEFAULT_DATASETS
 
 SUITES = sorted((Path(__file__).resolve().parents[2] / "suites").glob("*.toml"))
@@ -53,3 +53,14 @@ def test_download_defaults_to_the_datasets_the_shipped_suites_name(tmp_path: Pat
     (tmp_path / "c.toml").write_text("not [ toml\n")  # skipped, not fatal
     assert shipped_datasets(tmp_path) == ["x", "y", "z"]
     assert shipped_datasets(tmp_path / "none") == list(DEFAULT_DATASETS)
+
+
+def test_iid_tunes_the_xsimgcl_contrastive_weight_over_the_papers_grid() -> None:
+    suite = load_suite(next(p for p in SUITES if p.stem == "iid"))
+    plans = {(plan.cell.backbone, plan.cell.loss): plan for plan in build_plan(suite)}
+    tuned = [p.as_dict() for p in plans[("xsimgcl", "sl")].points]
+    assert {p["backbone.cl_rate"] for p in tuned} <= {0.01, 0.05, 0.1, 0.2}
+    assert len({p["backbone.cl_rate"] for p in tuned}) > 1  # the budget draws several weights
+    assert all("backbone.cl_rate" not in p.as_dict() for p in plans[("lightgcn", "sl")].points)
+    chosen = config(suite, plans[("xsimgcl", "sl")].cell, plans[("xsimgcl", "sl")].points[0], 2024)
+    assert chosen.backbone_params["cl_rate"] == tuned[0]["backbone.cl_rate"]
