@@ -214,3 +214,16 @@ def test_a_suite_name_too_long_for_a_folder_is_rejected_at_load(tmp_path: Path) 
     name = "a" * 300
     message = error(tmp_path, BASE.replace('name = "t"', f'name = "{name}"'))
     assert "[suite] name: is 300 bytes long; at most 200 fit in a folder name" in message
+
+
+def test_tuning_seed_defaults_apart_from_the_reported_seeds_and_may_not_be_one(tmp_path: Path) -> None:
+    assert load_suite(write(tmp_path, BASE)).tuning_seed == 0
+    own = BASE.replace("seeds = [1, 2]", "seeds = [1, 2]\ntuning_seed = 7")
+    assert load_suite(write(tmp_path, own)).tuning_seed == 7
+    message = error(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [1, 2]\ntuning_seed = 2"))
+    assert message.endswith(
+        "[suite] tuning_seed: 2 is one of the reported seeds [1, 2]; tuning trials need a seed of their "
+        "own: set tuning_seed to a value not in seeds"
+    )
+    clash = error(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [0, 1]"))  # the default, 0
+    assert "[suite] tuning_seed: 0 is one of the reported seeds [0, 1]" in clash
