@@ -110,6 +110,22 @@ def test_the_tuning_seed_moves_trials_only(fake: Fake, tmp_path: Path) -> None:
     assert [j.run_id for j in talos.finals(point)] == [j.run_id for j in talos_default.finals(point)]
 
 
+def test_the_tuning_table_shows_each_cells_coverage_of_its_grid(fake: Fake, tmp_path: Path) -> None:
+    from talosbench.report.tuning import tuning_table
+
+    data = {"suite": {"name": "fake", "seeds": [1, 2], "budget": 2}, "train": {"epochs": 2},
+            "grid": {"datasets": ["synthetic"], "losses": ["sl", "talos"]},
+            "losses": {"talos": {"tau": TAUS}, "sl": {"tau": TAUS, "lr": [0.1, 0.01]}}}  # fmt: skip
+    run_suite(parse_suite(data, "f.toml"), tmp_path)
+    table = tuning_table(collect(tmp_path), "precision@20", "sl")
+    rows = {row[3].text: dict(zip(table.columns, (c.text for c in row), strict=True)) for row in table.rows}
+    assert rows["talos"]["coverage"] == "2/4 (50 %)" and rows["sl"]["coverage"] == "2/8 (25 %)"
+    coverage = [r for r in table.records if r["metric"] == "coverage"]
+    got = sorted((r["loss"], r["value"], r["grid"]) for r in coverage)
+    assert got == [("sl", 0.25, 8), ("talos", 0.5, 4)]
+    assert "coverage: points tried / points in its full grid" in table.footer[0]
+
+
 def test_finals_wait_for_every_trial_of_their_cell(fake: Fake, tmp_path: Path) -> None:
     run_suite(make_suite(talos={"tau": TAUS}), tmp_path)
     kinds = [(c.seed, c.loss_params["tau"]) for c in fake.calls]
