@@ -122,7 +122,7 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     rows = []
     for status in cells:
         plan = status.plan
-        tuning = f"{len(plan.points)} points" if plan.tuned else "-"
+        tuning = f"{len(plan.points)}/{plan.grid_size} points" if plan.tuned else "-"  # tried / grid
         point = ", ".join(f"{k}={v}" for k, v in status.point.as_dict().items()) if status.point else ""
         c = plan.cell
         rows.append([c.dataset, c.scenario, c.backbone, c.loss, tuning, status.runs, status.done, point])

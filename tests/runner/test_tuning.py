@@ -126,6 +126,24 @@ def test_the_tuning_table_shows_each_cells_coverage_of_its_grid(fake: Fake, tmp_
     assert "coverage: points tried / points in its full grid" in table.footer[0]
 
 
+def test_dry_run_counts_the_trials_and_a_fresh_final_per_seed(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from talosbench.cli import app
+
+    suite_file = tmp_path / "dry.toml"
+    suite_file.write_text(
+        '[suite]\nname = "dry"\nseeds = [1, 2, 3]\nbudget = 3\n[grid]\ndatasets = ["synthetic"]\n'
+        'losses = ["sl", "talos"]\n[losses.talos]\ntau = [0.05, 0.1, 0.2, 0.3]\n'
+    )
+    result = CliRunner().invoke(app, ["run", str(suite_file), "--dry-run", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "seeds [1, 2, 3] (tuning seed 0)" in result.stdout
+    assert re.search(r"talos +3/4 points +6 +0", result.stdout)  # 3 trials + 3 finals; 3 of 4 points
+    counts = "2 cells, 9 runs (3 tuning trials with seed 0, then every seed at the chosen point)"
+    assert counts in result.stdout
+
+
 def test_finals_wait_for_every_trial_of_their_cell(fake: Fake, tmp_path: Path) -> None:
     run_suite(make_suite(talos={"tau": TAUS}), tmp_path)
     kinds = [(c.seed, c.loss_params["tau"]) for c in fake.calls]
