@@ -49,7 +49,7 @@ _HEAD: dict[str, type[pl.DataType]] = {
     "run_id": pl.String, "suite": pl.String, "role": pl.String, "status": pl.String, "error": pl.String,
     "dataset": pl.String, "scenario": pl.String, "backbone": pl.String, "loss": pl.String,
     "loss_name": pl.String, "seed": pl.Int64, "params": pl.String, "tuning_budget": pl.Int64,
-    "best_epoch": pl.Int64, "epochs": pl.Int64,
+    "tuning_grid": pl.Int64, "best_epoch": pl.Int64, "epochs": pl.Int64,
 }  # fmt: skip
 _TAIL: dict[str, type[pl.DataType]] = {
     **dict.fromkeys(TIMING_KEYS, pl.Float64),
@@ -257,10 +257,10 @@ def collect(
     columns = {name: [row.get(name) for row in rows] for name in schema}
     frame = pl.DataFrame(columns, schema=schema)
     # One typed column per tuned setting (``point.tau``, ``point.backbone.layers``), null where a
-    # run did not tune it; they follow ``tuning_budget``.
+    # run did not tune it; they follow ``tuning_grid``.
     labels = sorted({key for row in rows for key in row if key.startswith(POINT)})
     points = [pl.Series(label, [row.get(label) for row in rows], strict=False) for label in labels]
-    at = frame.columns.index("tuning_budget") + 1
+    at = frame.columns.index("tuning_grid") + 1
     return frame.select(frame.columns[:at]).hstack(points).hstack(frame.select(frame.columns[at:]))
 
 
@@ -392,6 +392,7 @@ def _row(directory: Path) -> dict[str, Any] | None:
         "params": json.dumps(params, sort_keys=True, default=str),
         **{f"{POINT}{label}": value for label, value in (point or {}).items()},
         "tuning_budget": tuning.get("budget"),
+        "tuning_grid": tuning.get("grid"),  # the full grid's size; absent in runs stored before it
         "best_epoch": result.get("best_epoch"),
         "epochs": result.get("epochs"),
         "device": result.get("device"),

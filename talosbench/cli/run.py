@@ -122,19 +122,21 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     rows = []
     for status in cells:
         plan = status.plan
-        tuning = f"{len(plan.points)} points" if plan.tuned else "-"
+        tuning = f"{len(plan.points)}/{plan.grid_size} points" if plan.tuned else "-"  # tried / grid
         point = ", ".join(f"{k}={v}" for k, v in status.point.as_dict().items()) if status.point else ""
         c = plan.cell
         rows.append([c.dataset, c.scenario, c.backbone, c.loss, tuning, status.runs, status.done, point])
     typer.echo(f"suite {suite.name}: {suite.description}".rstrip(": "))
-    typer.echo(f"seeds {list(suite.seeds)}, validation metric {suite.valid_metric}, ks {list(suite.eval.ks)}")
+    typer.echo(f"seeds {list(suite.seeds)} (tuning seed {suite.tuning_seed}), validation metric "
+               f"{suite.valid_metric}, ks {list(suite.eval.ks)}")  # fmt: skip
     headers = ["dataset", "scenario", "backbone", "loss", "tuning", "runs", "complete", "chosen"]
     typer.echo(tabulate(rows, headers=headers))
     total, done = sum(s.runs for s in cells), sum(s.done for s in cells)
     trials = sum(len(s.plan.points) for s in cells)
     typer.echo(
-        f"{len(cells)} cells, {total} runs ({trials} tuning trials; a chosen trial doubles as its first "
-        f"seed's final run), {done} complete, {total - done} to train; results in {results_dir / suite.name}"
+        f"{len(cells)} cells, {total} runs ({trials} tuning trials with seed {suite.tuning_seed}, then every "
+        f"seed at the chosen point), {done} complete, {total - done} to train; results in "
+        f"{results_dir / suite.name}"
     )
     estimate = estimate_plan(cells, data_dir=data_dir)
     if estimate.priced:

@@ -11,8 +11,8 @@ from talosbench.results import point_columns
 
 
 def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
-    """Per tuned cell: the chosen point (from final runs), points tried and failed (from trials)."""
-    columns = ["chosen", "points tried", "failed trials", "budget", f"valid {metric} (chosen)"]
+    """Per tuned cell: the chosen point (final runs); points tried, coverage and failures (trials)."""
+    columns = ["chosen", "points tried", "coverage", "failed trials", "budget", f"valid {metric} (chosen)"]
     table = Table("tuning", "Tuning", [*CELL, *columns])
     labels = point_columns(frame)
     tuned = pl.any_horizontal(pl.col(labels).is_not_null()) if labels else pl.lit(False)
@@ -23,7 +23,8 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         where = pl.all_horizontal(pl.col(c) == v for c, v in zip(CELL, key, strict=True))
         cell_trials, cell_final = trials.filter(where), final.filter(where)
         chosen = cell_final.select(labels).unique(maintain_order=True)
-        # The runner stores the chosen trial once, as the first seed's final run: count both roles.
+        # Stores written before the tuning seed kept the chosen trial only as the first seed's final
+        # run: count both roles.
         pool = pl.concat([cell_trials, cell_final], how="diagonal_relaxed")
         budgets = pool["tuning_budget"].drop_nulls()
         tried = pool.filter(tuned).select(labels).unique().height
@@ -34,21 +35,26 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         at_chosen = first_runs.join(chosen, on=labels, how="semi", nulls_equal=True)
         scores = at_chosen[valid].drop_nulls().to_list() if valid in pool.columns else []
         budget = int(budgets.max()) if budgets.len() else None
+        grids = pool["tuning_grid"].drop_nulls()
+        grid = int(grids.max()) if grids.len() else None  # None: stored before the grid size was
         table.add(
-            *key, "; ".join(_show(p) for p in _points(chosen)) or "not chosen yet", str(tried), str(failed),
-            DASH if budget is None else str(budget), fmt_metric(max(scores), None) if scores else DASH,
-            rule=first,
+            *key, "; ".join(_show(p) for p in _points(chosen)) or "not chosen yet", str(tried),
+            _coverage(tried, grid), str(failed), DASH if budget is None else str(budget),
+            fmt_metric(max(scores), None) if scores else DASH, rule=first,
         )  # fmt: skip
         record = dict(zip(CELL, key, strict=True))
         table.records.append({**record, "metric": "points_tried", "value": tried, "budget": budget})
+        table.records.append({**record, "metric": "coverage", "value": tried / grid if grid else None,
+                              "grid": grid})  # fmt: skip
         table.records += [
             {**record, "metric": name, "value": value if isinstance(value, (int, float)) else None,
              "text": str(value)}
             for point in _points(chosen) for name, value in point.items()
         ]  # fmt: skip
     table.footer = [
-        "Chosen: the point trained with every seed, picked on validation with the first seed "
-        "(test never seen). Points tried: distinct grid points trained for the cell."
+        "Chosen: the point trained with every reported seed, picked on validation from trials "
+        "trained with the tuning seed, which no reported run uses (test never seen). Points tried: "
+        "distinct grid points trained for the cell; coverage: points tried / points in its full grid."
         if table.rows
         else "No cell was tuned (no trial runs and no tuned final runs)."
     ]
@@ -61,6 +67,11 @@ def _points(chosen: pl.DataFrame) -> list[dict[str, Any]]:
         {name.removeprefix("point."): value for name, value in row.items() if value is not None}
         for row in chosen.iter_rows(named=True)
     ]
+
+
+def _coverage(tried: int, grid: int | None) -> str:
+    """``12/54 (22 %)``; a dash when the store does not record the grid's size."""
+    return DASH if not grid else f"{tried}/{grid} ({tried / grid:.0%})".replace("%", " %")
 
 
 def _show(point: dict[str, Any]) -> str:

@@ -151,21 +151,3 @@ def execute(
 ) -> Outcome:
     """Train ``job`` and store it; a run that raises is reported, not recorded, so a rerun retries it."""
     return record(ctx, job, train(ctx, job, on_event, on_epoch))
-
-
-def set_role(ctx: Context, job: Job, role: str) -> bool:
-    """Rewrite a stored run under another role (a tuning trial chosen as the first seed's final run).
-
-    The run is the same training, so it is stored once; only its role (and what the report reads)
-    changes. Returns whether anything was rewritten.
-    """
-    from talosbench.results import read_history, read_per_user, read_result, run_dir, write_run
-
-    directory = run_dir(ctx.results_dir, ctx.suite, job.run_id)
-    data = read_result(directory)
-    if data is None or data.get("role") == role:
-        return False
-    result = RunResult.from_record(data, read_history(directory), read_per_user(directory))
-    write_run(directory, job.config, result, suite=ctx.suite, cell=job.cell.key(), role=role,
-              tuning=job.tuning, environment=data.get("environment"))  # fmt: skip
-    return True

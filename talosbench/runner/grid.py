@@ -19,7 +19,6 @@ from talosbench.runner.execute import (
     Outcome,
     RunnerError,
     RunnerUsageError,
-    set_role,
     stored_outcome,
 )
 from talosbench.runner.interrupt import stop_on_signals
@@ -147,8 +146,8 @@ def run_suite(
     directory that cannot be written or a device this machine lacks stop it before anything trains
     (RunnerUsageError, ResultsWriteError, DeviceError; see ``check_options``), and
     a write that fails later stops it with a RunnerError, keeping every completed run. Tuned cells
-    train every point with the first seed, choose the best on validation, then train every seed
-    there; the chosen trial is the first seed's final run, stored once. ``executor`` is ``local``
+    train every point with the suite's tuning seed, choose the best on validation, then train every
+    reported seed fresh there (no reported run is a trial that won the selection). ``executor`` is ``local``
     (this process, or ``jobs`` worker processes pinned round-robin to ``devices``) or ``ray`` (one
     Ray task per run, see ``ray``); either way this process writes the results store.
 
@@ -242,12 +241,7 @@ def _run_grid(
             return
         current[plan.cell] = plan.run_ids(point)
         _record_plan(ctx, suite, current)
-        first, *others = plan.finals(point)
-        for trial in plan.trials():  # the chosen trial is the first seed's final run; the others stay trials
-            chosen = trial.run_id == first.run_id
-            if outcomes[trial.run_id].recorded:
-                set_role(ctx, trial, "final" if chosen else "trial")
-        for job in others:
+        for job in plan.finals(point):
             enqueue(job)
 
     def enqueue(job: Job) -> None:
@@ -430,7 +424,7 @@ def _count_done(plans: list[CellPlan], stored: dict[str, Outcome], lookup: _Stor
         if all(job.run_id in stored for job in plan.trials()):
             point = select(suite, plan, stored)
             if point is not None:
-                done += sum(lookup(job) is not None for job in plan.finals(point)[1:])
+                done += sum(lookup(job) is not None for job in plan.finals(point))
     return done
 
 

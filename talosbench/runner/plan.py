@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from talosbench.config import RunConfig
-from talosbench.suite import Cell, Point, Suite, SuiteError, cells, config, dims, points
+from talosbench.suite import Cell, Point, Suite, SuiteError, cells, config, dims, grid_size, points
 from talosbench.suite.errors import unknown
 
 ONLY_KEYS = ("dataset", "scenario", "backbone", "loss")
@@ -45,6 +45,8 @@ class CellPlan:
     """Tuning points; empty when the cell has no tuning dimensions."""
     device: str | None = None
     """Device override of every run (not part of the run id)."""
+    grid_size: int = 1
+    """Points in the cell's full tuning grid (what coverage is measured against)."""
 
     @property
     def tuned(self) -> bool:
@@ -52,23 +54,22 @@ class CellPlan:
 
     @property
     def runs(self) -> int:
-        """Distinct trainings; the best trial doubles as the first seed's final run."""
-        seeds = len(self.suite.seeds)
-        return len(self.points) + seeds - 1 if self.tuned else seeds
+        """Distinct trainings: the trials (tuning seed), then every reported seed at the chosen point."""
+        return len(self.points) + len(self.suite.seeds)
 
     def _tuning(self, point: Point) -> dict[str, Any]:
-        return {"point": point.as_dict(), "budget": len(self.points)}
+        return {"point": point.as_dict(), "budget": len(self.points), "grid": self.grid_size}
 
     def trials(self) -> list[Job]:
-        """One run per tuning point with the suite's first seed."""
-        seed = self.suite.seeds[0]
+        """One run per tuning point with the suite's tuning seed (never a reported seed)."""
+        seed = self.suite.tuning_seed
         return [
             Job(self.cell, config(self.suite, self.cell, p, seed, self.device), "trial", self._tuning(p))
             for p in self.points
         ]
 
     def finals(self, point: Point | None = None) -> list[Job]:
-        """Every seed at ``point`` (the chosen tuning point; None for an untuned cell)."""
+        """Every reported seed at ``point`` (the chosen tuning point; None for an untuned cell)."""
         if self.tuned and point is None:
             raise ValueError(f"cell {self.cell} is tuned: its final runs need the chosen point")
         tuning = self._tuning(point) if point is not None else None
@@ -80,12 +81,11 @@ class CellPlan:
     def run_ids(self, point: Point | None = None) -> list[str]:
         """The cell's runs in the suite's current plan: its trials, then its finals once ``point`` is chosen.
 
-        A tuned cell's first final is its chosen trial (stored once); before a point is chosen its
-        finals are unknown, so only the trials are listed.
+        Before a tuned cell's point is chosen its finals are unknown, so only the trials are listed.
         """
         if not self.tuned:
             return [job.run_id for job in self.finals()]
-        finals = self.finals(point)[1:] if point is not None else []
+        finals = self.finals(point) if point is not None else []
         return [job.run_id for job in self.trials() + finals]
 
 
@@ -116,7 +116,8 @@ def build_plan(
         key = cell.key()
         if only and not all(key[k] in values for k, values in only.items()):
             continue
-        plans.append(CellPlan(suite, cell, tuple(points(suite, cell)) if dims(suite, cell) else (), device))
+        tuned = tuple(points(suite, cell)) if dims(suite, cell) else ()
+        plans.append(CellPlan(suite, cell, tuned, device, grid_size(suite, cell)))
     _check_distinct(suite, plans)
     return plans
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -48,20 +50,55 @@ def budget(suite: Suite, cell: Cell) -> int | None:
     return own if own is not None else suite.budget
 
 
-def points(suite: Suite, cell: Cell) -> list[Point]:
-    """The cell's tuning points: the full grid, or ``budget`` of them drawn without replacement.
+SHARED = frozenset({"lr", "weight_decay", "tau"})
+"""Labels of the loss-table dimensions most losses tune alike; the backbone's own dimensions are
+shared too (every loss of a backbone has them). Budgeted draws try these identically for every loss."""
 
-    The draw is seeded by the loss label and backbone only, so every dataset and scenario of the
-    suite tunes the same points and a rerun draws the same ones.
+
+def grid_size(suite: Suite, cell: Cell) -> int:
+    """Points in the cell's full tuning grid (1 when it has no tuning dimension)."""
+    return math.prod(len(d.values) for d in dims(suite, cell))
+
+
+def points(suite: Suite, cell: Cell) -> list[Point]:
+    """The cell's tuning points: the full grid, or ``budget`` of them, in grid order.
+
+    A budgeted draw splits the dimensions into shared ones (``SHARED`` and the backbone's) and the
+    loss's extra ones. Shared combinations are taken in an order seeded by the shared dimensions'
+    contents alone, so every loss with the same shared grid tries the same combinations (all of them
+    once the budget reaches their number); each one is paired with extra values drawn in an order
+    seeded by the extra dimensions' contents, cycling so that no point repeats. Nothing depends on
+    the loss label, dataset or scenario: identical grids get identical points, and a rerun the same.
     """
     cell_dims = dims(suite, cell)
-    grid = [Point(cell_dims, values) for values in itertools.product(*(d.values for d in cell_dims))]
     cap = budget(suite, cell)
-    if cap is None or len(grid) <= cap:
-        return grid
-    seed = int.from_bytes(hashlib.sha256(f"{cell.loss}|{cell.backbone}".encode()).digest()[:8], "big")
-    chosen = sorted(random.Random(seed).sample(range(len(grid)), cap))
-    return [grid[i] for i in chosen]
+    if cap is None or grid_size(suite, cell) <= cap:
+        return [Point(cell_dims, v) for v in itertools.product(*(d.values for d in cell_dims))]
+    # by label, so that the order a table lists its dimensions in does not change the draw
+    by_label = sorted(range(len(cell_dims)), key=lambda i: cell_dims[i].label)
+    shared = [i for i in by_label if cell_dims[i].scope == "backbone" or cell_dims[i].label in SHARED]
+    extra = [i for i in by_label if i not in shared]
+    shared_combos = _shuffled([cell_dims[i] for i in shared])
+    extra_combos = _shuffled([cell_dims[i] for i in extra])
+    chosen = []
+    for n in range(cap):
+        # the k-th round over the shared combinations; offsetting by j keeps extras spread and, since
+        # cap < len(shared) * len(extra), k stays below len(extra): no (shared, extra) pair repeats.
+        k, j = divmod(n, len(shared_combos))
+        values: dict[int, Any] = dict(zip(shared, shared_combos[j], strict=True))
+        values.update(zip(extra, extra_combos[(k + j) % len(extra_combos)], strict=True))
+        chosen.append(tuple(values[i] for i in range(len(cell_dims))))
+    order = {v: n for n, v in enumerate(itertools.product(*(d.values for d in cell_dims)))}
+    return [Point(cell_dims, v) for v in sorted(chosen, key=order.__getitem__)]
+
+
+def _shuffled(grid_dims: list[Dim]) -> list[tuple[Any, ...]]:
+    """Every combination of ``grid_dims``, shuffled by a seed drawn from their labels and values."""
+    combos = list(itertools.product(*(d.values for d in grid_dims)))
+    content = json.dumps([[d.label, [repr(v) for v in d.values]] for d in grid_dims])
+    seed = int.from_bytes(hashlib.sha256(content.encode()).digest()[:8], "big")
+    random.Random(seed).shuffle(combos)
+    return combos
 
 
 def config(suite: Suite, cell: Cell, point: Point | None, seed: int, device: str | None = None) -> RunConfig:

@@ -18,7 +18,7 @@ from talosbench.suite.schema import Component, Dim, EvalSettings, Suite
 from talosbench.toml import tomllib
 
 TABLES = ("suite", "train", "eval", "grid", "exclude", "datasets", "losses", "backbones")
-SUITE_KEYS = ("name", "description", "seeds", "split_seed", "valid_metric", "budget")
+SUITE_KEYS = ("name", "description", "seeds", "tuning_seed", "split_seed", "valid_metric", "budget")
 GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
 EXCLUDE_KEYS = ("dataset", "scenario", "backbone", "loss")
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -57,6 +57,13 @@ def parse_suite(
     seeds = p.int_list(head, "[suite]", "seeds", default=[2024], low=0)
     if len(set(seeds)) != len(seeds):
         raise p.error("[suite] seeds", f"must not repeat a seed, got {seeds}")
+    tuning_seed = p.get(head, "[suite]", "tuning_seed", int, low=0, default=0)
+    if tuning_seed in seeds:  # a reported run must not be the trial that won the selection
+        raise p.error(
+            "[suite] tuning_seed",
+            f"{tuning_seed} is one of the reported seeds {seeds}; tuning trials need a seed of their "
+            "own: set tuning_seed to a value not in seeds",
+        )
     budget = p.get(head, "[suite]", "budget", int, low=1)
 
     train = _train(p, p.table(data, "train"))
@@ -105,6 +112,7 @@ def parse_suite(
         preprocess=preprocess,
         loss_tables=loss_tables,
         backbone_tables=backbone_tables,
+        tuning_seed=tuning_seed,
     )
     from talosbench.suite.grid import cells
 

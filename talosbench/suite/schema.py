@@ -83,7 +83,7 @@ class Suite:
     description: str
     """What the suite reproduces."""
     seeds: tuple[int, ...]
-    """Training seeds; tuning uses the first."""
+    """Reported training seeds: every one trains fresh at each cell's chosen point."""
     split_seed: int
     """Seed of every train/validation/test split."""
     valid_metric: str
@@ -110,6 +110,8 @@ class Suite:
     """Per loss label: the loss it trains, fixed values, tuning dimensions, budget."""
     backbone_tables: dict[str, Component] = field(default_factory=dict)
     """Per backbone: fixed values and tuning dimensions."""
+    tuning_seed: int = 0
+    """Seed of every tuning trial; never one of ``seeds``, so no reported run is a selection winner."""
 
     def setting(self, name: str) -> Any:
         """The ``[train]`` value of a run setting, else its ``RunConfig`` default."""

@@ -71,7 +71,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Fake:
 
 def test_tuning_picks_by_validation_and_reports_only_the_chosen_point(fake: Fake, tmp_path: Path) -> None:
     summary = run_suite(make_suite(sl={}, talos={"tau": TAUS}), tmp_path)
-    assert summary.failed == [] and summary.total == 3 + (4 + 3 - 1)
+    assert summary.failed == [] and summary.total == 3 + (4 + 3)
     assert len(fake.calls) == summary.ran == summary.total
     frame = collect(tmp_path)
     talos = frame.filter(pl.col("loss") == "talos")
@@ -80,19 +80,75 @@ def test_tuning_picks_by_validation_and_reports_only_the_chosen_point(fake: Fake
     assert set(finals["point.tau"].to_list()) == {0.2}  # best on validation, worst on test
     assert set(finals["tuning_budget"].to_list()) == {4}
     trials = talos.filter(pl.col("role") == "trial")
-    assert sorted(trials["point.tau"].to_list()) == [0.05, 0.1, 0.3]
-    assert set(trials["seed"].to_list()) == {1}
-    # the chosen trial is stored once and doubles as seed 1's final run
-    assert talos.height == 6 and talos["run_id"].n_unique() == 6
+    assert sorted(trials["point.tau"].to_list()) == TAUS
+    assert set(trials["seed"].to_list()) == {0}  # the tuning seed, which no final run uses
+    assert talos.height == 7 and talos["run_id"].n_unique() == 7
     sl = frame.filter(pl.col("loss") == "sl")
     assert sl["role"].to_list() == ["final"] * 3 and sl["point.tau"].to_list() == [None] * 3
+
+
+def test_every_reported_seed_trains_fresh_and_no_final_is_a_tuning_trial(fake: Fake, tmp_path: Path) -> None:
+    run_suite(make_suite(sl={}, talos={"tau": TAUS}), tmp_path)
+    talos = collect(tmp_path).filter(pl.col("loss") == "talos")
+    finals, trials = talos.filter(pl.col("role") == "final"), talos.filter(pl.col("role") == "trial")
+    assert sorted(finals["seed"].to_list()) == [1, 2, 3] and trials["seed"].to_list() == [0] * 4
+    assert set(finals["run_id"]).isdisjoint(trials["run_id"])  # the selection winner is never reported
+    assert [(c.seed, c.loss_params["tau"]) for c in fake.calls if c.loss == "talos"][4:] == [
+        (1, 0.2), (2, 0.2), (3, 0.2)
+    ]
+
+
+def test_the_tuning_seed_moves_trials_only(fake: Fake, tmp_path: Path) -> None:
+    data = {"suite": {"name": "fake", "seeds": [1, 2, 3], "tuning_seed": 9}, "train": {"epochs": 2},
+            "grid": {"datasets": ["synthetic"], "losses": ["sl", "talos"]},
+            "losses": {"talos": {"tau": TAUS}}}  # fmt: skip
+    sl, talos = build_plan(parse_suite(data, "f.toml"))
+    sl_default, talos_default = build_plan(make_suite())
+    assert {j.config.seed for j in talos.trials()} == {9}
+    assert [j.run_id for j in sl.finals()] == [j.run_id for j in sl_default.finals()]  # untuned: unchanged
+    point = talos.points[0]
+    assert [j.run_id for j in talos.finals(point)] == [j.run_id for j in talos_default.finals(point)]
+
+
+def test_the_tuning_table_shows_each_cells_coverage_of_its_grid(fake: Fake, tmp_path: Path) -> None:
+    from talosbench.report.tuning import tuning_table
+
+    data = {"suite": {"name": "fake", "seeds": [1, 2], "budget": 2}, "train": {"epochs": 2},
+            "grid": {"datasets": ["synthetic"], "losses": ["sl", "talos"]},
+            "losses": {"talos": {"tau": TAUS}, "sl": {"tau": TAUS, "lr": [0.1, 0.01]}}}  # fmt: skip
+    run_suite(parse_suite(data, "f.toml"), tmp_path)
+    table = tuning_table(collect(tmp_path), "precision@20", "sl")
+    rows = {row[3].text: dict(zip(table.columns, (c.text for c in row), strict=True)) for row in table.rows}
+    assert rows["talos"]["coverage"] == "2/4 (50 %)" and rows["sl"]["coverage"] == "2/8 (25 %)"
+    coverage = [r for r in table.records if r["metric"] == "coverage"]
+    got = sorted((r["loss"], r["value"], r["grid"]) for r in coverage)
+    assert got == [("sl", 0.25, 8), ("talos", 0.5, 4)]
+    assert "coverage: points tried / points in its full grid" in table.footer[0]
+
+
+def test_dry_run_counts_the_trials_and_a_fresh_final_per_seed(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from talosbench.cli import app
+
+    suite_file = tmp_path / "dry.toml"
+    suite_file.write_text(
+        '[suite]\nname = "dry"\nseeds = [1, 2, 3]\nbudget = 3\n[grid]\ndatasets = ["synthetic"]\n'
+        'losses = ["sl", "talos"]\n[losses.talos]\ntau = [0.05, 0.1, 0.2, 0.3]\n'
+    )
+    result = CliRunner().invoke(app, ["run", str(suite_file), "--dry-run", "--results-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "seeds [1, 2, 3] (tuning seed 0)" in result.stdout
+    assert re.search(r"talos +3/4 points +6 +0", result.stdout)  # 3 trials + 3 finals; 3 of 4 points
+    counts = "2 cells, 9 runs (3 tuning trials with seed 0, then every seed at the chosen point)"
+    assert counts in result.stdout
 
 
 def test_finals_wait_for_every_trial_of_their_cell(fake: Fake, tmp_path: Path) -> None:
     run_suite(make_suite(talos={"tau": TAUS}), tmp_path)
     kinds = [(c.seed, c.loss_params["tau"]) for c in fake.calls]
-    assert kinds[:4] == [(1, t) for t in TAUS]
-    assert kinds[4:] == [(2, 0.2), (3, 0.2)]
+    assert kinds[:4] == [(0, t) for t in TAUS]
+    assert kinds[4:] == [(1, 0.2), (2, 0.2), (3, 0.2)]
 
 
 def test_rerun_trains_nothing_and_force_retrains(fake: Fake, tmp_path: Path) -> None:
@@ -102,9 +158,9 @@ def test_rerun_trains_nothing_and_force_retrains(fake: Fake, tmp_path: Path) -> 
     stamp = marker.stat().st_mtime_ns
     fake.calls.clear()
     summary = run_suite(suite, tmp_path)
-    assert fake.calls == [] and summary.ran == 0 and summary.reused == summary.total == 9
+    assert fake.calls == [] and summary.ran == 0 and summary.reused == summary.total == 10
     assert marker.stat().st_mtime_ns == stamp
-    assert run_suite(suite, tmp_path, force=True).ran == 9
+    assert run_suite(suite, tmp_path, force=True).ran == 10
 
 
 def test_half_written_run_is_redone(fake: Fake, tmp_path: Path) -> None:
@@ -161,8 +217,8 @@ def test_only_filters_cells_and_listener_sees_everything(fake: Fake, tmp_path: P
             events.append(f"finished {job.role}")
 
     run_suite(make_suite(sl={}, talos={"tau": TAUS}), tmp_path, only=["loss=talos"], listener=Record())
-    assert events[0] == "planned 6 0"
-    assert events.count("finished trial") == 4 and events.count("finished final") == 2
+    assert events[0] == "planned 7 0"
+    assert events.count("finished trial") == 4 and events.count("finished final") == 3
     assert "chosen synthetic/iid/mf/talos {'tau': 0.2} 4" in events
     assert {c.loss for c in fake.calls} == {"talos"}
 
@@ -243,7 +299,7 @@ def test_plan_records_the_whole_suite_with_the_chosen_points_finals(fake: Fake, 
     assert read_plan(tmp_path / "fake") is None
     run_suite(suite, tmp_path, only=["loss=talos"])
     chosen = next(p for p in talos.points if p.as_dict() == {"tau": 0.2})
-    runs = [job.run_id for job in sl.finals() + talos.trials() + talos.finals(chosen)[1:]]
+    runs = [job.run_id for job in sl.finals() + talos.trials() + talos.finals(chosen)]
     # sl is in the plan though --only left it out; finals at the points not chosen are not.
     assert read_plan(tmp_path / "fake")["runs"] == runs == current_runs(suite, tmp_path)
     assert current_runs(suite, tmp_path / "empty") == [job.run_id for job in sl.finals() + talos.trials()]
@@ -268,7 +324,7 @@ def test_a_damaged_trial_is_reported_once_and_trained_again(fake: Fake, tmp_path
     seen.clear()
     fake.calls.clear()
     summary = run_suite(suite, tmp_path, listener=Spy())
-    assert [c.run_id for c in fake.calls] == [victim.run_id] and summary.ran == 1 and summary.reused == 5
+    assert [c.run_id for c in fake.calls] == [victim.run_id] and summary.ran == 1 and summary.reused == 6
     assert len(seen) == 1 and seen[0][0] == victim.run_id and seen[0][1].startswith(problem)
     assert read_run(directory) is not None
 

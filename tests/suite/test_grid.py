@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from talosbench.suite import cells, config, dims, parse_suite, points
+from talosbench.suite import cells, config, dims, grid_size, parse_suite, points
 
 
 def suite(**tables: Any):  # type: ignore[no-untyped-def]
@@ -85,3 +85,39 @@ def test_alias_trains_its_loss_under_its_label() -> None:
     assert {k: (r.loss, r.loss_params) for k, r in runs.items()} == {
         "talos@50": ("talos", {"k": 50}), "talos@80": ("talos", {"k": 80}),
     }  # fmt: skip
+
+
+GRID = {"lr": [0.1, 0.01, 0.001], "weight_decay": [0.0, 1e-6, 1e-8], "tau": [0.05, 0.1, 0.2, 0.3]}
+
+
+def _budgeted(losses: dict[str, Any], budget: int = 5):  # type: ignore[no-untyped-def]
+    return suite(suite={"name": "g", "seeds": [3, 4], "budget": budget},
+                 grid={"datasets": ["synthetic"], "losses": list(losses)}, losses=losses)  # fmt: skip
+
+
+def _shared(points_: list[Any]) -> set[tuple[Any, ...]]:
+    return {tuple(p.as_dict()[k] for k in GRID) for p in points_}
+
+
+def test_identical_grids_draw_identical_points_whatever_the_loss_label() -> None:
+    # ablation.toml's four Talos variants share one grid: they must try the same points
+    s = _budgeted({"talos": GRID, "talos-no-quantile": GRID, "sl": dict(reversed(GRID.items()))})
+    drawn = {c.loss: _shared(points(s, c)) for c in cells(s)}
+    assert len(drawn["talos"]) == 5 and drawn["talos"] == drawn["talos-no-quantile"] == drawn["sl"]
+
+
+def test_shared_dimensions_are_tried_alike_and_only_extras_are_sampled() -> None:
+    extras = {**GRID, "adv_interval": [5, 10, 15], "adv_lr": [1e-4, 1e-5]}
+    s = _budgeted({"sl": GRID, "advinfonce": extras})
+    by_loss = {c.loss: points(s, c) for c in cells(s)}
+    assert len(by_loss["advinfonce"]) == 5 and len({p.values for p in by_loss["advinfonce"]}) == 5
+    assert _shared(by_loss["advinfonce"]) == _shared(by_loss["sl"])  # as sl: only its extras are sampled
+    # a budget over the shared grid's 36 combinations tries every one of them, no point twice
+    wide = _budgeted({"sl": GRID, "advinfonce": extras}, budget=40)
+    adv = points(wide, next(c for c in cells(wide) if c.loss == "advinfonce"))
+    assert len({p.values for p in adv}) == 40 and len(_shared(adv)) == 36
+
+
+def test_grid_size_counts_the_full_grid() -> None:
+    s = _budgeted({"sl": GRID})
+    assert grid_size(s, cells(s)[0]) == 36 and len(points(s, cells(s)[0])) == 5

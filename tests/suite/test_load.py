@@ -253,3 +253,16 @@ def test_dataset_filter_order_option(tmp_path: Path) -> None:
     assert suite.preprocess == {"synthetic": {"filter_order": "k-core-first"}}
     message = error(tmp_path, BASE + '\n[datasets.synthetic]\nfilter_order = "core-first"\n')
     assert "[datasets.synthetic] filter_order: must be one of rating-first, k-core-first" in message
+
+
+def test_tuning_seed_defaults_apart_from_the_reported_seeds_and_may_not_be_one(tmp_path: Path) -> None:
+    assert load_suite(write(tmp_path, BASE)).tuning_seed == 0
+    own = BASE.replace("seeds = [1, 2]", "seeds = [1, 2]\ntuning_seed = 7")
+    assert load_suite(write(tmp_path, own)).tuning_seed == 7
+    message = error(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [1, 2]\ntuning_seed = 2"))
+    assert message.endswith(
+        "[suite] tuning_seed: 2 is one of the reported seeds [1, 2]; tuning trials need a seed of their "
+        "own: set tuning_seed to a value not in seeds"
+    )
+    clash = error(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [0, 1]"))  # the default, 0
+    assert "[suite] tuning_seed: 0 is one of the reported seeds [0, 1]" in clash
