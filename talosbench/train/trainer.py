@@ -205,6 +205,27 @@ def run_evaluation(parts: Parts, config: RunConfig, heldout: str) -> EvalResult:
     )
 
 
+Snapshot = dict[str, dict[str, torch.Tensor]]
+
+
+def snapshot(parts: Parts) -> Snapshot:
+    """Copies of the backbone's and the loss's state: together they are the model that is tested.
+
+    The loss's state (Talos' learned thresholds, SL@K's estimates, AdvInfoNCE's hardness tables)
+    is taken with the backbone, so the test thresholds and their error belong to the selected epoch.
+    """
+    return {
+        "backbone": copy.deepcopy(parts.backbone.state_dict()),
+        "loss": copy.deepcopy(parts.loss.state_dict()),
+    }
+
+
+def restore(parts: Parts, state: Snapshot) -> None:
+    """Put a ``snapshot`` back into the backbone and the loss."""
+    parts.backbone.load_state_dict(state["backbone"])
+    parts.loss.load_state_dict(state["loss"])
+
+
 def fit(
     split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
 ) -> RunResult:
@@ -240,7 +261,7 @@ def fit(
         value = result.means[valid_key]
         if value > best_value:
             best_value, best_epoch, best_valid, patience = value, completed, dict(result.means), 0
-            best_state = copy.deepcopy(parts.backbone.state_dict())
+            best_state = snapshot(parts)
         else:
             patience += 1
         if on_epoch is not None:
@@ -278,7 +299,7 @@ def fit(
     result = RunResult(status=status, error=error, epochs=len(history), device=device_name(device))
     result.history = _history_frame(history, config)
     if best_state is not None:
-        parts.backbone.load_state_dict(best_state)
+        restore(parts, best_state)
         t0 = time.perf_counter()
         test = run_evaluation(parts, config, "test")
         synchronize(device)

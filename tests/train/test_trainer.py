@@ -15,6 +15,8 @@ from talosbench.data import DataError, prepare_split
 from talosbench.data.split import Split
 from talosbench.losses import LOSSES
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.metrics import EvalResult
+from talosbench.train import trainer
 from talosbench.train.trainer import fit
 
 TINY = {"n_users": 150, "n_items": 90, "n_interactions": 4000}
@@ -84,6 +86,30 @@ def test_thresholded_loss_reports_threshold_error(tiny: Split) -> None:
     result = fit(tiny, config(loss="talos"), CPU)
     assert {"threshold_error", "mean_threshold"} <= set(result.thresholds)
     assert result.thresholds["threshold_error"] >= 0
+
+
+def test_test_thresholds_come_from_the_best_snapshot_not_the_last_epoch(
+    tiny: Split, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first validation is made the best; the test must see the beta of that moment, not the last."""
+    seen: dict[str, list[torch.Tensor]] = {"valid": [], "test": []}
+    real = trainer.run_evaluation
+
+    def spy(parts: trainer.Parts, config: RunConfig, heldout: str) -> EvalResult:
+        result = real(parts, config, heldout)
+        seen[heldout].append(parts.loss.thresholds().clone())
+        if heldout == "valid":  # strictly worse at every later validation: epoch 1 is selected
+            result.means[config.valid_metric] = -float(len(seen["valid"]))
+        return result
+
+    monkeypatch.setattr(trainer, "run_evaluation", spy)
+    result = fit(tiny, config(loss="talos", epochs=4, eval_every=1, patience=10), CPU)
+    assert result.best_epoch == 1 and result.epochs == 4
+    at_best, at_last, tested = seen["valid"][0], seen["valid"][-1], seen["test"][0]
+    assert not torch.equal(at_best, at_last)  # the thresholds did move after the selected epoch
+    assert torch.equal(tested, at_best)
+    test_users = torch.tensor(tiny.test["user"].unique().to_numpy())
+    assert result.thresholds["mean_threshold"] == pytest.approx(float(at_best[test_users].mean()))
 
 
 class _ExplodingLoss(Loss):
