@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
+import time
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +112,39 @@ def test_test_thresholds_come_from_the_best_snapshot_not_the_last_epoch(
     assert torch.equal(tested, at_best)
     test_users = torch.tensor(tiny.test["user"].unique().to_numpy())
     assert result.thresholds["mean_threshold"] == pytest.approx(float(at_best[test_users].mean()))
+
+
+def test_adversarial_epochs_count_in_the_training_time(tiny: Split, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AdvInfoNCE's adversarial epochs (here each made 0.3 s slower) are timed and paid for per epoch."""
+    real, pause = trainer.train_epoch, 0.3
+
+    def slow_adversary(parts: trainer.Parts, config: RunConfig, generator: torch.Generator,
+                       adversarial: bool) -> float:
+        if adversarial:
+            time.sleep(pause)
+        return real(parts, config, generator, adversarial)
+
+    monkeypatch.setattr(trainer, "train_epoch", slow_adversary)
+    params = {"adv_interval": 1, "adv_epochs": 2}  # before epochs 2 and 3 (counted from 1)
+    result = fit(tiny, config(loss="advinfonce", epochs=4, loss_params=params), CPU)
+    history, timings = result.history, result.timings
+    adversarial = history["adversarial_seconds"].to_list()
+    assert [value is not None for value in adversarial] == [False, True, True, False]
+    assert all(value >= pause for value in adversarial if value is not None)
+    train = history["train_seconds"].to_list()
+    spent = sum(value for value in adversarial if value is not None)
+    assert timings["adversarial_seconds_total"] == pytest.approx(spent)
+    assert timings["train_seconds_total"] == pytest.approx(sum(train) + spent)
+    assert timings["train_seconds_per_epoch"] == pytest.approx(statistics.median(train) + spent / 4)
+
+
+def test_losses_without_adversary_keep_their_timing_keys(tiny: Split) -> None:
+    result = fit(tiny, config(loss="sl", epochs=2), CPU)
+    assert "adversarial_seconds" not in result.history.columns
+    assert set(result.timings) == {"train_seconds_per_epoch", "train_seconds_total", "eval_seconds",
+                                   "wall_seconds"}
+    train = result.history["train_seconds"].to_list()
+    assert result.timings["train_seconds_per_epoch"] == statistics.median(train)
 
 
 class _ExplodingLoss(Loss):
