@@ -278,7 +278,7 @@ def fit(
                 adversarial_seconds = _timed_epoch(parts, config, shuffle, device, adversarial=True)[1]
                 adversarial_done += 1
             train_loss, seconds = _timed_epoch(parts, config, shuffle, device, adversarial=False)
-            row = {"epoch": epoch + 1, "train_loss": train_loss, "train_seconds": seconds}
+            row: dict[str, Any] = {"epoch": epoch + 1, "train_loss": train_loss, "train_seconds": seconds}
             if parts.adversary is not None:  # a column of its own: train_seconds stays one normal epoch
                 row["adversarial_seconds"] = adversarial_seconds
             history.append(row)
