@@ -177,7 +177,8 @@ class RunResult:
     per_user: pl.DataFrame = field(default_factory=pl.DataFrame)
     """Test values per evaluated user: user, <metric>... (feeds significance tests)."""
     timings: dict[str, float] = field(default_factory=dict)
-    """train_seconds_per_epoch (median), train_seconds_total, eval_seconds (median), wall_seconds."""
+    """train_seconds_per_epoch (median), train_seconds_total, eval_seconds (median), wall_seconds;
+    with adversarial epochs (AdvInfoNCE) also adversarial_seconds_total, which the first two include."""
     memory: dict[str, float] = field(default_factory=dict)
     """Peak memory in bytes: host_peak_bytes, device_peak_bytes."""
     thresholds: dict[str, float] = field(default_factory=dict)

@@ -56,6 +56,7 @@ _TAIL: dict[str, type[pl.DataType]] = {
     **dict.fromkeys(MEMORY_KEYS, pl.Int64),
     **dict.fromkeys(THRESHOLD_KEYS, pl.Float64),
     "device": pl.String,
+    "shared_device": pl.Int64,  # runs that could train at once on the run's device; null: not recorded
     "split": pl.String,
     "setting": pl.String,
     "path": pl.String,
@@ -396,6 +397,7 @@ def _row(directory: Path) -> dict[str, Any] | None:
         "best_epoch": result.get("best_epoch"),
         "epochs": result.get("epochs"),
         "device": result.get("device"),
+        "shared_device": (result.get("environment") or {}).get("shared_device"),
         "split": json.dumps(result["split"], sort_keys=True) if result.get("split") else None,
         "setting": _setting(config),
         "path": str(directory),

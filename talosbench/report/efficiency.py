@@ -10,6 +10,8 @@ import polars as pl
 from talosbench.report.model import CELL, DASH, Runs, Table, fmt_mib, fmt_num, ordered_cells, runs_by_cell
 
 REFERENCE = "sl"
+SHARED = "‡"
+"""Marks the times of a cell one of whose runs shared its device with other runs."""
 COLUMNS = ["runs", "s/epoch", "× SL", "eval s", "epochs to best", "wall s (total)", "device MiB", "host MiB"]
 
 
@@ -28,12 +30,21 @@ def efficiency_table(final: pl.DataFrame, baseline: str) -> Table:
             for metric, value in values.items() if metric != "runs"
         ]  # fmt: skip
     table.footer = [
-        "Medians over completed seeds: training seconds per epoch (each run's median epoch), evaluation "
-        "seconds per validation, epochs to the best validation point.",
+        "Medians over completed seeds: training seconds per epoch (each run's median epoch, plus its "
+        "adversarial epochs spread over its epochs), evaluation seconds per validation, epochs to the "
+        "best validation point.",
         f"× SL: s/epoch relative to '{REFERENCE}' in the same dataset, scenario and backbone. "
         "Wall s (total): summed over every run of the cell, failed ones included (they cost time too). "
         "Memory: peak over the cell's runs.",
     ]
+    shared = [r["value"] for r in table.records if r["metric"] == "shared_device" and (r["value"] or 1) > 1]
+    if shared:
+        table.footer.append(
+            f"{SHARED}: a run of the row was timed while sharing its device with other runs (up to "
+            f"{max(shared):.0f} at once: --jobs workers on one device, or --gpus-per-run below 1 in Ray); "
+            "its times (s/epoch, × SL, eval s, wall s) are not comparable with those of runs that had "
+            "their device to themselves."
+        )
     return table
 
 
@@ -43,6 +54,8 @@ def _median(runs: Runs, column: str) -> float | None:
 
 
 def _peak(runs: Runs, column: str) -> float | None:
+    if column not in runs.frame.columns:  # a frame from before the column existed
+        return None
     values = [v for v in runs.frame[column].to_list() if v is not None]
     return float(max(values)) if values else None
 
@@ -59,14 +72,18 @@ def _values(runs: Runs, reference: float | None) -> dict[str, Any]:
         "wall_seconds_total": sum(walls) if walls else None,
         "device_peak_bytes": _peak(runs, "device_peak_bytes"),
         "host_peak_bytes": _peak(runs, "host_peak_bytes"),
+        "shared_device": _peak(runs, "shared_device"),
     }
 
 
 def _texts(values: dict[str, Any]) -> list[str]:
     ratio = values["ratio_to_sl"]
+    per_epoch = fmt_num(values["train_seconds_per_epoch"])
+    if (values["shared_device"] or 1) > 1 and per_epoch != DASH:
+        per_epoch += SHARED
     return [
         values["runs"],
-        fmt_num(values["train_seconds_per_epoch"]),
+        per_epoch,
         DASH if ratio is None else f"{ratio:.2f}×",
         fmt_num(values["eval_seconds"]),
         DASH if values["epochs_to_best"] is None else f"{values['epochs_to_best']:.1f}",

@@ -46,6 +46,13 @@ class Context:
     data_dir: Path | None = None
     mirror: str | None = None
     """Mirror base URL for the downloads of the prepare step before each run (``prepare_and_run``)."""
+    shared_device: int = 1
+    """How many runs may train at once on the device of each run (1: it has the device to itself).
+
+    Set by the executor that places runs (``--jobs`` workers on one device, ``--gpus-per-run`` below 1
+    in Ray); stored in the run's environment, never in its id, so the efficiency table can flag
+    timings taken on a shared device.
+    """
 
 
 def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
@@ -138,7 +145,7 @@ def record(ctx: Context, job: Job, trained: Trained) -> Outcome:
         cell=job.cell.key(),
         role=job.role,
         tuning=job.tuning,
-        environment=environment(result.device),
+        environment={**environment(result.device), "shared_device": ctx.shared_device},
     )
     return Outcome(job.run_id, result.status, result.error, dict(result.best_valid), seconds=trained.seconds)
 

@@ -51,17 +51,22 @@ class SerialExecutor:
 # Worker-process state, set once by ``_init_worker``.
 _events: Any = None
 _device: str | None = None
+_shared = 1
 
 
-def _init_worker(devices: Any, events: Any, threads: int, runner: int) -> None:
-    """Pin this worker to its device, size its thread pool, keep the event queue, watch the runner."""
-    global _events, _device
+def _init_worker(devices: Any, events: Any, threads: int, runner: int, shared: int) -> None:
+    """Pin this worker to its device, size its thread pool, keep the event queue, watch the runner.
+
+    ``devices`` holds a (device, workers on it) pair per worker; without it every worker trains on
+    the run's own device, which all ``shared`` of them share.
+    """
+    global _events, _device, _shared
     threading.Thread(target=_exit_with, args=(runner,), name="watch-runner", daemon=True).start()
     import torch
 
     torch.set_num_threads(threads)
     _events = events
-    _device = devices.get_nowait() if devices is not None else None
+    _device, _shared = devices.get_nowait() if devices is not None else (None, shared)
 
 
 def _exit_with(runner: int, every: float = 0.5) -> None:
@@ -79,6 +84,7 @@ def _work(ctx: Context, job: Job) -> Outcome:
     """Run one job in a worker and relay its progress to the parent through the event queue."""
     if _device is not None:
         job = replace(job, config=replace(job.config, device=_device))  # the device is not in the run id
+    ctx = replace(ctx, shared_device=_shared)
     _events.put(("started", job.run_id, None))
     return execute(
         ctx,
@@ -98,14 +104,14 @@ class PoolExecutor:
         pinned = None
         if devices:
             pinned = mp.Queue()
-            for worker_device in assign_devices(devices, jobs):
-                pinned.put(worker_device)
+            for placement in sharing(assign_devices(devices, jobs)):
+                pinned.put(placement)
         threads = max(1, (os.cpu_count() or 1) // jobs)
         self.pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=mp,
             initializer=_init_worker,
-            initargs=(pinned, self.events, threads, os.getpid()),
+            initargs=(pinned, self.events, threads, os.getpid(), jobs),
         )
 
     def submit(self, job: Job) -> Future[Outcome]:
@@ -169,6 +175,11 @@ def assign_devices(devices: Sequence[str], jobs: int) -> list[str]:
     if not devices:
         raise ValueError("assign_devices needs at least one device")
     return [devices[i % len(devices)] for i in range(jobs)]
+
+
+def sharing(assigned: Sequence[str]) -> list[tuple[str, int]]:
+    """Each worker's device with the number of workers placed on it (runs that may train at once there)."""
+    return [(device, assigned.count(device)) for device in assigned]
 
 
 DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")

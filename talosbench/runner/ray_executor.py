@@ -75,6 +75,18 @@ def _task(
     return trained, node
 
 
+def runs_per_device(gpus: float, cpus: float, nodes: list[dict[str, Any]]) -> int:
+    """How many runs may train at once on one device: 1/``gpus`` per GPU, or those fitting one node's CPUs.
+
+    ``gpus`` below 1 packs runs onto a GPU (0.25: four); runs on CPUs share the node's processor,
+    counted on the node with the most CPUs (``nodes`` as ``ray.nodes()`` lists them).
+    """
+    if gpus > 0:
+        return max(1, math.floor(1 / gpus + 1e-9))  # 1/0.1 is 9.999...
+    node_cpus = [n.get("Resources", {}).get("CPU", 0.0) for n in nodes if n.get("Alive", True)]
+    return max(1, math.floor(max(node_cpus, default=cpus) / cpus))
+
+
 class RayExecutor:
     """Submits runs as Ray tasks and stores each result in this process as it arrives."""
 
@@ -118,6 +130,7 @@ class RayExecutor:
             self._stop()
             raise
         self.device = "cpu" if gpus == 0 and device == "auto" else device  # no GPU reserved: use none
+        self.ctx = replace(self.ctx, shared_device=runs_per_device(gpus, options.cpus_per_run, ray.nodes()))
         self.slots = slots
         self.threads = max(1, math.floor(options.cpus_per_run))
         self.events = Queue(actor_options={"num_cpus": 0})

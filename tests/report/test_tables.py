@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from talosbench.report import build_tables
@@ -36,6 +37,20 @@ def test_efficiency(tables: dict[str, list[Table]]) -> None:
     bpr = _row(table, "ml", "temporal", "mf", "bpr")
     assert bpr["× SL"] == "0.50×" and bpr["runs"] == "1/3 seeds, 1 failed, 1 missing"
     assert bpr["wall s (total)"] == "60.00"  # the failed run's time counts too
+
+
+def test_efficiency_flags_rows_timed_on_a_shared_device(golden: Path) -> None:
+    frame = collect(golden)
+    assert set(frame["shared_device"]) == {None}  # runs stored without it are not flagged
+    shared = pl.when(pl.col("loss") == "talos").then(4).otherwise(1).alias("shared_device")
+    (table,) = build_tables(frame.with_columns(shared), ["efficiency"])
+    assert _row(table, "ml", "iid", "mf", "talos")["s/epoch"] == "1.20‡"
+    assert _row(table, "ml", "iid", "mf", "sl")["s/epoch"] == "1.00"
+    assert any(line.startswith("‡:") and "up to 4 at once" in line for line in table.footer)
+    records = [r for r in table.records if r["metric"] == "shared_device" and r["loss"] == "talos"]
+    assert records and all(r["value"] == 4 for r in records)
+    (alone,) = build_tables(frame.with_columns(pl.lit(1).alias("shared_device")), ["efficiency"])
+    assert not any("‡" in line for line in alone.footer)
 
 
 def test_convergence(tables: dict[str, list[Table]]) -> None:

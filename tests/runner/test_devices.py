@@ -10,10 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from talosbench.cli import app
+from talosbench.config import RunConfig, RunResult
 from talosbench.device import DeviceError
-from talosbench.runner import RunnerError, RunnerUsageError, check_options
-from talosbench.runner.local import assign_devices, default_devices, parse_devices
-from talosbench.runner.ray_executor import INSTALL, RayOptions, import_ray
+from talosbench.results import read_result, run_dir
+from talosbench.runner import Context, Job, RunnerError, RunnerUsageError, check_options
+from talosbench.runner.execute import Trained, record
+from talosbench.runner.local import assign_devices, default_devices, parse_devices, sharing
+from talosbench.runner.ray_executor import INSTALL, RayOptions, import_ray, runs_per_device
+from talosbench.suite.schema import Cell
 
 
 def test_workers_are_pinned_round_robin_with_several_per_gpu() -> None:
@@ -22,6 +26,31 @@ def test_workers_are_pinned_round_robin_with_several_per_gpu() -> None:
     assert assign_devices(["cuda:0", "cuda:1", "cuda:2"], 2) == ["cuda:0", "cuda:1"]
     with pytest.raises(ValueError):
         assign_devices([], 2)
+
+
+def test_each_worker_knows_how_many_workers_share_its_device() -> None:
+    assert sharing(assign_devices(["cuda:0", "cuda:1"], 3)) == [("cuda:0", 2), ("cuda:1", 1), ("cuda:0", 2)]
+    assert sharing(assign_devices(["cuda:0", "cuda:1"], 2)) == [("cuda:0", 1), ("cuda:1", 1)]
+
+
+def test_ray_runs_share_a_gpu_by_their_fraction_and_a_node_by_its_cpus() -> None:
+    nodes = [{"Alive": True, "Resources": {"CPU": 8.0}}, {"Alive": True, "Resources": {"CPU": 16.0}}]
+    assert runs_per_device(1.0, 1.0, nodes) == 1
+    assert runs_per_device(0.25, 1.0, nodes) == 4
+    assert runs_per_device(0.1, 1.0, nodes) == 10  # not 9: 1 / 0.1 is 9.999...
+    assert runs_per_device(0.0, 4.0, nodes) == 4  # CPU runs: as many as fit on the largest node
+    assert runs_per_device(0.0, 2.0, []) == 1
+
+
+def test_a_stored_run_records_how_many_runs_shared_its_device(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic", loss="sl")
+    job = Job(Cell("synthetic", "iid", "mf", "sl"), config, "final")
+    result = RunResult(status="completed", device="cpu")
+    for shared in (1, 3):
+        ctx = Context(tmp_path / str(shared), "tiny", shared_device=shared)
+        record(ctx, job, Trained(result))
+        stored = read_result(run_dir(ctx.results_dir, "tiny", config.run_id))
+        assert stored is not None and stored["environment"]["shared_device"] == shared
 
 
 def test_every_visible_gpu_is_the_default_only_when_the_device_lets_the_runner_choose() -> None:

@@ -37,6 +37,9 @@ def test_jobs_two_gives_the_same_metrics_as_jobs_one(tmp_path: Path, tiny_suite:
     first, second = metrics(tmp_path / "one"), metrics(tmp_path / "two")
     assert len(first) == 6 and first == second
     assert all(v["test_precision@20"] > 0 for v in first.values())
+    # The two workers shared the CPU, so their timings are flagged; the serial runs had it alone.
+    assert set(collect(tmp_path / "one")["shared_device"]) == {1}
+    assert set(collect(tmp_path / "two")["shared_device"]) == {2}
 
 
 def test_a_diverging_run_is_recorded_and_the_grid_goes_on(

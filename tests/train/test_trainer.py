@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,8 @@ from talosbench.data import DataError, prepare_split
 from talosbench.data.split import Split
 from talosbench.losses import LOSSES
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.metrics import EvalResult
+from talosbench.train import trainer
 from talosbench.train.trainer import fit
 
 TINY = {"n_users": 150, "n_items": 90, "n_interactions": 4000}
@@ -84,6 +88,63 @@ def test_thresholded_loss_reports_threshold_error(tiny: Split) -> None:
     result = fit(tiny, config(loss="talos"), CPU)
     assert {"threshold_error", "mean_threshold"} <= set(result.thresholds)
     assert result.thresholds["threshold_error"] >= 0
+
+
+def test_test_thresholds_come_from_the_best_snapshot_not_the_last_epoch(
+    tiny: Split, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first validation is made the best; the test must see the beta of that moment, not the last."""
+    seen: dict[str, list[torch.Tensor]] = {"valid": [], "test": []}
+    real = trainer.run_evaluation
+
+    def spy(parts: trainer.Parts, config: RunConfig, heldout: str) -> EvalResult:
+        result = real(parts, config, heldout)
+        seen[heldout].append(parts.loss.thresholds().clone())
+        if heldout == "valid":  # strictly worse at every later validation: epoch 1 is selected
+            result.means[config.valid_metric] = -float(len(seen["valid"]))
+        return result
+
+    monkeypatch.setattr(trainer, "run_evaluation", spy)
+    result = fit(tiny, config(loss="talos", epochs=4, eval_every=1, patience=10), CPU)
+    assert result.best_epoch == 1 and result.epochs == 4
+    at_best, at_last, tested = seen["valid"][0], seen["valid"][-1], seen["test"][0]
+    assert not torch.equal(at_best, at_last)  # the thresholds did move after the selected epoch
+    assert torch.equal(tested, at_best)
+    test_users = torch.tensor(tiny.test["user"].unique().to_numpy())
+    assert result.thresholds["mean_threshold"] == pytest.approx(float(at_best[test_users].mean()))
+
+
+def test_adversarial_epochs_count_in_the_training_time(tiny: Split, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AdvInfoNCE's adversarial epochs (here each made 0.3 s slower) are timed and paid for per epoch."""
+    real, pause = trainer.train_epoch, 0.3
+
+    def slow_adversary(parts: trainer.Parts, config: RunConfig, generator: torch.Generator,
+                       adversarial: bool) -> float:
+        if adversarial:
+            time.sleep(pause)
+        return real(parts, config, generator, adversarial)
+
+    monkeypatch.setattr(trainer, "train_epoch", slow_adversary)
+    params = {"adv_interval": 1, "adv_epochs": 2}  # before epochs 2 and 3 (counted from 1)
+    result = fit(tiny, config(loss="advinfonce", epochs=4, loss_params=params), CPU)
+    history, timings = result.history, result.timings
+    adversarial = history["adversarial_seconds"].to_list()
+    assert [value is not None for value in adversarial] == [False, True, True, False]
+    assert all(value >= pause for value in adversarial if value is not None)
+    train = history["train_seconds"].to_list()
+    spent = sum(value for value in adversarial if value is not None)
+    assert timings["adversarial_seconds_total"] == pytest.approx(spent)
+    assert timings["train_seconds_total"] == pytest.approx(sum(train) + spent)
+    assert timings["train_seconds_per_epoch"] == pytest.approx(statistics.median(train) + spent / 4)
+
+
+def test_losses_without_adversary_keep_their_timing_keys(tiny: Split) -> None:
+    result = fit(tiny, config(loss="sl", epochs=2), CPU)
+    assert "adversarial_seconds" not in result.history.columns
+    assert set(result.timings) == {"train_seconds_per_epoch", "train_seconds_total", "eval_seconds",
+                                   "wall_seconds"}
+    train = result.history["train_seconds"].to_list()
+    assert result.timings["train_seconds_per_epoch"] == statistics.median(train)
 
 
 class _ExplodingLoss(Loss):
