@@ -13,8 +13,9 @@ from typing import Any
 import polars as pl
 
 from talosbench.errors import USAGE, TalosbenchError
+from talosbench.paths import check_name, inside
 from talosbench.report.model import BACKBONES, check_metrics, mean_std, order, paper_losses, primary_metric
-from talosbench.report.scope import gather
+from talosbench.report.scope import by_suite, gather, suite_metrics
 from talosbench.results import read_history
 
 GROUP = ("dataset", "scenario", "backbone")
@@ -40,7 +41,8 @@ def plot_results(
     """Draw every figure for the final runs under ``source`` into ``out``; return the PNG paths.
 
     The runs are those a report covers (see ``report.scope``); each note on what was left out goes
-    to ``on_note``.
+    to ``on_note``. Each suite's figures show the metrics of its ``[eval]`` unless ``metrics`` names
+    others; when ``source`` holds several suites, each gets a subfolder of ``out``.
     """
     frame, notes = gather(source, suite_file)
     for note in notes:
@@ -49,6 +51,17 @@ def plot_results(
     final = frame.filter(pl.col("role") == "final")
     if final.is_empty():
         raise PlotError(f"no complete final runs under {source}; run `talosbench run SUITE.toml` first")
+    parts = by_suite(final)  # two suites may hold the same cell: never one curve of both
+    paths: list[Path] = []
+    for suite, runs in parts:
+        shown = metrics or suite_metrics(runs, source, suite_file)
+        folder = inside(out, out / check_name(suite, "suite name")) if len(parts) > 1 else out
+        paths += _suite_figures(runs, shown, folder, baseline)
+    return paths
+
+
+def _suite_figures(final: pl.DataFrame, metrics: Sequence[str], out: Path, baseline: str) -> list[Path]:
+    """Every figure of one suite's final runs."""
     metrics = check_metrics(final, metrics)
     metric = primary_metric(final, metrics)
     out.mkdir(parents=True, exist_ok=True)
