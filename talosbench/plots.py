@@ -14,7 +14,15 @@ import polars as pl
 
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.paths import check_name, inside
-from talosbench.report.model import BACKBONES, check_metrics, mean_std, order, paper_losses, primary_metric
+from talosbench.report.model import (
+    BACKBONES,
+    ReportError,
+    check_metrics,
+    mean_std,
+    order,
+    paper_losses,
+    primary_metric,
+)
 from talosbench.report.scope import by_suite, gather, suite_metrics
 from talosbench.results import read_history
 
@@ -56,7 +64,13 @@ def plot_results(
     for suite, runs in parts:
         shown = metrics or suite_metrics(runs, source, suite_file)
         folder = inside(out, out / check_name(suite, "suite name")) if len(parts) > 1 else out
-        paths += _suite_figures(runs, shown, folder, baseline)
+        try:
+            paths += _suite_figures(runs, shown, folder, baseline)
+        except ReportError as error:
+            if len(parts) == 1 or (not paths and suite == parts[-1][0]):
+                raise  # nothing else drawn: the reason is the answer
+            if on_note is not None:
+                on_note(f"suite {suite} not plotted: {error}")
     return paths
 
 

@@ -91,9 +91,21 @@ def report(
     out: list[Table] = []
     for suite, runs in parts:
         shown = metrics or suite_metrics(runs, source, suite_file)
-        built = build_tables(runs, tables, shown, baseline)
+        try:
+            built = build_tables(runs, tables, shown, baseline)
+        except ReportError as error:
+            if len(parts) == 1 or (not out and suite == parts[-1][0]):
+                raise  # nothing else to show: the reason is the answer
+            _note(notes, f"suite {suite} left out of the report: {error}", on_note)
+            continue
         out += [table.for_suite(suite) for table in built] if len(parts) > 1 else built
     return render(out, fmt, notes)
+
+
+def _note(notes: list[str], note: str, on_note: Callable[[str], None] | None) -> None:
+    notes.append(note)
+    if on_note is not None:
+        on_note(note)
 
 
 def suite_file(argument: str | None) -> Path | None:

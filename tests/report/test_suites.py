@@ -48,6 +48,16 @@ def test_a_results_root_reports_each_suite_apart(two_suites: Path) -> None:
     assert talos == {"iid": pytest.approx(0.31), "ablation": pytest.approx(0.36)}
 
 
+def test_a_suite_without_metrics_is_a_note_not_the_end_of_the_report(two_suites: Path) -> None:
+    for seed in SEEDS:
+        write(two_suites, "iid", "sl", seed, precision=None, status="failed", suite="broken")
+    notes: list[str] = []
+    text = report(two_suites, tables=["accuracy"], on_note=notes.append)
+    assert "suite iid" in text and "suite ablation" in text
+    assert notes == ["suite broken left out of the report: the runs hold no test metrics; nothing to report"]
+    assert text.rstrip().endswith(notes[0])
+
+
 def test_one_suite_keeps_its_titles(two_suites: Path) -> None:
     text = report(two_suites / "iid", tables=["accuracy"])
     assert "### Accuracy (" in text and "suite iid" not in text
