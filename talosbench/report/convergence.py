@@ -91,9 +91,10 @@ def seed_band(curves: Sequence[pl.DataFrame]) -> float | None:
         .filter(pl.col("n") >= MIN_SEEDS)
     )
     peak = stats["mean"].max() if not stats.is_empty() else None
-    if not isinstance(peak, float) or peak <= 0:
+    width = stats["std"].mean() if not stats.is_empty() else None
+    if not isinstance(peak, float) or peak <= 0 or not isinstance(width, float):
         return None
-    return float(stats["std"].mean()) / peak  # type: ignore[arg-type]
+    return width / peak
 
 
 def roughness(values: Sequence[float]) -> float | None:
