@@ -58,8 +58,8 @@ def convergence_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
         f"Seed band: at each validation epoch reached by ≥ {MIN_SEEDS} seeds, the sample std of "
         f"validation {metric} across seeds; their mean, as % of the peak of the seed-mean curve.",
         "Roughness: per run, the RMS distance of each validation value from the mean of it and its two "
-        "neighbours (its local trend), as % of the run's best value; mean over seeds. A straight or "
-        "smoothly bending curve scores 0; a zig-zag scores high.",
+        "neighbours (its local trend), as % of the run's best value; mean over seeds. A straight stretch "
+        "(a steady rise, the steady decline early stopping waits out) scores 0; a zig-zag scores high.",
         "Best epoch: mean ± std [min–max] over seeds. Failed counts failed and out-of-memory runs. "
         "See docs/protocol.md (reporting).",
     ]
