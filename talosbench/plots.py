@@ -81,6 +81,7 @@ def _suite_figures(final: pl.DataFrame, metrics: Sequence[str], out: Path, basel
     out.mkdir(parents=True, exist_ok=True)
     histories = _histories(final)
     paths = validation_curves(histories, metric, out, baseline)
+    paths += validation_bands(histories, metric, out, baseline)
     paths += training_curves(histories, out, baseline)
     paths += accuracy_bars(final, metrics, out, baseline)
     paths += threshold_curves(histories, out, baseline)
@@ -105,20 +106,46 @@ def validation_curves(histories: pl.DataFrame, metric: str, out: Path, baseline:
 
 def training_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[Path]:
     """Per dataset/scenario/backbone: one panel per loss (their scales differ), mean and seed band."""
+    return _loss_panels(histories, "train_loss", "training loss", ("train-loss",), out, baseline)
+
+
+def validation_bands(histories: pl.DataFrame, metric: str, out: Path, baseline: str) -> list[Path]:
+    """Per dataset/scenario/backbone: one panel per loss on its own scale, so each seed band is legible.
+
+    The band is what the convergence table's seed band measures (docs/protocol.md, reporting).
+    """
+    column = f"valid_{metric}"
+    if column not in histories.columns:
+        return []
+    names = ("valid-seeds", metric)
+    return _loss_panels(histories, column, f"validation {metric}", names, out, baseline, same_epochs=True)
+
+
+def _loss_panels(
+    histories: pl.DataFrame,
+    column: str,
+    label: str,
+    names: tuple[str, ...],
+    out: Path,
+    baseline: str,
+    same_epochs: bool = False,
+) -> list[Path]:
+    """One figure per dataset/scenario/backbone, one panel per loss: the seed mean and its band."""
     plt = _pyplot()
     paths = []
     for key, group in _groups(histories):
         losses = order(group["loss"].unique(), paper_losses(), last=baseline)
         cols = min(4, len(losses))
         rows = -(-len(losses) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+        size = (3.6 * cols, 2.8 * rows)
+        fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharex=same_epochs)
         for ax, loss in zip(axes.flat, losses, strict=False):
-            _band(ax, group.filter(pl.col("loss") == loss), "train_loss", loss)
-            _finish(ax, "epoch", "training loss", loss, legend=False)
+            _band(ax, group.filter(pl.col("loss") == loss), column, loss)
+            _finish(ax, "epoch", label, loss, legend=False)
         for ax in list(axes.flat)[len(losses) :]:
             ax.set_visible(False)
-        fig.suptitle("Training loss: " + " / ".join(key))
-        paths.append(_save(fig, out / _name("train-loss", *key)))
+        fig.suptitle(f"{label[0].upper()}{label[1:]} (mean and seed min–max): " + " / ".join(key))
+        paths.append(_save(fig, out / _name(*names, *key)))
     return paths
 
 
