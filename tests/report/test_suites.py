@@ -114,7 +114,7 @@ def test_results_of_older_versions_read_eval_from_the_recorded_suite_file(tmp_pa
     ]  # fmt: skip
 
 
-def test_cli_report_and_plot_follow_the_suite(tmp_path: Path) -> None:
+def test_cli_report_follows_the_suite(tmp_path: Path) -> None:
     runs = _suite(tmp_path, "iid")
     results.write_plan(tmp_path / "iid", runs, tmp_path / "iid.toml", {"metrics": ["recall"], "ks": [20]})
     result = CliRunner().invoke(app, ["report", str(tmp_path / "iid"), "--table", "accuracy"])
