@@ -13,8 +13,17 @@ from typing import Any
 import polars as pl
 
 from talosbench.errors import USAGE, TalosbenchError
-from talosbench.report.model import BACKBONES, check_metrics, mean_std, order, paper_losses, primary_metric
-from talosbench.report.scope import gather
+from talosbench.paths import check_name, inside
+from talosbench.report.model import (
+    BACKBONES,
+    ReportError,
+    check_metrics,
+    mean_std,
+    order,
+    paper_losses,
+    primary_metric,
+)
+from talosbench.report.scope import by_suite, gather, suite_metrics
 from talosbench.results import read_history
 
 GROUP = ("dataset", "scenario", "backbone")
@@ -40,7 +49,8 @@ def plot_results(
     """Draw every figure for the final runs under ``source`` into ``out``; return the PNG paths.
 
     The runs are those a report covers (see ``report.scope``); each note on what was left out goes
-    to ``on_note``.
+    to ``on_note``. Each suite's figures show the metrics of its ``[eval]`` unless ``metrics`` names
+    others; when ``source`` holds several suites, each gets a subfolder of ``out``.
     """
     frame, notes = gather(source, suite_file)
     for note in notes:
@@ -49,11 +59,29 @@ def plot_results(
     final = frame.filter(pl.col("role") == "final")
     if final.is_empty():
         raise PlotError(f"no complete final runs under {source}; run `talosbench run SUITE.toml` first")
+    parts = by_suite(final)  # two suites may hold the same cell: never one curve of both
+    paths: list[Path] = []
+    for suite, runs in parts:
+        shown = metrics or suite_metrics(runs, source, suite_file)
+        folder = inside(out, out / check_name(suite, "suite name")) if len(parts) > 1 else out
+        try:
+            paths += _suite_figures(runs, shown, folder, baseline)
+        except ReportError as error:
+            if len(parts) == 1 or (not paths and suite == parts[-1][0]):
+                raise  # nothing else drawn: the reason is the answer
+            if on_note is not None:
+                on_note(f"suite {suite} not plotted: {error}")
+    return paths
+
+
+def _suite_figures(final: pl.DataFrame, metrics: Sequence[str], out: Path, baseline: str) -> list[Path]:
+    """Every figure of one suite's final runs."""
     metrics = check_metrics(final, metrics)
     metric = primary_metric(final, metrics)
     out.mkdir(parents=True, exist_ok=True)
     histories = _histories(final)
     paths = validation_curves(histories, metric, out, baseline)
+    paths += validation_bands(histories, metric, out, baseline)
     paths += training_curves(histories, out, baseline)
     paths += accuracy_bars(final, metrics, out, baseline)
     paths += threshold_curves(histories, out, baseline)
@@ -78,20 +106,46 @@ def validation_curves(histories: pl.DataFrame, metric: str, out: Path, baseline:
 
 def training_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[Path]:
     """Per dataset/scenario/backbone: one panel per loss (their scales differ), mean and seed band."""
+    return _loss_panels(histories, "train_loss", "training loss", ("train-loss",), out, baseline)
+
+
+def validation_bands(histories: pl.DataFrame, metric: str, out: Path, baseline: str) -> list[Path]:
+    """Per dataset/scenario/backbone: one panel per loss on its own scale, so each seed band is legible.
+
+    The band is what the convergence table's seed band measures (docs/protocol.md, reporting).
+    """
+    column = f"valid_{metric}"
+    if column not in histories.columns:
+        return []
+    names = ("valid-seeds", metric)
+    return _loss_panels(histories, column, f"validation {metric}", names, out, baseline, same_epochs=True)
+
+
+def _loss_panels(
+    histories: pl.DataFrame,
+    column: str,
+    label: str,
+    names: tuple[str, ...],
+    out: Path,
+    baseline: str,
+    same_epochs: bool = False,
+) -> list[Path]:
+    """One figure per dataset/scenario/backbone, one panel per loss: the seed mean and its band."""
     plt = _pyplot()
     paths = []
     for key, group in _groups(histories):
         losses = order(group["loss"].unique(), paper_losses(), last=baseline)
         cols = min(4, len(losses))
         rows = -(-len(losses) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.8 * rows), squeeze=False)
+        size = (3.6 * cols, 2.8 * rows)
+        fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharex=same_epochs)
         for ax, loss in zip(axes.flat, losses, strict=False):
-            _band(ax, group.filter(pl.col("loss") == loss), "train_loss", loss)
-            _finish(ax, "epoch", "training loss", loss, legend=False)
+            _band(ax, group.filter(pl.col("loss") == loss), column, loss)
+            _finish(ax, "epoch", label, loss, legend=False)
         for ax in list(axes.flat)[len(losses) :]:
             ax.set_visible(False)
-        fig.suptitle("Training loss: " + " / ".join(key))
-        paths.append(_save(fig, out / _name("train-loss", *key)))
+        fig.suptitle(f"{label[0].upper()}{label[1:]} (mean and seed min–max): " + " / ".join(key))
+        paths.append(_save(fig, out / _name(*names, *key)))
     return paths
 
 

@@ -18,7 +18,7 @@ import json
 import math
 import platform
 import subprocess
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -303,16 +303,24 @@ def read_per_user(path: str | Path) -> pl.DataFrame:
     return _read_parquet(Path(path), PER_USER_FILE)
 
 
-def write_plan(suite_dir: Path, runs: Iterable[str], source: str | Path) -> None:
+def write_plan(
+    suite_dir: Path,
+    runs: Iterable[str],
+    source: str | Path,
+    evaluation: Mapping[str, Sequence[str | int]] | None = None,
+) -> None:
     """Record the run ids a suite expands to now; its report leaves every other stored run out.
 
     ``source`` is the suite file; its content hash tells a report given that file whether the
-    record is still its plan.
+    record is still its plan. ``evaluation`` is the suite's ``[eval]`` (``metrics`` and ``ks``):
+    the metrics its report shows.
     """
     suite_dir = Path(suite_dir)
     suite_dir.mkdir(parents=True, exist_ok=True)
-    data = {"suite": suite_dir.name, "source": str(source), "source_sha256": source_digest(source),
-            "runs": list(runs)}  # fmt: skip
+    data: dict[str, Any] = {"suite": suite_dir.name, "source": str(source),
+                            "source_sha256": source_digest(source), "runs": list(runs)}  # fmt: skip
+    if evaluation is not None:
+        data["eval"] = {key: list(values) for key, values in evaluation.items()}
     store.atomic_write_bytes(suite_dir / PLAN_FILE, _dumps(data))
 
 

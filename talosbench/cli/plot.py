@@ -14,7 +14,9 @@ def plot(
         help="Results dir, suite dir or name, or suite TOML (default: newest in ./runs).",
     ),
     out: Path | None = typer.Option(None, "--out", help="Directory of the PNGs (default: <results>/plots)."),
-    metric: list[str] = typer.Option([], "--metric", help="Test metric to plot (repeatable; default all)."),
+    metric: list[str] = typer.Option(
+        [], "--metric", help="Test metric to plot (repeatable; default: the suite's [eval] metrics)."
+    ),
 ) -> None:
     """PNG figures: validation and training curves, accuracy bars, Talos threshold curves."""
     from talosbench.plots import plot_results

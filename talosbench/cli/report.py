@@ -21,7 +21,7 @@ def report(
     ),
     fmt: Format = typer.Option(Format("markdown"), "--format", help="Output format."),
     metric: list[str] = typer.Option(
-        [], "--metric", help="Test metric to show, e.g. precision@20 (repeatable; default all)."
+        [], "--metric", help="Test metric, e.g. precision@20 (repeatable; default: the suite's [eval])"
     ),
     table: list[Table] = typer.Option([Table("all")], "--table", help="Table to show (repeatable)."),
     baseline: str | None = typer.Option(None, help="Loss whose Imp.% is shown (default talos when present)."),

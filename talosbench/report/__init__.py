@@ -12,7 +12,7 @@ from talosbench.report.convergence import convergence_table
 from talosbench.report.efficiency import efficiency_table
 from talosbench.report.model import ReportError, Table, check_metrics, primary_metric
 from talosbench.report.render import FORMATS, render
-from talosbench.report.scope import gather
+from talosbench.report.scope import by_suite, gather, suite_metrics
 from talosbench.report.shift import diagnostics_table, drop_table
 from talosbench.report.tuning import tuning_table
 from talosbench.results import RESULT_FILE
@@ -73,6 +73,9 @@ def report(
 ) -> str:
     """The report of the runs under ``source`` (a results root or one suite's directory) as text.
 
+    Each suite's runs get their own tables (titled with the suite when there are several), showing
+    the metrics of its ``[eval]`` unless ``metrics`` names others.
+
     Only runs of each suite's current plan count (that of ``suite_file`` when given); each kind of
     run left out (stale or damaged) gets a note, passed to ``on_note`` and written below the tables.
     """
@@ -82,7 +85,27 @@ def report(
     for note in notes:  # before the tables, which refuse to be empty: the notes may say why they are
         if on_note is not None:
             on_note(note)
-    return render(build_tables(frame, tables, metrics, baseline), fmt, notes)
+    if frame.is_empty():
+        return render(build_tables(frame, tables, metrics, baseline), fmt, notes)  # says what is missing
+    parts = by_suite(frame)
+    out: list[Table] = []
+    for suite, runs in parts:
+        shown = metrics or suite_metrics(runs, source, suite_file)
+        try:
+            built = build_tables(runs, tables, shown, baseline)
+        except ReportError as error:
+            if len(parts) == 1 or (not out and suite == parts[-1][0]):
+                raise  # nothing else to show: the reason is the answer
+            _note(notes, f"suite {suite} left out of the report: {error}", on_note)
+            continue
+        out += [table.for_suite(suite) for table in built] if len(parts) > 1 else built
+    return render(out, fmt, notes)
+
+
+def _note(notes: list[str], note: str, on_note: Callable[[str], None] | None) -> None:
+    notes.append(note)
+    if on_note is not None:
+        on_note(note)
 
 
 def suite_file(argument: str | None) -> Path | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Iterable, Sequence
@@ -51,6 +52,11 @@ class Table:
         if rule and self.rows:
             self.rules.add(len(self.rows))
         self.rows.append([cell if isinstance(cell, TableCell) else TableCell(cell) for cell in cells])
+
+    def for_suite(self, suite: str) -> Table:
+        """This table as one suite's among several: its title names it, its records carry it."""
+        records = [{"suite": suite, **record} for record in self.records]
+        return dataclasses.replace(self, title=f"{self.title} — suite {suite}", records=records)
 
 
 @dataclass(frozen=True)

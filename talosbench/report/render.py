@@ -14,7 +14,7 @@ from tabulate import tabulate
 from talosbench.report.model import CELL, Table, TableCell
 
 FORMATS = ("markdown", "latex", "csv", "json", "html")
-TIDY_HEAD = ("table", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
+TIDY_HEAD = ("table", "suite", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
 _TEXT_COLUMNS = {*CELL, "runs", "chosen"}
 _LATEX_ESCAPES = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",

@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -67,6 +68,68 @@ def _current_plan(suite_dir: Path, suite_file: Path | None) -> _Plan:
     if recorded is None:
         return _Plan(None, None)
     return _Plan(frozenset(recorded["runs"]), recorded.get("source"))
+
+
+def by_suite(frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """The runs of each suite folder apart, by its name: two suites may hold the same cell, never pooled.
+
+    Keyed by folder, not by the name a result records, so runs stored in two folders never mix.
+    """
+    folders = frame.select(pl.col("path").map_elements(lambda p: Path(p).parent.name, pl.String).alias("at"))
+    tagged = frame.with_columns(folders["at"])
+    return [
+        (str(name), _without_empty_metrics(tagged.filter(pl.col("at") == name).drop("at")))
+        for name in sorted(tagged["at"].unique())
+    ]
+
+
+def _without_empty_metrics(runs: pl.DataFrame) -> pl.DataFrame:
+    """Drop metric columns no run of this part has (another suite's cut-offs)."""
+    empty = [
+        name for name in runs.columns
+        if name.startswith(("test_", "valid_")) and runs[name].null_count() == runs.height
+    ]  # fmt: skip
+    return runs.drop(empty) if runs.height else runs
+
+
+def suite_metrics(runs: pl.DataFrame, source: Path, suite_file: Path | None = None) -> list[str]:
+    """The test metrics one suite's ``[eval]`` asks for (families at its ks), in the frame's order.
+
+    The record of its last ``run`` (plan.json) says; for results of older versions, the suite file
+    that record names, while its content is unchanged; ``suite_file`` (given for ``source``) wins
+    when it changed since. Empty when unknown: the report then shows every metric.
+    """
+    suite_dir = Path(runs["path"][0]).parent if runs.height else Path(source)
+    asked = _evaluation(suite_dir, suite_file if suite_dir == Path(source) else None)
+    if asked is None:
+        return []
+    families, ks = set(asked["metrics"]), {str(k) for k in asked["ks"]}
+    found = [name.removeprefix("test_") for name in runs.columns if name.startswith("test_")]
+    return [m for m in found if m.partition("@")[0] in families and m.partition("@")[2] in ks]
+
+
+def _evaluation(suite_dir: Path, suite_file: Path | None) -> dict[str, list[Any]] | None:
+    recorded = read_plan(suite_dir) or {}
+    digest = recorded.get("source_sha256")
+    if suite_file is not None and digest != source_digest(suite_file):
+        return _evaluation_of(suite_file)
+    if isinstance(recorded.get("eval"), dict):
+        return recorded["eval"]
+    source = recorded.get("source")
+    if source and digest is not None and source_digest(source) == digest:
+        return _evaluation_of(Path(source))
+    return None
+
+
+def _evaluation_of(suite_file: Path) -> dict[str, list[Any]] | None:
+    """A suite file's ``[eval]``; None when it no longer loads (the report then shows every metric)."""
+    from talosbench.suite import SuiteError, load_suite
+
+    try:
+        evaluation = load_suite(suite_file).eval
+    except SuiteError:
+        return None
+    return {"metrics": list(evaluation.metrics), "ks": list(evaluation.ks)}
 
 
 def _plan_of(suite_file: Path, results_dir: Path) -> list[str]:

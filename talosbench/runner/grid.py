@@ -402,7 +402,8 @@ def _record_plan(ctx: Context, suite: Suite, runs: dict[Cell, list[str]]) -> Non
     from talosbench.results import write_plan
 
     runs_now = [rid for ids in runs.values() for rid in ids]
-    write_plan(suite_dir(ctx.results_dir, ctx.suite), runs_now, suite.source)
+    evaluation = {"metrics": suite.eval.metrics, "ks": suite.eval.ks}
+    write_plan(suite_dir(ctx.results_dir, ctx.suite), runs_now, suite.source, evaluation)
 
 
 def _known_point(suite: Suite, plan: CellPlan, lookup: _Stored) -> Point | None:

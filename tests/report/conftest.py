@@ -102,10 +102,11 @@ def write(root: Path, scenario: str, loss: str, seed: int, **options: object) ->
         split=SPLITS[scenario],
     )
     role = str(options.get("role", "final"))
-    directory = results.run_dir(root, "golden", config.run_id)
+    suite = str(options.get("suite", "golden"))
+    directory = results.run_dir(root, suite, config.run_id)
     cell = {"dataset": "ml", "scenario": scenario, "backbone": "mf", "loss": loss}
     results.write_run(
-        directory, config, result, suite="golden", cell=cell, role=role, tuning=options.get("tuning")
+        directory, config, result, suite=suite, cell=cell, role=role, tuning=options.get("tuning")
     )
 
 

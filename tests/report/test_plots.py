@@ -20,6 +20,7 @@ def test_plot_writes_pngs(golden: Path, tmp_path: Path) -> None:
     names = {p.name for p in paths}
     assert names == {
         "valid_precisionat20_ml_iid_mf.png", "valid_precisionat20_ml_temporal_mf.png",
+        "valid-seeds_precisionat20_ml_iid_mf.png", "valid-seeds_precisionat20_ml_temporal_mf.png",
         "train-loss_ml_iid_mf.png", "train-loss_ml_temporal_mf.png",
         "accuracy_precisionat20.png", "accuracy_recallat20.png",
         "thresholds_ml_iid_mf.png", "thresholds_ml_temporal_mf.png",

@@ -302,6 +302,9 @@ def test_plan_records_the_whole_suite_with_the_chosen_points_finals(fake: Fake, 
     runs = [job.run_id for job in sl.finals() + talos.trials() + talos.finals(chosen)]
     # sl is in the plan though --only left it out; finals at the points not chosen are not.
     assert read_plan(tmp_path / "fake")["runs"] == runs == current_runs(suite, tmp_path)
+    # The suite's [eval], which its report shows.
+    evaluation = {"metrics": list(suite.eval.metrics), "ks": list(suite.eval.ks)}
+    assert read_plan(tmp_path / "fake")["eval"] == evaluation
     assert current_runs(suite, tmp_path / "empty") == [job.run_id for job in sl.finals() + talos.trials()]
 
 
