@@ -19,7 +19,7 @@ from talosbench.suite import (
     full_grid,
     grid_size,
     points,
-)  # fmt: skip
+)
 from talosbench.suite.errors import unknown
 
 ONLY_KEYS = ("dataset", "scenario", "backbone", "loss")
