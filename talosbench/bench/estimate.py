@@ -109,7 +109,7 @@ def estimate_plan(cells: Sequence[CellStatus], *, data_dir: Path | None = None) 
         remaining = status.runs - status.done
         if remaining <= 0:
             continue
-        config = (status.plan.trials() or status.plan.finals())[0].config
+        config = status.plan.first_config()
         try:
             stats = dataset_summary(config.dataset, data_dir, config.preprocess or None)["stats"]
         except DataError:

@@ -122,7 +122,8 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     rows = []
     for status in cells:
         plan = status.plan
-        tuning = f"{len(plan.points)}/{plan.grid_size} points" if plan.tuned else "-"  # tried / grid
+        tuning = f"{plan.trial_count}/{plan.grid_size} points" if plan.tuned else "-"  # tried / grid
+        tuning += f" (tpe, {len(plan.points)} tried)" if plan.tpe else ""
         point = ", ".join(f"{k}={v}" for k, v in status.point.as_dict().items()) if status.point else ""
         c = plan.cell
         rows.append([c.dataset, c.scenario, c.backbone, c.loss, tuning, status.runs, status.done, point])
@@ -132,7 +133,7 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     headers = ["dataset", "scenario", "backbone", "loss", "tuning", "runs", "complete", "chosen"]
     typer.echo(tabulate(rows, headers=headers))
     total, done = sum(s.runs for s in cells), sum(s.done for s in cells)
-    trials = sum(len(s.plan.points) for s in cells)
+    trials = sum(s.plan.trial_count for s in cells)
     typer.echo(
         f"{len(cells)} cells, {total} runs ({trials} tuning trials with seed {suite.tuning_seed}, then every "
         f"seed at the chosen point), {done} complete, {total - done} to train; results in "

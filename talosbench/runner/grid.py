@@ -24,11 +24,12 @@ from talosbench.runner.execute import (
 from talosbench.runner.interrupt import stop_on_signals
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
-from talosbench.suite import Cell, Point, Suite
+from talosbench.suite import Cell, Point, Suite, full_grid
 
 if TYPE_CHECKING:
     from talosbench.results import DamagedRunError
     from talosbench.runner.ray_executor import RayOptions
+    from talosbench.runner.tpe import Study
 
 
 LOCK_FILE = ".lock"
@@ -212,14 +213,15 @@ def _run_grid(
     for plan in plans:  # everything whose outcome is already stored counts as done up front
         for job in plan.trials() if plan.tuned else plan.finals():
             pending[job.run_id] = job
-    stored = {} if force else {rid: o for rid, j in pending.items() if (o := lookup(j))}
-    listener.planned(summary.total, _count_done(plans, stored, lookup, suite))
+    done = 0 if force else sum(_done(*_status(suite, plan, lookup), lookup) for plan in plans)
+    listener.planned(summary.total, done)
 
     ready: deque[Job] = deque()
     outcomes: dict[str, Outcome] = {}
     waiting: dict[Cell, CellPlan] = {plan.cell: plan for plan in plans if plan.tuned}
+    studies = {plan.cell: _study(suite, plan) for plan in plans if plan.tpe}
 
-    def finish(job: Job, outcome: Outcome) -> None:
+    def record(job: Job, outcome: Outcome) -> None:
         outcomes[job.run_id] = outcome
         if not outcome.ok:
             summary.failed.append((job, outcome))
@@ -228,10 +230,33 @@ def _run_grid(
         else:
             summary.ran += 1
         listener.finished(job, outcome)
+
+    def finish(job: Job, outcome: Outcome) -> None:
+        record(job, outcome)
         plan = waiting.get(job.cell)
-        if plan is not None and all(t.run_id in outcomes for t in plan.trials()):
+        if plan is not None and plan.tpe:
+            studies[plan.cell].tell(studies[plan.cell].asked, outcome)
+            propose(plan)
+        elif plan is not None and all(t.run_id in outcomes for t in plan.trials()):
             del waiting[job.cell]
             finals(plan)
+
+    def propose(plan: CellPlan) -> None:
+        """Queue a TPE cell's next untrained proposal; stored ones are told as they come (a resume)."""
+        study = studies[plan.cell]
+        while (point := study.ask()) is not None:
+            job = plan.with_points([point]).trials()[0]
+            pending[job.run_id] = job
+            outcome = None if force else lookup(job)
+            if outcome is None:
+                current[plan.cell] = plan.with_points([*study.points, point]).run_ids()
+                _record_plan(ctx, suite, current)  # the report counts a proposal as soon as it trains
+                ready.append(job)
+                return
+            record(job, outcome)
+            study.tell(point, outcome)
+        del waiting[plan.cell]
+        finals(plan.with_points(study.points))
 
     def finals(plan: CellPlan) -> None:
         point = select(suite, plan, outcomes)
@@ -256,6 +281,9 @@ def _run_grid(
     running: dict[Future[Outcome], Job] = {}
     try:
         for plan in plans:
+            if plan.tpe:
+                propose(plan)
+                continue
             for job in plan.trials() if plan.tuned else plan.finals():
                 enqueue(job)
         while ready or running:
@@ -378,10 +406,8 @@ def describe(
     lookup = _Stored(Context(Path(results_dir), suite.name), on_damaged)
     out = []
     for plan in build_plan(suite, device=device, only=parse_only(suite, only)):
-        jobs = plan.trials() if plan.tuned else plan.finals()
-        stored = {job.run_id: o for job in jobs if (o := lookup(job))}
-        point = _known_point(suite, plan, lookup)
-        out.append(CellStatus(plan, plan.runs, _count_done([plan], stored, lookup, suite), point))
+        tried, point = _status(suite, plan, lookup)
+        out.append(CellStatus(tried, plan.runs, _done(tried, point, lookup), point))
     return out
 
 
@@ -395,7 +421,8 @@ def current_runs(suite: Suite, results_dir: str | Path) -> list[str]:
 
 
 def _current_runs(suite: Suite, plans: list[CellPlan], lookup: _Stored) -> dict[Cell, list[str]]:
-    return {plan.cell: plan.run_ids(_known_point(suite, plan, lookup)) for plan in plans}
+    statuses = [_status(suite, plan, lookup) for plan in plans]
+    return {tried.cell: tried.run_ids(point) for tried, point in statuses}
 
 
 def _record_plan(ctx: Context, suite: Suite, runs: dict[Cell, list[str]]) -> None:
@@ -406,27 +433,34 @@ def _record_plan(ctx: Context, suite: Suite, runs: dict[Cell, list[str]]) -> Non
     write_plan(suite_dir(ctx.results_dir, ctx.suite), runs_now, suite.source, evaluation)
 
 
-def _known_point(suite: Suite, plan: CellPlan, lookup: _Stored) -> Point | None:
-    """A tuned cell's chosen point once every trial is stored (None before that, and when untuned)."""
+def _study(suite: Suite, plan: CellPlan) -> Study:
+    from talosbench.runner.tpe import Study
+
+    assert plan.tpe_budget is not None
+    return Study(suite, full_grid(suite, plan.cell), plan.tpe_budget)
+
+
+def _status(suite: Suite, plan: CellPlan, lookup: _Stored) -> tuple[CellPlan, Point | None]:
+    """The plan with the trials proposed so far (a TPE cell's stored ones, replayed), and its chosen
+    point once every trial is stored (None before that, when every trial failed, and when untuned)."""
     if not plan.tuned:
-        return None
+        return plan, None
+    if plan.tpe:
+        from talosbench.runner.tpe import replay
+
+        study = _study(suite, plan)
+        replay(study, lambda point: lookup(plan.with_points([point]).trials()[0]))
+        plan = plan.with_points(study.points)
     stored = {job.run_id: o for job in plan.trials() if (o := lookup(job))}
-    return select(suite, plan, stored) if len(stored) == len(plan.points) else None
+    return plan, select(suite, plan, stored) if len(stored) == plan.trial_count else None
 
 
-def _count_done(plans: list[CellPlan], stored: dict[str, Outcome], lookup: _Stored, suite: Suite) -> int:
-    """Runs already complete, counting a tuned cell's finals only once its point is known."""
-    done = 0
-    for plan in plans:
-        if not plan.tuned:
-            done += sum(job.run_id in stored for job in plan.finals())
-            continue
-        done += sum(job.run_id in stored for job in plan.trials())
-        if all(job.run_id in stored for job in plan.trials()):
-            point = select(suite, plan, stored)
-            if point is not None:
-                done += sum(lookup(job) is not None for job in plan.finals(point))
-    return done
+def _done(plan: CellPlan, point: Point | None, lookup: _Stored) -> int:
+    """Runs of ``plan`` (as ``_status`` returns it) already complete; finals once its point is known."""
+    jobs = plan.trials() if plan.tuned else plan.finals()
+    if point is not None:
+        jobs += plan.finals(point)
+    return sum(lookup(job) is not None for job in jobs)
 
 
 def _prepare_data(plans: list[CellPlan], ctx: Context, listener: Listener) -> None:
@@ -435,7 +469,7 @@ def _prepare_data(plans: list[CellPlan], ctx: Context, listener: Listener) -> No
 
     seen = set()
     for plan in plans:
-        config = (plan.trials() or plan.finals())[0].config
+        config = plan.first_config()
         key = (config.dataset, config.scenario, config.split_seed, tuple(sorted(config.preprocess.items())))
         if key in seen:
             continue

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from talosbench.config import RunConfig
-from talosbench.suite import Cell, Point, Suite, SuiteError, cells, config, dims, grid_size, points
+from talosbench.suite import (
+    Cell,
+    Point,
+    Suite,
+    SuiteError,
+    budget,
+    cells,
+    config,
+    dims,
+    full_grid,
+    grid_size,
+    points,
+)
 from talosbench.suite.errors import unknown
 
 ONLY_KEYS = ("dataset", "scenario", "backbone", "loss")
@@ -47,18 +59,44 @@ class CellPlan:
     """Device override of every run (not part of the run id)."""
     grid_size: int = 1
     """Points in the cell's full tuning grid (what coverage is measured against)."""
+    tpe_budget: int | None = None
+    """Trials a TPE cell trains (``[suite] sampler = "tpe"``); its ``points`` are then the trials proposed
+    so far, one at a time (see ``runner.tpe``). None: the points were drawn up front."""
 
     @property
     def tuned(self) -> bool:
-        return bool(self.points)
+        return bool(self.points) or self.tpe
+
+    @property
+    def tpe(self) -> bool:
+        return self.tpe_budget is not None
+
+    @property
+    def trial_count(self) -> int:
+        """Trials the cell trains in all (a TPE cell may have proposed fewer so far)."""
+        return self.tpe_budget if self.tpe_budget is not None else len(self.points)
 
     @property
     def runs(self) -> int:
         """Distinct trainings: the trials (tuning seed), then every reported seed at the chosen point."""
-        return len(self.points) + len(self.suite.seeds)
+        return self.trial_count + len(self.suite.seeds)
+
+    def with_points(self, points: Sequence[Point]) -> CellPlan:
+        """This plan with ``points`` as its trials so far (a TPE cell's proposals)."""
+        return replace(self, points=tuple(points))
+
+    def first_config(self) -> RunConfig:
+        """A configuration of the cell (its first trial's, or first run's): what its data and cost share."""
+        if self.points:
+            return self.trials()[0].config
+        if self.tuned:  # a TPE cell before its first proposal
+            return config(self.suite, self.cell, full_grid(self.suite, self.cell)[0], self.suite.tuning_seed,
+                          self.device)  # fmt: skip
+        return self.finals()[0].config
 
     def _tuning(self, point: Point) -> dict[str, Any]:
-        return {"point": point.as_dict(), "budget": len(self.points), "grid": self.grid_size}
+        tuning = {"point": point.as_dict(), "budget": self.trial_count, "grid": self.grid_size}
+        return {**tuning, "sampler": "tpe"} if self.tpe else tuning
 
     def trials(self) -> list[Job]:
         """One run per tuning point with the suite's tuning seed (never a reported seed)."""
@@ -116,16 +154,31 @@ def build_plan(
         key = cell.key()
         if only and not all(key[k] in values for k, values in only.items()):
             continue
-        tuned = tuple(points(suite, cell)) if dims(suite, cell) else ()
-        plans.append(CellPlan(suite, cell, tuned, device, grid_size(suite, cell)))
+        plans.append(_cell_plan(suite, cell, device))
+    if any(plan.tpe for plan in plans):
+        from talosbench.runner.tpe import require_optuna
+
+        require_optuna()  # before anything trains, not at the first proposal
     _check_distinct(suite, plans)
     return plans
+
+
+def _cell_plan(suite: Suite, cell: Cell, device: str | None) -> CellPlan:
+    """The cell's plan: its points drawn up front, or (TPE within a budget smaller than the grid) none yet."""
+    if not dims(suite, cell):
+        return CellPlan(suite, cell, (), device)
+    size, cap = grid_size(suite, cell), budget(suite, cell)
+    if suite.sampler == "tpe" and cap is not None and cap < size:  # a whole grid needs no sampler
+        return CellPlan(suite, cell, (), device, size, tpe_budget=cap)
+    return CellPlan(suite, cell, tuple(points(suite, cell)), device, size)
 
 
 def _check_distinct(suite: Suite, plans: list[CellPlan]) -> None:
     """Two grid entries that train identical configurations would overwrite each other's results."""
     seen: dict[str, Cell] = {}
     for plan in plans:
+        if plan.tpe:  # any point of its grid may be proposed
+            plan = plan.with_points(full_grid(suite, plan.cell))
         jobs = plan.trials() if plan.tuned else plan.finals()
         for job in jobs:
             other = seen.setdefault(job.run_id, job.cell)

@@ -1,7 +1,7 @@
 """Suite files: the typed schema, validation before any work, grid expansion and tuning spaces."""
 
 from talosbench.suite.errors import SuiteError
-from talosbench.suite.grid import Point, budget, cells, config, dims, grid_size, points
+from talosbench.suite.grid import Point, budget, cells, config, dims, full_grid, grid_size, points
 from talosbench.suite.load import load_suite, parse_suite
 from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite
 from talosbench.suite.shipped import shipped_datasets
@@ -18,6 +18,7 @@ __all__ = [
     "cells",
     "config",
     "dims",
+    "full_grid",
     "grid_size",
     "load_suite",
     "parse_suite",

@@ -60,6 +60,12 @@ def grid_size(suite: Suite, cell: Cell) -> int:
     return math.prod(len(d.values) for d in dims(suite, cell))
 
 
+def full_grid(suite: Suite, cell: Cell) -> list[Point]:
+    """Every point of the cell's tuning grid, in grid order (what a TPE study chooses among)."""
+    cell_dims = dims(suite, cell)
+    return [Point(cell_dims, v) for v in itertools.product(*(d.values for d in cell_dims))]
+
+
 def points(suite: Suite, cell: Cell) -> list[Point]:
     """The cell's tuning points: the full grid, or ``budget`` of them, in grid order.
 
@@ -73,7 +79,7 @@ def points(suite: Suite, cell: Cell) -> list[Point]:
     cell_dims = dims(suite, cell)
     cap = budget(suite, cell)
     if cap is None or grid_size(suite, cell) <= cap:
-        return [Point(cell_dims, v) for v in itertools.product(*(d.values for d in cell_dims))]
+        return full_grid(suite, cell)
     # by label, so that the order a table lists its dimensions in does not change the draw
     by_label = sorted(range(len(cell_dims)), key=lambda i: cell_dims[i].label)
     shared = [i for i in by_label if cell_dims[i].scope == "backbone" or cell_dims[i].label in SHARED]

@@ -18,7 +18,11 @@ from talosbench.suite.schema import Component, Dim, EvalSettings, Suite
 from talosbench.toml import tomllib
 
 TABLES = ("suite", "train", "eval", "grid", "exclude", "datasets", "losses", "backbones")
-SUITE_KEYS = ("name", "description", "seeds", "tuning_seed", "split_seed", "valid_metric", "budget")
+SUITE_KEYS = (
+    "name", "description", "seeds", "tuning_seed", "split_seed", "valid_metric", "budget", "sampler"
+)  # fmt: skip
+SAMPLERS = ("grid", "tpe")
+"""``[suite] sampler`` values: a seeded draw made up front, or Optuna's TPE one trial at a time."""
 GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
 EXCLUDE_KEYS = ("dataset", "scenario", "backbone", "loss")
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -113,6 +117,7 @@ def parse_suite(
         loss_tables=loss_tables,
         backbone_tables=backbone_tables,
         tuning_seed=tuning_seed,
+        sampler=_sampler(p, head, budget, loss_tables),
     )
     from talosbench.suite.grid import cells
 
@@ -281,6 +286,21 @@ def _component(
             fixed[(where, key)] = checked[0]
     budget = p.get(table, path, "budget", int, low=1)
     return Component(label=label, name=name, fixed=fixed, dims=tuple(dims), budget=budget)
+
+
+def _sampler(p: _Parser, head: Mapping[str, Any], budget: int | None, losses: dict[str, Component]) -> str:
+    """``[suite] sampler``; TPE proposes trials until a budget is spent, so every loss needs one."""
+    sampler = p.get(head, "[suite]", "sampler", str, default="grid")
+    if sampler not in SAMPLERS:
+        raise unknown(p.source, "[suite] sampler", "sampler", sampler, list(SAMPLERS))
+    unbudgeted = [label for label, table in losses.items() if table.budget is None]
+    if sampler == "tpe" and budget is None and unbudgeted:
+        raise p.error(
+            "[suite] sampler",
+            f'"tpe" proposes trials until a budget is spent, but loss {unbudgeted[0]!r} has none: set '
+            "[suite] budget (or budget in every [losses.<label>] table)",
+        )
+    return sampler
 
 
 def _loss_path(label: str) -> str:

@@ -112,6 +112,9 @@ class Suite:
     """Per backbone: fixed values and tuning dimensions."""
     tuning_seed: int = 0
     """Seed of every tuning trial; never one of ``seeds``, so no reported run is a selection winner."""
+    sampler: str = "grid"
+    """How budgeted cells pick their trials: ``grid`` (a seeded draw made up front) or ``tpe``
+    (Optuna's TPE sampler, one trial at a time; needs the ``tune`` extra)."""
 
     def setting(self, name: str) -> Any:
         """The ``[train]`` value of a run setting, else its ``RunConfig`` default."""
