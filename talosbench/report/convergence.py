@@ -89,6 +89,7 @@ def seed_band(curves: Sequence[pl.DataFrame]) -> float | None:
         .group_by("epoch")
         .agg(n=pl.len(), mean=pl.col("value").mean(), std=pl.col("value").std())
         .filter(pl.col("n") >= MIN_SEEDS)
+        .sort("epoch")  # group_by's order varies from call to call; the mean below must not
     )
     peak = stats["mean"].max() if not stats.is_empty() else None
     width = stats["std"].mean() if not stats.is_empty() else None
