@@ -65,7 +65,6 @@ def test_every_exception_class_of_the_package_derives_from_the_base() -> None:
         ("talosbench.data.errors.OutsideHomeError", FAILED),
         ("talosbench.data.store.LockHeld", FAILED),
         ("talosbench.train.sampler.SamplingError", FAILED),
-        ("talosbench.train.run.ConfigError", USAGE),
         ("talosbench.suite.errors.SuiteError", USAGE),
         ("talosbench.runner.execute.RunnerError", FAILED),
         ("talosbench.runner.execute.RunnerUsageError", USAGE),

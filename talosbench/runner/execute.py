@@ -103,14 +103,14 @@ def prepare_and_run(
     """Check ``config``, prepare its data (the one step that may download), then train and test it.
 
     Names and hyper-parameters are checked first, so a typo never starts a download; training
-    itself (``run_config``) only reads prepared data.
+    itself (``train_split``) only trains on the split prepared here, which is loaded once.
     """
-    from talosbench.train.run import check_config, run_config
+    from talosbench.train.run import check_config, train_split
 
     check_config(config)
-    prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
-                  preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
-    return run_config(config, data_dir=data_dir, on_event=on_event, on_epoch=on_epoch)
+    split = prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
+                          preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
+    return train_split(config, split, on_epoch=on_epoch)
 
 
 def train(

@@ -11,19 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.config import RunConfig, RunResult
-from talosbench.data import load_split
+from talosbench.data import Split, load_split
 from talosbench.device import resolve_device
-from talosbench.errors import USAGE, TalosbenchError
 from talosbench.hparams import resolve
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
 from talosbench.train.trainer import fit
-
-
-class ConfigError(TalosbenchError, ValueError):
-    """A run setting that cannot train (not finite, malformed), found before any data is touched."""
-
-    exit_code = USAGE
 
 
 def check_config(config: RunConfig) -> None:
@@ -52,7 +45,6 @@ def run_config(
     error, so a grid of runs never dies with one of them.
     """
     check_config(config)
-    device = resolve_device(config.device)
     split = load_split(
         config.dataset,
         config.scenario,
@@ -61,6 +53,14 @@ def run_config(
         preprocess=config.preprocess or None,
         on_event=on_event,
     )
+    return train_split(config, split, on_epoch=on_epoch)
+
+
+def train_split(
+    config: RunConfig, split: Split, *, on_epoch: Callable[[dict[str, Any]], None] | None = None
+) -> RunResult:
+    """Train and test ``config`` on a split already in hand (checked with ``check_config`` first)."""
+    device = resolve_device(config.device)
     try:
         return fit(split, config, device, on_epoch=on_epoch)
     except Exception as exc:  # a crash inside training is recorded, not propagated

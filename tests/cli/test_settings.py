@@ -25,7 +25,8 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
         configs.append(config)
         return RunResult(status="completed", epochs=1, device="cpu")
 
-    monkeypatch.setattr(run_module, "run_config", fake)
+    monkeypatch.setattr(run_module, "train_split", lambda config, _split, **kw: fake(config, **kw))
+    monkeypatch.setattr("talosbench.runner.execute.prepare_split", lambda *args, **kwargs: None)
     return configs
 
 

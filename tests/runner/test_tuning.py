@@ -59,7 +59,8 @@ class Fake:
 
 def install(monkeypatch: pytest.MonkeyPatch, stand_in: Fake) -> Fake:
     """Train with ``stand_in``; the data step before training has nothing to prepare."""
-    monkeypatch.setattr("talosbench.train.run.run_config", stand_in)
+    train = lambda config, _split, **kw: stand_in(config, **kw)  # noqa: E731 (the split is not needed)
+    monkeypatch.setattr("talosbench.train.run.train_split", train)
     monkeypatch.setattr("talosbench.runner.execute.prepare_split", lambda *args, **kwargs: None)
     return stand_in
 
