@@ -11,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from talosbench import __version__
-from talosbench.cli import bench, components, datasets, download, plot, report, run, train
+from talosbench.cli import bench, components, datasets, download, init, plot, report, run, suites, train
 from talosbench.cli.errors import reports_errors
 
 app = typer.Typer(
@@ -44,6 +44,8 @@ COMMANDS = (
     train.train,
     bench.bench,
     run.run,
+    suites.suites,
+    init.init,
     datasets.datasets,
     download.download,
     report.report,
