@@ -41,6 +41,12 @@ def test_python_m_talosbench_cli_runs_the_app() -> None:
     assert done.returncode == 0 and done.stdout == f"talosbench {__version__}\n", done.stderr
 
 
+def test_python_m_talosbench_runs_the_app() -> None:
+    done = subprocess.run([sys.executable, "-m", "talosbench", "--version"], env=ENV, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and done.stdout == f"talosbench {__version__}\n", done.stderr
+
+
 def test_importing_the_cli_does_not_import_torch() -> None:
     # --help and shell completion load the CLI; torch takes seconds and only training needs it.
     probe = "import sys, talosbench.cli; print(sorted({'torch', 'scipy'} & set(sys.modules)))"
