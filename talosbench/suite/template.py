@@ -155,7 +155,9 @@ def write_suite_template(name: str, path: Path | None = None, *, force: bool = F
     """Write ``suite_template(name)`` to ``path`` (default ``NAME.toml``; a folder gets ``NAME.toml`` in it).
 
     An existing file is kept unless ``force``: a suite someone edited is not lost to a second ``init``.
+    ``mine.toml`` names the suite ``mine``, as the file name is what one tends to type.
     """
+    name = name.removesuffix(".toml")
     target = Path(f"{name}.toml") if path is None else path
     if target.is_dir():
         target = target / f"{name}.toml"

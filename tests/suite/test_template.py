@@ -64,7 +64,7 @@ def test_write_refuses_to_overwrite_unless_forced(tmp_path: Path, monkeypatch: p
     with pytest.raises(SuiteError, match=r"^mine.toml: already exists; .*--force"):
         write_suite_template("mine")
     assert Path("mine.toml").read_text() == "# edited\n"
-    assert write_suite_template("mine", force=True) == Path("mine.toml")
+    assert write_suite_template("mine.toml", force=True) == Path("mine.toml")  # the file name works too
     assert load_suite("mine.toml").name == "mine"
 
 
