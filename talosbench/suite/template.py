@@ -89,8 +89,9 @@ valid_metric = "precision@20"
 {train}
 
 [eval]
-# Metrics reported at every cut-off K, from: {metrics}.
+# Metrics reported, from: {metrics}.
 metrics = ["precision", "recall", "ndcg"]
+# Cut-offs K at which each metric is reported.
 ks = [20]
 
 [grid]
@@ -109,8 +110,10 @@ losses = ["sl", "talos"]
 # backbone = "mf"
 # loss = "sl"
 
-# Preprocessing of one dataset over its catalog defaults; each set is prepared into a folder of its
-# own. min_rating and filter_order (rating-first or k-core-first) apply to datasets with ratings.
+# Preprocessing of one dataset over its catalog defaults (docs/protocol.md §6.3), prepared into a
+# folder of its own: k_core, and for datasets with ratings min_rating and filter_order
+# ("rating-first" or "k-core-first"). cold: "drop" (default) or "keep" the validation and test rows
+# whose user or item never occurs in training.
 # [datasets.synthetic]
 # k_core = 5
 # cold = "drop"
@@ -127,6 +130,7 @@ tau = 0.1
 tau = [0.1, 0.2]
 # The most tuning points of this loss (over [suite] budget).
 # budget = 2
+# lr, weight_decay and negatives may be set or tuned per loss, over [train].
 # weight_decay = [0.0, 1e-06]
 
 # One table per backbone of [grid] backbones, like a loss table (without budget): fixed values and
