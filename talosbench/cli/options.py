@@ -1,0 +1,36 @@
+"""Options several commands share, declared once so that each has the same name, help and environment
+variable everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from talosbench.data.store import HOME_ENV
+
+RESULTS_DIR = Path("runs")
+"""The results root when ``--results-dir`` is not given: runs go to ``<root>/<suite>/<run-id>/``."""
+
+
+def data_dir_option() -> Any:
+    """``--data-dir``, filled from ``$TALOSBENCH_HOME`` when not given (``data.store.data_home`` resolves
+    the rest, so the library and the CLI agree on the default)."""
+    return typer.Option(
+        None,
+        "--data-dir",
+        envvar=HOME_ENV,
+        help="Data directory, where datasets are kept (default: $XDG_CACHE_HOME/talosbench, "
+        "i.e. ~/.cache/talosbench).",
+    )
+
+
+def results_dir_option(help: str = "Results root; runs go to <dir>/<suite>/<run-id>/.") -> Any:
+    """``--results-dir``, the results root (default ``./runs``)."""
+    return typer.Option(RESULTS_DIR, "--results-dir", help=help)
+
+
+def json_option(what: str) -> Any:
+    """``--json``: print ``what`` as JSON (complete and machine-readable) instead of a table."""
+    return typer.Option(False, "--json", help=f"Print {what} as JSON, every field, instead of a table.")
