@@ -111,7 +111,8 @@ def _show(kind: str, components: dict[str, type], name: str | None, json_out: bo
     else:
         typer.echo(_listing(kind, components))
         command = "losses" if kind == "loss" else f"{kind}s"
-        typer.echo(f"\n`talosbench {command} NAME` shows one in full; --json prints every field.")
+        # A hint, on stderr: stdout stays the table alone, for a pipe or a file.
+        typer.echo(f"`talosbench {command} NAME` shows one in full; --json prints every field.", err=True)
 
 
 def losses(

@@ -39,8 +39,8 @@ def datasets(
         rows = [[n, info["entry"].source, _format_prep(dict(info["entry"].preprocess), filters_only=True),
                  *_stats(info["stats"])[:-1]] for n, info in infos.items()]  # fmt: skip
         typer.echo(fit(rows, ["name", "source", "filters", *STATS], flexible=[1, 2]))
-        typer.echo("\n`talosbench datasets NAME` shows one in full (terms, citation, URL); --json prints "
-                   "every field.")  # fmt: skip
+        typer.echo("`talosbench datasets NAME` shows one in full (terms, citation, URL); --json prints "
+                   "every field.", err=True)  # fmt: skip
 
 
 def _stats(stats: dict[str, Any] | None) -> list[str]:

@@ -34,3 +34,16 @@ def results_dir_option(help: str = "Results root; runs go to <dir>/<suite>/<run-
 def json_option(what: str) -> Any:
     """``--json``: print ``what`` as JSON (complete and machine-readable) instead of a table."""
     return typer.Option(False, "--json", help=f"Print {what} as JSON, every field, instead of a table.")
+
+
+def output_format(given: str | None, output: Path | None, suffixes: dict[str, str]) -> str | None:
+    """The format ``--format`` names or the extension of ``-o`` implies (``suffixes`` maps ``.md`` to
+    ``markdown``); a conflict between the two is a usage error, neither is None."""
+    implied = suffixes.get(output.suffix.lower()) if output is not None else None
+    if given is not None and implied is not None and given != implied:
+        raise typer.BadParameter(
+            f"--format {given} does not match -o {output} (a {output.suffix} file is {implied}): "  # type: ignore[union-attr]
+            "drop --format, or give the file the extension of the format you want",
+            param_hint="'--format' / '--output'",
+        )
+    return given or implied

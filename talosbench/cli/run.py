@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option
+from talosbench.cli.options import data_dir_option, results_dir_option
 from talosbench.runner import EXECUTORS
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ Executor = choices("Executor", EXECUTORS)
 
 def run(
     suite_file: Path = typer.Argument(..., help="Suite TOML file (see suites/)."),
-    results_dir: Path = typer.Option(Path("runs"), help="Results root; runs go to <dir>/<suite>/<run-id>/."),
+    results_dir: Path = results_dir_option(),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan and what is complete; train nothing."
     ),
