@@ -12,13 +12,16 @@ from typing import Any
 import typer
 
 from talosbench.cli.listing import echo_json, fit, paragraph
-from talosbench.cli.options import data_dir_option, json_option
+from talosbench.cli.options import completes, data_dir_option, dataset_names, json_option
 
 STATS = ("users", "items", "interactions")
 
 
 def datasets(
-    name: str | None = typer.Argument(None, help="Show this dataset in full: source, terms, citation."),
+    name: str | None = typer.Argument(
+        None, help="Show this dataset in full: source, terms, citation.",
+        autocompletion=completes(dataset_names),
+    ),
     data_dir: Path | None = data_dir_option(),
     json_out: bool = json_option("the datasets"),
 ) -> None:

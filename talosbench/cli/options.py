@@ -3,6 +3,7 @@ variable everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,33 @@ def output_format(given: str | None, output: Path | None, suffixes: dict[str, st
             param_hint="'--format' / '--output'",
         )
     return given or implied
+
+
+def completes(names: Callable[[], list[str]]) -> Callable[[str], list[str]]:
+    """A shell-completion callback offering the ``names()`` that start with what is typed so far."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [name for name in names() if name.startswith(incomplete)]
+
+    return complete
+
+
+def loss_names() -> list[str]:
+    """Every loss name, read without importing torch (completion must stay quick)."""
+    from talosbench.suite.components import loss_names as names
+
+    return names()
+
+
+def backbone_names() -> list[str]:
+    """Every backbone name, read without importing torch."""
+    from talosbench.suite.components import backbone_names as names
+
+    return names()
+
+
+def dataset_names() -> list[str]:
+    """The catalog's datasets and those imported into the data home of ``$TALOSBENCH_HOME``."""
+    from talosbench.suite.components import dataset_names as names
+
+    return names()
