@@ -19,7 +19,8 @@ STATS = ("users", "items", "interactions")
 
 def datasets(
     name: str | None = typer.Argument(
-        None, help="Show this dataset in full: source, terms, citation.",
+        None,
+        help="Show this dataset in full: source, terms, citation.",
         autocompletion=completes(dataset_names),
     ),
     data_dir: Path | None = data_dir_option(),

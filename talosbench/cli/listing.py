@@ -57,11 +57,8 @@ def fit(
 
 
 def _wrap(text: str, limit: int) -> str:
-    """``text`` in lines of at most ``limit`` characters, splitting a word only when it is longer."""
-    whole = textwrap.fill(text, limit, break_long_words=False, break_on_hyphens=False)
-    if max(map(len, whole.splitlines()), default=0) <= limit:
-        return whole
-    return textwrap.fill(text, limit, break_on_hyphens=False)
+    """``text`` in lines of at most ``limit`` characters; only a word longer than that is split."""
+    return textwrap.fill(text, limit, break_on_hyphens=False)  # "talos-no-quantile" stays whole
 
 
 def docstring(obj: object) -> tuple[str, list[str]]:

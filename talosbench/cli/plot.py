@@ -46,7 +46,14 @@ def plot(
     folder, prefix = output or where / "plots", ""
     if output is not None and output.suffix.lower() in SUFFIXES:  # a file name: its stem prefixes each figure
         folder, prefix = output.parent, f"{output.stem}-"
-    paths = plot_results(where, folder, metrics=metric, suite_file=suite_file(source), fmt=chosen,
-                         prefix=prefix, on_note=lambda note: typer.echo(f"note: {note}", err=True))
+    paths = plot_results(
+        where,
+        folder,
+        metrics=metric,
+        suite_file=suite_file(source),
+        fmt=chosen,
+        prefix=prefix,
+        on_note=lambda note: typer.echo(f"note: {note}", err=True),
+    )
     for path in paths:
         typer.echo(str(path))

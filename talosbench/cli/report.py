@@ -35,8 +35,10 @@ def report(
     table: list[Table] = typer.Option([Table("all")], "--table", help="Table to show (repeatable)."),
     baseline: str | None = typer.Option(None, help="Loss whose Imp.% is shown (default talos when present)."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the report to this file; .md .txt .tex .csv .json .html set "
-        "the format."
+        None,
+        "--output",
+        "-o",
+        help="Write the report to this file; .md .txt .tex .csv .json .html set the format.",
     ),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift."""
