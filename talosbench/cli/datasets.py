@@ -57,8 +57,7 @@ def _stats(stats: dict[str, Any] | None) -> list[str]:
 def _as_json(name: str, info: dict[str, Any]) -> dict[str, Any]:
     """Every catalog field, the statistics (null when not prepared) and the prepared folder."""
     entry = info["entry"]
-    fields = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
-    fields = {k: dict(v) if hasattr(v, "keys") else v for k, v in fields.items()}  # mapping proxies
+    fields = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}  # echo_json converts them
     prepared = str(info["dir"]) if info["stats"] else None
     return {**fields, "name": name, "stats": info["stats"], "prepared": prepared}
 

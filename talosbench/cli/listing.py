@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import typer
@@ -80,4 +81,15 @@ def paragraph(text: str, indent: str = "", width: int = WIDTH) -> str:
 
 def echo_json(value: Any) -> None:
     """``value`` as indented JSON on stdout (non-ASCII kept: the equations use Greek letters)."""
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=_jsonable))
+
+
+def _jsonable(value: Any) -> Any:
+    """What JSON cannot hold as is, in a form it can: records and mappings as objects, the rest as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)  # a Path, a type: their text is what a reader needs

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from talosbench.cli.listing import WIDTH, docstring, fit
+import dataclasses
+import json
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from talosbench.cli.listing import WIDTH, docstring, echo_json, fit
 
 
 def test_fit_wraps_only_the_flexible_columns_to_the_width() -> None:
@@ -37,3 +44,15 @@ def test_docstring_is_plain_text_without_rest_markup() -> None:
     summary, details = docstring(Loss)
     assert summary == "Summary with code (paper Eq. 1)."
     assert details == ["L = mean_b x over every row, wrapped in the source.", "Second paragraph."]
+
+
+def test_json_holds_records_mappings_and_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Setting:
+        name: str
+        value: float
+
+    echo_json({"proxy": MappingProxyType({"k": 1}), "records": (Setting("lr", 0.01),), "dir": Path("/x")})
+    assert json.loads(capsys.readouterr().out) == {
+        "proxy": {"k": 1}, "records": [{"name": "lr", "value": 0.01}], "dir": "/x"
+    }  # fmt: skip
