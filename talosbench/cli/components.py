@@ -117,7 +117,10 @@ def _show(kind: str, components: dict[str, type], name: str | None, json_out: bo
 
 def losses(
     name: str | None = typer.Argument(
-        None, help="Show this loss in full: paper, definition, traits.", autocompletion=completes(loss_names)
+        None,
+        metavar="NAME",
+        help="Show this loss in full: paper, definition, traits.",
+        autocompletion=completes(loss_names),
     ),
     json_out: bool = json_option("the losses"),
 ) -> None:
@@ -131,7 +134,7 @@ def losses(
 
 def backbones(
     name: str | None = typer.Argument(
-        None, help="Show this backbone in full.", autocompletion=completes(backbone_names)
+        None, metavar="NAME", help="Show this backbone in full.", autocompletion=completes(backbone_names)
     ),
     json_out: bool = json_option("the backbones"),
 ) -> None:

@@ -20,6 +20,7 @@ STATS = ("users", "items", "interactions")
 def datasets(
     name: str | None = typer.Argument(
         None,
+        metavar="NAME",
         help="Show this dataset in full: source, terms, citation.",
         autocompletion=completes(dataset_names),
     ),
