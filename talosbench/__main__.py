@@ -2,4 +2,4 @@
 
 from talosbench.cli import app
 
-app()
+app(prog_name="talosbench")

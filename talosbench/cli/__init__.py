@@ -18,7 +18,8 @@ app = typer.Typer(
     name="talosbench",
     help="Benchmark recommender-system training losses for Top-K accuracy, shift robustness and cost.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; completion imports no torch
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
     pretty_exceptions_enable=False,
 )
 

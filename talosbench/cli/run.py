@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from talosbench.cli.choices import choices
+from talosbench.cli.options import data_dir_option, results_dir_option
 from talosbench.runner import EXECUTORS
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def run(
     suite_file: Path = typer.Argument(
         ..., help="Suite TOML file, or the name of a shipped suite (see `talosbench suites`)."
     ),
-    results_dir: Path = typer.Option(Path("runs"), help="Results root; runs go to <dir>/<suite>/<run-id>/."),
+    results_dir: Path = results_dir_option(),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan and what is complete; train nothing."
     ),
@@ -33,7 +34,7 @@ def run(
     jobs: int = typer.Option(1, min=1, help="Runs trained at once, in worker processes when > 1."),
     force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
     quiet: bool = typer.Option(False, "--quiet", help="One line per finished run, no live progress."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import typer
 
-WIDTH = 100
-"""Columns the table fits in; the description column wraps to what the others leave."""
+from talosbench.cli.listing import echo_json, fit, paragraph
+from talosbench.cli.options import data_dir_option, json_option
 
 
 def suites(
-    json_output: bool = typer.Option(False, "--json", help="One JSON object per suite instead of a table."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    json_output: bool = json_option("one object per suite"),
+    data_dir: Path | None = data_dir_option(),
 ) -> None:
     """List the shipped suites (`talosbench run NAME` runs one): grid size and estimated training time."""
     from talosbench.suite import shipped_suites
 
     summaries = [_summary(name, path, data_dir) for name, path in shipped_suites().items()]
     if json_output:
-        typer.echo(json.dumps(summaries, indent=2))
+        echo_json(summaries)
         return
     typer.echo(_table(summaries))
     note = (
@@ -31,7 +29,7 @@ def suites(
         "downloaded. `talosbench run NAME --dry-run` shows a suite's plan; `talosbench init NAME` "
         "writes a suite to edit."
     )
-    typer.echo(textwrap.fill(note, WIDTH))
+    typer.echo(paragraph(note), err=True)  # stdout stays the table
 
 
 def _summary(name: str, path: Path, data_dir: Path | None) -> dict[str, Any]:
@@ -72,15 +70,7 @@ def _cost(estimate: dict[str, Any], runs: int) -> str:
 
 def _table(summaries: list[dict[str, Any]]) -> str:
     """The listing as a table of at most ``WIDTH`` columns, the descriptions wrapped."""
-    from tabulate import tabulate
-
     headers = ["suite", "description", "cells", "runs", "estimate"]
     rows = [[s["name"], s["description"], s["cells"], s["runs"], _cost(s["estimate"], s["runs"])]
             for s in summaries]  # fmt: skip
-    room = max((len(str(row[1])) for row in rows), default=0)
-    while True:  # tabulate pads columns its own way: narrow the descriptions until the table fits
-        text = tabulate(rows, headers=headers, maxcolwidths=[None, room, None, None, None])
-        excess = max(map(len, text.splitlines())) - WIDTH
-        if excess <= 0 or room <= len(headers[1]):
-            return text
-        room = max(room - excess, len(headers[1]))
+    return fit(rows, headers, flexible=[1])
