@@ -78,12 +78,6 @@ def test_results_dir_and_output_have_the_same_names_everywhere() -> None:
         assert "--output" in text and "-o" in text and "--format" in text, name
 
 
-def test_python_m_talosbench_runs_the_app() -> None:
-    done = subprocess.run([sys.executable, "-m", "talosbench", "--version"], env=ENV, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 0 and done.stdout == f"talosbench {__version__}\n", done.stderr
-
-
 def _complete(words: str) -> subprocess.CompletedProcess[str]:
     """What bash completion asks the app for ``words`` (the last word being typed), in a fresh process
     that reports at exit whether torch was imported."""
