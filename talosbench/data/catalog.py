@@ -34,7 +34,12 @@ def _frozen(d: Mapping[str, Any]) -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class DatasetEntry:
-    """One catalog dataset: source file, raw format, pinned checksum (None = recorded on first download)."""
+    """One catalog dataset: source file, raw format, checksums, and recommended starting settings.
+
+    ``md5`` is the publisher's checksum of the source file, pinned here; ``md5_suffix`` says the
+    publisher also serves it beside the file (``<url><suffix>``), which a download fetches and checks.
+    ``sha256`` pins a checksum where no publisher gives one; left None, the first download records it.
+    """
 
     name: str
     source: str
@@ -45,6 +50,8 @@ class DatasetEntry:
     citation: str
     member: str | None = None
     sha256: str | None = None
+    md5: str | None = None
+    md5_suffix: str | None = None
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))
 
@@ -88,6 +95,8 @@ _add(
         source="GroupLens MovieLens 100K",
         url=ML_BASE + "ml-100k.zip",
         member="ml-100k/u.data",
+        md5="0e33842e24a9c977be4e0107933c0723",  # GroupLens' ml-100k.zip.md5
+        md5_suffix=".md5",
         raw_format="ml-100k",
         preprocess=_frozen({"min_rating": 3.0, "k_core": 10}),
         license="https://files.grouplens.org/datasets/movielens/ml-100k-README.txt",
@@ -100,6 +109,8 @@ _add(
         source="GroupLens MovieLens 1M",
         url=ML_BASE + "ml-1m.zip",
         member="ml-1m/ratings.dat",
+        md5="c4d9eecfca2ab87c1945afe126590906",  # GroupLens' ml-1m.zip.md5
+        md5_suffix=".md5",
         raw_format="ml-1m",
         preprocess=_frozen({"min_rating": 3.0, "k_core": 10}),
         license="https://files.grouplens.org/datasets/movielens/ml-1m-README.txt",
