@@ -190,8 +190,9 @@ def fetch(
     if md5 is not None and actual_md5 != md5.lower():
         part.unlink(missing_ok=True)
         raise DataError(
-            f"Checksum mismatch for {url}: expected md5 {md5} ({md5_origin}), got {actual_md5}; the file was "
-            f"deleted. The source or mirror serves a different file than the publisher's. {_alternatives(name)}"
+            f"Checksum mismatch for {url}: expected md5 {md5} ({md5_origin}), got {actual_md5}; the file "
+            f"was deleted. The source or mirror serves a different file than the publisher's. "
+            f"{_alternatives(name)}"
         )
     if sha256 is not None and actual != sha256.lower():
         part.unlink(missing_ok=True)

@@ -157,7 +157,8 @@ def test_the_publishers_md5_is_fetched_beside_the_file_and_checked(
     code, out = _download(tmp_path, mirror)
     assert code == 0, out
     assert f"verified md5 {_md5(ml_zip)} (published at {mirror.url}ml-100k.zip.md5)" in out
-    assert json.loads((tmp_path / "movielens-100k" / "meta.json").read_text())["source"]["md5"] == _md5(ml_zip)
+    meta = json.loads((tmp_path / "movielens-100k" / "meta.json").read_text())
+    assert meta["source"]["md5"] == _md5(ml_zip)
 
 
 def test_a_file_that_differs_from_the_published_md5_is_refused(
@@ -245,7 +246,7 @@ def test_every_file_of_a_download_honours_the_umask(tmp_path: Path, mirror: Mirr
                                 "--epochs", "1", "--device", "cpu", "--loss", "bpr"])  # fmt: skip
     assert split.exit_code == 0, split.output
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert {p.name for p in files} >= {"ml-100k.zip", "ml-100k.zip.sha256", "meta.json", "interactions.parquet"}
+    assert {p.name for p in files} >= {"ml-100k.zip", "ml-100k.zip.sha256", "meta.json", "user_map.parquet"}
     assert any(p.parent.name == "splits" for p in files)
     assert {p.relative_to(tmp_path).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {
         p.relative_to(tmp_path).as_posix(): "0o640" for p in files
