@@ -6,6 +6,7 @@ Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import typer
 
 from talosbench.cli.choices import choices
 from talosbench.cli.settings import with_settings
+from talosbench.data.catalog import Recommended
 from talosbench.data.scenarios import SCENARIOS
 
 Scenario = choices("Scenario", SCENARIOS.names())
@@ -37,6 +39,13 @@ def _parse_assignments(pairs: list[str], option: str) -> dict[str, object]:
 @with_settings(choices={"scenario": Scenario})
 def train(
     settings: dict[str, Any],
+    given: frozenset[str],
+    recommended: bool = typer.Option(
+        True,
+        "--recommended/--no-recommended",
+        help="Take the dataset's recommended starting settings (`talosbench datasets NAME`) for the "
+        "options you leave unset; --no-recommended keeps the run defaults (the paper's protocol).",
+    ),
     set_: list[str] = typer.Option([], "--set", help="Loss hyper-parameter KEY=VALUE (repeatable)."),
     backbone_set: list[str] = typer.Option([], "--backbone-set", help="Backbone hyper-parameter KEY=VALUE."),
     data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
@@ -48,8 +57,13 @@ def train(
     from tabulate import tabulate
 
     from talosbench.config import RunConfig
+    from talosbench.data.catalog import apply_recommended
     from talosbench.runner.execute import prepare_and_run
 
+    if recommended:
+        settings, applied = apply_recommended(settings["dataset"], settings, given)
+        for line in describe_recommended(settings["dataset"], applied):
+            typer.echo(line)
     config = RunConfig(
         **settings,
         loss_params=_parse_assignments(set_, "--set"),
@@ -91,3 +105,15 @@ def train(
         typer.echo(tabulate(rows, headers=["test metric", "value"]))
     if result.status != "completed":
         raise typer.Exit(1)
+
+
+def describe_recommended(dataset: str, applied: Sequence[Recommended]) -> list[str]:
+    """What ``train`` says about the settings it took from the dataset's recommendations (none: nothing)."""
+    if not applied:
+        return []
+    values = ", ".join(f"{r.setting}={r.value}" for r in applied)
+    lines = [f"settings recommended for {dataset}: {values} (options you give win; --no-recommended: none)"]
+    for r in applied:
+        kind = "departs from the paper's protocol" if r.departure else "within the paper's protocol"
+        lines.append(f"  {r.setting}={r.value}: {kind}; {r.protocol}")
+    return lines
