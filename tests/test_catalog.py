@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from talosbench.cli import app
 from talosbench.config import RunConfig, check_setting
 from talosbench.data.catalog import CATALOG, ML_BASE, apply_recommended, recommended_settings
+
+runner = CliRunner()
 
 
 def test_grouplens_datasets_pin_the_published_md5() -> None:
@@ -32,3 +39,22 @@ def test_apply_recommended_leaves_given_settings_alone() -> None:
     assert out == {"dataset": "synthetic", "lr": 0.001, "epochs": 40, "eval_every": 2, "patience": 3}
     assert [r.setting for r in applied] == ["epochs", "eval_every", "patience"]
     assert apply_recommended("my-own-data", settings, given=set()) == (settings, ())
+
+
+def test_datasets_name_shows_checksums_and_recommendations_in_100_columns(tmp_path: Path) -> None:
+    shown = {}
+    for name in ("synthetic", "movielens-100k", "gowalla"):
+        result = runner.invoke(app, ["datasets", name, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert max(len(line) for line in result.output.splitlines()) <= 100
+        shown[name] = " ".join(result.output.split())  # the wrapping undone
+    assert (
+        "md5 0e33842e24a9c977be4e0107933c0723 (the publisher's, pinned in the catalog; also read from "
+        "https://files.grouplens.org/datasets/movielens/ml-100k.zip.md5 at download)"
+    ) in shown["movielens-100k"]
+    assert "sha256 recorded at the first download (no published checksum)" in shown["gowalla"]
+    assert "recommended lr=0.1 (within the paper's protocol: the paper tunes lr" in shown["synthetic"]
+    assert "epochs=40 (departs from the paper's protocol: " in shown["synthetic"]
+    assert "recommended - (the run defaults, the paper's protocol)" in shown["gowalla"]
+    unknown = runner.invoke(app, ["datasets", "movielens-10k", "--data-dir", str(tmp_path)])
+    assert unknown.exit_code == 2 and "movielens-100k" in unknown.output

@@ -500,6 +500,27 @@ def import_file(
         return prepare_dataset(name, data_dir=home, force=True, on_event=on_event)
 
 
+def source_checksums(entry: DatasetEntry, data_dir: Path | None = None) -> dict[str, str | None]:
+    """The checksums that vouch for ``entry``'s source file, and where each comes from.
+
+    ``md5`` is the publisher's (pinned in the catalog; ``md5_url`` where it is also served), ``sha256``
+    is pinned in the catalog or recorded at the first download (``sha256_origin`` says which), or None.
+    """
+    recorded = None
+    if entry.filename is not None:
+        sidecar = store.raw_dir(store.data_home(data_dir), entry.name) / (entry.filename + ".sha256")
+        recorded = sidecar.read_text().split()[0] if sidecar.is_file() else None
+    origin = "recorded at the first download" if recorded else None
+    if entry.sha256:
+        origin = "pinned in the catalog"
+    return {
+        "md5": entry.md5,
+        "md5_url": entry.url + entry.md5_suffix if entry.url and entry.md5_suffix else None,
+        "sha256": entry.sha256 or recorded,
+        "sha256_origin": origin,
+    }
+
+
 def dataset_summary(
     name: str, data_dir: Path | None = None, preprocess: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
