@@ -31,6 +31,7 @@ def test_recommended_settings_are_valid_run_settings() -> None:
             assert rec.protocol, f"{name}: {rec.setting} does not say what the protocol does"
     synthetic = [r.setting for r in recommended_settings("synthetic")]
     assert synthetic == ["lr", "epochs", "eval_every", "patience"]
+    assert recommended_settings("movielens-100k") == recommended_settings("synthetic")
 
 
 def test_apply_recommended_leaves_given_settings_alone() -> None:
@@ -56,5 +57,6 @@ def test_datasets_name_shows_checksums_and_recommendations_in_100_columns(tmp_pa
     assert "recommended lr=0.1 (within the paper's protocol: the paper tunes lr" in shown["synthetic"]
     assert "epochs=40 (departs from the paper's protocol: " in shown["synthetic"]
     assert "recommended - (the run defaults, the paper's protocol)" in shown["gowalla"]
+    assert "recommended lr=0.1 " in shown["movielens-100k"]
     unknown = runner.invoke(app, ["datasets", "movielens-10k", "--data-dir", str(tmp_path)])
     assert unknown.exit_code == 2 and "movielens-100k" in unknown.output

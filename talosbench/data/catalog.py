@@ -149,6 +149,7 @@ _add(
         preprocess=_frozen({"min_rating": 3.0, "k_core": 10}),
         license="https://files.grouplens.org/datasets/movielens/ml-100k-README.txt",
         citation=ML_CITATION,
+        recommended=(Recommended("lr", 0.1, PAPER_LR, False), *SHORT_RUN),
     )
 )
 _add(
