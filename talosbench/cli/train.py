@@ -6,6 +6,7 @@ Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -108,12 +109,23 @@ def train(
 
 
 def describe_recommended(dataset: str, applied: Sequence[Recommended]) -> list[str]:
-    """What ``train`` says about the settings it took from the dataset's recommendations (none: nothing)."""
+    """What ``train`` says about the settings it took from the dataset's recommendations (none: nothing).
+
+    One line names them all; one line per setting (wrapped to 100 columns) says whether it stays
+    within the paper's protocol or departs from it, and what the protocol does.
+    """
     if not applied:
         return []
     values = ", ".join(f"{r.setting}={r.value}" for r in applied)
-    lines = [f"settings recommended for {dataset}: {values} (options you give win; --no-recommended: none)"]
+    lines = [
+        f"settings recommended for {dataset}: {values}",
+        "  (the options you give win; --no-recommended keeps the run defaults)",
+    ]
+    width = max(len(f"{r.setting}={r.value}") for r in applied)
     for r in applied:
         kind = "departs from the paper's protocol" if r.departure else "within the paper's protocol"
-        lines.append(f"  {r.setting}={r.value}: {kind}; {r.protocol}")
+        lines += textwrap.wrap(
+            f"{r.setting}={r.value}".ljust(width) + f"  {kind}: {r.protocol}",
+            100, initial_indent="  ", subsequent_indent=" " * (width + 4), break_on_hyphens=False,
+        )  # fmt: skip
     return lines

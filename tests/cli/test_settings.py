@@ -77,8 +77,9 @@ def test_train_takes_the_datasets_recommended_settings_for_options_left_unset(
     assert (config.lr, config.epochs, config.eval_every, config.patience) == (0.1, 40, 2, 3)
     assert config == RunConfig(loss="sl", lr=0.1, epochs=40, eval_every=2, patience=3)
     assert "settings recommended for synthetic: lr=0.1, epochs=40, eval_every=2, patience=3" in result.output
-    assert "  lr=0.1: within the paper's protocol; the protocol tunes lr over" in result.output
-    assert "  epochs=40: departs from the paper's protocol; " in result.output
+    assert "  lr=0.1        within the paper's protocol: the paper tunes lr over" in result.output
+    assert "  epochs=40     departs from the paper's protocol: " in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 100
 
 
 def test_an_option_given_wins_over_the_recommendation_even_at_its_default(captured: list[RunConfig]) -> None:
@@ -86,7 +87,7 @@ def test_an_option_given_wins_over_the_recommendation_even_at_its_default(captur
     assert result.exit_code == 0, result.output
     [config] = captured
     assert (config.lr, config.epochs, config.eval_every, config.patience) == (0.001, 7, 2, 3)
-    assert "settings recommended for synthetic: eval_every=2, patience=3 " in result.output
+    assert "settings recommended for synthetic: eval_every=2, patience=3\n" in result.output
     assert "lr=0.1" not in result.output
 
 
