@@ -103,11 +103,11 @@ def apply_recommended(
 # small dataset's early stopping ends the run before it has learned (SL on synthetic: test P@20 0.017
 # after 50 epochs). The top of the paper's lr grid learns in a dozen epochs; validating every 2
 # epochs with patience 3 stops such a short run soon after its best point instead of 25 epochs later.
-PAPER_LR = "the paper tunes lr over {0.1, 0.01, 0.001}; the run default is 0.001"
+PAPER_LR = "the paper tunes lr over {0.1, 0.01, 0.001}; run default 0.001"
 SHORT_RUN = (
-    Recommended("epochs", 40, "the paper's suites cap runs at 1000 epochs; the run default is 200", True),
+    Recommended("epochs", 40, "the paper's suites cap runs at 1000 epochs; run default 200", True),
     Recommended("eval_every", 2, "the protocol validates every 5 epochs", True),
-    Recommended("patience", 3, "the protocol stops after 25 epochs (5 validations) without gain", True),
+    Recommended("patience", 3, "the protocol stops after 25 epochs without gain", True),
 )
 
 
