@@ -61,15 +61,16 @@ def train(
     from talosbench.data.catalog import apply_recommended
     from talosbench.runner.execute import prepare_and_run
 
+    applied: tuple[Recommended, ...] = ()
     if recommended:
         settings, applied = apply_recommended(settings["dataset"], settings, given)
-        for line in describe_recommended(settings["dataset"], applied):
-            typer.echo(line)
     config = RunConfig(
         **settings,
         loss_params=_parse_assignments(set_, "--set"),
         backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
     )
+    for line in describe_recommended(config.dataset, applied):  # once the settings are known to be valid
+        typer.echo(line)
     valid_metric = config.valid_metric
 
     live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
