@@ -21,7 +21,7 @@ def datasets(
     name: str | None = typer.Argument(
         None,
         metavar="NAME",
-        help="Show this dataset in full: source, terms, citation.",
+        help="Show this dataset in full: source, checksums, terms, citation, recommended settings.",
         autocompletion=completes(dataset_names),
     ),
     data_dir: Path | None = data_dir_option(),
@@ -38,7 +38,7 @@ def datasets(
         items = [_as_json(n, info) for n, info in infos.items()]
         echo_json(items[0] if name is not None else items)
     elif name is not None:
-        typer.echo(_detail(name, infos[name]))
+        typer.echo(_detail(name, infos[name], data_dir))
     else:
         # Density, the generator's settings, terms and citation: in `datasets NAME` and --json.
         rows = [[n, info["entry"].source, _format_prep(dict(info["entry"].preprocess), filters_only=True),
@@ -63,25 +63,42 @@ def _as_json(name: str, info: dict[str, Any]) -> dict[str, Any]:
     return {**fields, "name": name, "stats": info["stats"], "prepared": prepared}
 
 
-def _detail(name: str, info: dict[str, Any]) -> str:
-    """One dataset in full: what it is, where it comes from, its terms, preprocessing and statistics."""
+def _detail(name: str, info: dict[str, Any], data_dir: Path | None) -> str:
+    """One dataset in full: what it is, where it comes from, what vouches for its bytes, its terms,
+    preprocessing, statistics and the settings recommended to start from."""
+    from talosbench.data.datasets import source_checksums
+
     entry, stats = info["entry"], info["stats"]
     lines = [paragraph(f"dataset {name}: {entry.source}")]
     if entry.description:
         lines.append(paragraph(entry.description, indent="  "))
-    rows = [
-        ["url", entry.url or "-"],
+    rows = [["url", entry.url or "-"]]
+    if entry.member:
+        rows.append(["file", entry.member])
+    sums = source_checksums(entry, data_dir)
+    if sums["md5"]:
+        served = f"; also read from {sums['md5_url']} at download" if sums["md5_url"] else ""
+        rows.append(["md5", f"{sums['md5']} (the publisher's, pinned in the catalog{served})"])
+    if sums["sha256"]:
+        rows.append(["sha256", f"{sums['sha256']} ({sums['sha256_origin']})"])
+    elif entry.url and not sums["md5"]:
+        rows.append(["sha256", "recorded at the first download (no published checksum)"])
+    rows += [
         ["license / terms", entry.license],
-        ["citation", entry.citation],
+        ["citation", entry.citation or "-"],
         ["raw format", entry.raw_format],
-        ["sha256", entry.sha256 or ("recorded on first download" if entry.url else "-")],
         ["preprocessing", _format_prep(dict(entry.preprocess))],
     ]
     if stats:
         rows += [[k, v] for k, v in zip((*STATS, "density"), _stats(stats), strict=True)]
         rows.append(["prepared in", str(info["dir"])])
     else:
-        rows.append(["prepared", f"not yet: `talosbench download {name}`"])
+        rows.append(["prepared", f"not yet: `talosbench download {name}`" if entry.url else "not yet"])
+    for i, rec in enumerate(entry.recommended):
+        kind = "departs from the paper's protocol" if rec.departure else "within the paper's protocol"
+        rows.append(["recommended" if i == 0 else "", f"{rec.setting}={rec.value} ({kind}: {rec.protocol})"])
+    if not entry.recommended:
+        rows.append(["recommended", "- (the run defaults, the paper's protocol)"])
     return "\n".join([*lines, "", fit(rows, ["field", "value"], flexible=[1])])
 
 
