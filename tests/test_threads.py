@@ -119,3 +119,12 @@ def test_train_threads_reaches_the_training_process_and_its_result(tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "threads: 1" in result.stdout  # what torch.get_num_threads() said while the run trained
     assert torch.get_num_threads() == before
+
+
+def test_the_concurrency_bench_script_explains_itself() -> None:
+    script = ROOT / "scripts" / "concurrency-bench"
+    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "--only KEY=VALUE" in done.stdout and "unprotected" in done.stdout
+    wrong = subprocess.run([sys.executable, str(script), "--modes", "fast"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "--modes: unknown fast" in wrong.stderr
