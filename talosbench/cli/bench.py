@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from talosbench.cli.settings import threads_option
+from talosbench.cli.options import data_dir_option, threads_option
 
 
 def bench(
@@ -24,7 +24,7 @@ def bench(
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
     threads: int | None = threads_option(),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
 ) -> None:
     """Measure seconds per epoch, evaluation seconds and peak memory; store them for run --dry-run."""
     import json

@@ -70,15 +70,3 @@ def with_settings(choices: Mapping[str, type[Enum]] | None = None) -> Callable[[
         return command
 
     return decorate
-
-
-def threads_option(jobs: bool = False) -> Any:
-    """The ``--threads`` option of ``train``, ``run`` and ``bench`` (``jobs``: the command has ``--jobs``)."""
-    default = "the CPUs this process may use" + (", divided by --jobs" if jobs else "")
-    return typer.Option(
-        None,
-        "--threads",
-        min=1,
-        help=f"torch CPU threads of each training process (default $OMP_NUM_THREADS, else {default}).",
-        show_default=False,
-    )

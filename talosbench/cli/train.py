@@ -12,7 +12,8 @@ from typing import Any
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.settings import threads_option, with_settings
+from talosbench.cli.options import data_dir_option, threads_option
+from talosbench.cli.settings import with_settings
 from talosbench.data.scenarios import SCENARIOS
 
 Scenario = choices("Scenario", SCENARIOS.names())
@@ -39,7 +40,7 @@ def train(
     settings: dict[str, Any],
     set_: list[str] = typer.Option([], "--set", help="Loss hyper-parameter KEY=VALUE (repeatable)."),
     backbone_set: list[str] = typer.Option([], "--backbone-set", help="Backbone hyper-parameter KEY=VALUE."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),

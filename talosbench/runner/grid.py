@@ -328,7 +328,7 @@ def check_options(
 ) -> None:
     """Refuse options that do not fit together, before anything is read or written (RunnerUsageError,
     DeviceError, ThreadsError): an unknown executor, Ray options without Ray, ``devices`` or ``threads``
-    with Ray, a malformed device, a thread count below 1."""
+    with Ray, a malformed device, a thread count below 1, the Ray executor where Ray is not installed."""
     from talosbench.device import check_device
 
     if executor not in EXECUTORS:
@@ -353,6 +353,11 @@ def check_options(
         parse_devices(devices)
     if device is not None:
         check_device(device)
+    if executor == "ray":
+        from talosbench.runner.ray_executor import INSTALL, ray_installed
+
+        if not ray_installed():  # say so before the plan is printed, not when the first run starts
+            raise RunnerUsageError(f"--executor ray needs Ray, which is not installed: {INSTALL}")
     thread_count(threads)  # a count below 1 is refused here, not in every worker
 
 
