@@ -187,6 +187,8 @@ class RunResult:
     """What went wrong, for a run that did not complete."""
     device: str = "cpu"
     """The device the run trained on."""
+    threads: int | None = None
+    """torch's CPU threads in the process that trained it (``--threads``); None in runs stored before it."""
     split: dict[str, Any] = field(default_factory=dict)
     """Shift diagnostics of the split the run used (sizes, coverage, popularity divergence)."""
 
@@ -203,6 +205,7 @@ class RunResult:
             "memory": dict(self.memory),
             "thresholds": dict(self.thresholds),
             "device": self.device,
+            "threads": self.threads,
             "split": dict(self.split) or None,
         }
 
@@ -224,5 +227,6 @@ class RunResult:
             thresholds=dict(data.get("thresholds") or {}),
             error=data.get("error"),
             device=str(data.get("device") or "cpu"),
+            threads=data.get("threads"),
             split=dict(data.get("split") or {}),
         )

@@ -57,6 +57,7 @@ _TAIL: dict[str, type[pl.DataType]] = {
     **dict.fromkeys(THRESHOLD_KEYS, pl.Float64),
     "device": pl.String,
     "shared_device": pl.Int64,  # runs that could train at once on the run's device; null: not recorded
+    "threads": pl.Int64,  # torch CPU threads of the training process; null: stored before it was recorded
     "split": pl.String,
     "setting": pl.String,
     "path": pl.String,
@@ -406,6 +407,7 @@ def _row(directory: Path) -> dict[str, Any] | None:
         "epochs": result.get("epochs"),
         "device": result.get("device"),
         "shared_device": (result.get("environment") or {}).get("shared_device"),
+        "threads": result.get("threads"),
         "split": json.dumps(result["split"], sort_keys=True) if result.get("split") else None,
         "setting": _setting(config),
         "path": str(directory),

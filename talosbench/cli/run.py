@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option, results_dir_option
+from talosbench.cli.options import data_dir_option, results_dir_option, threads_option
 from talosbench.runner import EXECUTORS
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ def run(
     ),
     device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N (default: the suite's)."),
     jobs: int = typer.Option(1, min=1, help="Runs trained at once, in worker processes when > 1."),
+    threads: int | None = threads_option(jobs=True),
     force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
     quiet: bool = typer.Option(False, "--quiet", help="One line per finished run, no live progress."),
     data_dir: Path | None = data_dir_option(),
@@ -62,7 +63,7 @@ def run(
     pinned = devices.split(",") if devices is not None else None
     suite = load_suite(find_suite(suite_file), data_dir=data_dir)  # datasets imported there are valid names
     if dry_run:
-        check_options(executor.value, device, pinned, ray)  # what the run itself would refuse first
+        check_options(executor.value, device, pinned, ray, threads)  # what the run itself would refuse
         cells = describe(suite, results_dir, device=device, only=only, on_damaged=lambda job, error:
                          typer.echo(f"damaged run {error.directory}: {error.problem}: {job} will be "
                                     "redone by `talosbench run`", err=True))  # fmt: skip
@@ -73,7 +74,8 @@ def run(
         with progress:  # ends a live progress line before any message below
             summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
                                 data_dir=data_dir, mirror=mirror, listener=progress,
-                                executor=executor.value, devices=pinned, ray=ray)  # fmt: skip
+                                executor=executor.value, devices=pinned, ray=ray,
+                                threads=threads)  # fmt: skip
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (runner.interrupt.Interrupted)
         how, code = "interrupted", 130
         if isinstance(exc, Interrupted):

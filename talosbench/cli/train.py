@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option
+from talosbench.cli.options import data_dir_option, threads_option
 from talosbench.cli.settings import with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenarios import SCENARIOS
@@ -54,13 +54,16 @@ def train(
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
+    threads: int | None = threads_option(),
 ) -> None:
     """Train one configuration with early stopping and print its test metrics."""
     from tabulate import tabulate
 
     from talosbench.config import RunConfig
     from talosbench.data.catalog import apply_recommended
+    from talosbench.device import torch_threads
     from talosbench.runner.execute import prepare_and_run
+    from talosbench.threads import thread_count
 
     applied: tuple[Recommended, ...] = ()
     if recommended:
@@ -87,18 +90,19 @@ def train(
             line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
             typer.echo(line, nl=False, err=True)
 
-    result = prepare_and_run(  # prepares the data first: training itself never downloads
-        config,
-        data_dir=data_dir,
-        mirror=mirror,
-        on_event=lambda message: typer.echo(message, err=True),
-        on_epoch=on_epoch,
-    )
+    with torch_threads(thread_count(threads)):
+        result = prepare_and_run(  # prepares the data first: training itself never downloads
+            config,
+            data_dir=data_dir,
+            mirror=mirror,
+            on_event=lambda message: typer.echo(message, err=True),
+            on_epoch=on_epoch,
+        )
     typer.echo("", err=True)
     typer.echo(
         f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
         f"median s/epoch: {result.timings.get('train_seconds_per_epoch', float('nan')):.3f}  "
-        f"device: {result.device}"
+        f"device: {result.device}  threads: {result.threads}"
     )
     if result.error:
         typer.echo(f"error: {result.error}")

@@ -296,7 +296,10 @@ def fit(
     except torch.OutOfMemoryError as exc:
         status, error = "oom", f"out of device memory in epoch {epoch + 1}: {exc}".splitlines()[0]
 
-    result = RunResult(status=status, error=error, epochs=len(history), device=device_name(device))
+    result = RunResult(
+        status=status, error=error, epochs=len(history), device=device_name(device),
+        threads=torch.get_num_threads(),  # the run's own process: a worker's, set by the executor
+    )
     result.history = _history_frame(history, config)
     if best_state is not None:
         restore(parts, best_state)

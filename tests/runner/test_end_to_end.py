@@ -19,6 +19,7 @@ from talosbench.results import collect
 from talosbench.runner import Context, RunnerError, run_suite
 from talosbench.runner.grid import LOCK_FILE, hold_results
 from talosbench.suite import load_suite
+from talosbench.threads import thread_count
 
 
 def metrics(results: Path) -> dict[str, dict[str, float]]:
@@ -40,6 +41,18 @@ def test_jobs_two_gives_the_same_metrics_as_jobs_one(tmp_path: Path, tiny_suite:
     # The two workers shared the CPU, so their timings are flagged; the serial runs had it alone.
     assert set(collect(tmp_path / "one")["shared_device"]) == {1}
     assert set(collect(tmp_path / "two")["shared_device"]) == {2}
+    # Each worker trained with its share of the CPUs, as its own torch reported it.
+    assert set(collect(tmp_path / "one")["threads"]) == {thread_count(workers=1)}
+    assert set(collect(tmp_path / "two")["threads"]) == {thread_count(workers=2)}
+
+
+def test_threads_reach_the_runs_and_are_recorded(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:
+    before = torch.get_num_threads()
+    suite = load_suite(tiny_suite(1))
+    summary = run_suite(suite, tmp_path / "r", data_dir=tmp_path / "data", only=["loss=sl"], threads=1)
+    assert summary.ran == 2
+    assert set(collect(tmp_path / "r")["threads"]) == {1}
+    assert torch.get_num_threads() == before  # the caller's count comes back after the grid
 
 
 def test_a_diverging_run_is_recorded_and_the_grid_goes_on(
