@@ -68,7 +68,7 @@ def test_two_jobs_pinned_to_one_gpu_share_it_at_the_same_time(tmp_path: Path, de
     summary = run_suite(load_suite(suite_file, data_dir=data_dir), tmp_path / "runs", jobs=2, devices=pinned,
                         data_dir=data_dir, listener=events)  # fmt: skip
     assert summary.failed == [] and summary.ran == 4
-    runs = sorted((tmp_path / "runs" / "packed").iterdir())
+    runs = sorted(path for path in (tmp_path / "runs" / "packed").iterdir() if path.is_dir())
     assert len(runs) == 4
     for folder in runs:
         stored = read_result(run_dir(tmp_path / "runs", "packed", folder.name))
