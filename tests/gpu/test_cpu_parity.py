@@ -79,10 +79,10 @@ PARITY_METRICS = ("precision@20", "recall@20", "ndcg@20")
 def test_short_training_gives_the_same_metrics_on_the_device_as_on_the_cpu(
     synthetic: Split, device: torch.device, loss: str
 ) -> None:
-    # The quick suite's settings (suites/quick.toml): 64 negatives, lr 0.05, MF init std 0.1.
+    # The quick suite's settings (suites/quick.toml), 10 epochs: 64 negatives, lr 0.05, MF init std 0.1.
     def test_metrics(on: torch.device, seed: int) -> dict[str, float]:
         config = RunConfig(
-            dataset="synthetic", loss=loss, seed=seed, negatives=64, lr=0.05, epochs=20, eval_every=5,
+            dataset="synthetic", loss=loss, seed=seed, negatives=64, lr=0.05, epochs=10, eval_every=5,
             patience=5, backbone_params={"init_std": 0.1}, device=str(on),
         )
         result = fit(synthetic, config, on)
