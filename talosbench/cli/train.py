@@ -5,7 +5,6 @@ Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ def train(
     """Train one configuration with early stopping and print its test metrics."""
     from tabulate import tabulate
 
+    from talosbench.cli.progress import TrainProgress
     from talosbench.config import RunConfig
     from talosbench.runner.execute import prepare_and_run
 
@@ -55,29 +55,11 @@ def train(
         loss_params=_parse_assignments(set_, "--set"),
         backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
     )
-    valid_metric = config.valid_metric
-
-    live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
-
-    def on_epoch(info: dict) -> None:
-        if info.get("valid") is not None:
-            value = info["valid"].get(valid_metric, float("nan"))
-            line = f"\r  epoch {info['epoch']:>4}: valid {valid_metric} = {value:.4f}"
-            typer.echo(line + " " * 20 if live else line.lstrip("\r"), err=True)
-        elif live:
-            done = int(30 * info["epoch"] / max(info["epochs"], 1))
-            bar = "#" * done + "." * (30 - done)
-            line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
-            typer.echo(line, nl=False, err=True)
-
-    result = prepare_and_run(  # prepares the data first: training itself never downloads
-        config,
-        data_dir=data_dir,
-        mirror=mirror,
-        on_event=lambda message: typer.echo(message, err=True),
-        on_epoch=on_epoch,
-    )
-    typer.echo("", err=True)
+    label = f"{config.dataset}/{config.scenario}/{config.backbone}/{config.loss} seed {config.seed}"
+    with TrainProgress(label, config.valid_metric) as progress:  # live on a terminal, lines in a log
+        result = prepare_and_run(  # prepares the data first: training itself never downloads
+            config, data_dir=data_dir, mirror=mirror, on_event=progress.message, on_epoch=progress
+        )
     typer.echo(
         f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
         f"median s/epoch: {result.timings.get('train_seconds_per_epoch', float('nan')):.3f}  "
