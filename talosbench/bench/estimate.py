@@ -147,20 +147,25 @@ class StoredTiming:
 
 
 def stored_timings(results_dir: Path, suite: str) -> list[StoredTiming]:
-    """The timings of every readable stored run of ``suite`` under ``results_dir`` (none when it has none)."""
-    from talosbench.results import ResultsError, collect, suite_dir
+    """The timings of every stored run of ``suite`` under ``results_dir`` (none when it has none).
 
-    try:
-        frame = collect(suite_dir(results_dir, suite), on_damaged=lambda error: None)
-    except ResultsError:  # no results yet
-        return []
+    Only ``result.json`` is read (a damaged one is left out): pricing needs no metrics table.
+    """
+    from talosbench.results import RESULT_FILE, DamagedRunError, read_result, suite_dir
+
     out = []
-    for row in frame.iter_rows(named=True):
-        if row["wall_seconds"] is None:
+    for marker in sorted(suite_dir(results_dir, suite).glob(f"*/{RESULT_FILE}")):
+        try:
+            result = read_result(marker.parent) or {}
+        except DamagedRunError:
             continue
-        seconds = row["wall_seconds"] + (row["prepare_seconds"] or 0.0)
-        cell = (row["dataset"], row["scenario"], row["backbone"], row["loss"])
-        out.append(StoredTiming(cell, _device_kind(row["device"] or ""), seconds))
+        timings, cell = result.get("timings") or {}, result.get("cell") or {}
+        if not isinstance(timings.get("wall_seconds"), (int, float)):
+            continue
+        seconds = float(timings["wall_seconds"]) + float(timings.get("prepare_seconds") or 0.0)
+        key = (str(cell.get("dataset")), str(cell.get("scenario")), str(cell.get("backbone")),
+               str(cell.get("loss")))  # fmt: skip
+        out.append(StoredTiming(key, _device_kind(str(result.get("device") or "")), seconds))
     return out
 
 

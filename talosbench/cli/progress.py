@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
+from rich.table import Column
 from rich.text import Text
 
 from talosbench.runner import Job, Listener, Outcome
@@ -75,25 +76,33 @@ class RunState:
         return to_cap
 
     def status(self) -> str:
-        """``epoch 3/40 | loss 0.4123 | valid precision@20 0.0812``."""
+        """``epoch 3/40, loss 0.4123, valid precision@20 0.0812``."""
         text = f"epoch {self.epoch}/{self.epochs}" if self.epochs else "preparing"
         if self.loss is not None:
-            text += f" | loss {self.loss:.4f}"
+            text += f", loss {self.loss:.4f}"
         if self.valid is not None:
-            text += f" | valid {self.metric} {self.valid:.4f}"
+            text += f", valid {self.metric} {self.valid:.4f}"
         return text
 
 
+class _Status(ProgressColumn):
+    """A row's ``status`` field on one line, cut short (…) when the terminal is too narrow for it all."""
+
+    def render(self, task: Task) -> Text:
+        # A row never wraps: a second line would break the redraw; the table narrows this column first.
+        return Text(str(task.fields.get("status", "")), no_wrap=True, overflow="ellipsis")
+
+
 class _Clock(ProgressColumn):
-    """Elapsed time of a row, and the time it has left (``ends`` field: a monotonic deadline)."""
+    """A row's time since its ``since`` field, and the time it has left (``ends``: a monotonic deadline)."""
 
     def render(self, task: Task) -> Text:
         now = time.monotonic()
-        text = f"{duration(now - task.fields.get('start', now))} elapsed"
+        text = duration(now - task.fields.get("since", now))
         ends = task.fields.get("ends")
         if ends is not None:
-            text += f", ~{duration(max(ends - now, 0.0))} left"
-        return Text(text, style="progress.elapsed")
+            text += f" (~{duration(max(ends - now, 0.0))} left)"
+        return Text(text, style="progress.elapsed", no_wrap=True)
 
 
 class Board:
@@ -109,10 +118,10 @@ class Board:
         self.rows: Progress | None = None
         if self.live:
             self.rows = Progress(
-                TextColumn("{task.description}", markup=False),
-                BarColumn(bar_width=20),
-                TextColumn("{task.fields[status]}", markup=False),
-                _Clock(),
+                TextColumn("{task.description}", markup=False, table_column=Column(no_wrap=True)),
+                BarColumn(bar_width=15),
+                _Status(table_column=Column(min_width=10)),  # the one column that narrows to fit
+                _Clock(table_column=Column(no_wrap=True)),
                 console=self.console,
                 refresh_per_second=4,
             )
@@ -170,7 +179,7 @@ class GridProgress(Listener):
         self.runs: dict[str, RunState] = {}
         self.where: dict[str, int] = {}  # Ray: running tasks per node
         self.peak = slots
-        self.grid = self.board.add("runs", None, start=self.start)
+        self.grid = self.board.add("runs", None, since=self.start)
 
     def __enter__(self) -> GridProgress:
         self.board.__enter__()
@@ -247,7 +256,7 @@ class GridProgress(Listener):
 
     def started(self, job: Job) -> None:
         run = RunState(str(job), job.config.valid_metric)
-        run.task = self.board.add(run.label, None, status=run.status(), start=run.start)
+        run.task = self.board.add(run.label, None, status=run.status(), since=run.start)
         self.runs[job.run_id] = run
         self.redraw()
 
@@ -300,7 +309,7 @@ class TrainProgress:
     def __init__(self, label: str, metric: str, console: Console | None = None) -> None:
         self.board = Board(console)
         self.run = RunState(label, metric)
-        self.run.task = self.board.add(label, None, status=self.run.status(), start=self.run.start)
+        self.run.task = self.board.add(label, None, status=self.run.status(), since=self.run.start)
 
     def __enter__(self) -> TrainProgress:
         self.board.__enter__()
