@@ -119,10 +119,10 @@ def test_adversarial_epochs_count_in_the_training_time(tiny: Split, monkeypatch:
     real, pause = trainer.train_epoch, 0.3
 
     def slow_adversary(parts: trainer.Parts, config: RunConfig, generator: torch.Generator,
-                       adversarial: bool) -> float:
+                       adversarial: bool, on_batch: trainer.BatchCallback | None = None) -> float:
         if adversarial:
             time.sleep(pause)
-        return real(parts, config, generator, adversarial)
+        return real(parts, config, generator, adversarial, on_batch)
 
     monkeypatch.setattr(trainer, "train_epoch", slow_adversary)
     params = {"adv_interval": 1, "adv_epochs": 2}  # before epochs 2 and 3 (counted from 1)
