@@ -76,12 +76,13 @@ class RunState:
         return to_cap
 
     def status(self) -> str:
-        """``epoch 3/40, loss 0.4123, valid precision@20 0.0812``."""
-        text = f"epoch {self.epoch}/{self.epochs}" if self.epochs else "preparing"
+        """``epoch 3/40 loss 0.4123 valid precision@20 0.0812``: the epoch in progress (the one just
+        finished between epochs), the last epoch's loss and the last validation value."""
+        text = f"epoch {self.epoch + (1 if self.batch else 0)}/{self.epochs}" if self.epochs else "preparing"
         if self.loss is not None:
-            text += f", loss {self.loss:.4f}"
+            text += f" loss {self.loss:.4f}"
         if self.valid is not None:
-            text += f", valid {self.metric} {self.valid:.4f}"
+            text += f" valid {self.metric} {self.valid:.4f}"
         return text
 
 
@@ -119,7 +120,7 @@ class Board:
         if self.live:
             self.rows = Progress(
                 TextColumn("{task.description}", markup=False, table_column=Column(no_wrap=True)),
-                BarColumn(bar_width=15),
+                BarColumn(bar_width=12),
                 _Status(table_column=Column(min_width=10)),  # the one column that narrows to fit
                 _Clock(table_column=Column(no_wrap=True)),
                 console=self.console,

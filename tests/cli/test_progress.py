@@ -83,7 +83,7 @@ def test_a_terminal_gets_live_rows_with_the_batch_bar_the_last_validation_and_ti
         for info in (EPOCH, BATCH, VALID):
             progress.epoch(running, info)
     drawn = out.getvalue()  # the last drawing stays when the display stops
-    assert "synthetic/iid/mf/sl seed 1" in drawn and "epoch 2/4" in drawn
+    assert "synthetic/iid/mf/sl seed 1" in drawn and "epoch 2/4" in drawn  # VALID came last
     assert "loss 0.4123" in drawn and "valid precision@20 0.0812" in drawn
     assert "0/4 runs" in drawn and re.search(r"\d+s \(~\d+s left\)", drawn)  # elapsed, time left
     assert "━" in drawn  # the bars
@@ -95,8 +95,9 @@ def test_run_time_left_follows_its_pace_and_the_runs_that_finished() -> None:
     assert run.left(now=20.0, typical=None) == pytest.approx(80.0)  # 20 s for a fifth of the cap
     assert run.left(now=20.0, typical=50.0) == pytest.approx(30.0)  # finished runs stopped early
     assert run.left(now=20.0, typical=10.0) == pytest.approx(80.0)  # this one outlasted them
+    assert run.status() == "epoch 2/10"  # just finished
     run.update({"epoch": 5, "epochs": 10, "batch": 5, "batches": 10})  # half of epoch 5: 45 % done
-    assert run.fraction() == pytest.approx(0.45)
+    assert run.fraction() == pytest.approx(0.45) and run.status() == "epoch 5/10"  # in progress
     assert RunState("r", "precision@20", start=0.0).left(now=5.0, typical=None) is None
 
 
