@@ -213,3 +213,17 @@ def test_plan_round_trip_and_damaged_plan(tmp_path: Path) -> None:
     (tmp_path / "s" / "plan.json").write_text('{"runs": ["a"')
     with pytest.raises(results.ResultsError, match=r"plan.json cannot be read .* record the suite's plan"):
         results.read_plan(tmp_path / "s")
+
+
+def test_run_files_and_the_plan_honour_the_umask(tmp_path: Path) -> None:
+    # Issue 14 point 7: results and data must share one rule, the umask's (not mkstemp's 0600).
+    old = os.umask(0o027)
+    try:
+        directory = _write(tmp_path, RunConfig())
+        results.write_plan(tmp_path / "demo", [], source=tmp_path / "demo.toml")
+    finally:
+        os.umask(old)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"config.json", "result.json", "history.parquet", "plan.json"}
+    assert all(p.parent == directory or p.parent == tmp_path / "demo" for p in files)
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o640" for p in files}

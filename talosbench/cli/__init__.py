@@ -11,14 +11,15 @@ from __future__ import annotations
 import typer
 
 from talosbench import __version__
-from talosbench.cli import bench, components, datasets, download, plot, report, run, train
+from talosbench.cli import bench, components, datasets, download, init, plot, report, run, suites, train
 from talosbench.cli.errors import reports_errors
 
 app = typer.Typer(
     name="talosbench",
     help="Benchmark recommender-system training losses for Top-K accuracy, shift robustness and cost.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; completion imports no torch
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
     pretty_exceptions_enable=False,
 )
 
@@ -44,6 +45,8 @@ COMMANDS = (
     train.train,
     bench.bench,
     run.run,
+    suites.suites,
+    init.init,
     datasets.datasets,
     download.download,
     report.report,

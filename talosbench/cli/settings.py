@@ -20,6 +20,11 @@ from talosbench.config import RunConfig, nullable, schema
 FLAGS = {"ks": "--k"}
 """Options named otherwise than their field (``--k 10 --k 20`` fills ``ks``)."""
 
+DEFAULTED = ("DEFAULT", "DEFAULT_MAP")
+"""Names of the parameter sources of a value the user did not give (click's ``ParameterSource``)."""
+CONTEXT = "_settings_context"
+"""The generated command's context parameter (typer fills a parameter annotated ``typer.Context``)."""
+
 
 def _parameter(name: str, choices: Mapping[str, type[Enum]]) -> inspect.Parameter:
     """The typer option of one ``RunConfig`` field."""
@@ -43,7 +48,9 @@ def with_settings(choices: Mapping[str, type[Enum]] | None = None) -> Callable[[
     """Give a command one option per run setting; it receives them as ``settings`` (a dict).
 
     ``choices`` maps a field to an Enum listing its values (``--help`` and completion show them);
-    the command gets the plain value back.
+    the command gets the plain value back. A command with a ``given`` parameter also receives the
+    names of the settings the user gave (on the command line or through the environment), so that
+    it can tell a value the user chose from a default.
     """
     choices = dict(choices or {})
     names = [f.name for f in fields(RunConfig) if f.metadata["scope"] != "params"]
@@ -53,8 +60,11 @@ def with_settings(choices: Mapping[str, type[Enum]] | None = None) -> Callable[[
         own = [
             p.replace(annotation=hints[p.name], kind=inspect.Parameter.KEYWORD_ONLY)
             for p in inspect.signature(body).parameters.values()
-            if p.name != "settings"
+            if p.name not in ("settings", "given")
         ]
+        wants_given = "given" in inspect.signature(body).parameters
+        if wants_given:
+            own.append(inspect.Parameter(CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
         parameters = [_parameter(name, choices) for name in names] + own
 
         @functools.wraps(body)
@@ -62,6 +72,9 @@ def with_settings(choices: Mapping[str, type[Enum]] | None = None) -> Callable[[
             settings = {name: values.pop(name) for name in names}
             settings = {k: v.value if isinstance(v, Enum) else v for k, v in settings.items()}
             settings["ks"] = tuple(settings["ks"])
+            if wants_given:
+                ctx = values.pop(CONTEXT)
+                values["given"] = frozenset(n for n in names if _given(ctx, n))
             return body(settings=settings, **values)
 
         del command.__wrapped__  # typer must read the generated signature, not the body's
@@ -70,3 +83,9 @@ def with_settings(choices: Mapping[str, type[Enum]] | None = None) -> Callable[[
         return command
 
     return decorate
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user gave setting ``name`` (command line or environment) rather than its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in DEFAULTED

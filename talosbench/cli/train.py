@@ -5,13 +5,17 @@ Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from talosbench.cli.choices import choices
+from talosbench.cli.options import data_dir_option
 from talosbench.cli.settings import with_settings
+from talosbench.data.catalog import Recommended
 from talosbench.data.scenarios import SCENARIOS
 
 Scenario = choices("Scenario", SCENARIOS.names())
@@ -36,9 +40,16 @@ def _parse_assignments(pairs: list[str], option: str) -> dict[str, object]:
 @with_settings(choices={"scenario": Scenario})
 def train(
     settings: dict[str, Any],
+    given: frozenset[str],
+    recommended: bool = typer.Option(
+        True,
+        "--recommended/--no-recommended",
+        help="Take the dataset's recommended starting settings (`talosbench datasets NAME`) for the "
+        "options you leave unset; --no-recommended keeps the run defaults (the paper's protocol).",
+    ),
     set_: list[str] = typer.Option([], "--set", help="Loss hyper-parameter KEY=VALUE (repeatable)."),
     backbone_set: list[str] = typer.Option([], "--backbone-set", help="Backbone hyper-parameter KEY=VALUE."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
@@ -48,13 +59,19 @@ def train(
 
     from talosbench.cli.progress import TrainProgress
     from talosbench.config import RunConfig
+    from talosbench.data.catalog import apply_recommended
     from talosbench.runner.execute import prepare_and_run
 
+    applied: tuple[Recommended, ...] = ()
+    if recommended:
+        settings, applied = apply_recommended(settings["dataset"], settings, given)
     config = RunConfig(
         **settings,
         loss_params=_parse_assignments(set_, "--set"),
         backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
     )
+    for line in describe_recommended(config.dataset, applied):  # once the settings are known to be valid
+        typer.echo(line)
     label = f"{config.dataset}/{config.scenario}/{config.backbone}/{config.loss} seed {config.seed}"
     with TrainProgress(label, config.valid_metric) as progress:  # live on a terminal, lines in a log
         result = prepare_and_run(  # prepares the data first: training itself never downloads
@@ -73,3 +90,26 @@ def train(
         typer.echo(tabulate(rows, headers=["test metric", "value"]))
     if result.status != "completed":
         raise typer.Exit(1)
+
+
+def describe_recommended(dataset: str, applied: Sequence[Recommended]) -> list[str]:
+    """What ``train`` says about the settings it took from the dataset's recommendations (none: nothing).
+
+    One line names them all; one line per setting (wrapped to 100 columns) says whether it stays
+    within the paper's protocol or departs from it, and what the protocol does.
+    """
+    if not applied:
+        return []
+    values = ", ".join(f"{r.setting}={r.value}" for r in applied)
+    lines = [
+        f"settings recommended for {dataset}: {values}",
+        "  (the options you give win; --no-recommended keeps the run defaults)",
+    ]
+    width = max(len(f"{r.setting}={r.value}") for r in applied)
+    for r in applied:
+        kind = "departs from the paper's protocol" if r.departure else "within the paper's protocol"
+        lines += textwrap.wrap(
+            f"{r.setting}={r.value}".ljust(width) + f"  {kind}: {r.protocol}",
+            100, initial_indent="  ", subsequent_indent=" " * (width + 4), break_on_hyphens=False,
+        )  # fmt: skip
+    return lines

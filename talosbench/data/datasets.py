@@ -17,7 +17,7 @@ import polars as pl
 from talosbench import __version__
 from talosbench.data import store
 from talosbench.data.catalog import CATALOG, DatasetEntry
-from talosbench.data.download import fetch, mirror_url, sha256_file
+from talosbench.data.download import fetch, fetch_md5, file_digests, mirror_url, sha256_file
 from talosbench.data.errors import DataError, UnknownDatasetError
 from talosbench.data.preprocess import (
     FILTER_ORDERS,
@@ -164,28 +164,73 @@ def _fetch_source(
     force: bool,
     on_event: EventFn,
     on_progress: ProgressFn | None,
-) -> tuple[Path, str, str]:
-    """Make sure the verified source file is on disk; return (path, url, sha256)."""
+) -> tuple[Path, str, str, str | None]:
+    """Make sure the verified source file is on disk; return (path, url, sha256, md5 checked or None).
+
+    The publisher's md5 (served beside the file, else pinned in the catalog) is checked where there is
+    one; the sha256 is checked where one is pinned or was recorded, and recorded at the first download.
+    """
     assert entry.url is not None and entry.filename is not None
     path = store.raw_dir(home, entry.name) / entry.filename
     sidecar = path.with_name(path.name + ".sha256")
     recorded = sidecar.read_text().split()[0] if sidecar.is_file() else None
     expected = entry.sha256 or recorded
-    url = mirror_url(entry.url, mirror or os.environ.get("TALOSBENCH_MIRROR") or None)
+    base = mirror or os.environ.get("TALOSBENCH_MIRROR") or None
+    url = mirror_url(entry.url, base)
     if path.is_file() and not force:
-        actual = sha256_file(path)
+        actual, actual_md5 = file_digests(path)
         if expected is not None and actual != expected:
             raise DataError(
                 f"{path} does not match its recorded checksum: expected sha256 {expected}, got {actual}. "
                 f"The file was changed or damaged: run `talosbench download {entry.name} --force` to fetch "
                 "it again (delete the .sha256 file beside it to accept a new upstream version)."
             )
-        return path, url, actual
+        return path, url, actual, actual_md5 if actual_md5 == entry.md5 else None
+    md5, origin = _expected_md5(entry, base, on_event)
     on_event(f"fetching {entry.name} from {url}")
-    actual = fetch(url, path, sha256=expected, name=entry.name, on_progress=on_progress, on_event=on_event)
+    actual = fetch(
+        url, path, sha256=expected, md5=md5, md5_origin=origin, name=entry.name,
+        on_progress=on_progress, on_event=on_event,
+    )  # fmt: skip
+    if md5 is not None:
+        on_event(f"verified md5 {md5} ({origin})")
     if recorded is None:
         store.atomic_write_bytes(sidecar, f"{actual}  {path.name}\n".encode())
-    return path, url, actual
+    if md5 is None:  # nothing from the publisher: the sha256 is all that vouches for later reads
+        if expected is None:
+            on_event(f"recorded sha256 {actual} (no published checksum)")
+        else:
+            where = "pinned in the catalog" if entry.sha256 else "recorded at the first download"
+            on_event(f"verified sha256 {actual} ({where}; no published checksum)")
+    return path, url, actual, md5
+
+
+def _expected_md5(entry: DatasetEntry, base: str | None, on_event: EventFn) -> tuple[str | None, str]:
+    """The md5 a download must match, and where it comes from: the publisher's file, else the catalog.
+
+    The file served beside the source (from the same mirror) is read first; a mirror that copies only
+    the data leaves the md5 pinned in the catalog. A published value that differs from the pinned one
+    means the file changed upstream, which no run should silently train on.
+    """
+    if entry.md5_suffix is None or entry.url is None:
+        return entry.md5, "pinned in the catalog"
+    md5_url = mirror_url(entry.url + entry.md5_suffix, base)
+    published, reason = fetch_md5(md5_url)
+    if published is None:
+        if entry.md5 is not None:
+            on_event(f"no checksum read from {md5_url} ({reason}); checking the md5 pinned in the catalog")
+        else:
+            on_event(f"no checksum read from {md5_url} ({reason})")
+        return entry.md5, "pinned in the catalog"
+    if entry.md5 is not None and published != entry.md5:
+        raise DataError(
+            f"{md5_url} publishes md5 {published} for {entry.filename}, but the catalog pins {entry.md5}: "
+            f"the file changed upstream (or the mirror holds another version), so runs on it would not "
+            f"match the catalog's. Point --mirror at a copy of the pinned file, or import yours with "
+            f"`talosbench download --file PATH --name my-{entry.name}`."
+        )
+    pinned = ", as pinned in the catalog" if entry.md5 else ""
+    return published, f"published at {md5_url}{pinned}"
 
 
 def _write_prepared(home: Path, out: Path, prepared: Prepared, meta: dict[str, Any]) -> None:
@@ -279,10 +324,10 @@ def _prepare_locked(
         elif entry.raw_format in ("table", "splits"):
             return _prepare_imported(entry, home, out, params, event)
         else:
-            path, url, sha = _fetch_source(
+            path, url, sha, md5 = _fetch_source(
                 entry, home, mirror=mirror, force=force, on_event=event, on_progress=on_progress
             )
-            source = {"url": url, "sha256": sha, "file": path.name}
+            source = {"url": url, "sha256": sha, "md5": md5, "file": path.name}
             event(f"reading {path.name}")
             raw = read_raw(entry.raw_format, path, entry.member)
         event(f"preprocessing {name}")
@@ -453,6 +498,27 @@ def import_file(
         store.atomic_write_json(source, info)
         # a failure from here on removes the whole folder, source.json included
         return prepare_dataset(name, data_dir=home, force=True, on_event=on_event)
+
+
+def source_checksums(entry: DatasetEntry, data_dir: Path | None = None) -> dict[str, str | None]:
+    """The checksums that vouch for ``entry``'s source file, and where each comes from.
+
+    ``md5`` is the publisher's (pinned in the catalog; ``md5_url`` where it is also served), ``sha256``
+    is pinned in the catalog or recorded at the first download (``sha256_origin`` says which), or None.
+    """
+    recorded = None
+    if entry.filename is not None:
+        sidecar = store.raw_dir(store.data_home(data_dir), entry.name) / (entry.filename + ".sha256")
+        recorded = sidecar.read_text().split()[0] if sidecar.is_file() else None
+    origin = "recorded at the first download" if recorded else None
+    if entry.sha256:
+        origin = "pinned in the catalog"
+    return {
+        "md5": entry.md5,
+        "md5_url": entry.url + entry.md5_suffix if entry.url and entry.md5_suffix else None,
+        "sha256": entry.sha256 or recorded,
+        "sha256_origin": origin,
+    }
 
 
 def dataset_summary(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -31,11 +32,45 @@ def mirror_url(url: str, mirror: str | None) -> str:
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, streamed."""
-    h = hashlib.sha256()
+    return file_digests(path)[0]
+
+
+def file_digests(path: Path) -> tuple[str, str]:
+    """Hex sha256 and md5 of a file, in one streamed pass (publishers such as GroupLens give md5)."""
+    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+            sha.update(block)
+            md5.update(block)
+    return sha.hexdigest(), md5.hexdigest()
+
+
+MD5_LINE = re.compile(r"(?<![0-9a-fA-F])([0-9a-fA-F]{32})(?![0-9a-fA-F])")
+"""The one 32-hex-digit token of a checksum file: ``MD5 (f.zip) = <hex>`` (BSD) or ``<hex>  f.zip`` (GNU)."""
+
+
+def parse_md5(text: str) -> str | None:
+    """The md5 a published checksum file states, or None when it states none (or several)."""
+    found = {m.lower() for m in MD5_LINE.findall(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def fetch_md5(url: str, *, timeout: float = 30.0) -> tuple[str | None, str]:
+    """The md5 published at ``url`` (a small ``<file>.md5``), with what happened in words.
+
+    Returns ``(None, reason)`` when the file is absent, unreachable or unreadable: a mirror may copy
+    only the data file, and the download then falls back to the checksum the catalog pins or records.
+    """
+    req = urllib.request.Request(url, headers={"User-Agent": f"talosbench/{__version__}"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            text = resp.read(4096).decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return None, f"HTTP {err.code} {err.reason}"
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as err:
+        return None, str(getattr(err, "reason", err))
+    md5 = parse_md5(text)
+    return md5, "published" if md5 else "no md5 in it"
 
 
 def _alternatives(name: str | None) -> str:
@@ -104,6 +139,8 @@ def fetch(
     dest: Path,
     *,
     sha256: str | None = None,
+    md5: str | None = None,
+    md5_origin: str = "published",
     name: str | None = None,
     retries: int = 4,
     backoff: float = 0.5,
@@ -115,8 +152,9 @@ def fetch(
 
     The body streams to ``dest.part``; a cut connection is resumed with a Range request after an
     exponential backoff. ``dest`` appears only once the whole file is there and matches ``sha256``
-    (when given). After a reported failure the ``.part`` file is removed; a killed process leaves it
-    for the next call to resume, and nothing trusts it before the checksum step.
+    and ``md5`` (when given; ``md5_origin`` says where that value comes from, for the error). After a
+    reported failure the ``.part`` file is removed; a killed process leaves it for the next call to
+    resume, and nothing trusts it before the checksum step.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
@@ -148,7 +186,14 @@ def fetch(
             part.unlink(missing_ok=True)
             reason = getattr(err, "reason", err)
             raise DataError(f"Could not download {url}: {reason}. {_alternatives(name)}") from err
-    actual = sha256_file(part)
+    actual, actual_md5 = file_digests(part)
+    if md5 is not None and actual_md5 != md5.lower():
+        part.unlink(missing_ok=True)
+        raise DataError(
+            f"Checksum mismatch for {url}: expected md5 {md5} ({md5_origin}), got {actual_md5}; the file "
+            f"was deleted. The source or mirror serves a different file than the publisher's. "
+            f"{_alternatives(name)}"
+        )
     if sha256 is not None and actual != sha256.lower():
         part.unlink(missing_ok=True)
         raise DataError(

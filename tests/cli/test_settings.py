@@ -41,8 +41,8 @@ def test_every_run_setting_is_a_train_option() -> None:
 
 
 def test_options_reach_the_run_config_with_the_schema_defaults(captured: list[RunConfig]) -> None:
-    result = runner.invoke(app, ["train", "--dim", "8", "--k", "10", "--k", "20", "--no-normalize",
-                                 "--scenario", "temporal", "--set", "tau=0.2"])  # fmt: skip
+    result = runner.invoke(app, ["train", "--no-recommended", "--dim", "8", "--k", "10", "--k", "20",
+                                 "--no-normalize", "--scenario", "temporal", "--set", "tau=0.2"])  # fmt: skip
     assert result.exit_code == 0, result.output
     [config] = captured
     assert (config.dim, config.ks, config.normalize, config.scenario) == (8, (10, 20), False, "temporal")
@@ -65,3 +65,36 @@ def test_a_bad_setting_is_refused_before_training(
 ) -> None:
     result = runner.invoke(app, ["train", *option])
     assert result.exit_code == 2 and message in result.output and captured == []
+
+
+def test_train_takes_the_datasets_recommended_settings_for_options_left_unset(
+    captured: list[RunConfig],
+) -> None:
+    # Issue 14 point 3: with the run defaults a first `train` on synthetic learned almost nothing.
+    result = runner.invoke(app, ["train", "--loss", "sl"])
+    assert result.exit_code == 0, result.output
+    [config] = captured
+    assert (config.lr, config.epochs, config.eval_every, config.patience) == (0.1, 40, 2, 3)
+    assert config == RunConfig(loss="sl", lr=0.1, epochs=40, eval_every=2, patience=3)
+    assert "settings recommended for synthetic: lr=0.1, epochs=40, eval_every=2, patience=3" in result.output
+    assert "  lr=0.1        within the paper's protocol: the paper tunes lr over" in result.output
+    assert "  epochs=40     departs from the paper's protocol: " in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 100
+
+
+def test_an_option_given_wins_over_the_recommendation_even_at_its_default(captured: list[RunConfig]) -> None:
+    result = runner.invoke(app, ["train", "--lr", "0.001", "--epochs", "7"])  # 0.001 is lr's default
+    assert result.exit_code == 0, result.output
+    [config] = captured
+    assert (config.lr, config.epochs, config.eval_every, config.patience) == (0.001, 7, 2, 3)
+    assert "settings recommended for synthetic: eval_every=2, patience=3\n" in result.output
+    assert "lr=0.1" not in result.output
+
+
+def test_no_recommended_keeps_the_run_defaults(captured: list[RunConfig]) -> None:
+    result = runner.invoke(app, ["train", "--no-recommended"])
+    assert result.exit_code == 0, result.output
+    assert captured == [RunConfig()]
+    assert "recommended" not in result.output
+    assert runner.invoke(app, ["train", "--dataset", "gowalla"]).exit_code == 0  # recommends nothing
+    assert captured[1] == RunConfig(dataset="gowalla")

@@ -7,10 +7,12 @@ import io
 import threading
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
+
+from talosbench.data.catalog import CATALOG
 
 U_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "movielens-100k" / "u.data"
 
@@ -34,6 +36,21 @@ def make_zip(u_data: bytes) -> bytes:
 @pytest.fixture(scope="session")
 def ml_zip(u_data: bytes) -> bytes:
     return make_zip(u_data)
+
+
+@pytest.fixture(autouse=True)
+def unpinned_movielens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loopback mirror serves a zip built here, not GroupLens' bytes: its md5 cannot be the pinned one.
+
+    A test of the pinned checksum pins the md5 of the zip it serves instead (``pin_md5``).
+    """
+    pin_md5(monkeypatch, None)
+
+
+def pin_md5(monkeypatch: pytest.MonkeyPatch, md5: str | None) -> None:
+    """Make the catalog's movielens-100k entry pin ``md5`` (None: no pinned md5) for one test."""
+    entry = replace(CATALOG.get("movielens-100k"), md5=md5)
+    monkeypatch.setitem(CATALOG._items, "movielens-100k", entry)
 
 
 @dataclass

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,8 +16,9 @@ from typer.testing import CliRunner
 
 from talosbench.cli import app
 from talosbench.data.catalog import CATALOG
+from talosbench.data.download import parse_md5
 
-from .conftest import Mirror, make_zip
+from .conftest import Mirror, make_zip, pin_md5
 
 runner = CliRunner()
 
@@ -139,3 +143,113 @@ def test_one_failing_source_does_not_stop_the_others(
     summary = result.output[result.output.index("error: 2 of 3 datasets failed (1 ready):") :].splitlines()
     assert [line.split(":")[0] for line in summary[1:]] == ["  gowalla", "  amazon-beauty"]
     assert all("404" in line and "--file PATH --name my-" in line for line in summary[1:])
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def test_the_publishers_md5_is_fetched_beside_the_file_and_checked(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes
+) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    mirror.files["ml-100k.zip.md5"] = f"MD5 (ml-100k.zip) = {_md5(ml_zip)}\n".encode()  # GroupLens' form
+    code, out = _download(tmp_path, mirror)
+    assert code == 0, out
+    assert f"verified md5 {_md5(ml_zip)} (published at {mirror.url}ml-100k.zip.md5)" in out
+    meta = json.loads((tmp_path / "movielens-100k" / "meta.json").read_text())
+    assert meta["source"]["md5"] == _md5(ml_zip)
+
+
+def test_a_file_that_differs_from_the_published_md5_is_refused(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes
+) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    mirror.files["ml-100k.zip.md5"] = f"{'1' * 32}  ml-100k.zip\n".encode()  # md5sum's form
+    code, out = _download(tmp_path, mirror)
+    assert code == 1
+    assert f"expected md5 {'1' * 32} (published at {mirror.url}ml-100k.zip.md5), got {_md5(ml_zip)}" in out
+    assert _leftovers(tmp_path) == []
+
+
+def test_the_pinned_md5_is_checked_where_no_md5_is_served(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip  # a mirror copying only the zip: the .md5 answers 404
+    pin_md5(monkeypatch, _md5(ml_zip))
+    code, out = _download(tmp_path, mirror)
+    assert code == 0, out
+    assert "ml-100k.zip.md5 (HTTP 404 Not Found); checking the md5 pinned in the catalog" in out
+    assert f"verified md5 {_md5(ml_zip)} (pinned in the catalog)" in out
+    pin_md5(monkeypatch, "2" * 32)
+    code, out = _download(tmp_path / "other", mirror)
+    assert code == 1 and f"expected md5 {'2' * 32} (pinned in the catalog)" in out
+    assert _leftovers(tmp_path / "other") == []
+
+
+def test_a_published_md5_other_than_the_pinned_one_stops_before_the_download(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    mirror.files["ml-100k.zip.md5"] = f"MD5 (ml-100k.zip) = {_md5(ml_zip)}\n".encode()
+    pin_md5(monkeypatch, "3" * 32)
+    code, out = _download(tmp_path, mirror)
+    assert code == 1 and f"catalog pins {'3' * 32}" in out and "changed upstream" in out
+    assert [r["path"] for r in mirror.requests] == ["/ml-100k.zip.md5"]  # the zip was never fetched
+    assert _leftovers(tmp_path) == []
+
+
+def test_without_a_published_checksum_the_recorded_sha256_is_shown(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes
+) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip
+    code, out = _download(tmp_path, mirror)
+    assert code == 0, out
+    sha = hashlib.sha256(ml_zip).hexdigest()
+    assert f"recorded sha256 {sha} (no published checksum)" in out
+    code, out = _download(tmp_path, mirror, "--force")
+    assert code == 0, out
+    assert f"verified sha256 {sha} (recorded at the first download; no published checksum)" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "md5"),
+    [
+        ("MD5 (ml-100k.zip) = 0E33842E24A9C977BE4E0107933C0723\n", "0e33842e24a9c977be4e0107933c0723"),
+        ("0e33842e24a9c977be4e0107933c0723  ml-100k.zip\n", "0e33842e24a9c977be4e0107933c0723"),
+        ("<html>Not Found</html>", None),
+        (f"{'a' * 32}  x.zip\n{'b' * 32}  y.zip\n", None),  # which one is ours is not ours to guess
+        ("sha256 " + "c" * 64, None),  # a longer digest is not an md5
+    ],
+)
+def test_parse_md5(text: str, md5: str | None) -> None:
+    assert parse_md5(text) == md5
+
+
+@pytest.fixture
+def umask_027() -> Iterator[None]:
+    """A distinctive umask (group read, others nothing), restored after the test."""
+    old = os.umask(0o027)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.usefixtures("umask_027")
+def test_every_file_of_a_download_honours_the_umask(tmp_path: Path, mirror: Mirror, ml_zip: bytes) -> None:
+    # Issue 14 point 7: a shared data directory needs the files as readable as the umask allows,
+    # not the 0600 of tempfile.mkstemp.
+    mirror.files["ml-100k.zip"] = ml_zip
+    assert _download(tmp_path, mirror)[0] == 0
+    split = runner.invoke(app, ["train", "--dataset", "movielens-100k", "--data-dir", str(tmp_path),
+                                "--epochs", "1", "--device", "cpu", "--loss", "bpr"])  # fmt: skip
+    assert split.exit_code == 0, split.output
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"ml-100k.zip", "ml-100k.zip.sha256", "meta.json", "user_map.parquet"}
+    assert any(p.parent.name == "splits" for p in files)
+    assert {p.relative_to(tmp_path).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {
+        p.relative_to(tmp_path).as_posix(): "0o640" for p in files
+    }
+    folders = [p for p in tmp_path.rglob("*") if p.is_dir()]
+    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in folders} == {"0o750"}
