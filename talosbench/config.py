@@ -178,7 +178,8 @@ class RunResult:
     """Test values per evaluated user: user, <metric>... (feeds significance tests)."""
     timings: dict[str, float] = field(default_factory=dict)
     """train_seconds_per_epoch (median), train_seconds_total, eval_seconds (median), wall_seconds;
-    with adversarial epochs (AdvInfoNCE) also adversarial_seconds_total, which the first two include."""
+    with adversarial epochs (AdvInfoNCE) also adversarial_seconds_total, which the first two include;
+    prepare_seconds (checks and loading the split, before wall_seconds) when run by ``prepare_and_run``."""
     memory: dict[str, float] = field(default_factory=dict)
     """Peak memory in bytes: host_peak_bytes, device_peak_bytes."""
     thresholds: dict[str, float] = field(default_factory=dict)

@@ -39,7 +39,9 @@ PLAN_FILE = "plan.json"
 ROLES = ("trial", "final")
 CELL_KEYS = ("dataset", "scenario", "backbone", "loss")
 THRESHOLD_KEYS = ("threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score")
-TIMING_KEYS = ("train_seconds_per_epoch", "train_seconds_total", "eval_seconds", "wall_seconds")
+TIMING_KEYS = (
+    "train_seconds_per_epoch", "train_seconds_total", "eval_seconds", "wall_seconds", "prepare_seconds"
+)  # fmt: skip
 MEMORY_KEYS = ("host_peak_bytes", "device_peak_bytes")
 POINT = "point."
 """Prefix of the ``collect`` columns holding a run's tuning point, one column per tuned setting."""

@@ -5,7 +5,6 @@ Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,6 +58,7 @@ def train(
     """Train one configuration with early stopping and print its test metrics."""
     from tabulate import tabulate
 
+    from talosbench.cli.progress import TrainProgress
     from talosbench.config import RunConfig
     from talosbench.data.catalog import apply_recommended
     from talosbench.device import torch_threads
@@ -75,30 +75,11 @@ def train(
     )
     for line in describe_recommended(config.dataset, applied):  # once the settings are known to be valid
         typer.echo(line)
-    valid_metric = config.valid_metric
-
-    live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
-
-    def on_epoch(info: dict) -> None:
-        if info.get("valid") is not None:
-            value = info["valid"].get(valid_metric, float("nan"))
-            line = f"\r  epoch {info['epoch']:>4}: valid {valid_metric} = {value:.4f}"
-            typer.echo(line + " " * 20 if live else line.lstrip("\r"), err=True)
-        elif live:
-            done = int(30 * info["epoch"] / max(info["epochs"], 1))
-            bar = "#" * done + "." * (30 - done)
-            line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
-            typer.echo(line, nl=False, err=True)
-
-    with torch_threads(thread_count(threads)):
+    label = f"{config.dataset}/{config.scenario}/{config.backbone}/{config.loss} seed {config.seed}"
+    with torch_threads(thread_count(threads)), TrainProgress(label, config.valid_metric) as progress:
         result = prepare_and_run(  # prepares the data first: training itself never downloads
-            config,
-            data_dir=data_dir,
-            mirror=mirror,
-            on_event=lambda message: typer.echo(message, err=True),
-            on_epoch=on_epoch,
+            config, data_dir=data_dir, mirror=mirror, on_event=progress.message, on_epoch=progress
         )
-    typer.echo("", err=True)
     typer.echo(
         f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
         f"median s/epoch: {result.timings.get('train_seconds_per_epoch', float('nan')):.3f}  "

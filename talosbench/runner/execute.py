@@ -107,10 +107,16 @@ def prepare_and_run(
     """
     from talosbench.train.run import check_config, train_split
 
+    start = time.perf_counter()
     check_config(config)
     split = prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
                           preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
-    return train_split(config, split, on_epoch=on_epoch)
+    prepared = time.perf_counter() - start
+    result = train_split(config, split, on_epoch=on_epoch)
+    # The start-up before training (checks, loading the split; a download too when one was needed),
+    # so that estimates of later runs (bench/estimate.py) count it beside the trainer's wall_seconds.
+    result.timings["prepare_seconds"] = prepared
+    return result
 
 
 def train(

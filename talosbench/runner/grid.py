@@ -54,7 +54,8 @@ class Listener:
         """A run begins training."""
 
     def epoch(self, job: Job, info: dict[str, Any]) -> None:
-        """A run finished an epoch: ``{"epoch", "epochs", "train_loss", "valid"}``."""
+        """A run finished an epoch or a validation (``{"epoch", "epochs", "train_loss", "valid"}``), or moved
+        on within an epoch (``{"epoch", "epochs", "batch", "batches"}``): ``train.trainer.EpochCallback``."""
 
     def finished(self, job: Job, outcome: Outcome) -> None:
         """A run ended (or was found complete: ``outcome.reused``)."""

@@ -35,6 +35,13 @@ from talosbench.train.sampler import NegativeSampler
 from talosbench.train.scoring import Scorer
 
 EpochCallback = Callable[[dict[str, Any]], None]
+"""Progress of a run: ``{"epoch", "epochs", "train_loss", "valid"}`` after each epoch and validation, and
+``{"epoch", "epochs", "batch", "batches"}`` within an epoch (at most every ``BATCH_REPORT_SECONDS``)."""
+BatchCallback = Callable[[int, int], None]
+"""Called after each batch with (batches done, batches in the epoch): plain integers, no device value."""
+
+BATCH_REPORT_SECONDS = 0.25
+"""Least time between two in-epoch progress reports: a worker's reports cross a process queue."""
 
 
 class Diverged(RuntimeError):
@@ -148,14 +155,24 @@ def build(split: Split, config: RunConfig, device: torch.device) -> Parts:
     )
 
 
-def train_epoch(parts: Parts, config: RunConfig, generator: torch.Generator, adversarial: bool) -> float:
-    """One pass over the shuffled training rows; returns the logged (main) loss of docs/protocol.md §4.2."""
+def train_epoch(
+    parts: Parts,
+    config: RunConfig,
+    generator: torch.Generator,
+    adversarial: bool,
+    on_batch: BatchCallback | None = None,
+) -> float:
+    """One pass over the shuffled training rows; returns the logged (main) loss of docs/protocol.md §4.2.
+
+    ``on_batch`` hears the batch count only: reading the loss there would wait for the device each batch.
+    """
     backbone, loss = parts.backbone, parts.loss
     backbone.train()
     n_rows = parts.train_users.numel()
     order = torch.randperm(n_rows, generator=generator, device=parts.train_users.device)
     total = torch.zeros((), device=parts.train_users.device)
-    for start in range(0, n_rows, config.batch_size):
+    batches = -(-n_rows // config.batch_size)
+    for index, start in enumerate(range(0, n_rows, config.batch_size)):
         rows = order[start : start + config.batch_size]
         users, pos_items = parts.train_users[rows], parts.train_items[rows]
         neg_items = parts.sampler.sample(users, parts.negatives)
@@ -179,6 +196,8 @@ def train_epoch(parts: Parts, config: RunConfig, generator: torch.Generator, adv
             loss.before_step()
             parts.optimizer.step()
         total += terms.main.detach()
+        if on_batch is not None:
+            on_batch(index + 1, batches)
     # The reference divides by floor(rows / batch) + 1 batches (docs/protocol.md §4.2).
     return float(total) / (n_rows // config.batch_size + 1)
 
@@ -277,7 +296,8 @@ def fit(
             if parts.adversary is not None and parts.loss.adversarial_epoch_due(epoch, adversarial_done):
                 adversarial_seconds = _timed_epoch(parts, config, shuffle, device, adversarial=True)[1]
                 adversarial_done += 1
-            train_loss, seconds = _timed_epoch(parts, config, shuffle, device, adversarial=False)
+            on_batch = _batch_reporter(on_epoch, epoch + 1, config.epochs) if on_epoch is not None else None
+            train_loss, seconds = _timed_epoch(parts, config, shuffle, device, False, on_batch)
             row: dict[str, Any] = {"epoch": epoch + 1, "train_loss": train_loss, "train_seconds": seconds}
             if parts.adversary is not None:  # a column of its own: train_seconds stays one normal epoch
                 row["adversarial_seconds"] = adversarial_seconds
@@ -329,13 +349,33 @@ def fit(
     return result
 
 
+def _batch_reporter(on_epoch: EpochCallback, epoch: int, epochs: int) -> BatchCallback:
+    """Pass batch counts on to ``on_epoch`` at most every ``BATCH_REPORT_SECONDS`` (an epoch shorter than
+    that reports nothing in between: its end is reported anyway)."""
+    last = time.perf_counter()
+
+    def report(done: int, batches: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= BATCH_REPORT_SECONDS:
+            last = now
+            on_epoch({"epoch": epoch, "epochs": epochs, "batch": done, "batches": batches})
+
+    return report
+
+
 def _timed_epoch(
-    parts: Parts, config: RunConfig, generator: torch.Generator, device: torch.device, adversarial: bool
+    parts: Parts,
+    config: RunConfig,
+    generator: torch.Generator,
+    device: torch.device,
+    adversarial: bool,
+    on_batch: BatchCallback | None = None,
 ) -> tuple[float, float]:
     """One ``train_epoch`` and its device-synchronised seconds (queued kernels finish inside the timing)."""
     synchronize(device)
     t0 = time.perf_counter()
-    train_loss = train_epoch(parts, config, generator, adversarial=adversarial)
+    train_loss = train_epoch(parts, config, generator, adversarial=adversarial, on_batch=on_batch)
     synchronize(device)
     return train_loss, time.perf_counter() - t0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -203,3 +204,22 @@ def test_cli_runs_a_grid_over_an_imported_split_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert collect(tmp_path / "r")["status"].to_list() == ["completed"]
+
+
+def test_run_records_start_up_and_compares_its_time_with_the_estimate_from_stored_runs(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    suite_file = str(tiny_suite(2))
+    args = ["run", suite_file, "--results-dir", str(tmp_path / "r"), "--data-dir", str(tmp_path / "data")]
+    first = CliRunner().invoke(app, [*args, "--only", "loss=sl"])
+    assert first.exit_code == 0, first.output
+    assert "estimated" not in first.stderr  # nothing stored, nothing benched: no estimate to compare
+    frame = collect(tmp_path / "r")
+    assert frame["prepare_seconds"].null_count() == 0 and (frame["prepare_seconds"] >= 0).all()
+    dry = CliRunner().invoke(app, [*args, "--dry-run"])
+    assert "estimated time of 4 run(s), one at a time: about " in dry.stdout
+    assert dry.stdout.rstrip().endswith(", from 2 stored runs of this suite")
+    rest = CliRunner().invoke(app, args)
+    assert rest.exit_code == 0, rest.output
+    summary = r"6 runs: 4 trained, 2 already complete, 0 failed, in \w+ \(estimated \w+\); results in "
+    assert re.search(summary, rest.stderr), rest.stderr
