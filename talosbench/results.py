@@ -353,11 +353,27 @@ def _read_files(directory: Path) -> tuple[dict[str, Any], dict[str, Any]] | None
     if result is None:
         return None
     config = _read_object(directory, CONFIG_FILE)
+    _check_owner(directory, result, config)
     for name in (HISTORY_FILE, PER_USER_FILE):
         if not (directory / name).is_file():
             raise DamagedRunError(directory, f"{name} is missing")
         _read_parquet(directory, name)
     return result, config
+
+
+def _check_owner(directory: Path, result: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+    """Both JSON files must belong to the run of their folder, whose name is the run's config hash.
+
+    A ``result.json`` or ``config.json`` copied from another run (a careless ``cp``, a merge of two
+    results folders) reads fine but would report that run's numbers under this configuration.
+    Results of versions that recorded no run id are trusted as they are.
+    """
+    for name, data in ((RESULT_FILE, result), (CONFIG_FILE, config)):
+        owner = data.get("run_id")
+        if owner is not None and owner != directory.name:
+            raise DamagedRunError(
+                directory, f"{name} belongs to run {owner}, not to this folder's run {directory.name}"
+            )
 
 
 def _read_object(directory: Path, name: str) -> dict[str, Any]:
