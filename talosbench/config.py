@@ -189,6 +189,9 @@ class RunResult:
     """The device the run trained on."""
     split: dict[str, Any] = field(default_factory=dict)
     """Shift diagnostics of the split the run used (sizes, coverage, popularity divergence)."""
+    model: dict[str, Any] = field(default_factory=dict)
+    """The tested snapshot's tensors by flat name (``backbone.<name>``, ``loss.<name>``) when the run
+    was asked to keep them (``keep_model``), else empty; stored as a weights file, never in result.json."""
 
     def to_record(self) -> dict[str, Any]:
         """Every field but the two tables, as plain JSON-ready values (the tables are stored as Parquet)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from talosbench import __version__
-from talosbench.cli import bench, components, datasets, download, plot, report, run, train
+from talosbench.cli import bench, components, datasets, download, evaluate, plot, report, run, train
 from talosbench.cli.errors import reports_errors
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ COMMANDS = (
     components.losses,
     components.backbones,
     train.train,
+    evaluate.evaluate,
     bench.bench,
     run.run,
     datasets.datasets,

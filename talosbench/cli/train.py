@@ -1,6 +1,8 @@
-"""``talosbench train``: one configuration with early stopping, its test metrics printed.
+"""``talosbench train``: one configuration with early stopping, its test metrics printed and stored.
 
-Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
+Its run settings are options generated from ``RunConfig`` (``cli/settings.py``). The run is stored
+in the results layout under ``<results-dir>/<name>/<run-id>/`` (``runner/single.py``), so ``report``
+and ``plot`` read it; ``--save-model`` keeps its best weights there for ``talosbench evaluate``.
 """
 
 from __future__ import annotations
@@ -43,12 +45,22 @@ def train(
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
+    results_dir: Path = typer.Option(Path("runs"), help="Root of the results (as `talosbench run`)."),
+    name: str = typer.Option(
+        "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
+    ),
+    save_model: bool = typer.Option(
+        False, "--save-model", help="Keep the best validation weights (model.safetensors) for `evaluate`."
+    ),
 ) -> None:
-    """Train one configuration with early stopping and print its test metrics."""
+    """Train one configuration with early stopping, print its test metrics and store the run."""
     from tabulate import tabulate
 
     from talosbench.config import RunConfig
+    from talosbench.results import is_complete, run_dir
     from talosbench.runner.execute import prepare_and_run
+    from talosbench.runner.single import check_destination, store
+    from talosbench.train.run import check_config
 
     config = RunConfig(
         **settings,
@@ -56,6 +68,8 @@ def train(
         backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
     )
     valid_metric = config.valid_metric
+    check_config(config)  # a typo is reported before anything is created under --results-dir
+    check_destination(results_dir, name)  # a folder that cannot take the run fails before training
 
     live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
 
@@ -76,7 +90,10 @@ def train(
         mirror=mirror,
         on_event=lambda message: typer.echo(message, err=True),
         on_epoch=on_epoch,
+        keep_model=save_model,
     )
+    replaced = is_complete(run_dir(results_dir, name, config.run_id))
+    directory = store(results_dir, name, config, result)
     typer.echo("", err=True)
     typer.echo(
         f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
@@ -89,5 +106,8 @@ def train(
         rows = [[name, f"{value:.4f}"] for name, value in result.test.items()]
         rows += [[name, f"{value:.4f}"] for name, value in result.thresholds.items()]
         typer.echo(tabulate(rows, headers=["test metric", "value"]))
+    kept = " with its weights (model.safetensors)" if result.model else ""
+    again = " (replacing its earlier training)" if replaced else ""
+    typer.echo(f"run {config.run_id} stored in {directory}{kept}{again}", err=True)
     if result.status != "completed":
         raise typer.Exit(1)

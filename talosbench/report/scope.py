@@ -164,6 +164,7 @@ def _mixed_settings(frame: pl.DataFrame) -> list[str]:
         notes.append(
             f"{'/'.join(map(str, key[1:]))} in suite {key[0]}: its {group.height} final runs were trained "
             f"with different settings ({'; '.join(differ)}), so runs of an edited suite are mixed; rerun "
-            "`talosbench run SUITE.toml` to record the suite's current plan, which the report then keeps to"
+            "`talosbench run SUITE.toml` to record the suite's current plan, which the report then keeps to "
+            "(runs of `talosbench train`: store each setting under its own --name)"
         )
     return notes

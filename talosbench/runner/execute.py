@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.config import RunConfig, RunResult
-from talosbench.data import prepare_split
+from talosbench.data import Split, prepare_split
 from talosbench.errors import FAILED, USAGE, TalosbenchError
 from talosbench.runner.plan import Job
 
@@ -99,18 +99,27 @@ def prepare_and_run(
     mirror: str | None = None,
     on_event: Callable[[str], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    keep_model: bool = False,
 ) -> RunResult:
     """Check ``config``, prepare its data (the one step that may download), then train and test it.
 
     Names and hyper-parameters are checked first, so a typo never starts a download; training
     itself (``train_split``) only trains on the split prepared here, which is loaded once.
+    ``keep_model`` returns the tested snapshot's weights in ``RunResult.model``.
     """
     from talosbench.train.run import check_config, train_split
 
     check_config(config)
-    split = prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
-                          preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
-    return train_split(config, split, on_epoch=on_epoch)
+    split = split_of(config, data_dir, mirror, on_event)
+    return train_split(config, split, on_epoch=on_epoch, keep_model=keep_model)
+
+
+def split_of(
+    config: RunConfig, data_dir: Path | None, mirror: str | None, on_event: Callable[[str], None] | None
+) -> Split:
+    """The split ``config`` trains on, prepared (downloaded, preprocessed, split) when it is not yet."""
+    return prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
+                         preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
 
 
 def train(

@@ -92,10 +92,11 @@ def test_a_result_copied_from_another_run_is_damaged(tmp_path: Path, tiny_suite:
     problem = f"result.json belongs to run {source}, not to this folder's run {victim}"
     report = CliRunner().invoke(app, ["report", str(suite_dir), "--table", "accuracy"])
     assert report.exit_code == 0, report.output
+    redo = f"rerun `talosbench run {suite}` to redo it"
     assert report.stderr.splitlines() == [
-        f"note: skipped damaged run {suite_dir / victim}: {problem}; rerun `talosbench run {suite}` to redo it"
+        f"note: skipped damaged run {suite_dir / victim}: {problem}; {redo}"
     ]
-    result = CliRunner().invoke(app, [a for a in args if a != "--quiet"])  # not --quiet: the damaged line is shown
+    result = CliRunner().invoke(app, [a for a in args if a != "--quiet"])  # shows the damaged line
     assert result.exit_code == 0, result.output
     assert f"damaged run {suite_dir / victim}: {problem}:" in result.stderr
     assert "6 runs: 1 trained, 5 already complete, 0 failed" in result.stderr

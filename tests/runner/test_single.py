@@ -1,0 +1,126 @@
+"""``talosbench train`` stores its run in the results layout; ``evaluate`` scores its saved weights again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner, Result
+
+from talosbench.cli import app
+from talosbench.config import RunConfig
+from talosbench.results import collect, read_run, run_dir, write_plan
+from talosbench.runner.execute import prepare_and_run
+from talosbench.runner.single import evaluate_run, store
+
+runner = CliRunner()
+TINY = ["--dataset", "small", "--negatives", "16", "--epochs", "2", "--eval-every", "1",
+        "--device", "cpu", "--lr", "0.01"]  # fmt: skip
+SMALL = {"n_users": 150, "n_items": 90, "n_interactions": 4000}
+"""A synthetic dataset small enough to train a graph backbone in a second."""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data home holding ``small``: 150 users with 25 random items each of 90, imported from a CSV."""
+    folder = tmp_path_factory.mktemp("home")
+    rng = np.random.default_rng(0)
+    rows = [f"{user},{item}" for user in range(150) for item in rng.choice(90, 25, replace=False)]
+    (folder / "small.csv").write_text("user,item\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = ["download", "--file", str(folder / "small.csv"), "--name", "small", "--data-dir", str(folder)]
+    assert runner.invoke(app, args).exit_code == 0
+    return folder
+
+
+def _train(tmp_path: Path, home: Path, *extra: str) -> tuple[Path, Result]:
+    """``talosbench train`` of sl on the tiny settings; the results root and the command's result."""
+    root = tmp_path / "runs"
+    args = ["train", *TINY, "--loss", "sl", "--data-dir", str(home), "--results-dir", str(root)]
+    return root, runner.invoke(app, [*args, *extra])
+
+
+def test_train_stores_its_run_where_report_and_evaluate_find_it(tmp_path: Path, home: Path) -> None:
+    root, result = _train(tmp_path, home, "--save-model")
+    assert result.exit_code == 0, result.output
+    [directory] = (root / "train").iterdir()
+    assert f"run {directory.name} stored in {directory} with its weights (model.safetensors)" in result.stderr
+    assert {p.name for p in directory.iterdir()} == {
+        "config.json", "history.parquet", "per_user.parquet", "model.safetensors", "result.json",
+    }  # fmt: skip
+    [row] = collect(root / "train").to_dicts()
+    assert (row["suite"], row["dataset"], row["loss"], row["role"]) == ("train", "small", "sl", "final")
+    assert f"{row['test_precision@20']:.4f}" in result.stdout  # what was printed is what was stored
+
+    report = runner.invoke(app, ["report", str(root / "train"), "--table", "accuracy"])
+    assert report.exit_code == 0, report.output
+    assert "| sl " in report.stdout and f"{row['test_precision@20']:.4f}" in report.stdout
+
+    evaluated = runner.invoke(app, ["evaluate", directory.name, "--results-dir", str(root),
+                                    "--data-dir", str(home)])  # fmt: skip
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "all 10 metrics equal the stored ones" in evaluated.stderr
+    assert "test precision@20" in evaluated.stdout and "differs" not in evaluated.stdout
+
+    record = json.loads((directory / "result.json").read_text())
+    record["test"]["ndcg@20"] += 0.01  # as if the data or the code had changed since
+    (directory / "result.json").write_text(json.dumps(record))
+    changed = runner.invoke(app, ["evaluate", str(directory), "--data-dir", str(home)])
+    assert changed.exit_code == 1
+    assert "1 of 10 metrics differ from the stored ones" in changed.stderr
+    assert [line.split()[:2] for line in changed.stdout.splitlines() if "differs" in line] == [
+        ["test", "ndcg@20"]
+    ]
+
+
+def test_training_again_replaces_the_run_and_weights_not_kept_cannot_be_evaluated(
+    tmp_path: Path, home: Path
+) -> None:
+    root, first = _train(tmp_path, home, "--save-model")
+    assert first.exit_code == 0, first.output
+    root, again = _train(tmp_path, home)  # train always trains; the same configuration has the same folder
+    assert again.exit_code == 0, again.output
+    [directory] = (root / "train").iterdir()
+    assert "(replacing its earlier training)" in again.stderr and "with its weights" not in again.stderr
+    assert not (directory / "model.safetensors").exists()
+    evaluated = runner.invoke(app, ["evaluate", directory.name, "--results-dir", str(root)])
+    assert evaluated.exit_code == 2
+    assert f"error: {directory} holds no saved model; train the run again with" in evaluated.stderr
+
+
+def test_a_suite_folder_is_refused_before_training(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    write_plan(root / "quick", ["abc"], tmp_path / "quick.toml")
+    args = [
+        "train",
+        *TINY,
+        "--name",
+        "quick",
+        "--results-dir",
+        str(root),
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert f"error: {root / 'quick'} holds the results of suite 'quick'" in result.stderr
+    assert "choose another --name" in result.stderr and "epoch" not in result.output
+    assert not (tmp_path / "data").exists()  # nothing was prepared
+
+
+@pytest.mark.parametrize(("backbone", "loss"), [("mf", "bpr"), ("lightgcn", "talos")])
+def test_evaluate_reproduces_every_stored_metric_exactly(tmp_path: Path, backbone: str, loss: str) -> None:
+    config = RunConfig(dataset="synthetic", backbone=backbone, loss=loss, preprocess=SMALL, epochs=3,
+                       eval_every=1, negatives=16, lr=0.01, device="cpu")  # fmt: skip
+    result = prepare_and_run(config, data_dir=tmp_path / "data", keep_model=True)
+    assert result.status == "completed" and result.model
+    directory = store(tmp_path / "runs", "train", config, result)
+    evaluation = evaluate_run(directory, data_dir=tmp_path / "data")
+    stored = read_run(directory)
+    assert stored is not None
+    assert evaluation.now["test"] == stored["test"] == result.test
+    assert evaluation.now["valid"] == stored["best_valid"] == result.best_valid
+    assert evaluation.now["thresholds"] == result.thresholds and (loss == "talos") == bool(result.thresholds)
+    assert evaluation.differences() == [] and evaluation.directory == run_dir(tmp_path / "runs", "train",
+                                                                              config.run_id)  # fmt: skip
