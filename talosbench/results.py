@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from talosbench import __version__
-from talosbench.config import PER_LOSS_KEYS, RunConfig, RunResult
+from talosbench.config import PER_LOSS_KEYS, UNIDENTIFYING, RunConfig, RunResult
 from talosbench.data import store
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.paths import check_name, inside
@@ -497,8 +497,8 @@ def _read_object(directory: Path, name: str) -> dict[str, Any]:
 
 
 def _setting(config: Mapping[str, Any]) -> str | None:
-    """The run configuration without its seed (and device): every final run of one cell shares it."""
-    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name not in ("seed", "device")]
+    """The run configuration without its seed (and device, ...): every final run of one cell shares it."""
+    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name not in ("seed", *UNIDENTIFYING)]
     return json.dumps({name: config.get(name) for name in fields}, sort_keys=True, default=str)
 
 

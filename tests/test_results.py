@@ -250,5 +250,5 @@ def test_find_run_by_folder_id_or_suite_and_id(tmp_path: Path) -> None:
         results.find_run(tmp_path, "nope")
     twin = results.run_dir(tmp_path, "other", config.run_id)
     results.write_run(twin, config, _result(), suite="other", cell=CELL)
-    with pytest.raises(results.ResultsError, match="stored in several suites .* name it as SUITE/RUN_ID"):
+    with pytest.raises(results.ResultsError, match=r"stored in several suites .* name it as SUITE/RUN_ID"):
         results.find_run(tmp_path, config.run_id)

@@ -49,9 +49,6 @@ def train(
     name: str = typer.Option(
         "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
     ),
-    save_model: bool = typer.Option(
-        False, "--save-model", help="Keep the best validation weights (model.safetensors) for `evaluate`."
-    ),
 ) -> None:
     """Train one configuration with early stopping, print its test metrics and store the run."""
     from tabulate import tabulate
@@ -90,7 +87,6 @@ def train(
         mirror=mirror,
         on_event=lambda message: typer.echo(message, err=True),
         on_epoch=on_epoch,
-        keep_model=save_model,
     )
     replaced = is_complete(run_dir(results_dir, name, config.run_id))
     directory = store(results_dir, name, config, result)

@@ -58,12 +58,15 @@ class Context:
 def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
     """The recorded outcome of ``job``, or None when it is not complete.
 
-    Raises ``results.DamagedRunError`` when the run is stored but a file of it cannot be read.
+    A run whose weights the suite now keeps (``save_model``) but that was stored without them is not
+    complete either: it is trained again to keep them. Raises ``results.DamagedRunError`` when the
+    run is stored but a file of it cannot be read.
     """
-    from talosbench.results import read_run, run_dir
+    from talosbench.results import MODEL_FILE, read_run, run_dir
 
-    data = read_run(run_dir(ctx.results_dir, ctx.suite, job.run_id))
-    if data is None:
+    directory = run_dir(ctx.results_dir, ctx.suite, job.run_id)
+    data = read_run(directory)
+    if data is None or (job.config.save_model and not (directory / MODEL_FILE).is_file()):
         return None
     valid = {k: float(v) for k, v in (data.get("best_valid") or {}).items() if v is not None}
     return Outcome(job.run_id, str(data.get("status")), data.get("error"), valid, reused=True)
@@ -99,19 +102,18 @@ def prepare_and_run(
     mirror: str | None = None,
     on_event: Callable[[str], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
-    keep_model: bool = False,
 ) -> RunResult:
     """Check ``config``, prepare its data (the one step that may download), then train and test it.
 
     Names and hyper-parameters are checked first, so a typo never starts a download; training
     itself (``train_split``) only trains on the split prepared here, which is loaded once.
-    ``keep_model`` returns the tested snapshot's weights in ``RunResult.model``.
+    With ``config.save_model`` the tested snapshot's weights come back in ``RunResult.model``.
     """
     from talosbench.train.run import check_config, train_split
 
     check_config(config)
     split = split_of(config, data_dir, mirror, on_event)
-    return train_split(config, split, on_epoch=on_epoch, keep_model=keep_model)
+    return train_split(config, split, on_epoch=on_epoch)
 
 
 def split_of(

@@ -62,15 +62,11 @@ def train_split(
     split: Split,
     *,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
-    keep_model: bool = False,
 ) -> RunResult:
-    """Train and test ``config`` on a split already in hand (checked with ``check_config`` first).
-
-    ``keep_model`` returns the tested snapshot's tensors in ``RunResult.model``.
-    """
+    """Train and test ``config`` on a split already in hand (checked with ``check_config`` first)."""
     device = resolve_device(config.device)
     try:
-        return fit(split, config, device, on_epoch=on_epoch, keep_model=keep_model)
+        return fit(split, config, device, on_epoch=on_epoch)
     except Exception as exc:  # a crash inside training is recorded, not propagated
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return RunResult(status="failed", error=detail, device=str(device), split=dict(split.diagnostics))

@@ -249,12 +249,10 @@ def fit(
     config: RunConfig,
     device: torch.device,
     on_epoch: EpochCallback | None = None,
-    *,
-    keep_model: bool = False,
 ) -> RunResult:
     """Train ``config`` on ``split`` until early stopping or the epoch cap and test the best snapshot.
 
-    ``keep_model`` puts the tested snapshot's tensors (on the host) into ``RunResult.model``.
+    With ``config.save_model`` the tested snapshot's tensors (on the host) go into ``RunResult.model``.
 
     A NaN/infinite loss ends the run with status ``diverged``; running out of device memory ends it
     with ``oom``. Both still report the test metrics of the best snapshot if one was taken.
@@ -335,7 +333,7 @@ def fit(
             {"user": test.users.cpu().numpy(), **{k: v.cpu().numpy() for k, v in test.per_user.items()}}
         )
         result.best_valid, result.best_epoch = best_valid, best_epoch
-        if keep_model:
+        if config.save_model:
             result.model = flatten(best_state)
     else:
         test_seconds = float("nan")

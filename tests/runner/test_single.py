@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -112,8 +113,8 @@ def test_a_suite_folder_is_refused_before_training(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("backbone", "loss"), [("mf", "bpr"), ("lightgcn", "talos")])
 def test_evaluate_reproduces_every_stored_metric_exactly(tmp_path: Path, backbone: str, loss: str) -> None:
     config = RunConfig(dataset="synthetic", backbone=backbone, loss=loss, preprocess=SMALL, epochs=3,
-                       eval_every=1, negatives=16, lr=0.01, device="cpu")  # fmt: skip
-    result = prepare_and_run(config, data_dir=tmp_path / "data", keep_model=True)
+                       eval_every=1, negatives=16, lr=0.01, device="cpu", save_model=True)  # fmt: skip
+    result = prepare_and_run(config, data_dir=tmp_path / "data")
     assert result.status == "completed" and result.model
     directory = store(tmp_path / "runs", "train", config, result)
     evaluation = evaluate_run(directory, data_dir=tmp_path / "data")
@@ -124,3 +125,23 @@ def test_evaluate_reproduces_every_stored_metric_exactly(tmp_path: Path, backbon
     assert evaluation.now["thresholds"] == result.thresholds and (loss == "talos") == bool(result.thresholds)
     assert evaluation.differences() == [] and evaluation.directory == run_dir(tmp_path / "runs", "train",
                                                                               config.run_id)  # fmt: skip
+
+
+def test_a_suite_keeps_the_weights_of_every_run_and_resume_trains_those_without(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    args = ["run", "--quiet", "--results-dir", str(tmp_path / "runs"), "--data-dir", str(tmp_path / "data")]
+    plain = runner.invoke(app, [*args, str(tiny_suite(2))])
+    assert plain.exit_code == 0, plain.output
+    suite_dir = tmp_path / "runs" / "tiny"
+    ids = sorted(p.name for p in suite_dir.iterdir() if p.is_dir())
+    assert len(ids) == 6 and not list(suite_dir.glob("*/model.safetensors"))
+    keeping = tiny_suite(2, lambda text: text.replace("[train]\n", "[train]\nsave_model = true\n"))
+    kept = runner.invoke(app, [*args[:1], str(keeping), *args[1:]])
+    assert kept.exit_code == 0, kept.output
+    assert "6 runs: 6 trained, 0 already complete" in kept.stderr  # same run ids, trained again to keep them
+    assert sorted(p.parent.name for p in suite_dir.glob("*/model.safetensors")) == ids
+    again = runner.invoke(app, [*args[:1], str(keeping), *args[1:]])
+    assert "6 runs: 0 trained, 6 already complete" in again.stderr
+    evaluation = evaluate_run(suite_dir / ids[0], data_dir=tmp_path / "data")
+    assert evaluation.differences() == [] and evaluation.now["test"]
