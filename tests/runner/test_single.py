@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
 from talosbench.cli import app
-from talosbench.config import RunConfig
+from talosbench.config import RunConfig, RunResult
 from talosbench.results import collect, read_run, run_dir, write_plan
 from talosbench.runner.execute import prepare_and_run
 from talosbench.runner.single import evaluate_run, store
@@ -145,3 +146,17 @@ def test_a_suite_keeps_the_weights_of_every_run_and_resume_trains_those_without(
     assert "6 runs: 0 trained, 6 already complete" in again.stderr
     evaluation = evaluate_run(suite_dir / ids[0], data_dir=tmp_path / "data")
     assert evaluation.differences() == [] and evaluation.now["test"]
+
+
+def test_a_damaged_run_without_a_suite_plan_names_train_as_a_way_to_redo_it(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic", loss="sl", ks=(20,))
+    users = pl.DataFrame({"user": [0], "precision@20": [0.2]})
+    result = RunResult(status="completed", test={"precision@20": 0.2}, best_valid={"precision@20": 0.1},
+                       best_epoch=1, epochs=1, per_user=users)  # fmt: skip
+    directory = store(tmp_path / "runs", "train", config, result)
+    (directory / "per_user.parquet").write_bytes(b"PAR1")
+    report = runner.invoke(app, ["report", str(tmp_path / "runs" / "train"), "--table", "accuracy"])
+    [note] = [line for line in report.stderr.splitlines() if line.startswith("note: skipped damaged run")]
+    assert note.startswith(f"note: skipped damaged run {directory}: per_user.parquet cannot be read (")
+    redo = "rerun `talosbench run SUITE.toml` (or the `talosbench train` that stored it) to redo it"
+    assert note.endswith(redo)
