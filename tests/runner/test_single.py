@@ -160,3 +160,17 @@ def test_a_damaged_run_without_a_suite_plan_names_train_as_a_way_to_redo_it(tmp_
     assert note.startswith(f"note: skipped damaged run {directory}: per_user.parquet cannot be read (")
     redo = "rerun `talosbench run SUITE.toml` (or the `talosbench train` that stored it) to redo it"
     assert note.endswith(redo)
+
+
+def test_train_runs_of_one_cell_with_other_settings_are_told_apart_by_name(tmp_path: Path) -> None:
+    users = pl.DataFrame({"user": [0], "precision@20": [0.2]})
+    for lr in (0.01, 0.05):
+        config = RunConfig(dataset="synthetic", loss="sl", lr=lr)
+        result = RunResult(status="completed", test={"precision@20": 0.2}, best_valid={"precision@20": 0.1},
+                           best_epoch=1, epochs=1, per_user=users)  # fmt: skip
+        store(tmp_path / "runs", "train", config, result)
+    report = runner.invoke(app, ["report", str(tmp_path / "runs" / "train"), "--table", "accuracy"])
+    assert report.exit_code == 0, report.output
+    [note] = report.stderr.splitlines()
+    assert "trained with different settings (lr 0.01 / 0.05)" in note
+    assert note.endswith("(runs of `talosbench train`: store each setting under its own --name)")
