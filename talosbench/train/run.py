@@ -58,10 +58,7 @@ def run_config(
 
 
 def train_split(
-    config: RunConfig,
-    split: Split,
-    *,
-    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    config: RunConfig, split: Split, *, on_epoch: Callable[[dict[str, Any]], None] | None = None
 ) -> RunResult:
     """Train and test ``config`` on a split already in hand (checked with ``check_config`` first)."""
     device = resolve_device(config.device)

@@ -245,10 +245,7 @@ def unflatten(tensors: dict[str, torch.Tensor]) -> Snapshot:
 
 
 def fit(
-    split: Split,
-    config: RunConfig,
-    device: torch.device,
-    on_epoch: EpochCallback | None = None,
+    split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
 ) -> RunResult:
     """Train ``config`` on ``split`` until early stopping or the epoch cap and test the best snapshot.
 
