@@ -58,6 +58,10 @@ def test_train_stores_its_run_where_report_and_evaluate_find_it(tmp_path: Path, 
     report = runner.invoke(app, ["report", str(root / "train"), "--table", "accuracy"])
     assert report.exit_code == 0, report.output
     assert "| sl " in report.stdout and f"{row['test_precision@20']:.4f}" in report.stdout
+    plot = runner.invoke(app, ["plot", str(root / "train"), "--metric", "precision@20"])
+    assert plot.exit_code == 0, plot.output
+    pngs = [Path(line) for line in plot.stdout.splitlines()]
+    assert pngs and all(path.is_file() and path.parent == root / "train" / "plots" for path in pngs)
 
     evaluated = runner.invoke(app, ["evaluate", directory.name, "--results-dir", str(root),
                                     "--data-dir", str(home)])  # fmt: skip
