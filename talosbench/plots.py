@@ -1,4 +1,5 @@
-"""PNG figures of a results directory: validation and training curves, accuracy bars, thresholds.
+"""Figures of a results directory (PNG, PDF or SVG): validation and training curves, accuracy bars,
+threshold curves.
 
 matplotlib is the optional ``plot`` extra; it is imported inside the functions (Agg backend, no display).
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +33,27 @@ THRESHOLD_COLUMNS = ("valid_threshold_error", "valid_mean_threshold")
 """History columns the trainer writes at each validation of a thresholded loss."""
 
 
+FORMATS = ("png", "pdf", "svg")
+"""The figure formats, each the file extension matplotlib writes it under."""
+
+
 class PlotError(TalosbenchError, RuntimeError):
     """Plots that cannot be drawn (matplotlib missing, nothing to draw)."""
 
     exit_code = USAGE
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Where figures go: a folder, a file-name prefix (``quick-`` from ``-o figs/quick.svg``), a format."""
+
+    folder: Path
+    fmt: str = "png"
+    prefix: str = ""
+
+    def path(self, *parts: str) -> Path:
+        """The file of the figure named by ``parts`` (characters a file name cannot hold replaced)."""
+        return self.folder / f"{self.prefix}{_name(*parts)}.{self.fmt}"
 
 
 def plot_results(
@@ -45,13 +64,18 @@ def plot_results(
     baseline: str = "talos",
     suite_file: Path | None = None,
     on_note: Callable[[str], None] | None = None,
+    fmt: str = "png",
+    prefix: str = "",
 ) -> list[Path]:
-    """Draw every figure for the final runs under ``source`` into ``out``; return the PNG paths.
+    """Draw every figure for the final runs under ``source`` into ``out``; return their paths.
 
+    ``fmt`` is one of ``FORMATS``; every file name starts with ``prefix``.
     The runs are those a report covers (see ``report.scope``); each note on what was left out goes
     to ``on_note``. Each suite's figures show the metrics of its ``[eval]`` unless ``metrics`` names
     others; when ``source`` holds several suites, each gets a subfolder of ``out``.
     """
+    if fmt not in FORMATS:
+        raise PlotError(f"unknown figure format {fmt!r}; choose {', '.join(FORMATS)}")
     frame, notes = gather(source, suite_file)
     for note in notes:
         if on_note is not None:
@@ -65,7 +89,7 @@ def plot_results(
         shown = metrics or suite_metrics(runs, source, suite_file)
         folder = inside(out, out / check_name(suite, "suite name")) if len(parts) > 1 else out
         try:
-            paths += _suite_figures(runs, shown, folder, baseline)
+            paths += _suite_figures(runs, shown, Figures(folder, fmt, prefix), baseline)
         except ReportError as error:
             if len(parts) == 1 or (not paths and suite == parts[-1][0]):
                 raise  # nothing else drawn: the reason is the answer
@@ -74,11 +98,11 @@ def plot_results(
     return paths
 
 
-def _suite_figures(final: pl.DataFrame, metrics: Sequence[str], out: Path, baseline: str) -> list[Path]:
+def _suite_figures(final: pl.DataFrame, metrics: Sequence[str], out: Figures, baseline: str) -> list[Path]:
     """Every figure of one suite's final runs."""
     metrics = check_metrics(final, metrics)
     metric = primary_metric(final, metrics)
-    out.mkdir(parents=True, exist_ok=True)
+    out.folder.mkdir(parents=True, exist_ok=True)
     histories = _histories(final)
     paths = validation_curves(histories, metric, out, baseline)
     paths += validation_bands(histories, metric, out, baseline)
@@ -88,7 +112,7 @@ def _suite_figures(final: pl.DataFrame, metrics: Sequence[str], out: Path, basel
     return paths
 
 
-def validation_curves(histories: pl.DataFrame, metric: str, out: Path, baseline: str) -> list[Path]:
+def validation_curves(histories: pl.DataFrame, metric: str, out: Figures, baseline: str) -> list[Path]:
     """Per dataset/scenario/backbone: validation metric against epoch, mean line and seed band per loss."""
     plt = _pyplot()
     column = f"valid_{metric}"
@@ -100,16 +124,16 @@ def validation_curves(histories: pl.DataFrame, metric: str, out: Path, baseline:
         for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
             _band(ax, group.filter(pl.col("loss") == loss), column, loss)
         _finish(ax, "epoch", f"validation {metric}", " / ".join(key))
-        paths.append(_save(fig, out / _name("valid", metric, *key)))
+        paths.append(_save(fig, out.path("valid", metric, *key)))
     return paths
 
 
-def training_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[Path]:
+def training_curves(histories: pl.DataFrame, out: Figures, baseline: str) -> list[Path]:
     """Per dataset/scenario/backbone: one panel per loss (their scales differ), mean and seed band."""
     return _loss_panels(histories, "train_loss", "training loss", ("train-loss",), out, baseline)
 
 
-def validation_bands(histories: pl.DataFrame, metric: str, out: Path, baseline: str) -> list[Path]:
+def validation_bands(histories: pl.DataFrame, metric: str, out: Figures, baseline: str) -> list[Path]:
     """Per dataset/scenario/backbone: one panel per loss on its own scale, so each seed band is legible.
 
     The band is what the convergence table's seed band measures (docs/protocol.md, reporting).
@@ -126,7 +150,7 @@ def _loss_panels(
     column: str,
     label: str,
     names: tuple[str, ...],
-    out: Path,
+    out: Figures,
     baseline: str,
     same_epochs: bool = False,
 ) -> list[Path]:
@@ -145,11 +169,11 @@ def _loss_panels(
         for ax in list(axes.flat)[len(losses) :]:
             ax.set_visible(False)
         fig.suptitle(f"{label[0].upper()}{label[1:]} (mean and seed min–max): " + " / ".join(key))
-        paths.append(_save(fig, out / _name(*names, *key)))
+        paths.append(_save(fig, out.path(*names, *key)))
     return paths
 
 
-def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Path, baseline: str) -> list[Path]:
+def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Figures, baseline: str) -> list[Path]:
     """Per metric: grouped bars (dataset/scenario/backbone) of the test mean with std error bars."""
     plt = _pyplot()
     ok = final.filter(pl.col("status") == "completed")
@@ -171,11 +195,11 @@ def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Path, baseli
             ax.bar(x, means, width, yerr=stds, capsize=3, label=loss)
         ax.set_xticks(range(len(groups)), ["\n".join(key) for key in groups])
         _finish(ax, "", f"test {metric} (mean ± std over seeds)", f"Accuracy: {metric}")
-        paths.append(_save(fig, out / _name("accuracy", metric)))
+        paths.append(_save(fig, out.path("accuracy", metric)))
     return paths
 
 
-def threshold_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[Path]:
+def threshold_curves(histories: pl.DataFrame, out: Figures, baseline: str) -> list[Path]:
     """For losses that log them: threshold error and mean threshold against epoch."""
     plt = _pyplot()
     present = [c for c in THRESHOLD_COLUMNS if c in histories.columns]
@@ -191,7 +215,7 @@ def threshold_curves(histories: pl.DataFrame, out: Path, baseline: str) -> list[
             for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
                 _band(ax, group.filter(pl.col("loss") == loss), column, loss)
             _finish(ax, "epoch", column.removeprefix("valid_").replace("_", " "), " / ".join(key))
-        paths.append(_save(fig, out / _name("thresholds", *key)))
+        paths.append(_save(fig, out.path("thresholds", *key)))
     return paths
 
 
@@ -249,7 +273,7 @@ def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # savefig takes the format from the suffix
     fig.savefig(tmp, dpi=120)
     plt.close(fig)
     tmp.replace(path)
@@ -257,7 +281,7 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def _name(*parts: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", "_".join(p.replace("@", "at") for p in parts)) + ".png"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", "_".join(p.replace("@", "at") for p in parts))
 
 
 def _pyplot() -> Any:

@@ -35,7 +35,7 @@ def test_losses_lists_every_loss_in_spec_order_with_its_parameters() -> None:
     result = runner.invoke(app, ["losses"])
     assert result.exit_code == 0
     first_column = [
-        line.split()[0] for line in result.output.splitlines()[2:] if line and not line[0].isspace()
+        line.split()[0] for line in result.stdout.splitlines()[2:] if line and not line[0].isspace()
     ]
     assert first_column == listing_order()  # docs/protocol.md §2 order: tests/losses/test_registry.py
     assert "lr2" in result.output and "0.05, 0.1, 0.15, 0.2, 0.25, 0.3" in result.output

@@ -11,14 +11,27 @@ from __future__ import annotations
 import typer
 
 from talosbench import __version__
-from talosbench.cli import bench, components, datasets, download, evaluate, plot, report, run, train
+from talosbench.cli import (
+    bench,
+    components,
+    datasets,
+    download,
+    evaluate,
+    init,
+    plot,
+    report,
+    run,
+    suites,
+    train,
+)
 from talosbench.cli.errors import reports_errors
 
 app = typer.Typer(
     name="talosbench",
     help="Benchmark recommender-system training losses for Top-K accuracy, shift robustness and cost.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; completion imports no torch
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
     pretty_exceptions_enable=False,
 )
 
@@ -45,6 +58,8 @@ COMMANDS = (
     evaluate.evaluate,
     bench.bench,
     run.run,
+    suites.suites,
+    init.init,
     datasets.datasets,
     download.download,
     report.report,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from talosbench.cli.options import data_dir_option
+
 
 def bench(
     scale: str | None = typer.Option(
@@ -22,7 +24,7 @@ def bench(
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
     threads: int | None = typer.Option(None, help="CPU threads for torch (default: torch's choice)."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
 ) -> None:
     """Measure seconds per epoch, evaluation seconds and peak memory; store them for run --dry-run."""
     import json

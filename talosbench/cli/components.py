@@ -1,38 +1,146 @@
-"""``talosbench losses`` and ``talosbench backbones``: the components with their hyper-parameters."""
+"""``talosbench losses`` and ``talosbench backbones``: the components with their hyper-parameters.
+
+Without a name each lists every component, one row per hyper-parameter, fitted to 100 columns; with a
+name it shows that one in full (its paper, its definition, every parameter with its bounds, its traits).
+``--json`` prints the same with every field.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import typer
 
+from talosbench.cli.listing import WIDTH, docstring, echo_json, fit, paragraph, width_of
+from talosbench.cli.options import backbone_names, completes, json_option, loss_names
+from talosbench.hparams import HParam
 
-def _schema_rows(components: dict[str, type]) -> list[list[str]]:
+HEADERS = ["parameter", "default", "paper search space", "help"]
+HELP_WIDTH = 30
+"""The listing shows each parameter's help only when at least this much room is left for it; otherwise
+``NAME`` shows it (wrapped any narrower, most helps would take four lines and more)."""
+
+TRAITS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("default_negatives", "sampled negatives", lambda v: f"{v} per positive unless the run says otherwise"),
+    ("default_normalize", "scores", lambda v: "cosine (L2-normalised embeddings)" if v else "dot product"),
+    ("thresholded", "per-user Top-K threshold",
+     lambda v: "learned or estimated (the report adds the threshold error)" if v else "none"),
+    ("needs_positive_scores", "positive scores",
+     lambda v: "needs the scores of every training positive of the batch's users" if v else "not needed"),
+    ("negative_gradient", "gradient to negatives", lambda v: "yes" if v else "no (the positive alone)"),
+    ("in_paper", "in the paper", lambda v: "trained in the paper (the quick suite runs it)" if v else "no"),
+)  # fmt: skip
+"""The ``Loss`` traits a user chooses by (attribute, label, how its value reads)."""
+
+
+def _space(param: HParam) -> str:
+    return ", ".join(map(str, param.space))
+
+
+def _bounds(param: HParam) -> str:
+    """``>= 1e-06``, ``0.0 .. 1.0``, ``one of a, b`` or empty."""
+    if param.choices:
+        return "one of " + ", ".join(map(str, param.choices))
+    if param.low is not None and param.high is not None:
+        return f"{param.low:g} .. {param.high:g}"
+    if param.low is not None:
+        return f">= {param.low:g}"
+    return f"<= {param.high:g}" if param.high is not None else ""
+
+
+def _param_json(param: HParam) -> dict[str, Any]:
+    return {
+        "name": param.name, "type": param.type.__name__, "default": param.default, "help": param.help,
+        "space": list(param.space), "low": param.low, "high": param.high, "choices": list(param.choices),
+    }  # fmt: skip
+
+
+def _component_json(name: str, cls: type, traits: bool) -> dict[str, Any]:
+    summary, details = docstring(cls)
+    out: dict[str, Any] = {"name": name, "summary": summary, "details": details,
+                           "parameters": [_param_json(p) for p in getattr(cls, "hparams", ())]}  # fmt: skip
+    if traits:
+        out["traits"] = {attribute: getattr(cls, attribute) for attribute, _, _ in TRAITS}
+    return out
+
+
+def _listing(kind: str, components: dict[str, type]) -> str:
+    """One row per hyper-parameter (a row of ``-`` for a component without any), help wrapped when
+    there is room for it."""
     rows = []
     for name, cls in components.items():
         params = getattr(cls, "hparams", ())
         if not params:
-            rows.append([name, "-", "", "", (cls.__doc__ or "").strip().splitlines()[0]])
+            rows.append([name, "-", "", "", ""])
         for i, p in enumerate(params):
-            doc = (cls.__doc__ or "").strip().splitlines()[0] if i == 0 else ""
-            space = ", ".join(map(str, p.space)) if p.space else ""
-            rows.append([name if i == 0 else "", p.name, repr(p.default), space, p.help or doc])
-    return rows
+            rows.append([name if i == 0 else "", p.name, repr(p.default), _space(p), p.help])
+    headers = [kind, *HEADERS]
+    if WIDTH - width_of([row[:-1] for row in rows], headers[:-1]) - 2 < HELP_WIDTH:
+        return fit([row[:-1] for row in rows], headers[:-1], flexible=[3])
+    return fit(rows, headers, flexible=[4])
 
 
-def losses() -> None:
-    """List every loss with its hyper-parameters, defaults and paper search spaces."""
-    from tabulate import tabulate
+def _detail(kind: str, name: str, cls: type, traits: bool) -> str:
+    """One component in full: summary, definition, parameters with bounds, traits."""
+    summary, details = docstring(cls)
+    lines = [paragraph(f"{kind} {name}: {summary}"), ""]
+    lines += [paragraph(text, indent="  ") + "\n" for text in details]
+    params = getattr(cls, "hparams", ())
+    if params:
+        rows = [[p.name, p.type.__name__, repr(p.default), _space(p), _bounds(p), p.help] for p in params]
+        headers = ["parameter", "type", "default", "paper search space", "bounds", "help"]
+        lines += [fit(rows, headers, flexible=[3, 5]), ""]
+    else:
+        lines += ["no hyper-parameters", ""]
+    if traits:
+        rows = [[label, shown(getattr(cls, attribute))] for attribute, label, shown in TRAITS]
+        lines.append(fit(rows, ["trait", "value"], flexible=[1]))
+    return "\n".join(lines).rstrip("\n")
 
+
+def _show(kind: str, components: dict[str, type], name: str | None, json_out: bool, traits: bool) -> None:
+    """The listing, or (``name``) one component in full; JSON with ``json_out``."""
+    if name is not None:
+        components = {name: components[name]}
+    if json_out:
+        items = [_component_json(n, cls, traits) for n, cls in components.items()]
+        echo_json(items[0] if name is not None else items)
+    elif name is not None:
+        typer.echo(_detail(kind, name, components[name], traits))
+    else:
+        typer.echo(_listing(kind, components))
+        command = "losses" if kind == "loss" else f"{kind}s"
+        # A hint, on stderr: stdout stays the table alone, for a pipe or a file.
+        typer.echo(f"`talosbench {command} NAME` shows one in full; --json prints every field.", err=True)
+
+
+def losses(
+    name: str | None = typer.Argument(
+        None,
+        metavar="NAME",
+        help="Show this loss in full: paper, definition, traits.",
+        autocompletion=completes(loss_names),
+    ),
+    json_out: bool = json_option("the losses"),
+) -> None:
+    """List every loss with its hyper-parameters, defaults and paper search spaces; or show one in full."""
     from talosbench.losses import LOSSES, listing_order
 
-    rows = _schema_rows({name: LOSSES.get(name) for name in listing_order()})
-    typer.echo(tabulate(rows, headers=["loss", "parameter", "default", "paper search space", "help"]))
+    if name is not None:
+        LOSSES.get(name)  # an unknown name is a usage error with the closest match
+    _show("loss", {n: LOSSES.get(n) for n in listing_order()}, name, json_out, traits=True)
 
 
-def backbones() -> None:
-    """List every backbone with its hyper-parameters, defaults and paper search spaces."""
-    from tabulate import tabulate
-
+def backbones(
+    name: str | None = typer.Argument(
+        None, metavar="NAME", help="Show this backbone in full.", autocompletion=completes(backbone_names)
+    ),
+    json_out: bool = json_option("the backbones"),
+) -> None:
+    """List every backbone with its hyper-parameters, defaults and paper search spaces; or show one."""
     from talosbench.models import BACKBONES
 
-    rows = _schema_rows({name: BACKBONES.get(name) for name in BACKBONES.names()})
-    typer.echo(tabulate(rows, headers=["backbone", "parameter", "default", "paper search space", "help"]))
+    if name is not None:
+        BACKBONES.get(name)
+    _show("backbone", {n: BACKBONES.get(n) for n in BACKBONES.names()}, name, json_out, traits=False)

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import typer
 
+from talosbench.cli.options import data_dir_option
+
 
 def download(
     names: list[str] = typer.Argument(None, help="Datasets (default: the shipped suites')."),
     all_: bool = typer.Option(False, "--all", help="Fetch every catalog dataset."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Base URL (http(s):// or file://) replacing every source's."
     ),

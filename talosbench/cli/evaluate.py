@@ -6,13 +6,15 @@ from pathlib import Path
 
 import typer
 
+from talosbench.cli.options import data_dir_option, results_dir_option
+
 
 def evaluate(
     run: str = typer.Argument(
         ..., metavar="RUN", help="Run folder, or a run id (or SUITE/RUN_ID) under --results-dir."
     ),
-    results_dir: Path = typer.Option(Path("runs"), help="Root of the results a run id is looked up in."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    results_dir: Path = results_dir_option("Results root a run id is looked up in: <dir>/<suite>/<run-id>/."),
+    data_dir: Path | None = data_dir_option(),
     device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N (default: the run's own)."),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."

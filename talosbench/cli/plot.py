@@ -1,4 +1,4 @@
-"""``talosbench plot``: PNG figures of a suite's results."""
+"""``talosbench plot``: figures of a suite's results (PNG, PDF or SVG)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,54 @@ from pathlib import Path
 
 import typer
 
+from talosbench.cli.choices import choices
+from talosbench.cli.options import output_format, results_dir_option
+from talosbench.plots import FORMATS
+
+Format = choices("FigureFormat", FORMATS)
+SUFFIXES = {f".{fmt}": fmt for fmt in FORMATS}
+"""The format ``-o NAME.svg`` implies by its extension."""
+
 
 def plot(
     source: str | None = typer.Argument(
         None,
         metavar="RESULTS",
-        help="Results dir, suite dir or name, or suite TOML (default: newest in ./runs).",
+        help="Results dir, suite dir or name, or suite TOML (default: the newest suite in --results-dir).",
     ),
-    out: Path | None = typer.Option(None, "--out", help="Directory of the PNGs (default: <results>/plots)."),
+    results_dir: Path = results_dir_option("Results root that suite names and the default look in."),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        "--out",
+        help="Folder of the figures (default: <results>/plots); or FOLDER/NAME.png|.pdf|.svg: the figures "
+        "go to FOLDER as NAME-<figure> in that format.",
+    ),
+    fmt: Format | None = typer.Option(
+        None, "--format", help="Figure format (default: from the extension of -o, else png)."
+    ),
     metric: list[str] = typer.Option(
         [], "--metric", help="Test metric to plot (repeatable; default: the suite's [eval] metrics)."
     ),
 ) -> None:
-    """PNG figures: validation and training curves, accuracy bars, Talos threshold curves."""
+    """Figures: validation and training curves, accuracy bars, Talos threshold curves."""
     from talosbench.plots import plot_results
     from talosbench.report import resolve_source, suite_file
 
-    where = resolve_source(source)
-    paths = plot_results(where, out or where / "plots", metrics=metric, suite_file=suite_file(source),
-                         on_note=lambda note: typer.echo(f"note: {note}", err=True))  # fmt: skip
+    chosen = output_format(fmt.value if fmt is not None else None, output, SUFFIXES) or "png"
+    where = resolve_source(source, results_dir)
+    folder, prefix = output or where / "plots", ""
+    if output is not None and output.suffix.lower() in SUFFIXES:  # a file name: its stem prefixes each figure
+        folder, prefix = output.parent, f"{output.stem}-"
+    paths = plot_results(
+        where,
+        folder,
+        metrics=metric,
+        suite_file=suite_file(source),
+        fmt=chosen,
+        prefix=prefix,
+        on_note=lambda note: typer.echo(f"note: {note}", err=True),
+    )
     for path in paths:
         typer.echo(str(path))

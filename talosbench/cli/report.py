@@ -7,34 +7,55 @@ from pathlib import Path
 import typer
 
 from talosbench.cli.choices import choices
+from talosbench.cli.options import output_format, results_dir_option
 from talosbench.report import FORMATS, TABLES
 
 Format = choices("Format", FORMATS)
 Table = choices("Table", (*TABLES, "all"))
+SUFFIXES = {
+    ".md": "markdown", ".markdown": "markdown", ".txt": "markdown", ".tex": "latex", ".csv": "csv",
+    ".json": "json", ".html": "html", ".htm": "html",
+}  # fmt: skip
+"""The format ``-o FILE`` implies by its extension."""
 
 
 def report(
     source: str | None = typer.Argument(
         None,
         metavar="RESULTS_DIR_OR_SUITE",
-        help="Results dir, suite dir or name, or suite TOML (default: newest in ./runs).",
+        help="Results dir, suite dir or name, or suite TOML (default: the newest suite in --results-dir).",
     ),
-    fmt: Format = typer.Option(Format("markdown"), "--format", help="Output format."),
+    results_dir: Path = results_dir_option("Results root that suite names and the default look in."),
+    fmt: Format | None = typer.Option(
+        None, "--format", help="Output format (default: from the extension of -o, else markdown)."
+    ),
     metric: list[str] = typer.Option(
         [], "--metric", help="Test metric, e.g. precision@20 (repeatable; default: the suite's [eval])"
     ),
     table: list[Table] = typer.Option([Table("all")], "--table", help="Table to show (repeatable)."),
     baseline: str | None = typer.Option(None, help="Loss whose Imp.% is shown (default talos when present)."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Write the report to this file; .md .txt .tex .csv .json .html set the format.",
+    ),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift."""
     from talosbench.report import report as build_report
     from talosbench.report import resolve_source, suite_file
 
+    chosen = output_format(fmt.value if fmt is not None else None, output, SUFFIXES)
+    if chosen is None and output is not None and output.suffix:
+        raise typer.BadParameter(
+            f"cannot tell the format of {output} from its extension: name it {', '.join(SUFFIXES)} "
+            "or pass --format",
+            param_hint="'--output'",
+        )
     names = [t.value for t in table]
     tables = list(TABLES) if "all" in names else names
-    where = resolve_source(source)
-    text = build_report(where, fmt=fmt.value, tables=tables, metrics=metric, baseline=baseline,
+    where = resolve_source(source, results_dir)
+    text = build_report(where, fmt=chosen or "markdown", tables=tables, metrics=metric, baseline=baseline,
                         suite_file=suite_file(source),
                         on_note=lambda note: typer.echo(f"note: {note}", err=True))  # fmt: skip
     if output is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from talosbench.cli.choices import choices
+from talosbench.cli.options import data_dir_option, results_dir_option
 from talosbench.runner import EXECUTORS
 
 if TYPE_CHECKING:
@@ -19,8 +20,10 @@ Executor = choices("Executor", EXECUTORS)
 
 
 def run(
-    suite_file: Path = typer.Argument(..., help="Suite TOML file (see suites/)."),
-    results_dir: Path = typer.Option(Path("runs"), help="Results root; runs go to <dir>/<suite>/<run-id>/."),
+    suite_file: Path = typer.Argument(
+        ..., help="Suite TOML file, or the name of a shipped suite (see `talosbench suites`)."
+    ),
+    results_dir: Path = results_dir_option(),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan and what is complete; train nothing."
     ),
@@ -31,7 +34,7 @@ def run(
     jobs: int = typer.Option(1, min=1, help="Runs trained at once, in worker processes when > 1."),
     force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
     quiet: bool = typer.Option(False, "--quiet", help="One line per finished run, no live progress."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
@@ -53,11 +56,11 @@ def run(
     """Run every cell of a suite (tuning on validation first where it has lists), resuming finished runs."""
     from talosbench.cli.progress import GridProgress, duration
     from talosbench.runner import Interrupted, check_options, describe, run_suite
-    from talosbench.suite import load_suite
+    from talosbench.suite import find_suite, load_suite
 
     ray = _ray_options(ray_address, gpus_per_run, cpus_per_run, max_retries)
     pinned = devices.split(",") if devices is not None else None
-    suite = load_suite(suite_file, data_dir=data_dir)  # datasets imported there are valid names
+    suite = load_suite(find_suite(suite_file), data_dir=data_dir)  # datasets imported there are valid names
     if dry_run:
         check_options(executor.value, device, pinned, ray)  # what the run itself would refuse first
         cells = describe(suite, results_dir, device=device, only=only, on_damaged=lambda job, error:

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from talosbench.cli.choices import choices
+from talosbench.cli.options import data_dir_option, results_dir_option
 from talosbench.cli.settings import with_settings
 from talosbench.data.scenarios import SCENARIOS
 
@@ -41,11 +42,11 @@ def train(
     settings: dict[str, Any],
     set_: list[str] = typer.Option([], "--set", help="Loss hyper-parameter KEY=VALUE (repeatable)."),
     backbone_set: list[str] = typer.Option([], "--backbone-set", help="Backbone hyper-parameter KEY=VALUE."),
-    data_dir: Path | None = typer.Option(None, help="Data directory (default $TALOSBENCH_HOME or cache)."),
+    data_dir: Path | None = data_dir_option(),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
-    results_dir: Path = typer.Option(Path("runs"), help="Root of the results (as `talosbench run`)."),
+    results_dir: Path = results_dir_option(),
     name: str = typer.Option(
         "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
     ),

@@ -30,6 +30,8 @@ try:
 except ImportError:  # Windows has no flock: preparation there is not guarded across processes
     fcntl = None  # type: ignore[assignment]
 
+HOME_ENV = "TALOSBENCH_HOME"
+"""The environment variable naming the data home (``--data-dir`` declares it too)."""
 META = "meta.json"
 INTERACTIONS = "interactions.parquet"
 
@@ -38,8 +40,8 @@ def data_home(data_dir: Path | str | None = None) -> Path:
     """``data_dir``, else ``$TALOSBENCH_HOME``, else ``$XDG_CACHE_HOME/talosbench`` (~/.cache/talosbench)."""
     if data_dir is not None:
         return Path(data_dir).expanduser()
-    if os.environ.get("TALOSBENCH_HOME"):
-        return Path(os.environ["TALOSBENCH_HOME"]).expanduser()
+    if os.environ.get(HOME_ENV):
+        return Path(os.environ[HOME_ENV]).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache).expanduser() / "talosbench"
 

@@ -317,7 +317,8 @@ def check_options(
     executor: str, device: str | None, devices: Sequence[str] | None, ray: RayOptions | None
 ) -> None:
     """Refuse options that do not fit together, before anything is read or written (RunnerUsageError,
-    DeviceError): an unknown executor, Ray options without Ray, ``devices`` with Ray, a malformed device."""
+    DeviceError): an unknown executor, Ray options without Ray, ``devices`` with Ray, a malformed device,
+    the Ray executor where Ray is not installed."""
     from talosbench.device import check_device
 
     if executor not in EXECUTORS:
@@ -337,6 +338,11 @@ def check_options(
         parse_devices(devices)
     if device is not None:
         check_device(device)
+    if executor == "ray":
+        from talosbench.runner.ray_executor import INSTALL, ray_installed
+
+        if not ray_installed():  # say so before the plan is printed, not when the first run starts
+            raise RunnerUsageError(f"--executor ray needs Ray, which is not installed: {INSTALL}")
 
 
 def _preflight(

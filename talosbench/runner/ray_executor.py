@@ -7,6 +7,7 @@ imported only here and only when this executor is built.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 import os
@@ -44,6 +45,14 @@ class Listener(Protocol):
     def epoch(self, job: Job, info: dict[str, Any]) -> None: ...
     def message(self, text: str) -> None: ...
     def running(self, where: dict[str, int]) -> None: ...
+
+
+def ray_installed() -> bool:
+    """Whether ``import ray`` would find Ray, asked without importing it (that takes seconds)."""
+    try:
+        return importlib.util.find_spec("ray") is not None  # None also when sys.modules["ray"] is None
+    except ValueError:  # a "ray" module already imported without a spec: it is there
+        return True
 
 
 def import_ray() -> Any:

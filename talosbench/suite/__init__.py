@@ -4,7 +4,7 @@ from talosbench.suite.errors import SuiteError
 from talosbench.suite.grid import Point, budget, cells, config, dims, full_grid, grid_size, points
 from talosbench.suite.load import load_suite, parse_suite
 from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite
-from talosbench.suite.shipped import shipped_datasets
+from talosbench.suite.shipped import find_suite, shipped_datasets, shipped_suites
 
 __all__ = [
     "Cell",
@@ -18,10 +18,12 @@ __all__ = [
     "cells",
     "config",
     "dims",
+    "find_suite",
     "full_grid",
     "grid_size",
     "load_suite",
     "parse_suite",
     "points",
     "shipped_datasets",
+    "shipped_suites",
 ]

@@ -21,11 +21,13 @@ from talosbench.train.trainer import build, fit, restore, run_evaluation, unflat
 
 
 def check_config(config: RunConfig) -> None:
-    """Fail fast on unknown names and bad hyper-parameters, before any data is touched.
+    """Fail fast on unknown names, bad hyper-parameters and a device this machine lacks, before any data
+    is touched (a download or a split must not come first only to end in a DeviceError).
 
     The run's own settings were checked when the ``RunConfig`` was built; its loss and backbone
     hyper-parameters need the component's schema, so they are checked here.
     """
+    resolve_device(config.device)
     resolve(LOSSES.get(config.loss).hparams, config.loss_params, where=f"loss {config.loss}: ")
     resolve(
         BACKBONES.get(config.backbone).hparams, config.backbone_params, where=f"backbone {config.backbone}: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -55,3 +56,63 @@ def test_resolve_source_picks_newest_suite_or_name(golden: Path, tmp_path: Path)
         resolve_source("missing", runs)
     with pytest.raises(ReportError, match="no suite results in"):
         resolve_source(None, tmp_path / "none")
+
+
+@pytest.mark.parametrize(
+    ("name", "starts"),
+    [("r.csv", "table,"), ("r.json", "["), ("r.md", "### "), ("r.txt", "### "), ("r.html", "<"),
+     ("r.tex", "% Requires")],
+)  # fmt: skip
+def test_report_output_takes_its_format_from_the_extension(
+    golden: Path, tmp_path: Path, name: str, starts: str
+) -> None:
+    target = tmp_path / name
+    result = runner.invoke(app, ["report", str(golden), "--table", "accuracy", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text().lstrip().startswith(starts), target.read_text()[:80]
+    if name.endswith(".json"):
+        json.loads(target.read_text())
+
+
+def test_report_format_and_extension_must_agree(golden: Path, tmp_path: Path) -> None:
+    agree = runner.invoke(app, ["report", str(golden), "--format", "csv", "-o", str(tmp_path / "a.csv")])
+    assert agree.exit_code == 0, agree.output
+    clash = runner.invoke(app, ["report", str(golden), "--format", "csv", "-o", str(tmp_path / "b.md")])
+    message = " ".join(clash.output.replace("│", " ").split())
+    assert clash.exit_code == 2 and "--format csv does not match -o" in message
+    unknown = runner.invoke(app, ["report", str(golden), "-o", str(tmp_path / "c.docx")])
+    assert unknown.exit_code == 2 and "cannot tell the format" in unknown.output
+    given = runner.invoke(app, ["report", str(golden), "--format", "json", "-o", str(tmp_path / "d.out")])
+    assert given.exit_code == 0 and json.loads((tmp_path / "d.out").read_text())  # --format names it
+    assert not (tmp_path / "b.md").exists() and not (tmp_path / "c.docx").exists()
+
+
+def test_report_and_plot_find_a_suite_name_in_the_results_dir(golden: Path, tmp_path: Path) -> None:
+    root = tmp_path / "elsewhere"
+    shutil.copytree(golden, root / "golden")
+    args = ["golden", "--results-dir", str(root)]
+    result = runner.invoke(app, ["report", *args, "--table", "accuracy", "--metric", "precision@20"])
+    assert result.exit_code == 0 and "### Accuracy" in result.stdout, result.output
+    newest = runner.invoke(app, ["report", "--results-dir", str(root), "--table", "accuracy"])
+    assert newest.exit_code == 0 and "### Accuracy" in newest.stdout, newest.output
+    missing = runner.invoke(app, ["plot", "nothing", "--results-dir", str(root)])
+    assert missing.exit_code == 2 and "suites there: golden" in missing.output
+
+
+@pytest.mark.parametrize("fmt", ["svg", pytest.param("pdf", marks=pytest.mark.slow)])
+def test_plot_output_file_sets_the_format_and_prefix(golden: Path, tmp_path: Path, fmt: str) -> None:
+    pytest.importorskip("matplotlib")
+    result = runner.invoke(app, ["plot", str(golden), "-o", str(tmp_path / "figs" / f"ml.{fmt}")])
+    assert result.exit_code == 0, result.output
+    paths = [Path(line) for line in result.stdout.splitlines()]
+    assert "figs/ml-accuracy_precisionat20." + fmt in {f"{p.parent.name}/{p.name}" for p in paths}
+    magic = {"svg": b"<?xml", "pdf": b"%PDF"}[fmt]
+    for path in paths:
+        assert path.parent == tmp_path / "figs" and path.name.startswith("ml-") and path.suffix == f".{fmt}"
+        assert path.read_bytes().startswith(magic)
+
+
+def test_plot_format_option_and_conflicts(golden: Path, tmp_path: Path) -> None:
+    clash = runner.invoke(app, ["plot", str(golden), "--format", "pdf", "-o", str(tmp_path / "a.svg")])
+    assert clash.exit_code == 2 and "does not match" in " ".join(clash.output.replace("│", " ").split())
+    assert list(tmp_path.iterdir()) == []

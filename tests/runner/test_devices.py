@@ -122,3 +122,39 @@ def test_check_options_refuses_what_does_not_fit_with_a_usage_error() -> None:
     with pytest.raises(DeviceError, match="unknown device 'tpu'"):
         check_options("ray", "tpu", None, None)
     check_options("ray", "cuda:3", None, RayOptions(gpus_per_run=0.5))  # fine: Ray places runs itself
+
+
+def test_check_options_refuses_the_ray_executor_without_ray(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as when Ray is not installed
+    with pytest.raises(RunnerUsageError, match="--executor ray needs Ray, which is not installed") as info:
+        check_options("ray", None, None, None)
+    assert INSTALL in str(info.value) and info.value.exit_code == 2
+    check_options("local", None, None, None)  # the local executor never needs it
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]], ids=["run", "dry-run"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--executor", "ray"], "error: --executor ray needs Ray, which is not installed"),
+        (["--devices", "cuda:0", "--jobs", "2"], "error: device 'cuda:0' was requested but CUDA is not"),
+    ],
+    ids=["ray-missing", "devices-without-cuda"],
+)
+def test_run_fails_once_before_the_plan_on_what_this_machine_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str, dry_run: list[str]
+) -> None:
+    import torch
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    suite = Path(__file__).resolve().parents[2] / "suites" / "quick.toml"
+    argv = ["run", str(suite), "--results-dir", str(tmp_path / "r"), "--data-dir", str(tmp_path / "d")]
+    result = CliRunner().invoke(app, [*argv, *args, *dry_run])
+    if dry_run and "cuda" in message:  # a dry run plans for another machine: it checks the form only
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2, result.output
+    assert result.output.count(message) == 1 and "planned" not in result.output
+    assert "dataset" not in result.output  # no plan table printed
+    assert list(tmp_path.iterdir()) == []  # nothing read, generated or written

@@ -1,15 +1,16 @@
-"""Every suite file shipped in suites/ validates, and quick.toml covers every loss the paper trains."""
+"""Every suite file shipped in suites/ validates, is found by name, and quick.toml covers every paper loss."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from talosbench.losses import LOSSES
 from talosbench.runner import build_plan, total_runs
-from talosbench.suite import config, load_suite, shipped_datasets
-from talosbench.suite.shipped import DEFAULT_DATASETS
+from talosbench.suite import SuiteError, config, find_suite, load_suite, shipped_datasets, shipped_suites
+from talosbench.suite.shipped import CHECKOUT_DIR, DEFAULT_DATASETS, INSTALLED_DIR, SUITES_DIR
 
 SUITES = sorted((Path(__file__).resolve().parents[2] / "suites").glob("*.toml"))
 
@@ -64,3 +65,43 @@ def test_iid_tunes_the_xsimgcl_contrastive_weight_over_the_papers_grid() -> None
     assert all("backbone.cl_rate" not in p.as_dict() for p in plans[("lightgcn", "sl")].points)
     chosen = config(suite, plans[("xsimgcl", "sl")].cell, plans[("xsimgcl", "sl")].points[0], 2024)
     assert chosen.backbone_params["cl_rate"] == tuned[0]["backbone.cl_rate"]
+
+
+def test_shipped_suites_are_the_files_of_the_suites_folder() -> None:
+    assert SUITES_DIR == CHECKOUT_DIR and not INSTALLED_DIR.exists()  # a checkout reads suites/ itself
+    assert shipped_suites() == {path.stem: path for path in SUITES}
+
+
+def test_find_suite_takes_a_file_then_a_shipped_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "quick.toml").write_text("# shipped\n")
+    (shipped / "iid.toml").write_text("# shipped\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert find_suite("quick", shipped) == shipped / "quick.toml"
+    assert find_suite("quick.toml", shipped) == shipped / "quick.toml"  # no such file here
+    (work / "quick.toml").write_text("# mine\n")
+    assert find_suite("quick.toml", shipped) == Path("quick.toml")  # a user's file is never shadowed
+    assert find_suite(work / "quick.toml", shipped) == work / "quick.toml"
+    assert find_suite(Path("iid"), shipped) == shipped / "iid.toml"
+
+
+@pytest.mark.parametrize("spec", ["nosuch", "sub/quick.toml", "./quick"])
+def test_find_suite_names_the_shipped_suites_when_nothing_matches(
+    spec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "quick.toml").write_text("# shipped\n")
+    (shipped / "iid.toml").write_text("# shipped\n")
+    monkeypatch.chdir(shipped)  # even beside the shipped files, a path is a path
+    message = rf"^{re.escape(spec)}: no such suite file.*shipped suites: iid, quick"
+    with pytest.raises(SuiteError, match=message):
+        find_suite(spec, shipped)  # a path to a missing file is not read as a name
+
+
+def test_find_suite_refuses_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(SuiteError, match="is a folder"):
+        find_suite(tmp_path, tmp_path)

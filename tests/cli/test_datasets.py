@@ -1,0 +1,53 @@
+"""``talosbench datasets``: a compact listing within 100 columns, one dataset in full, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from talosbench.cli import app
+from talosbench.data.catalog import CATALOG
+
+runner = CliRunner()
+WIDTH = 100
+"""Columns a listing may take (issue 14: a common terminal width)."""
+
+
+def test_the_listing_fits_100_columns_and_json_has_every_field(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["datasets", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert max(map(len, result.stdout.splitlines())) <= WIDTH
+    items = json.loads(runner.invoke(app, ["datasets", "--json", "--data-dir", str(tmp_path)]).stdout)
+    assert [item["name"] for item in items] == CATALOG.names()
+    ml = next(item for item in items if item["name"] == "movielens-100k")
+    entry = CATALOG.get("movielens-100k")
+    assert ml["license"] == entry.license and ml["citation"] == entry.citation and ml["url"] == entry.url
+    assert ml["preprocess"] == dict(entry.preprocess) and ml["stats"] is None
+
+
+def test_one_dataset_in_full(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["datasets", "movielens-100k", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    entry = CATALOG.get("movielens-100k")
+    assert result.stdout.startswith("dataset movielens-100k: GroupLens MovieLens 100K")
+    assert entry.license in result.stdout and "talosbench download movielens-100k" in result.stdout
+    assert max(map(len, result.stdout.splitlines())) <= WIDTH
+    wrong = runner.invoke(app, ["datasets", "movielens-100", "--data-dir", str(tmp_path)])
+    assert wrong.exit_code == 2 and "Did you mean 'movielens-100k'" in wrong.output
+
+
+def test_the_data_home_comes_from_talosbench_home(tmp_path: Path) -> None:
+    runner.invoke(app, ["download", "--file", str(_csv(tmp_path)), "--name", "mine",
+                        "--data-dir", str(tmp_path / "home")])  # fmt: skip
+    result = runner.invoke(app, ["datasets", "--json"], env={"TALOSBENCH_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 0, result.output
+    assert "mine" in [item["name"] for item in json.loads(result.stdout)]
+
+
+def _csv(folder: Path) -> Path:
+    path = folder / "mine.csv"
+    rows = [f"{u},{i}" for u in range(12) for i in range(12) if (u + i) % 3]
+    path.write_text("user,item\n" + "\n".join(rows) + "\n")
+    return path
