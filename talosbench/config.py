@@ -91,6 +91,9 @@ class RunConfig:
     )
     eval_batch: int = setting(1024, low=1, help="Users per evaluation block.")
     device: str = setting("auto", help="auto, cpu, cuda or cuda:N (not part of the run id).")
+    save_model: bool = setting(
+        False, help="Keep the best validation weights (model.safetensors) for `talosbench evaluate`."
+    )
 
     def __post_init__(self) -> None:
         # The run is built here, from a suite or from `talosbench train`: its settings are checked
@@ -100,9 +103,10 @@ class RunConfig:
         object.__setattr__(self, "ks", tuple(check_setting("ks", k) for k in self.ks))
 
     def identity(self) -> dict[str, Any]:
-        """The fields that define the run's outcome (the device does not)."""
+        """The fields that define the run's outcome (the device and whether its weights are kept do not)."""
         data = asdict(self)
-        data.pop("device")
+        for name in UNIDENTIFYING:
+            data.pop(name)
         data["ks"] = list(self.ks)
         return data
 
@@ -110,6 +114,10 @@ class RunConfig:
     def run_id(self) -> str:
         blob = json.dumps(self.identity(), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+UNIDENTIFYING = ("device", "save_model")
+"""Settings that leave a run's outcome as it is: not part of its run id, so changing one never retrains."""
 
 
 @cache
@@ -192,6 +200,9 @@ class RunResult:
     """torch's CPU threads in the process that trained it (``--threads``); None in runs stored before it."""
     split: dict[str, Any] = field(default_factory=dict)
     """Shift diagnostics of the split the run used (sizes, coverage, popularity divergence)."""
+    model: dict[str, Any] = field(default_factory=dict)
+    """The tested snapshot's tensors by flat name (``backbone.<name>``, ``loss.<name>``) when the run
+    keeps them (``RunConfig.save_model``), else empty; stored as a weights file, never in result.json."""
 
     def to_record(self) -> dict[str, Any]:
         """Every field but the two tables, as plain JSON-ready values (the tables are stored as Parquet)."""

@@ -1,6 +1,8 @@
-"""``talosbench train``: one configuration with early stopping, its test metrics printed.
+"""``talosbench train``: one configuration with early stopping, its test metrics printed and stored.
 
-Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
+Its run settings are options generated from ``RunConfig`` (``cli/settings.py``). The run is stored
+in the results layout under ``<results-dir>/<name>/<run-id>/`` (``runner/single.py``), so ``report``
+and ``plot`` read it; ``--save-model`` keeps its best weights there for ``talosbench evaluate``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option, threads_option
+from talosbench.cli.options import data_dir_option, results_dir_option, threads_option
 from talosbench.cli.settings import with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenarios import SCENARIOS
@@ -54,16 +56,23 @@ def train(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
     threads: int | None = threads_option(),
+    results_dir: Path = results_dir_option(),
+    name: str = typer.Option(
+        "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
+    ),
 ) -> None:
-    """Train one configuration with early stopping and print its test metrics."""
+    """Train one configuration with early stopping, print its test metrics and store the run."""
     from tabulate import tabulate
 
     from talosbench.cli.progress import TrainProgress
     from talosbench.config import RunConfig
     from talosbench.data.catalog import apply_recommended
     from talosbench.device import torch_threads
+    from talosbench.results import is_complete, run_dir
     from talosbench.runner.execute import prepare_and_run
+    from talosbench.runner.single import check_destination, store
     from talosbench.threads import thread_count
+    from talosbench.train.run import check_config
 
     applied: tuple[Recommended, ...] = ()
     if recommended:
@@ -73,6 +82,8 @@ def train(
         loss_params=_parse_assignments(set_, "--set"),
         backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
     )
+    check_config(config)  # a typo is reported before anything is created under --results-dir
+    check_destination(results_dir, name)  # a folder that cannot take the run fails before training
     for line in describe_recommended(config.dataset, applied):  # once the settings are known to be valid
         typer.echo(line)
     label = f"{config.dataset}/{config.scenario}/{config.backbone}/{config.loss} seed {config.seed}"
@@ -80,6 +91,8 @@ def train(
         result = prepare_and_run(  # prepares the data first: training itself never downloads
             config, data_dir=data_dir, mirror=mirror, on_event=progress.message, on_epoch=progress
         )
+    replaced = is_complete(run_dir(results_dir, name, config.run_id))
+    directory = store(results_dir, name, config, result)
     typer.echo(
         f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
         f"median s/epoch: {result.timings.get('train_seconds_per_epoch', float('nan')):.3f}  "
@@ -91,6 +104,9 @@ def train(
         rows = [[name, f"{value:.4f}"] for name, value in result.test.items()]
         rows += [[name, f"{value:.4f}"] for name, value in result.thresholds.items()]
         typer.echo(tabulate(rows, headers=["test metric", "value"]))
+    kept = " with its weights (model.safetensors)" if result.model else ""
+    again = " (replacing its earlier training)" if replaced else ""
+    typer.echo(f"run {config.run_id} stored in {directory}{kept}{again}", err=True)
     if result.status != "completed":
         raise typer.Exit(1)
 

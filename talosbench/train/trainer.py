@@ -245,10 +245,30 @@ def restore(parts: Parts, state: Snapshot) -> None:
     parts.loss.load_state_dict(state["loss"])
 
 
+def flatten(state: Snapshot) -> dict[str, torch.Tensor]:
+    """A snapshot as one flat ``{"backbone.<name>": tensor, "loss.<name>": tensor}`` on the host.
+
+    Flat names are what a weights file holds; ``unflatten`` is the inverse.
+    """
+    return {f"{part}.{name}": tensor.detach().cpu().contiguous()
+            for part, tensors in state.items() for name, tensor in tensors.items()}  # fmt: skip
+
+
+def unflatten(tensors: dict[str, torch.Tensor]) -> Snapshot:
+    """The snapshot ``flatten`` made: tensors grouped back by their part (``backbone`` or ``loss``)."""
+    state: Snapshot = {"backbone": {}, "loss": {}}
+    for key, tensor in tensors.items():
+        part, _, name = key.partition(".")
+        state.setdefault(part, {})[name] = tensor
+    return state
+
+
 def fit(
     split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
 ) -> RunResult:
     """Train ``config`` on ``split`` until early stopping or the epoch cap and test the best snapshot.
+
+    With ``config.save_model`` the tested snapshot's tensors (on the host) go into ``RunResult.model``.
 
     A NaN/infinite loss ends the run with status ``diverged``; running out of device memory ends it
     with ``oom``. Both still report the test metrics of the best snapshot if one was taken.
@@ -333,6 +353,8 @@ def fit(
             {"user": test.users.cpu().numpy(), **{k: v.cpu().numpy() for k, v in test.per_user.items()}}
         )
         result.best_valid, result.best_epoch = best_valid, best_epoch
+        if config.save_model:
+            result.model = flatten(best_state)
     else:
         test_seconds = float("nan")
     eval_seconds = [row["eval_seconds"] for row in history if row.get("eval_seconds") is not None]
