@@ -11,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from talosbench import __version__
-from talosbench.cli import bench, components, datasets, download, init, plot, report, run, suites, train
+from talosbench.cli import bench, components, datasets, download, init, paper, plot, report, run, suites, train
 from talosbench.cli.errors import reports_errors
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ COMMANDS = (
     datasets.datasets,
     download.download,
     report.report,
+    paper.paper,
     plot.plot,
 )
 """Every command, in the order ``--help`` lists them; each is named after its function."""
