@@ -34,4 +34,4 @@ def paper(
     head = ["table", "datasets", "scenario", "backbones", "metrics", "rows", "values", "caption"]
     typer.echo(f"Published tables of {PAPER}, as printed:")
     typer.echo(tabulate(rows, headers=head, disable_numparse=True))
-    typer.echo("`talosbench paper TABLE` prints one; `talosbench report --vs-paper` sets them beside your runs.")
+    typer.echo("`talosbench paper TABLE` prints one; `talosbench report --vs-paper` sets them beside runs.")
