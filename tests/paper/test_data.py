@@ -61,7 +61,8 @@ LABELS = {
 def test_every_table_is_complete() -> None:
     assert {t.id: len(t.values) for t in paper_tables()} == COUNTS
     for table in paper_tables():
-        keys = [(v.dataset, v.scenario, v.backbone, v.label, v.negatives, v.metric_name) for v in table.values]
+        keys = [(v.dataset, v.scenario, v.backbone, v.label, v.negatives, v.metric_name)
+                for v in table.values]  # fmt: skip
         assert len(keys) == len(set(keys)), f"Table {table.id} repeats a setting"
         assert table.caption
 
