@@ -148,7 +148,7 @@ def _comparison_footer(table: Table, unmatched: list[str], used: list[PaperTable
     else:
         lines.append(
             "measured: mean ± sample std over completed seeds (median for seconds per epoch); paper: the "
-            f"published value ({PAPER}); difference: (measured − paper) / paper × 100."
+            f"value published in {PAPER}; difference: (measured − paper) / paper × 100."
         )
     lines += [MATCHED_ON, NOT_COMPARED]
     for paper in used:
@@ -203,7 +203,7 @@ def _difference(mean: float, published: float, runs: Runs, why: str | None) -> s
     if not runs.complete:
         return f"{DASH} (incomplete)"
     percent = _percent(mean, published, runs, why)
-    return DASH if percent is None else f"{percent:+.1f}%"
+    return DASH if percent is None else f"{percent:+.2f}%"
 
 
 def _measured_text(mean: float, spread: float | None, runs: Runs, metric: str) -> str:
