@@ -110,24 +110,21 @@ def comparison_table(final: pl.DataFrame, metrics: Sequence[str]) -> Table:
         runs = cells[key]
         setting = _setting(runs, key)
         candidates = [v for v in published if setting is not None and setting.matches(v)]
-        missing = []
-        first = True
+        missing: list[str] = []
+        shown = 0
         for metric, column, statistic in _measured(runs, metrics, setting):
-            values = runs.values(column)
-            mean, spread = statistic(values)
-            matches = [v for v in candidates if v.metric_name == metric]
+            mean, spread = statistic(runs.values(column))
             if mean is None:
-                continue
+                continue  # nothing measured: no counterpart to look for
+            matches = [v for v in candidates if v.metric_name == metric]
             if not matches:
                 missing.append(metric)
-                continue
             for value in matches:
                 why = tables[value.table].incomparable.get(value.metric)
-                difference = _difference(mean, value.value, runs, why)
-                measured = _measured_text(mean, spread, runs, metric)
-                table.add(*key[:3], key[3], metric, measured, _value_text(value), difference,
-                          f"Table {value.table} {value.label}", rule=new_block and first)  # fmt: skip
-                first = False
+                table.add(*key, metric, _measured_text(mean, spread, runs, metric), _value_text(value),
+                          _difference(mean, value.value, runs, why), f"Table {value.table} {value.label}",
+                          rule=new_block and not shown)  # fmt: skip
+                shown += 1
                 used.add(value.table)
                 table.records.append({
                     "dataset": key[0], "scenario": key[1], "backbone": key[2], "loss": key[3],
@@ -136,7 +133,7 @@ def comparison_table(final: pl.DataFrame, metrics: Sequence[str]) -> Table:
                     "paper_label": value.label, "difference_pct": _percent(mean, value.value, runs, why),
                 })  # fmt: skip
         if missing:
-            unmatched.append(_cell_text(key, missing, matched=not first))
+            unmatched.append(_cell_text(key, missing, matched=shown > 0))
     table.footer = _comparison_footer(table, unmatched, [tables[i] for i in tables if i in used])
     return table
 
