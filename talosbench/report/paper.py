@@ -154,7 +154,8 @@ def _comparison_footer(table: Table, unmatched: list[str], used: list[PaperTable
             f"Table {paper.id}: {metric} not compared: {why}." for metric, why in paper.incomparable.items()
         ]
     if unmatched:
-        lines.append(f"Without a published counterpart ({len(unmatched)} cells): {'; '.join(unmatched)}.")
+        count = f"{len(unmatched)} cell{'s' if len(unmatched) > 1 else ''}"
+        lines.append(f"Without a published counterpart ({count}): {'; '.join(unmatched)}.")
     return lines
 
 

@@ -49,6 +49,7 @@ def diagnostics_table(final: pl.DataFrame) -> Table:
         (d, s) for d in order({d for d, _ in found}) for s in scenarios({s for x, s in found if x == d})
     ]
     names = list(dict.fromkeys(name for runs in found.values() for split in runs for name in split))
+    names.sort(key=_diagnostic_order)
     merged = {
         where: {name: _merge([split[name] for split in found[where] if name in split]) for name in names}
         for where in splits
@@ -146,6 +147,14 @@ def diagnostic_name(key: str) -> tuple[str, str]:
         return key, ""
     label, unit = NAMES[group]
     return label.format(part=PARTS.get(part, part)), unit
+
+
+def _diagnostic_order(key: str) -> tuple[int, int]:
+    """Named diagnostics in ``NAMES`` order, parts as training, validation, test; unknown ones after."""
+    group, _, part = key.partition(".")
+    groups, parts = list(NAMES), list(PARTS)
+    rank = groups.index(group) if group in groups else len(groups)
+    return rank, parts.index(part) if part in parts else 0
 
 
 def _text(value: Any, unit: str = "") -> str:

@@ -27,6 +27,10 @@ def test_diagnostics_have_names_and_units() -> None:
     final = pl.DataFrame({"dataset": ["beauty"], "scenario": ["temporal"], "split": [json.dumps(SPLIT)]})
     table = diagnostics_table(final)
     rows = {row[0].text: (row[1].text, row[2].text) for row in table.rows}
+    assert list(rows)[:4] == [  # grouped as a reader goes: sizes, then shares, ...; training first
+        "training interactions", "validation interactions", "test interactions",
+        "training share of interactions",
+    ]
     assert table.columns == ["diagnostic", "unit", "beauty/temporal"]
     assert rows["training interactions"] == ("count", "87,688")
     assert rows["training share of interactions"] == ("%", "62.8")
