@@ -11,5 +11,6 @@ from setuptools import find_packages, setup
 setup(
     packages=[*find_packages(include=["talosbench", "talosbench.*"]), "talosbench.suites"],
     package_dir={"talosbench.suites": "suites"},
-    package_data={"talosbench.suites": ["*.toml"]},
+    # The paper's published tables (talosbench/paper) are read with importlib.resources.
+    package_data={"talosbench.suites": ["*.toml"], "talosbench.paper": ["*.csv", "*.toml"]},
 )

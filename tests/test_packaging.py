@@ -34,6 +34,7 @@ def test_the_wheel_ships_the_suites_and_runs_one_by_name(tmp_path: Path) -> None
     shipped = {f"talosbench/suites/{path.name}" for path in (ROOT / "suites").glob("*.toml")}
     assert shipped and shipped <= names
     assert not any(name.startswith("suites/") for name in names)  # inside the package, not beside it
+    assert {"talosbench/paper/published.csv", "talosbench/paper/tables.toml"} <= names  # the paper's tables
 
     site = tmp_path / "site"
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True,
@@ -50,3 +51,6 @@ def test_the_wheel_ships_the_suites_and_runs_one_by_name(tmp_path: Path) -> None
     where = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, env=env, capture_output=True,
                            text=True, timeout=600).stdout.strip()  # fmt: skip
     assert Path(where) == site / "talosbench" / "suites" / "quick.toml"
+    listed = subprocess.run([sys.executable, "-m", "talosbench", "paper"], cwd=elsewhere, env=env,
+                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert listed.returncode == 0 and "3.1" in listed.stdout, listed.stderr

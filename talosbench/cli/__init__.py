@@ -18,6 +18,7 @@ from talosbench.cli import (
     download,
     evaluate,
     init,
+    paper,
     plot,
     report,
     run,
@@ -63,6 +64,7 @@ COMMANDS = (
     datasets.datasets,
     download.download,
     report.report,
+    paper.paper,
     plot.plot,
 )
 """Every command, in the order ``--help`` lists them; each is named after its function."""

@@ -40,6 +40,9 @@ def report(
         "-o",
         help="Write the report to this file; .md .txt .tex .csv .json .html set the format.",
     ),
+    vs_paper: bool = typer.Option(
+        False, "--vs-paper", help="Add the paper's published value beside every measured cell that has one."
+    ),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift."""
     from talosbench.report import report as build_report
@@ -56,7 +59,7 @@ def report(
     tables = list(TABLES) if "all" in names else names
     where = resolve_source(source, results_dir)
     text = build_report(where, fmt=chosen or "markdown", tables=tables, metrics=metric, baseline=baseline,
-                        suite_file=suite_file(source),
+                        suite_file=suite_file(source), vs_paper=vs_paper,
                         on_note=lambda note: typer.echo(f"note: {note}", err=True))  # fmt: skip
     if output is None:
         typer.echo(text, nl=False)

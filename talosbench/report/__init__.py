@@ -11,6 +11,7 @@ from talosbench.report.accuracy import accuracy_table
 from talosbench.report.convergence import convergence_table
 from talosbench.report.efficiency import efficiency_table
 from talosbench.report.model import ReportError, Table, check_metrics, primary_metric
+from talosbench.report.paper import comparison_table
 from talosbench.report.render import FORMATS, render
 from talosbench.report.scope import by_suite, gather, suite_metrics
 from talosbench.report.shift import diagnostics_table, drop_table
@@ -32,8 +33,12 @@ def build_tables(
     tables: Sequence[str] = TABLES,
     metrics: Sequence[str] = (),
     baseline: str | None = None,
+    vs_paper: bool = False,
 ) -> list[Table]:
-    """The requested tables from a ``results.collect`` frame; final runs only, except tuning."""
+    """The requested tables from a ``results.collect`` frame; final runs only, except tuning.
+
+    ``vs_paper`` adds the paper's published values beside every measured cell that has one.
+    """
     unknown = [name for name in tables if name not in TABLES]
     if unknown:
         raise ReportError(f"unknown table {', '.join(unknown)}; choose from {', '.join(TABLES)} or all")
@@ -58,6 +63,8 @@ def build_tables(
             out.append(tuning_table(frame, metric, chosen))
         else:
             out += [diagnostics_table(final), drop_table(final, metric, chosen)]
+    if vs_paper:
+        out.append(comparison_table(final, metrics))
     return out
 
 
@@ -70,6 +77,7 @@ def report(
     baseline: str | None = None,
     suite_file: Path | None = None,
     on_note: Callable[[str], None] | None = None,
+    vs_paper: bool = False,
 ) -> str:
     """The report of the runs under ``source`` (a results root or one suite's directory) as text.
 
@@ -78,6 +86,7 @@ def report(
 
     Only runs of each suite's current plan count (that of ``suite_file`` when given); each kind of
     run left out (stale or damaged) gets a note, passed to ``on_note`` and written below the tables.
+    ``vs_paper`` adds, per suite, the paper's published values beside the measured ones.
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
@@ -92,7 +101,7 @@ def report(
     for suite, runs in parts:
         shown = metrics or suite_metrics(runs, source, suite_file)
         try:
-            built = build_tables(runs, tables, shown, baseline)
+            built = build_tables(runs, tables, shown, baseline, vs_paper)
         except ReportError as error:
             if len(parts) == 1 or (not out and suite == parts[-1][0]):
                 raise  # nothing else to show: the reason is the answer

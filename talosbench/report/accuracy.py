@@ -47,6 +47,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
     with_scenario = len({s for _, s in pairs}) > 1
     columns = [(d, s, m) for d, s in pairs for m in metrics]
     table.columns += [column_label(d, s, m, with_scenario) for d, s, m in columns]
+    table.column_datasets = {2 + c: d for c, (d, _, _) in enumerate(columns)}
     imp_rows: dict[int, dict[int, _Comparison]] = {}
     variants: set[str] = set()
     for backbone in order({k[2] for k in cells}, BACKBONES):

@@ -46,6 +46,8 @@ class Table:
     records: list[dict[str, Any]] = field(default_factory=list)
     rules: set[int] = field(default_factory=set)
     """Row indices preceded by a rule (a new block, e.g. the next backbone)."""
+    column_datasets: dict[int, str] = field(default_factory=dict)
+    """Column index -> the dataset of its values, for tables laid out with datasets as columns."""
 
     def add(self, *cells: TableCell | str, rule: bool = False) -> None:
         """Append a row; plain strings become unemphasised cells."""
@@ -57,6 +59,47 @@ class Table:
         """This table as one suite's among several: its title names it, its records carry it."""
         records = [{"suite": suite, **record} for record in self.records]
         return dataclasses.replace(self, title=f"{self.title} — suite {suite}", records=records)
+
+
+def left_out(table: Table) -> str:
+    """The one line that stands for a table without rows: its title and why it is empty (its footer)."""
+    reason = table.footer[0] if table.footer else "nothing to show"
+    return f"{table.title}: left out, {reason[0].lower()}{reason[1:]}"
+
+
+def per_dataset(table: Table) -> list[tuple[str, Table]]:
+    """The table split into one per dataset (by its ``dataset`` column or its ``column_datasets``).
+
+    Label columns stay in every part; the footer goes with the last part only. A table of one
+    dataset (or with no dataset layout) comes back whole, under the name "".
+    """
+    if "dataset" in table.columns:
+        at = table.columns.index("dataset")
+        names = list(dict.fromkeys(row[at].text for row in table.rows))
+        if len(names) < 2:
+            return [("", table)]
+        parts = []
+        for name in names:
+            part = dataclasses.replace(table, columns=table.columns[:at] + table.columns[at + 1 :], rows=[],
+                                       rules=set(), footer=[], column_datasets={})  # fmt: skip
+            for index, row in enumerate(table.rows):
+                if row[at].text == name:
+                    part.add(*row[:at], *row[at + 1 :], rule=index in table.rules)
+            parts.append((name, part))
+    else:
+        names = list(dict.fromkeys(table.column_datasets.values()))
+        if len(names) < 2:
+            return [("", table)]
+        parts = []
+        for name in names:
+            keep = [i for i in range(len(table.columns)) if table.column_datasets.get(i, name) == name]
+            rows = [[row[i] for i in keep] for row in table.rows]
+            part = dataclasses.replace(table, columns=[table.columns[i] for i in keep], rows=rows,
+                                       rules=set(table.rules), footer=[], column_datasets={})  # fmt: skip
+            parts.append((name, part))
+    parts = [(name, dataclasses.replace(part, title=f"{table.title} — {name}")) for name, part in parts]
+    parts[-1][1].footer = list(table.footer)
+    return parts
 
 
 @dataclass(frozen=True)

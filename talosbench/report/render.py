@@ -11,9 +11,11 @@ from typing import Any
 import polars as pl
 from tabulate import tabulate
 
-from talosbench.report.model import CELL, Table, TableCell
+from talosbench.report.model import CELL, Table, TableCell, left_out, per_dataset
 
 FORMATS = ("markdown", "latex", "csv", "json", "html")
+LONG_ROWS, WIDE = 40, 160
+"""Markdown tables longer (rows) or wider (characters) than these are split per dataset."""
 TIDY_HEAD = ("table", "suite", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
 _TEXT_COLUMNS = {*CELL, "runs", "chosen"}
 _LATEX_ESCAPES = {
@@ -39,19 +41,38 @@ def render(tables: Sequence[Table], fmt: str, notes: Sequence[str] = ()) -> str:
 
 
 def markdown(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
-    """GitHub markdown: bold as **x**, runner-up as <u>x</u>, footers and notes as paragraphs."""
+    """GitHub markdown: bold as **x**, runner-up as <u>x</u>, footers and notes as paragraphs.
+
+    A table without rows is one line saying why; a long or wide table covering several datasets
+    is split into one table per dataset, so that it reads in a terminal.
+    """
     parts = []
     for table in tables:
-        rows = [[_md_cell(cell) for cell in row] for row in table.rows]
-        grid = tabulate(rows, headers=table.columns, tablefmt="github", disable_numparse=True)
+        if not table.rows:
+            parts.append(f"*{left_out(table)}*")
+            continue
+        grid = _md_grid(table)
+        if len(table.rows) > LONG_ROWS or max(map(len, grid.splitlines())) > WIDE:
+            pieces = [piece for _, piece in per_dataset(table)]
+            if len(pieces) > 1:
+                parts += ["\n\n".join([f"### {p.title}", _md_grid(p), *p.footer]) for p in pieces]
+                continue
         parts.append("\n\n".join([f"### {table.title}", grid, *table.footer]))
     return "\n\n".join(parts + [f"Note: {note}" for note in notes]) + "\n"
+
+
+def _md_grid(table: Table) -> str:
+    rows = [[_md_cell(cell) for cell in row] for row in table.rows]
+    return tabulate(rows, headers=table.columns, tablefmt="github", disable_numparse=True)
 
 
 def latex(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
     """One booktabs ``table`` environment per table; needs ``\\usepackage{booktabs}``; notes as comments."""
     parts = ["% Requires \\usepackage{booktabs} in the preamble."]
     for table in tables:
+        if not table.rows:
+            parts.append(f"% {_tex(left_out(table))}")
+            continue
         spec = "".join("l" if name in _TEXT_COLUMNS else "r" for name in table.columns)
         lines = [
             r"\begin{table}[htbp]", r"\centering", rf"\caption{{{_tex(table.title)}}}",
@@ -75,6 +96,9 @@ def to_html(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
     """A standalone HTML page with one table per section."""
     body = []
     for table in tables:
+        if not table.rows:
+            body.append(f'<p class="note">{html.escape(left_out(table))}</p>')
+            continue
         head = "".join(f"<th>{html.escape(name)}</th>" for name in table.columns)
         rows = []
         for index, row in enumerate(table.rows):

@@ -23,11 +23,24 @@ from talosbench.report.model import (
 )
 
 IID = "iid"
+PARTS = {"train": "training", "valid": "validation", "test": "test"}
+# Each diagnostic of ``data.scenarios.diagnostics`` (and the scenarios' extras) as a reader names it,
+# with its unit; "{part}" is the split part of a nested key (``sizes.train``). Unknown keys stay raw.
+NAMES: dict[str, tuple[str, str]] = {
+    "sizes": ("{part} interactions", "count"),
+    "fractions": ("{part} share of interactions", "%"),
+    "users": ("users in {part}", "count"),
+    "items": ("items in {part}", "count"),
+    "js_divergence_item_popularity": ("item popularity shift, training vs test (Jensen-Shannon)", "0-1"),
+    "dropped_cold": ("cold {part} rows dropped", "count"),
+    "cold_kept": ("cold {part} rows kept and evaluated", "count"),
+    "valid_carved_from_train": ("validation carved from training", "yes / no"),
+}
 
 
 def diagnostics_table(final: pl.DataFrame) -> Table:
     """One row per diagnostic, one column per dataset/scenario (diagnostics outnumber splits)."""
-    table = Table("shift", "Shift: split diagnostics", ["diagnostic"])
+    table = Table("shift", "Shift: split diagnostics", ["diagnostic", "unit"])
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for dataset, scenario, blob in final.select("dataset", "scenario", "split").unique().iter_rows():
         if blob is not None:
@@ -36,23 +49,28 @@ def diagnostics_table(final: pl.DataFrame) -> Table:
         (d, s) for d in order({d for d, _ in found}) for s in scenarios({s for x, s in found if x == d})
     ]
     names = list(dict.fromkeys(name for runs in found.values() for split in runs for name in split))
+    names.sort(key=_diagnostic_order)
     merged = {
         where: {name: _merge([split[name] for split in found[where] if name in split]) for name in names}
         for where in splits
     }
     table.columns += [f"{dataset}/{scenario}" for dataset, scenario in splits]
+    table.column_datasets = {2 + i: dataset for i, (dataset, _) in enumerate(splits)}
     for name in names:
-        table.add(name, *(_text(merged[where][name]) for where in splits))
+        label, unit = diagnostic_name(name)
+        table.add(label, unit, *(_text(merged[where][name], unit) for where in splits))
     table.records += [
-        {"dataset": dataset, "scenario": scenario, "metric": name,
-         "value": float(value) if isinstance(value, (int, float)) else None, "text": _text(value)}
+        {"dataset": dataset, "scenario": scenario, "metric": name, "label": diagnostic_name(name)[0],
+         "unit": diagnostic_name(name)[1], "value": float(value) if isinstance(value, (int, float)) else None,
+         "text": _text(value, diagnostic_name(name)[1])}
         for (dataset, scenario), values in merged.items()
         for name, value in values.items() if value is not None
     ]  # fmt: skip
     table.footer = [
-        "Diagnostics of each split as the data module reports them (mean over runs where splits differ)."
+        "Diagnostics of each split as the data module reports them (mean over runs where splits differ); "
+        "cold rows: validation or test rows whose user or item never occurs in training."
         if table.rows
-        else "The runs carry no split diagnostics."
+        else "the runs carry no split diagnostics."
     ]
     return table
 
@@ -122,9 +140,32 @@ def _merge(values: list[Any]) -> Any:
     return values[0] if values else None
 
 
-def _text(value: Any) -> str:
+def diagnostic_name(key: str) -> tuple[str, str]:
+    """The readable name and unit of a flattened diagnostic key (``fractions.train``); raw if unknown."""
+    group, _, part = key.partition(".")
+    if group not in NAMES or (part and part not in PARTS) or ("{part}" in NAMES[group][0]) != bool(part):
+        return key, ""
+    label, unit = NAMES[group]
+    return label.format(part=PARTS.get(part, part)), unit
+
+
+def _diagnostic_order(key: str) -> tuple[int, int]:
+    """Named diagnostics in ``NAMES`` order, parts as training, validation, test; unknown ones after."""
+    group, _, part = key.partition(".")
+    groups, parts = list(NAMES), list(PARTS)
+    rank = groups.index(group) if group in groups else len(groups)
+    return rank, parts.index(part) if part in parts else 0
+
+
+def _text(value: Any, unit: str = "") -> str:
     if value is None:
         return DASH
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if unit == "%" and isinstance(value, (int, float)):
+        return f"{value * 100:.1f}"
+    if unit == "count" and isinstance(value, (int, float)):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     if isinstance(value, float) and not value.is_integer():
         return fmt_num(value) if abs(value) >= 1 or value == 0 else f"{value:.4f}"
     return str(value)

@@ -1,0 +1,113 @@
+"""The shipped published tables: complete, named with talosbench's names, and transcribed right."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from talosbench.data.catalog import CATALOG
+from talosbench.data.scenarios import SCENARIOS
+from talosbench.losses import LOSSES
+from talosbench.models import BACKBONES
+from talosbench.paper import PaperError, paper_table, paper_tables, published_values
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+
+# Values per table: rows x columns as the paper prints them (Imp. rows left out).
+COUNTS = {
+    "3.1": 10 * 4 + 2 * 5 * 4, "3.2": 11 * 3, "3.3": 11 * 3, "3.4": 9 * 4, "4.1": 4 * 8,
+    "A.1": 2 * 4, "A.2": 2 * 6, "A.3": 2 * 6, "A.4": 2 * 4, "D.2": 10 * 4, "F.1": 10 * 4,
+}  # fmt: skip
+
+# A second transcription, typed from the paper's tables independently of published.csv:
+# (table, dataset, scenario, backbone, label, negatives, metric@K) -> value.
+SPOT = {
+    ("3.1", "gowalla", "iid", "mf", "Talos", None, "precision@20"): 0.0642,
+    ("3.1", "amazon-beauty", "iid", "mf", "BPR", None, "recall@20"): 0.1267,
+    ("3.1", "gowalla", "iid", "lightgcn", "LLPAUC", None, "recall@20"): 0.1722,
+    ("3.1", "amazon-beauty", "iid", "xsimgcl", "Talos", None, "recall@20"): 0.1506,
+    ("3.2", "gowalla", "iid", "mf", "RS@K", None, "recall@50"): 0.1059,
+    ("3.2", "gowalla", "iid", "mf", "Talos@80", None, "recall@80"): 0.3911,
+    ("3.3", "amazon-beauty", "iid", "mf", "Talos@50", None, "recall@50"): 0.2218,
+    ("3.3", "amazon-beauty", "iid", "mf", "AATP", None, "recall@80"): 0.2371,
+    ("3.4", "amazon-beauty", "temporal", "mf", "AdvInfoNCE", None, "recall@20"): 0.0699,
+    ("3.4", "gowalla", "temporal", "mf", "LLPAUC", None, "precision@20"): 0.0567,
+    ("4.1", "amazon-electronics", "iid", "mf", "w/o-denominator", None, "recall@20"): 0.0160,
+    ("4.1", "amazon-games", "iid", "mf", "w/o-outside", None, "precision@20"): 0.0194,
+    ("A.1", "gowalla", "temporal", "mf", "SL@K", None, "recall@20"): 0.1559,
+    ("A.1", "amazon-games", "temporal", "mf", "SL@K", None, "precision@20"): 0.0091,
+    ("A.2", "movielens-100k", "iid", "mf", "Talos", 16, "precision@20"): 0.2311,
+    ("A.2", "amazon-beauty", "iid", "mf", "SL@K", 32, "precision@20"): 0.0150,
+    ("A.3", "movielens-100k", "iid", "mf", "Talos", None, "precision@100"): 0.1101,
+    ("A.3", "movielens-100k", "iid", "mf", "SL@K", None, "precision@400"): 0.0400,
+    ("A.4", "movielens-100k", "iid", "mf", "Talos", None, "threshold_error@20"): 0.0059,
+    ("A.4", "amazon-games", "iid", "mf", "SL@K", None, "threshold_error@20"): 0.2028,
+    ("D.2", "amazon-beauty", "iid", "mf", "PSL", None, "ndcg@20"): 0.0820,
+    ("D.2", "gowalla", "iid", "mf", "Talos", None, "mrr@20"): 0.0513,
+    ("F.1", "amazon-electronics", "iid", "mf", "SmoothI@K", None, "seconds_per_epoch"): 10.54,
+    ("F.1", "gowalla", "iid", "mf", "AdvInfoNCE", None, "seconds_per_epoch"): 1.00,
+}
+LABELS = {
+    "BPR": "bpr", "AATP": "aatp", "RS@K": "rsk", "SmoothI@K": "smoothi", "SL": "sl", "BSL": "bsl",
+    "PSL": "psl", "AdvInfoNCE": "advinfonce", "LLPAUC": "llpauc", "Talos": "talos", "Talos@20": "talos",
+    "Talos@50": "talos", "Talos@80": "talos", "SL@K": "slatk", "w/o-quantile": "talos-no-quantile",
+    "w/o-outside": "talos-inside-temp", "w/o-denominator": "talos-no-denominator",
+}  # fmt: skip
+
+
+def test_every_table_is_complete() -> None:
+    assert {t.id: len(t.values) for t in paper_tables()} == COUNTS
+    for table in paper_tables():
+        keys = [(v.dataset, v.scenario, v.backbone, v.label, v.negatives, v.metric_name)
+                for v in table.values]  # fmt: skip
+        assert len(keys) == len(set(keys)), f"Table {table.id} repeats a setting"
+        assert table.caption
+
+
+def test_names_are_talosbench_names() -> None:
+    for value in published_values():
+        assert value.dataset in CATALOG.names()
+        assert value.scenario in SCENARIOS.names()
+        assert value.backbone in BACKBONES.names()
+        assert value.loss == LABELS[value.label]
+        declares_k = any(p.name == "k" for p in LOSSES.get(value.loss).hparams)
+        assert (value.loss_k is not None) == declares_k, value
+        assert value.loss_k == (int(value.label.split("@")[1]) if value.label.startswith("Talos@") else
+                                (20 if declares_k else None))  # fmt: skip
+        assert (value.negatives is not None) == (value.table == "A.2")
+        assert value.metric in {"precision", "recall", "ndcg", "mrr", "threshold_error", "seconds_per_epoch"}
+        assert (value.k is None) == (value.metric == "seconds_per_epoch")
+        assert 0 < value.value < (20 if value.metric == "seconds_per_epoch" else 1)
+
+
+@pytest.mark.parametrize(("setting", "expected"), list(SPOT.items()))
+def test_spot_values(setting: tuple, expected: float) -> None:
+    table, *rest = setting
+    found = [
+        v.value for v in paper_table(table).values
+        if (v.dataset, v.scenario, v.backbone, v.label, v.negatives, v.metric_name) == tuple(rest)
+    ]  # fmt: skip
+    assert found == [expected]
+
+
+def test_values_are_those_of_the_protocol_document() -> None:
+    """Every number of docs/protocol.md §8's tables (and Table A.1's sentence) is shipped, and no other."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## 8. The paper's numbers") : text.index("## 9. ")]
+    table_a1 = section[section.index("Table A.1 (") :].split("\n\n")[0]  # a sentence, not a table
+    lines = [line for line in section.splitlines() if line.startswith("|") and not line.startswith("| Imp.")]
+    number = re.compile(r"(?<![\d.+])\d+\.\d{2,4}(?!\.?\d)")  # not "+1.24 %", not part of a longer one
+    tokens = Counter(number.findall("\n".join([*lines, table_a1])))
+    shipped = Counter(
+        f"{v.value:.2f}" if v.metric == "seconds_per_epoch" else f"{v.value:.4f}" for v in published_values()
+    )
+    assert shipped == tokens
+
+
+def test_unknown_table_lists_the_choices() -> None:
+    assert paper_table("Table a.2").id == "A.2"
+    with pytest.raises(PaperError, match=r"holds 3\.1, 3\.2, 3\.3, 3\.4, 4\.1, A\.1"):
+        paper_table("5.1")

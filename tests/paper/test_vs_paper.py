@@ -1,0 +1,119 @@
+"""``talosbench report --vs-paper`` and ``talosbench paper`` on runs stored by the project's own writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from talosbench import results
+from talosbench.cli import app
+from talosbench.config import RunConfig, RunResult
+from talosbench.report.paper import comparison_table
+
+runner = CliRunner()
+SEEDS = (1, 2)
+
+
+def store(root: Path, suite: str, label: str, test: dict[str, float], **config: Any) -> None:
+    """Two completed seeds of one cell whose test metrics are ``test`` (seed 2: +0.002 each)."""
+    loss = config.pop("loss", label)
+    thresholds = config.pop("thresholds", {})
+    dataset = config.pop("dataset", "movielens-100k")
+    for seed in SEEDS:
+        run = RunConfig(dataset=dataset, scenario="iid", backbone="mf", loss=loss, seed=seed, **config)
+        values = {name: value + 0.002 * (seed - 1) for name, value in test.items()}
+        result = RunResult(
+            status="completed", test=values, best_valid={"precision@20": 0.2}, best_epoch=10, epochs=15,
+            history=pl.DataFrame({"epoch": [5, 10, 15], "train_loss": [1.0, 0.5, 0.4]}),
+            timings={"train_seconds_per_epoch": 1.5}, thresholds=thresholds,
+        )  # fmt: skip
+        cell = {"dataset": dataset, "scenario": "iid", "backbone": "mf", "loss": label}
+        results.write_run(results.run_dir(root, suite, run.run_id), run, result, suite=suite, cell=cell)
+
+
+@pytest.fixture(scope="module")
+def ml100k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MovieLens 100K suite: Talos (1024 and 16 negatives) matches Tables A.2-A.4, BPR matches nothing."""
+    root = tmp_path_factory.mktemp("runs")
+    metrics = {"precision@20": 0.2300, "precision@50": 0.1502, "recall@20": 0.3000}
+    store(root, "ml", "talos", metrics, thresholds={"threshold_error": 0.0070})
+    store(root, "ml", "talos@16neg", metrics, loss="talos", negatives=16)
+    store(root, "ml", "bpr", {"precision@20": 0.2, "precision@50": 0.1, "recall@20": 0.25})
+    return root / "ml"
+
+
+def test_vs_paper_puts_published_beside_measured(ml100k: Path) -> None:
+    result = runner.invoke(app, ["report", str(ml100k), "--table", "accuracy", "--vs-paper"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "### Paper vs measured" in out
+    lines = [line for line in out.splitlines() if line.startswith("| movielens")]
+    rows = {tuple(cell.strip() for cell in line.strip("|").split("|")) for line in lines}
+    # measured mean of seeds 1 and 2 (0.2300, 0.2320) = 0.2310 against A.3's 0.2349: -1.66 %
+    assert ("movielens-100k", "iid", "mf", "talos", "precision@20", "0.2310 ± 0.0014", "0.2349", "-1.66%",
+            "Table A.3 Talos") in rows  # fmt: skip
+    assert ("movielens-100k", "iid", "mf", "talos", "precision@50", "0.1512 ± 0.0014", "0.1600", "-5.50%",
+            "Table A.3 Talos") in rows  # fmt: skip
+    assert ("movielens-100k", "iid", "mf", "talos", "threshold_error@20", "0.0070 ± 0.0000", "0.0059",
+            "+18.64%", "Table A.4 Talos") in rows  # fmt: skip
+    # 16 negatives: Table A.2's 16-negative column (and A.3, which states no negatives); never 8 or 32
+    assert ("movielens-100k", "iid", "mf", "talos@16neg", "precision@20", "0.2310 ± 0.0014", "0.2311",
+            "-0.04%", "Table A.2 Talos") in rows  # fmt: skip
+    assert not any(row[3] == "talos" and row[-1] == "Table A.2 Talos" for row in rows)
+    assert "0.2310" not in {row[6] for row in rows if row[3] == "talos@16neg"}  # the 8-negative value
+    assert not any(row[3] == "bpr" for row in rows)
+    unmatched = [line for line in out.splitlines() if line.startswith("Without a published counterpart")]
+    assert unmatched == [
+        "Without a published counterpart (3 cells): movielens-100k/iid/mf/bpr; "
+        "movielens-100k/iid/mf/talos@16neg recall@20, seconds_per_epoch; "
+        "movielens-100k/iid/mf/talos recall@20, seconds_per_epoch."
+    ]
+    assert "Settings beyond those are not compared" in out
+
+
+def test_without_vs_paper_no_comparison(ml100k: Path) -> None:
+    result = runner.invoke(app, ["report", str(ml100k), "--table", "accuracy"])
+    assert result.exit_code == 0 and "Paper vs measured" not in result.stdout
+
+
+def test_the_loss_k_picks_the_paper_row(tmp_path: Path) -> None:
+    """Talos trained for K = 50 is Table 3.2's Talos@50 (and not Table 3.1's Talos, trained for 20)."""
+    store(tmp_path, "k", "talos@50", {"recall@50": 0.3200, "recall@20": 0.2}, dataset="gowalla", loss="talos",
+          loss_params={"k": 50})  # fmt: skip
+    final = results.collect(tmp_path / "k")
+    table = comparison_table(final, ["recall@20", "recall@50"])
+    found = [(r["metric"], r["paper_table"], r["paper_label"], r["paper"]) for r in table.records]
+    assert found == [("recall@20", "3.2", "Talos@50", 0.2078), ("recall@50", "3.2", "Talos@50", 0.3212)]
+
+
+def test_incomparable_metric_is_shown_not_compared(tmp_path: Path) -> None:
+    store(tmp_path, "d", "sl", {"mrr@20": 0.05, "ndcg@20": 0.16}, dataset="gowalla")
+    table = comparison_table(results.collect(tmp_path / "d"), ["mrr@20", "ndcg@20"])
+    texts = {row[4].text: (row[6].text, row[7].text) for row in table.rows}
+    assert texts["mrr@20"] == ("0.0481", "– (not comparable)")
+    assert texts["ndcg@20"] == ("0.1585", "+1.58%")  # (0.160 + 0.162) / 2 against 0.1585
+    assert any("mrr not compared" in line for line in table.footer)
+
+
+def test_paper_lists_and_prints_tables() -> None:
+    result = runner.invoke(app, ["paper"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    ids = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+    assert ids == ["3.1", "3.2", "3.3", "3.4", "4.1", "A.1", "A.2", "A.3", "A.4", "D.2", "F.1"]
+    assert "       gowalla, amazon-beauty · temporal · mf · precision, recall @20 · 9 rows" in lines
+    assert max(map(len, lines)) <= 100
+    assert runner.invoke(app, ["paper", "A.4", "--json"]).stdout.count('"loss": "talos"') == 4
+    result = runner.invoke(app, ["paper", "4.1"])
+    assert result.exit_code == 0, result.output
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in result.stdout.splitlines()]
+    assert ["mf", "w/o-denominator", "talos-no-denominator", "0.0278", "0.0869", "0.0101", "0.0841", "0.0127",
+            "0.1173", "0.0018", "0.0160"] in rows  # fmt: skip
+    result = runner.invoke(app, ["paper", "3.2"])
+    assert "talos, k=50" in result.stdout
+    result = runner.invoke(app, ["paper", "7"])
+    assert result.exit_code == 2 and "no published table '7'" in result.output
