@@ -166,15 +166,29 @@ def _write_files(
     directory.mkdir(parents=True, exist_ok=True)
     # A rerun (--force) must not look complete while its new files are half written.
     (directory / RESULT_FILE).unlink(missing_ok=True)
+    config_data, record = run_records(config, result, suite, cell, role, tuning, environment)
+    store.atomic_write_bytes(directory / CONFIG_FILE, _dumps(config_data))
+    store.atomic_write_parquet(directory / HISTORY_FILE, result.history)
+    store.atomic_write_parquet(directory / PER_USER_FILE, result.per_user)
+    store.atomic_write_bytes(directory / RESULT_FILE, _dumps(record))  # last: it marks the run complete
+
+
+def run_records(
+    config: RunConfig,
+    result: RunResult,
+    suite: str,
+    cell: Mapping[str, str],
+    role: str = "final",
+    tuning: Mapping[str, Any] | None = None,
+    environment: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What ``config.json`` and ``result.json`` of a run hold (``result.json``'s ``finished_at`` is now)."""
     cell_data = {key: str(cell[key]) for key in CELL_KEYS}
     tuning_data = dict(tuning) if tuning is not None else None
     config_data = {
         **dataclasses.asdict(config),
         "run_id": config.run_id, "suite": suite, "cell": cell_data, "role": role, "tuning": tuning_data,
     }  # fmt: skip
-    store.atomic_write_bytes(directory / CONFIG_FILE, _dumps(config_data))
-    store.atomic_write_parquet(directory / HISTORY_FILE, result.history)
-    store.atomic_write_parquet(directory / PER_USER_FILE, result.per_user)
     record = {
         "run_id": config.run_id,
         "suite": suite,
@@ -185,7 +199,7 @@ def _write_files(
         "environment": dict(environment) if environment is not None else None,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    store.atomic_write_bytes(directory / RESULT_FILE, _dumps(record))  # last: it marks the run complete
+    return config_data, record
 
 
 def read_result(directory: Path) -> dict[str, Any] | None:
