@@ -42,6 +42,7 @@ from talosbench.runner import Listener
 if TYPE_CHECKING:
     import polars as pl
 
+    from talosbench.config import RunConfig, RunResult
     from talosbench.runner import Job, Outcome
     from talosbench.suite import Cell, Point
 
@@ -261,6 +262,15 @@ class MlflowLog:
         history = pl.read_parquet(directory / HISTORY_FILE) if (directory / HISTORY_FILE).is_file() \
             else pl.DataFrame()  # fmt: skip
         return self.log(config, record, history)
+
+    def log_result(self, config: RunConfig, result: RunResult) -> str | None:
+        """Log a run trained outside a suite (``talosbench train``), as the results store would hold it."""
+        from talosbench.results import environment, run_records
+
+        cell = {key: getattr(config, key) for key in ("dataset", "scenario", "backbone", "loss")}
+        config_data, record = run_records(config, result, self.experiment, cell,
+                                          environment=environment(result.device))  # fmt: skip
+        return self.log(config_data, record, result.history)
 
     def summary(self) -> str:
         """One line: what was logged where, and how to look at it."""

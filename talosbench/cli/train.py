@@ -14,12 +14,14 @@ from typing import Any
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option
+from talosbench.cli.options import data_dir_option, log_option, mlflow_uri_option
 from talosbench.cli.settings import with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenarios import SCENARIOS
+from talosbench.tracking import LOGGERS
 
 Scenario = choices("Scenario", SCENARIOS.names())
+Log = choices("Log", LOGGERS)
 
 
 def _parse_assignments(pairs: list[str], option: str) -> dict[str, object]:
@@ -54,6 +56,8 @@ def train(
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
+    log: Log | None = log_option(),
+    mlflow_uri: str | None = mlflow_uri_option(),
 ) -> None:
     """Train one configuration with early stopping and print its test metrics."""
     from tabulate import tabulate
@@ -73,6 +77,11 @@ def train(
     for line in describe_recommended(config.dataset, applied):  # once the settings are known to be valid
         typer.echo(line)
     valid_metric = config.valid_metric
+    tracker = None
+    if log is not None:  # opened before training, so that a missing mlflow stops here
+        from talosbench.tracking import TRAIN_EXPERIMENT, MlflowLog
+
+        tracker = MlflowLog(mlflow_uri, TRAIN_EXPERIMENT)
 
     live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
 
@@ -106,6 +115,9 @@ def train(
         rows = [[name, f"{value:.4f}"] for name, value in result.test.items()]
         rows += [[name, f"{value:.4f}"] for name, value in result.thresholds.items()]
         typer.echo(tabulate(rows, headers=["test metric", "value"]))
+    if tracker is not None:
+        tracker.log_result(config, result)
+        typer.echo(tracker.summary(), err=True)
     if result.status != "completed":
         raise typer.Exit(1)
 
