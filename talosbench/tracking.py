@@ -273,13 +273,13 @@ class MlflowLog:
         return self.log(config_data, record, result.history)
 
     def summary(self) -> str:
-        """One line: what was logged where, and how to look at it."""
-        where = self.uri
-        view = f"mlflow ui --backend-store-uri {where}"
-        if where.startswith("file:"):
+        """What was logged where, and how to look at it (two lines)."""
+        view = f"mlflow ui --backend-store-uri {self.uri}"
+        if self.uri.startswith("file:"):
             view = f"{_ALLOW_FILE_STORE}=true {view}"
-        return (f"mlflow: {self.added} run(s) logged, {self.present} already there, in experiment "
-                f"{self.experiment!r} of {where} (to browse: {view})")  # fmt: skip
+        done = f"{self.added} run(s) logged, {self.present} already there"
+        return (f"mlflow: {done}, in experiment {self.experiment!r} of {self.uri}\n"
+                f"  browse it with the full mlflow package: {view}")  # fmt: skip
 
     @contextmanager
     def listening(self, listener: Listener, results_dir: Path, suite: str) -> Iterator[Listener]:
