@@ -91,6 +91,9 @@ class RunConfig:
     )
     eval_batch: int = setting(1024, low=1, help="Users per evaluation block.")
     device: str = setting("auto", help="auto, cpu, cuda or cuda:N (not part of the run id).")
+    save_model: bool = setting(
+        False, help="Keep the best validation weights (model.safetensors) for `talosbench evaluate`."
+    )
 
     def __post_init__(self) -> None:
         # The run is built here, from a suite or from `talosbench train`: its settings are checked
@@ -100,9 +103,10 @@ class RunConfig:
         object.__setattr__(self, "ks", tuple(check_setting("ks", k) for k in self.ks))
 
     def identity(self) -> dict[str, Any]:
-        """The fields that define the run's outcome (the device does not)."""
+        """The fields that define the run's outcome (the device and whether its weights are kept do not)."""
         data = asdict(self)
-        data.pop("device")
+        for name in UNIDENTIFYING:
+            data.pop(name)
         data["ks"] = list(self.ks)
         return data
 
@@ -110,6 +114,10 @@ class RunConfig:
     def run_id(self) -> str:
         blob = json.dumps(self.identity(), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+UNIDENTIFYING = ("device", "save_model")
+"""Settings that leave a run's outcome as it is: not part of its run id, so changing one never retrains."""
 
 
 @cache
@@ -178,7 +186,8 @@ class RunResult:
     """Test values per evaluated user: user, <metric>... (feeds significance tests)."""
     timings: dict[str, float] = field(default_factory=dict)
     """train_seconds_per_epoch (median), train_seconds_total, eval_seconds (median), wall_seconds;
-    with adversarial epochs (AdvInfoNCE) also adversarial_seconds_total, which the first two include."""
+    with adversarial epochs (AdvInfoNCE) also adversarial_seconds_total, which the first two include;
+    prepare_seconds (checks and loading the split, before wall_seconds) when run by ``prepare_and_run``."""
     memory: dict[str, float] = field(default_factory=dict)
     """Peak memory in bytes: host_peak_bytes, device_peak_bytes."""
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -187,8 +196,13 @@ class RunResult:
     """What went wrong, for a run that did not complete."""
     device: str = "cpu"
     """The device the run trained on."""
+    threads: int | None = None
+    """torch's CPU threads in the process that trained it (``--threads``); None in runs stored before it."""
     split: dict[str, Any] = field(default_factory=dict)
     """Shift diagnostics of the split the run used (sizes, coverage, popularity divergence)."""
+    model: dict[str, Any] = field(default_factory=dict)
+    """The tested snapshot's tensors by flat name (``backbone.<name>``, ``loss.<name>``) when the run
+    keeps them (``RunConfig.save_model``), else empty; stored as a weights file, never in result.json."""
 
     def to_record(self) -> dict[str, Any]:
         """Every field but the two tables, as plain JSON-ready values (the tables are stored as Parquet)."""
@@ -203,6 +217,7 @@ class RunResult:
             "memory": dict(self.memory),
             "thresholds": dict(self.thresholds),
             "device": self.device,
+            "threads": self.threads,
             "split": dict(self.split) or None,
         }
 
@@ -224,5 +239,6 @@ class RunResult:
             thresholds=dict(data.get("thresholds") or {}),
             error=data.get("error"),
             device=str(data.get("device") or "cpu"),
+            threads=data.get("threads"),
             split=dict(data.get("split") or {}),
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -59,3 +61,17 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return "cpu"
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[int]:
+    """Train with ``count`` torch CPU threads inside the block; the caller's count comes back after it.
+
+    ``count`` is ``threads.thread_count``'s choice; the block gets it back as torch reports it.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield torch.get_num_threads()
+    finally:  # whether the block trained or failed
+        torch.set_num_threads(previous)

@@ -213,12 +213,15 @@ def evaluate(
         vals, top = _order(torch.cat([f[0] for f in found]), torch.cat([f[1] for f in found]), width, rescore)
         hit_blocks.append(heldout.contains(block[:, None], top) & (vals > -torch.inf))
     hits = torch.cat(hit_blocks) if hit_blocks else torch.zeros(0, width, dtype=torch.bool, device=device)
-    per_user = {name: value.cpu() for name, value in _ranking_metrics(hits, counts[users], ks).items()}
+    # From the hit matrix on, the arithmetic runs on the host: log2, the row sums and the means are
+    # rounded differently by CUDA kernels, and on the host the same ranking gives bit-identical
+    # metrics on every device. What crosses is users x K booleans and one score per user.
+    per_user = _ranking_metrics(hits.cpu(), counts[users].cpu(), ks)
     means = {name: float(value.mean()) if value.numel() else 0.0 for name, value in per_user.items()}
     if with_stats and users.numel():
         assert thresholds is not None
-        means["threshold_error"] = float(torch.cat(stats["threshold_error"]).double().mean())
-        means["mean_threshold"] = float(thresholds[users].double().mean())
-        means["mean_pos_score"] = float(torch.cat(stats["pos"]).double().mean())
-        means["mean_neg_score"] = float(torch.cat(stats["neg"]).double().nanmean())
+        means["threshold_error"] = float(torch.cat(stats["threshold_error"]).double().cpu().mean())
+        means["mean_threshold"] = float(thresholds[users].double().cpu().mean())
+        means["mean_pos_score"] = float(torch.cat(stats["pos"]).double().cpu().mean())
+        means["mean_neg_score"] = float(torch.cat(stats["neg"]).double().cpu().nanmean())
     return EvalResult(users=users.cpu(), per_user=per_user, means=means)

@@ -1,12 +1,13 @@
 """The results store: one directory per run, written atomically, collected into one Polars frame.
 
 Layout: ``<results-dir>/<suite>/<run-id>/`` holds ``config.json``, ``history.parquet``,
-``per_user.parquet`` and ``result.json``. ``result.json`` is written last and atomically, so its
-presence is the completion marker: a directory without it is an unfinished run and is ignored. A run
-whose files cannot be read (truncated by a full disk or a partial copy) is damaged: it counts as not
-complete, so ``run`` trains it again, and ``collect`` reports it instead of failing. ``<suite>/plan.json``
-records which runs the suite expanded to at its last ``run``, so that runs of an edited suite can be
-left out of its report.
+``per_user.parquet``, ``model.safetensors`` when the run's weights were kept, and ``result.json``.
+``result.json`` is written last and atomically, so its presence is the completion marker: a directory
+without it is an unfinished run and is ignored. A run whose files cannot be read (truncated by a full
+disk or a partial copy) or belong to another run (their run id is not the folder's) is damaged: it
+counts as not complete, so ``run`` trains it again, and ``collect`` reports it instead of failing.
+``<suite>/plan.json`` records which runs the suite expanded to at its last ``run``, so that runs of an
+edited suite can be left out of its report.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from talosbench import __version__
-from talosbench.config import PER_LOSS_KEYS, RunConfig, RunResult
+from talosbench.config import PER_LOSS_KEYS, UNIDENTIFYING, RunConfig, RunResult
 from talosbench.data import store
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.paths import check_name, inside
@@ -36,10 +37,15 @@ CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.parquet"
 PER_USER_FILE = "per_user.parquet"
 PLAN_FILE = "plan.json"
+MODEL_FILE = "model.safetensors"
+MODEL_FORMAT = "talosbench-model/1"
+"""The ``format`` metadata of a weights file: what ``read_model`` can read."""
 ROLES = ("trial", "final")
 CELL_KEYS = ("dataset", "scenario", "backbone", "loss")
 THRESHOLD_KEYS = ("threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score")
-TIMING_KEYS = ("train_seconds_per_epoch", "train_seconds_total", "eval_seconds", "wall_seconds")
+TIMING_KEYS = (
+    "train_seconds_per_epoch", "train_seconds_total", "eval_seconds", "wall_seconds", "prepare_seconds"
+)  # fmt: skip
 MEMORY_KEYS = ("host_peak_bytes", "device_peak_bytes")
 POINT = "point."
 """Prefix of the ``collect`` columns holding a run's tuning point, one column per tuned setting."""
@@ -57,6 +63,7 @@ _TAIL: dict[str, type[pl.DataType]] = {
     **dict.fromkeys(THRESHOLD_KEYS, pl.Float64),
     "device": pl.String,
     "shared_device": pl.Int64,  # runs that could train at once on the run's device; null: not recorded
+    "threads": pl.Int64,  # torch CPU threads of the training process; null: stored before it was recorded
     "split": pl.String,
     "setting": pl.String,
     "path": pl.String,
@@ -166,29 +173,19 @@ def _write_files(
     directory.mkdir(parents=True, exist_ok=True)
     # A rerun (--force) must not look complete while its new files are half written.
     (directory / RESULT_FILE).unlink(missing_ok=True)
-    config_data, record = run_records(config, result, suite, cell, role, tuning, environment)
-    store.atomic_write_bytes(directory / CONFIG_FILE, _dumps(config_data))
-    store.atomic_write_parquet(directory / HISTORY_FILE, result.history)
-    store.atomic_write_parquet(directory / PER_USER_FILE, result.per_user)
-    store.atomic_write_bytes(directory / RESULT_FILE, _dumps(record))  # last: it marks the run complete
-
-
-def run_records(
-    config: RunConfig,
-    result: RunResult,
-    suite: str,
-    cell: Mapping[str, str],
-    role: str = "final",
-    tuning: Mapping[str, Any] | None = None,
-    environment: Mapping[str, Any] | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What ``config.json`` and ``result.json`` of a run hold (``result.json``'s ``finished_at`` is now)."""
     cell_data = {key: str(cell[key]) for key in CELL_KEYS}
     tuning_data = dict(tuning) if tuning is not None else None
     config_data = {
         **dataclasses.asdict(config),
         "run_id": config.run_id, "suite": suite, "cell": cell_data, "role": role, "tuning": tuning_data,
     }  # fmt: skip
+    store.atomic_write_bytes(directory / CONFIG_FILE, _dumps(config_data))
+    store.atomic_write_parquet(directory / HISTORY_FILE, result.history)
+    store.atomic_write_parquet(directory / PER_USER_FILE, result.per_user)
+    if result.model:
+        store.atomic_write_bytes(directory / MODEL_FILE, _model_bytes(config, result.model))
+    else:  # weights of an earlier training of this configuration are not this run's
+        (directory / MODEL_FILE).unlink(missing_ok=True)
     record = {
         "run_id": config.run_id,
         "suite": suite,
@@ -199,7 +196,106 @@ def run_records(
         "environment": dict(environment) if environment is not None else None,
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    return config_data, record
+    store.atomic_write_bytes(directory / RESULT_FILE, _dumps(record))  # last: it marks the run complete
+
+
+def _model_bytes(config: RunConfig, tensors: Mapping[str, Any]) -> bytes:
+    """A safetensors file of the run's weights; its metadata holds the configuration that rebuilds them."""
+    from safetensors.torch import save
+
+    metadata = {
+        "format": MODEL_FORMAT,
+        "talosbench": __version__,
+        "run_id": config.run_id,
+        "config": json.dumps({**config.identity(), "device": config.device}, sort_keys=True, default=str),
+    }
+    return save(dict(tensors), metadata=metadata)
+
+
+def read_model(directory: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The weights ``write_run`` kept for the run in ``directory`` (CPU tensors) and their metadata.
+
+    Raises ResultsError when the run kept none, and DamagedRunError when the file does not read or
+    belongs to another run.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    directory = Path(directory)
+    path = directory / MODEL_FILE
+    if not path.is_file():
+        raise ResultsError(
+            f"{directory} holds no saved model; train the run again with `talosbench train ... --save-model`"
+        )
+    try:
+        data = path.read_bytes()
+        tensors = load(data)
+        metadata = _model_metadata(data)
+    except (OSError, SafetensorError, ValueError) as error:
+        raise DamagedRunError(directory, f"{MODEL_FILE} cannot be read ({error})") from None
+    if metadata.get("format") != MODEL_FORMAT:
+        raise DamagedRunError(directory, f"{MODEL_FILE} is not a {MODEL_FORMAT} file")
+    if metadata.get("run_id") != directory.name:
+        raise DamagedRunError(
+            directory, f"{MODEL_FILE} belongs to run {metadata.get('run_id')}, not to this folder's run"
+        )
+    return tensors, metadata
+
+
+def _model_metadata(data: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of a safetensors file: its header is an 8-byte length and a JSON object."""
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + size])
+    return dict(header.get("__metadata__") or {})
+
+
+def read_config(directory: Path) -> RunConfig:
+    """The ``RunConfig`` of a complete run, rebuilt from its ``config.json`` and checked against its run id.
+
+    Raises ResultsError when the run is not complete or was stored by a version whose settings no
+    longer rebuild the same run id, DamagedRunError when its files do not read.
+    """
+    directory = Path(directory)
+    files = _read_files(directory)
+    if files is None:
+        raise ResultsError(f"{directory} holds no complete run (no {RESULT_FILE})")
+    data = files[1]
+    known = {f.name for f in dataclasses.fields(RunConfig)}
+    values = {key: value for key, value in data.items() if key in known}
+    values["ks"] = tuple(values.get("ks") or ())
+    try:
+        config = RunConfig(**values)
+    except (TypeError, ValueError) as error:
+        raise ResultsError(f"{directory / CONFIG_FILE} rebuilds no run configuration ({error})") from None
+    if config.run_id != directory.name:
+        raise ResultsError(
+            f"{directory / CONFIG_FILE} rebuilds run {config.run_id}, not {directory.name}: it was stored by "
+            "a version of talosbench with other settings; train it again with this version"
+        )
+    return config
+
+
+def find_run(results_dir: Path, reference: str | Path) -> Path:
+    """The folder of a stored run: a run folder itself, ``SUITE/RUN_ID`` or a run id under ``results_dir``.
+
+    Raises ResultsError when nothing or more than one suite's run matches.
+    """
+    path = Path(reference)
+    if (path / RESULT_FILE).is_file() or (path / CONFIG_FILE).is_file():
+        return path
+    root = Path(results_dir)
+    if (root / path / RESULT_FILE).is_file():
+        return root / path
+    found = sorted(p.parent for p in root.glob(f"*/{path.name}/{RESULT_FILE}")) if path.name else []
+    if len(found) == 1 and len(path.parts) == 1:
+        return found[0]
+    if len(found) > 1 and len(path.parts) == 1:
+        where = ", ".join(str(p.relative_to(root)) for p in found)
+        raise ResultsError(f"run {reference} is stored in several suites ({where}); name it as SUITE/RUN_ID")
+    raise ResultsError(
+        f"no stored run at {reference}: not a run folder, nor a run id under {root}/; "
+        "a run id is the name of a run's folder, <results-dir>/<suite>/<run-id>"
+    )
 
 
 def read_result(directory: Path) -> dict[str, Any] | None:
@@ -367,11 +463,27 @@ def _read_files(directory: Path) -> tuple[dict[str, Any], dict[str, Any]] | None
     if result is None:
         return None
     config = _read_object(directory, CONFIG_FILE)
+    _check_owner(directory, result, config)
     for name in (HISTORY_FILE, PER_USER_FILE):
         if not (directory / name).is_file():
             raise DamagedRunError(directory, f"{name} is missing")
         _read_parquet(directory, name)
     return result, config
+
+
+def _check_owner(directory: Path, result: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+    """Both JSON files must belong to the run of their folder, whose name is the run's config hash.
+
+    A ``result.json`` or ``config.json`` copied from another run (a careless ``cp``, a merge of two
+    results folders) reads fine but would report that run's numbers under this configuration.
+    Results of versions that recorded no run id are trusted as they are.
+    """
+    for name, data in ((RESULT_FILE, result), (CONFIG_FILE, config)):
+        owner = data.get("run_id")
+        if owner is not None and owner != directory.name:
+            raise DamagedRunError(
+                directory, f"{name} belongs to run {owner}, not to this folder's run {directory.name}"
+            )
 
 
 def _read_object(directory: Path, name: str) -> dict[str, Any]:
@@ -388,8 +500,8 @@ def _read_object(directory: Path, name: str) -> dict[str, Any]:
 
 
 def _setting(config: Mapping[str, Any]) -> str | None:
-    """The run configuration without its seed (and device): every final run of one cell shares it."""
-    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name not in ("seed", "device")]
+    """The run configuration without its seed (and device, ...): every final run of one cell shares it."""
+    fields = [f.name for f in dataclasses.fields(RunConfig) if f.name not in ("seed", *UNIDENTIFYING)]
     return json.dumps({name: config.get(name) for name in fields}, sort_keys=True, default=str)
 
 
@@ -420,6 +532,7 @@ def _row(directory: Path) -> dict[str, Any] | None:
         "epochs": result.get("epochs"),
         "device": result.get("device"),
         "shared_device": (result.get("environment") or {}).get("shared_device"),
+        "threads": result.get("threads"),
         "split": json.dumps(result["split"], sort_keys=True) if result.get("split") else None,
         "setting": _setting(config),
         "path": str(directory),

@@ -42,7 +42,6 @@ from talosbench.runner import Listener
 if TYPE_CHECKING:
     import polars as pl
 
-    from talosbench.config import RunConfig, RunResult
     from talosbench.runner import Job, Outcome
     from talosbench.suite import Cell, Point
 
@@ -52,9 +51,6 @@ LOGGERS = ("mlflow",)
 DEFAULT_STORE = Path("mlruns")
 """The MLflow store when neither ``--mlflow-uri`` nor ``$MLFLOW_TRACKING_URI`` names one (MLflow's own
 folder name, in the working directory)."""
-
-TRAIN_EXPERIMENT = "talosbench-train"
-"""The MLflow experiment of ``talosbench train`` (a suite's runs go to the experiment named after it)."""
 
 _ALLOW_FILE_STORE = "MLFLOW_ALLOW_FILE_STORE"
 # MLflow 3 refuses its file store (in maintenance mode) unless this is set; it still reads and writes
@@ -263,14 +259,15 @@ class MlflowLog:
             else pl.DataFrame()  # fmt: skip
         return self.log(config, record, history)
 
-    def log_result(self, config: RunConfig, result: RunResult) -> str | None:
-        """Log a run trained outside a suite (``talosbench train``), as the results store would hold it."""
-        from talosbench.results import environment, run_records
-
-        cell = {key: getattr(config, key) for key in ("dataset", "scenario", "backbone", "loss")}
-        config_data, record = run_records(config, result, self.experiment, cell,
-                                          environment=environment(result.device))  # fmt: skip
-        return self.log(config_data, record, result.history)
+    def log_now(self, directory: Path) -> None:
+        """Log the run stored in ``directory`` now (``talosbench train``); a failure is a TrackingError."""
+        try:
+            self.log_stored(directory)
+        except Exception as exc:  # the run is stored whatever MLflow says
+            raise TrackingError(
+                f"run {directory.name} could not be logged to MLflow ({type(exc).__name__}: {exc}); it is "
+                f"stored in {directory}"
+            ) from None
 
     def summary(self) -> str:
         """What was logged where, and how to look at it (two lines)."""

@@ -227,3 +227,42 @@ def test_run_files_and_the_plan_honour_the_umask(tmp_path: Path) -> None:
     assert {p.name for p in files} >= {"config.json", "result.json", "history.parquet", "plan.json"}
     assert all(p.parent == directory or p.parent == tmp_path / "demo" for p in files)
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o640" for p in files}
+
+
+def test_a_config_copied_from_another_run_is_damage(tmp_path: Path) -> None:
+    one = _write(tmp_path, RunConfig(dataset="synthetic", seed=1))
+    other = _write(tmp_path, RunConfig(dataset="synthetic", seed=2))
+    (other / "config.json").write_bytes((one / "config.json").read_bytes())
+    with pytest.raises(results.DamagedRunError, match=f"config.json belongs to run {one.name}, not to this"):
+        results.read_run(other)
+    assert not results.is_complete(other) and results.is_complete(one)
+
+
+def test_weights_are_kept_with_the_configuration_that_rebuilds_them(tmp_path: Path) -> None:
+    import torch
+
+    config = RunConfig(dataset="synthetic", loss="talos", lr=0.01)
+    weights = {"backbone.user.weight": torch.arange(6.0).reshape(3, 2), "loss.thresholds": torch.ones(3)}
+    directory = _write(tmp_path, config, result=_result(model=weights))
+    tensors, metadata = results.read_model(directory)
+    assert tensors.keys() == weights.keys() and all(torch.equal(tensors[k], weights[k]) for k in weights)
+    assert metadata["run_id"] == config.run_id
+    assert json.loads(metadata["config"])["lr"] == 0.01
+    assert results.read_config(directory) == config  # config.json rebuilds the run it belongs to
+    _write(tmp_path, config)  # trained again without keeping weights: the old ones are not this run's
+    with pytest.raises(results.ResultsError, match="holds no saved model; train the run again with"):
+        results.read_model(directory)
+
+
+def test_find_run_by_folder_id_or_suite_and_id(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic")
+    directory = _write(tmp_path, config)
+    assert results.find_run(tmp_path, directory) == directory
+    assert results.find_run(tmp_path, config.run_id) == directory
+    assert results.find_run(tmp_path, f"demo/{config.run_id}") == directory
+    with pytest.raises(results.ResultsError, match="no stored run at nope: not a run folder"):
+        results.find_run(tmp_path, "nope")
+    twin = results.run_dir(tmp_path, "other", config.run_id)
+    results.write_run(twin, config, _result(), suite="other", cell=CELL)
+    with pytest.raises(results.ResultsError, match=r"stored in several suites .* name it as SUITE/RUN_ID"):
+        results.find_run(tmp_path, config.run_id)

@@ -11,7 +11,19 @@ from __future__ import annotations
 import typer
 
 from talosbench import __version__
-from talosbench.cli import bench, components, datasets, download, init, plot, report, run, suites, train
+from talosbench.cli import (
+    bench,
+    components,
+    datasets,
+    download,
+    evaluate,
+    init,
+    plot,
+    report,
+    run,
+    suites,
+    train,
+)
 from talosbench.cli.errors import reports_errors
 
 app = typer.Typer(
@@ -43,6 +55,7 @@ COMMANDS = (
     components.losses,
     components.backbones,
     train.train,
+    evaluate.evaluate,
     bench.bench,
     run.run,
     suites.suites,

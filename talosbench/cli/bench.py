@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from talosbench.cli.options import data_dir_option
+from talosbench.cli.options import data_dir_option, threads_option
 
 
 def bench(
@@ -22,7 +22,7 @@ def bench(
         "a shared machine)."
     ),
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
-    threads: int | None = typer.Option(None, help="CPU threads for torch (default: torch's choice)."),
+    threads: int | None = threads_option(),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     data_dir: Path | None = data_dir_option(),
 ) -> None:
@@ -30,16 +30,13 @@ def bench(
     import json
     from dataclasses import asdict
 
-    import torch
     from tabulate import tabulate
 
     from talosbench.bench import BenchResult, format_rows, machine_load, run_bench
-    from talosbench.device import resolve_device
+    from talosbench.device import resolve_device, torch_threads
+    from talosbench.threads import thread_count
 
     resolved = resolve_device(device)
-    previous_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
     if scale is None and dataset is None:
         scale = "beauty"
     load = machine_load()
@@ -49,7 +46,7 @@ def bench(
             f"  {result.backbone} + {result.loss}: {result.train_seconds_per_epoch:.3f} s/epoch", err=True
         )
 
-    try:
+    with torch_threads(thread_count(threads)) as used_threads:
         results = run_bench(
             scale,
             dataset,
@@ -61,9 +58,6 @@ def bench(
             data_dir=data_dir,
             on_result=progress,
         )
-        used_threads = torch.get_num_threads()
-    finally:  # the caller's thread count comes back, whether the bench ran or failed
-        torch.set_num_threads(previous_threads)
     if json_out:
         typer.echo(json.dumps([asdict(r) for r in results], indent=2))
         return

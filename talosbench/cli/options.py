@@ -32,6 +32,18 @@ def results_dir_option(help: str = "Results root; runs go to <dir>/<suite>/<run-
     return typer.Option(RESULTS_DIR, "--results-dir", help=help)
 
 
+def threads_option(jobs: bool = False) -> Any:
+    """The ``--threads`` option of ``train``, ``run`` and ``bench`` (``jobs``: the command has ``--jobs``)."""
+    default = "the CPUs this process may use" + (", divided by --jobs" if jobs else "")
+    return typer.Option(
+        None,
+        "--threads",
+        min=1,
+        help=f"torch CPU threads of each training process (default $OMP_NUM_THREADS, else {default}).",
+        show_default=False,
+    )
+
+
 def log_option() -> Any:
     """``--log``: an experiment tracker that records each run too (``mlflow``: the mlflow extra)."""
     return typer.Option(

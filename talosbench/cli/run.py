@@ -10,11 +10,18 @@ from typing import TYPE_CHECKING
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option, log_option, mlflow_uri_option, results_dir_option
+from talosbench.cli.options import (
+    data_dir_option,
+    log_option,
+    mlflow_uri_option,
+    results_dir_option,
+    threads_option,
+)
 from talosbench.runner import EXECUTORS
 from talosbench.tracking import LOGGERS
 
 if TYPE_CHECKING:
+    from talosbench.bench import PlanEstimate
     from talosbench.runner import CellStatus, Listener
     from talosbench.runner.ray_executor import RayOptions
     from talosbench.suite import Suite
@@ -37,6 +44,7 @@ def run(
     ),
     device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N (default: the suite's)."),
     jobs: int = typer.Option(1, min=1, help="Runs trained at once, in worker processes when > 1."),
+    threads: int | None = threads_option(jobs=True),
     force: bool = typer.Option(False, "--force", help="Rerun runs that are already complete."),
     quiet: bool = typer.Option(False, "--quiet", help="One line per finished run, no live progress."),
     data_dir: Path | None = data_dir_option(),
@@ -69,19 +77,22 @@ def run(
     pinned = devices.split(",") if devices is not None else None
     suite = load_suite(find_suite(suite_file), data_dir=data_dir)  # datasets imported there are valid names
     if dry_run:
-        check_options(executor.value, device, pinned, ray)  # what the run itself would refuse first
+        check_options(executor.value, device, pinned, ray, threads)  # what the run itself would refuse
         cells = describe(suite, results_dir, device=device, only=only, on_damaged=lambda job, error:
                          typer.echo(f"damaged run {error.directory}: {error.problem}: {job} will be "
                                     "redone by `talosbench run`", err=True))  # fmt: skip
         _print_plan(suite, cells, results_dir, data_dir)
         return
     tracker = _tracker(log, mlflow_uri, suite.name)  # before any training: a missing mlflow stops here
-    progress = GridProgress(quiet, jobs)
+    estimate = _estimate(suite, results_dir, device, only, force, data_dir)
+    per_run = estimate.seconds / estimate.priced if estimate and estimate.priced else None
+    progress = GridProgress(quiet, jobs, per_run=per_run)
     try:
         with progress, _tracking(tracker, progress, results_dir, suite.name) as listener:
             summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
                                 data_dir=data_dir, mirror=mirror, listener=listener,
-                                executor=executor.value, devices=pinned, ray=ray)  # fmt: skip
+                                executor=executor.value, devices=pinned, ray=ray,
+                                threads=threads)  # fmt: skip
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (runner.interrupt.Interrupted)
         how, code = "interrupted", 130
         if isinstance(exc, Interrupted):
@@ -93,9 +104,10 @@ def run(
         )
         raise typer.Exit(code) from None
     where = results_dir / suite.name
+    against = _against(estimate, summary.ran, jobs)
     typer.echo(
         f"{summary.total} runs: {summary.ran} trained, {summary.reused} already complete, "
-        f"{len(summary.failed)} failed, in {duration(summary.seconds)}; results in {where}",
+        f"{len(summary.failed)} failed, in {duration(summary.seconds)}{against}; results in {where}",
         err=True,
     )
     if tracker is not None:
@@ -125,6 +137,33 @@ def _tracking(
     return nullcontext(listener) if tracker is None else tracker.listening(listener, results_dir, suite)
 
 
+def _estimate(
+    suite: Suite, results_dir: Path, device: str | None, only: list[str], force: bool, data_dir: Path | None
+) -> PlanEstimate | None:
+    """What the runs about to train should take (``--dry-run``'s estimate); None when it cannot be made.
+
+    Whatever stops the estimate (a bad --only) stops the run too, with its own message, in its order.
+    """
+    from talosbench.bench import estimate_plan
+    from talosbench.errors import TalosbenchError
+    from talosbench.runner import describe
+
+    try:
+        cells = describe(suite, results_dir, device=device, only=only)  # a damaged run: the grid says so
+        return estimate_plan(cells, data_dir=data_dir, results_dir=results_dir, force=force)
+    except TalosbenchError:
+        return None
+
+
+def _against(estimate: PlanEstimate | None, trained: int, jobs: int) -> str:
+    """`` (estimated 1m10s)`` after the run's time when every run it had to train was priced."""
+    from talosbench.cli.progress import duration
+
+    if estimate is None or not estimate.priced or estimate.unpriced or not trained:
+        return ""
+    return f" (estimated {duration(estimate.seconds / jobs)})"
+
+
 def _ray_options(
     address: str | None, gpus_per_run: float | None, cpus_per_run: float | None, max_retries: int | None
 ) -> RayOptions | None:
@@ -147,7 +186,6 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     from tabulate import tabulate
 
     from talosbench.bench import estimate_plan
-    from talosbench.cli.progress import duration
 
     rows = []
     for status in cells:
@@ -169,14 +207,23 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
         f"seed at the chosen point), {done} complete, {total - done} to train; results in "
         f"{results_dir / suite.name}"
     )
-    estimate = estimate_plan(cells, data_dir=data_dir)
+    estimate = estimate_plan(cells, data_dir=data_dir, results_dir=results_dir)
     if estimate.priced:
         typer.echo(
-            f"estimated training time of {estimate.priced} run(s), each at its epoch cap (early stopping "
-            f"ends sooner): at most {duration(estimate.seconds)}, from `talosbench bench` figures"
+            f"estimated time of {estimate.priced} run(s), one at a time: {describe_estimate(estimate)}"
         )
     if estimate.unpriced:
         typer.echo(
-            f"{estimate.unpriced} run(s) not priced: run `talosbench bench --dataset NAME` (or --scale) "
-            "with their backbone and loss on this device, after `talosbench download NAME`"
+            f"{estimate.unpriced} run(s) not priced: nothing of theirs is stored yet; run `talosbench bench "
+            "--dataset NAME` (or --scale) with their backbone and loss on this device, after "
+            "`talosbench download NAME`"
         )
+
+
+def describe_estimate(estimate: PlanEstimate, jobs: int = 1) -> str:
+    """``about 40s (25s-1m10s), from 12 stored runs of this suite``; ``jobs`` divides each figure."""
+    from talosbench.cli.progress import duration
+
+    central, low, high = (value / jobs for value in (estimate.seconds, estimate.low, estimate.high))
+    spread = f" ({duration(low)}-{duration(high)})" if duration(low) != duration(high) else ""
+    return f"about {duration(central)}{spread}, from {estimate.source}"

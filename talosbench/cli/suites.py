@@ -15,7 +15,7 @@ def suites(
     json_output: bool = json_option("one object per suite"),
     data_dir: Path | None = data_dir_option(),
 ) -> None:
-    """List the shipped suites (`talosbench run NAME` runs one): grid size and estimated training time."""
+    """List the shipped suites (`talosbench run NAME` runs one): grid size and estimated time."""
     from talosbench.suite import shipped_suites
 
     summaries = [_summary(name, path, data_dir) for name, path in shipped_suites().items()]
@@ -24,10 +24,10 @@ def suites(
         return
     typer.echo(_table(summaries))
     note = (
-        "runs: trainings in all, tuning trials included. estimate: training time with every run at its "
-        "epoch cap, from `talosbench bench` figures of this machine and the datasets already "
-        "downloaded. `talosbench run NAME --dry-run` shows a suite's plan; `talosbench init NAME` "
-        "writes a suite to edit."
+        "runs: trainings in all, tuning trials included. estimate: about how long the runs take one at a "
+        "time, start-up and evaluation included, from `talosbench bench` figures of this machine and the "
+        "datasets already downloaded. `talosbench run NAME --dry-run` shows a suite's plan, priced from "
+        "its stored runs too; `talosbench init NAME` writes a suite to edit."
     )
     typer.echo(paragraph(note), err=True)  # stdout stays the table
 
@@ -59,12 +59,12 @@ def _summary(name: str, path: Path, data_dir: Path | None) -> dict[str, Any]:
 
 
 def _cost(estimate: dict[str, Any], runs: int) -> str:
-    """``≤ 1m25s``; ``≤ 40s for 12/28 runs`` when only some are priced; ``not priced`` when none is."""
+    """``~1m25s``; ``~40s for 12/28 runs`` when only some are priced; ``not priced`` when none is."""
     from talosbench.cli.progress import duration
 
     if not estimate["priced_runs"]:
         return "not priced"
-    bound = f"≤ {duration(estimate['seconds'])}"
+    bound = f"~{duration(estimate['seconds'])}"  # a central estimate (bench/estimate.py), not a bound
     return bound if not estimate["unpriced_runs"] else f"{bound} for {estimate['priced_runs']}/{runs} runs"
 
 

@@ -1,11 +1,12 @@
-"""``talosbench train``: one configuration with early stopping, its test metrics printed.
+"""``talosbench train``: one configuration with early stopping, its test metrics printed and stored.
 
-Its run settings are options generated from ``RunConfig`` (``cli/settings.py``).
+Its run settings are options generated from ``RunConfig`` (``cli/settings.py``). The run is stored
+in the results layout under ``<results-dir>/<name>/<run-id>/`` (``runner/single.py``), so ``report``
+and ``plot`` read it; ``--save-model`` keeps its best weights there for ``talosbench evaluate``.
 """
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,13 @@ from typing import Any
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option, log_option, mlflow_uri_option
+from talosbench.cli.options import (
+    data_dir_option,
+    log_option,
+    mlflow_uri_option,
+    results_dir_option,
+    threads_option,
+)
 from talosbench.cli.settings import with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenarios import SCENARIOS
@@ -56,15 +63,26 @@ def train(
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."
     ),
+    threads: int | None = threads_option(),
+    results_dir: Path = results_dir_option(),
+    name: str = typer.Option(
+        "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
+    ),
     log: Log | None = log_option(),
     mlflow_uri: str | None = mlflow_uri_option(),
 ) -> None:
-    """Train one configuration with early stopping and print its test metrics."""
+    """Train one configuration with early stopping, print its test metrics and store the run."""
     from tabulate import tabulate
 
+    from talosbench.cli.progress import TrainProgress
     from talosbench.config import RunConfig
     from talosbench.data.catalog import apply_recommended
+    from talosbench.device import torch_threads
+    from talosbench.results import is_complete, run_dir
     from talosbench.runner.execute import prepare_and_run
+    from talosbench.runner.single import check_destination, store
+    from talosbench.threads import thread_count
+    from talosbench.train.run import check_config
 
     applied: tuple[Recommended, ...] = ()
     if recommended:
@@ -74,40 +92,26 @@ def train(
         loss_params=_parse_assignments(set_, "--set"),
         backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
     )
+    check_config(config)  # a typo is reported before anything is created under --results-dir
+    tracker = None
+    if log is not None:  # opened before anything is created, so that a missing mlflow stops here
+        from talosbench.tracking import MlflowLog
+
+        tracker = MlflowLog(mlflow_uri, name)  # the pseudo-suite is the experiment
+    check_destination(results_dir, name)  # a folder that cannot take the run fails before training
     for line in describe_recommended(config.dataset, applied):  # once the settings are known to be valid
         typer.echo(line)
-    valid_metric = config.valid_metric
-    tracker = None
-    if log is not None:  # opened before training, so that a missing mlflow stops here
-        from talosbench.tracking import TRAIN_EXPERIMENT, MlflowLog
-
-        tracker = MlflowLog(mlflow_uri, TRAIN_EXPERIMENT)
-
-    live = sys.stderr.isatty()  # a log file gets the validation lines, not a redrawn bar
-
-    def on_epoch(info: dict) -> None:
-        if info.get("valid") is not None:
-            value = info["valid"].get(valid_metric, float("nan"))
-            line = f"\r  epoch {info['epoch']:>4}: valid {valid_metric} = {value:.4f}"
-            typer.echo(line + " " * 20 if live else line.lstrip("\r"), err=True)
-        elif live:
-            done = int(30 * info["epoch"] / max(info["epochs"], 1))
-            bar = "#" * done + "." * (30 - done)
-            line = f"\r  [{bar}] epoch {info['epoch']}/{info['epochs']} loss {info['train_loss']:.4f}"
-            typer.echo(line, nl=False, err=True)
-
-    result = prepare_and_run(  # prepares the data first: training itself never downloads
-        config,
-        data_dir=data_dir,
-        mirror=mirror,
-        on_event=lambda message: typer.echo(message, err=True),
-        on_epoch=on_epoch,
-    )
-    typer.echo("", err=True)
+    label = f"{config.dataset}/{config.scenario}/{config.backbone}/{config.loss} seed {config.seed}"
+    with torch_threads(thread_count(threads)), TrainProgress(label, config.valid_metric) as progress:
+        result = prepare_and_run(  # prepares the data first: training itself never downloads
+            config, data_dir=data_dir, mirror=mirror, on_event=progress.message, on_epoch=progress
+        )
+    replaced = is_complete(run_dir(results_dir, name, config.run_id))
+    directory = store(results_dir, name, config, result)
     typer.echo(
         f"status: {result.status}  epochs: {result.epochs}  best epoch: {result.best_epoch}  "
         f"median s/epoch: {result.timings.get('train_seconds_per_epoch', float('nan')):.3f}  "
-        f"device: {result.device}"
+        f"device: {result.device}  threads: {result.threads}"
     )
     if result.error:
         typer.echo(f"error: {result.error}")
@@ -115,8 +119,11 @@ def train(
         rows = [[name, f"{value:.4f}"] for name, value in result.test.items()]
         rows += [[name, f"{value:.4f}"] for name, value in result.thresholds.items()]
         typer.echo(tabulate(rows, headers=["test metric", "value"]))
+    kept = " with its weights (model.safetensors)" if result.model else ""
+    again = " (replacing its earlier training)" if replaced else ""
+    typer.echo(f"run {config.run_id} stored in {directory}{kept}{again}", err=True)
     if tracker is not None:
-        tracker.log_result(config, result)
+        tracker.log_now(directory)
         typer.echo(tracker.summary(), err=True)
     if result.status != "completed":
         raise typer.Exit(1)

@@ -47,8 +47,8 @@ def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, 
         return False
 
     def damaged(error: DamagedRunError) -> None:
-        command = _run_command(plans[error.directory.parent].source)
-        notes.append(f"skipped damaged run {error.directory}: {error.problem}; rerun `{command}` to redo it")
+        notes.append(f"skipped damaged run {error.directory}: {error.problem}; "
+                     f"{_redo(plans[error.directory.parent].source)}")  # fmt: skip
 
     frame = collect(source, keep=keep, on_damaged=damaged)
     for suite_dir, count in left_out.items():
@@ -143,9 +143,14 @@ def _plan_of(suite_file: Path, results_dir: Path) -> list[str]:
         raise ReportError(str(error)) from None
 
 
-def _run_command(source: str | None) -> str:
-    """``talosbench run`` with the suite file when it is known (and a file), else a placeholder."""
-    return f"talosbench run {source if source and Path(source).is_file() else 'SUITE.toml'}"
+def _redo(source: str | None) -> str:
+    """How to redo a damaged run: ``talosbench run`` with the suite file when it is known (and a file).
+
+    A folder without a recorded plan may hold runs of ``talosbench train`` too: that command redoes those.
+    """
+    if source is None:
+        return "rerun `talosbench run SUITE.toml` (or the `talosbench train` that stored it) to redo it"
+    return f"rerun `talosbench run {source if Path(source).is_file() else 'SUITE.toml'}` to redo it"
 
 
 def _mixed_settings(frame: pl.DataFrame) -> list[str]:
@@ -164,6 +169,7 @@ def _mixed_settings(frame: pl.DataFrame) -> list[str]:
         notes.append(
             f"{'/'.join(map(str, key[1:]))} in suite {key[0]}: its {group.height} final runs were trained "
             f"with different settings ({'; '.join(differ)}), so runs of an edited suite are mixed; rerun "
-            "`talosbench run SUITE.toml` to record the suite's current plan, which the report then keeps to"
+            "`talosbench run SUITE.toml` to record the suite's current plan, which the report then keeps to "
+            "(runs of `talosbench train`: store each setting under its own --name)"
         )
     return notes

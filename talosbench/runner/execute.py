@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.config import RunConfig, RunResult
-from talosbench.data import prepare_split
+from talosbench.data import Split, prepare_split
 from talosbench.errors import FAILED, USAGE, TalosbenchError
 from talosbench.runner.plan import Job
 
@@ -58,12 +58,15 @@ class Context:
 def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
     """The recorded outcome of ``job``, or None when it is not complete.
 
-    Raises ``results.DamagedRunError`` when the run is stored but a file of it cannot be read.
+    A run whose weights the suite now keeps (``save_model``) but that was stored without them is not
+    complete either: it is trained again to keep them. Raises ``results.DamagedRunError`` when the
+    run is stored but a file of it cannot be read.
     """
-    from talosbench.results import read_run, run_dir
+    from talosbench.results import MODEL_FILE, read_run, run_dir
 
-    data = read_run(run_dir(ctx.results_dir, ctx.suite, job.run_id))
-    if data is None:
+    directory = run_dir(ctx.results_dir, ctx.suite, job.run_id)
+    data = read_run(directory)
+    if data is None or (job.config.save_model and not (directory / MODEL_FILE).is_file()):
         return None
     valid = {k: float(v) for k, v in (data.get("best_valid") or {}).items() if v is not None}
     return Outcome(job.run_id, str(data.get("status")), data.get("error"), valid, reused=True)
@@ -104,13 +107,27 @@ def prepare_and_run(
 
     Names and hyper-parameters are checked first, so a typo never starts a download; training
     itself (``train_split``) only trains on the split prepared here, which is loaded once.
+    With ``config.save_model`` the tested snapshot's weights come back in ``RunResult.model``.
     """
     from talosbench.train.run import check_config, train_split
 
+    start = time.perf_counter()
     check_config(config)
-    split = prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
-                          preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
-    return train_split(config, split, on_epoch=on_epoch)
+    split = split_of(config, data_dir, mirror, on_event)
+    prepared = time.perf_counter() - start
+    result = train_split(config, split, on_epoch=on_epoch)
+    # The start-up before training (checks, loading the split; a download too when one was needed),
+    # so that estimates of later runs (bench/estimate.py) count it beside the trainer's wall_seconds.
+    result.timings["prepare_seconds"] = prepared
+    return result
+
+
+def split_of(
+    config: RunConfig, data_dir: Path | None, mirror: str | None, on_event: Callable[[str], None] | None
+) -> Split:
+    """The split ``config`` trains on, prepared (downloaded, preprocessed, split) when it is not yet."""
+    return prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
+                         preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
 
 
 def train(

@@ -25,6 +25,7 @@ from talosbench.runner.interrupt import stop_on_signals
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
 from talosbench.suite import Cell, Point, Suite, full_grid
+from talosbench.threads import thread_count
 
 if TYPE_CHECKING:
     from talosbench.results import DamagedRunError
@@ -53,7 +54,8 @@ class Listener:
         """A run begins training."""
 
     def epoch(self, job: Job, info: dict[str, Any]) -> None:
-        """A run finished an epoch: ``{"epoch", "epochs", "train_loss", "valid"}``."""
+        """A run finished an epoch or a validation (``{"epoch", "epochs", "train_loss", "valid"}``), or moved
+        on within an epoch (``{"epoch", "epochs", "batch", "batches"}``): ``train.trainer.EpochCallback``."""
 
     def finished(self, job: Job, outcome: Outcome) -> None:
         """A run ended (or was found complete: ``outcome.reused``)."""
@@ -140,6 +142,7 @@ def run_suite(
     executor: str = "local",
     devices: Sequence[str] | None = None,
     ray: RayOptions | None = None,
+    threads: int | None = None,
 ) -> Summary:
     """Train every run of ``suite`` that is not complete yet and store it under ``results_dir``.
 
@@ -150,17 +153,19 @@ def run_suite(
     train every point with the suite's tuning seed, choose the best on validation, then train every
     reported seed fresh there (no reported run is a trial that won the selection). ``executor`` is ``local``
     (this process, or ``jobs`` worker processes pinned round-robin to ``devices``) or ``ray`` (one
-    Ray task per run, see ``ray``); either way this process writes the results store.
+    Ray task per run, see ``ray``); either way this process writes the results store. Local runs train
+    with ``threads`` torch threads each (default ``threads.thread_count``: the available CPUs divided
+    by ``jobs``); a Ray run's threads are its ``cpus_per_run``.
 
     One runner at a time writes a suite's results (another one holding them is a RunnerError).
     SIGTERM and SIGHUP stop the grid as Ctrl-C does: workers stop, completed runs are kept, and
     ``runner.interrupt.Interrupted`` (a KeyboardInterrupt) is raised.
     """
     ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
-    _preflight(ctx, executor, device or suite.setting("device"), devices, ray)
+    _preflight(ctx, executor, device or suite.setting("device"), devices, ray, threads)
     with hold_results(ctx), stop_on_signals():
         return _run_grid(suite, ctx, device=device, jobs=jobs, force=force, only=only, listener=listener,
-                         executor=executor, devices=devices, ray=ray)  # fmt: skip
+                         executor=executor, devices=devices, ray=ray, threads=threads)  # fmt: skip
 
 
 @contextmanager
@@ -199,6 +204,7 @@ def _run_grid(
     executor: str,
     devices: Sequence[str] | None,
     ray: RayOptions | None,
+    threads: int | None,
 ) -> Summary:
     """The body of ``run_suite``, once the results are held and signals stop the grid."""
     listener = listener or Listener()
@@ -277,7 +283,8 @@ def _run_grid(
         else:
             ready.append(job)
 
-    pool = _executor(executor, ctx, listener, plans, jobs, device or suite.setting("device"), devices, ray)
+    pool = _executor(executor, ctx, listener, plans, jobs, device or suite.setting("device"), devices, ray,
+                     threads)  # fmt: skip
     running: dict[Future[Outcome], Job] = {}
     try:
         for plan in plans:
@@ -314,11 +321,15 @@ def _run_grid(
 
 
 def check_options(
-    executor: str, device: str | None, devices: Sequence[str] | None, ray: RayOptions | None
+    executor: str,
+    device: str | None,
+    devices: Sequence[str] | None,
+    ray: RayOptions | None,
+    threads: int | None = None,
 ) -> None:
     """Refuse options that do not fit together, before anything is read or written (RunnerUsageError,
-    DeviceError): an unknown executor, Ray options without Ray, ``devices`` with Ray, a malformed device,
-    the Ray executor where Ray is not installed."""
+    DeviceError, ThreadsError): an unknown executor, Ray options without Ray, ``devices`` or ``threads``
+    with Ray, a malformed device, a thread count below 1, the Ray executor where Ray is not installed."""
     from talosbench.device import check_device
 
     if executor not in EXECUTORS:
@@ -334,6 +345,11 @@ def check_options(
             "--devices pins local workers; with --executor ray, Ray places runs on GPUs: "
             "use --gpus-per-run instead"
         )
+    if executor == "ray" and threads is not None:
+        raise RunnerUsageError(
+            "--threads sets the threads of local runs; with --executor ray a run's torch threads are "
+            "its --cpus-per-run"
+        )
     if devices is not None:
         parse_devices(devices)
     if device is not None:
@@ -343,15 +359,21 @@ def check_options(
 
         if not ray_installed():  # say so before the plan is printed, not when the first run starts
             raise RunnerUsageError(f"--executor ray needs Ray, which is not installed: {INSTALL}")
+    thread_count(threads)  # a count below 1 is refused here, not in every worker
 
 
 def _preflight(
-    ctx: Context, executor: str, device: str, devices: Sequence[str] | None, ray: RayOptions | None
+    ctx: Context,
+    executor: str,
+    device: str,
+    devices: Sequence[str] | None,
+    ray: RayOptions | None,
+    threads: int | None,
 ) -> None:
     """Fail before any run trains on what would fail every run: options that do not fit together, an
     unwritable results folder, a device this machine lacks (Ray places runs on its own nodes, so only
     local runs are checked)."""
-    check_options(executor, device, devices, ray)
+    check_options(executor, device, devices, ray, threads)
     if executor == "local":
         from talosbench.device import resolve_device
 
@@ -369,6 +391,7 @@ def _executor(
     device: str,
     devices: Sequence[str] | None,
     ray: RayOptions | None,
+    threads: int | None,
 ) -> Any:
     """The executor that trains the grid's runs: serial, a local worker pool, or Ray tasks."""
     if kind == "ray":  # check_options has refused what does not fit the executor
@@ -383,8 +406,8 @@ def _executor(
         )
     if jobs > 1:
         _prepare_data(plans, ctx, listener)
-        return PoolExecutor(ctx, listener, jobs, pinned)
-    return SerialExecutor(ctx, listener, pinned[0] if pinned else None)
+        return PoolExecutor(ctx, listener, jobs, pinned, threads)
+    return SerialExecutor(ctx, listener, pinned[0] if pinned else None, threads)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from talosbench.runner.execute import Context, Outcome, RunnerUsageError, execute
 from talosbench.runner.plan import Job
+from talosbench.threads import thread_count
 
 
 class Listener(Protocol):
@@ -26,19 +27,29 @@ class Listener(Protocol):
 
 
 class SerialExecutor:
-    """Runs each job in this process as it is submitted (no pickling; callbacks go straight through)."""
+    """Runs each job in this process as it is submitted (no pickling; callbacks go straight through).
 
-    def __init__(self, ctx: Context, listener: Listener, device: str | None = None) -> None:
+    Each run trains with ``threads`` torch threads (``threads.thread_count``: every available CPU
+    unless the user chose); the caller's count comes back after it.
+    """
+
+    def __init__(
+        self, ctx: Context, listener: Listener, device: str | None = None, threads: int | None = None
+    ) -> None:
         self.ctx, self.listener, self.device = ctx, listener, device
+        self.threads = thread_count(threads)
         self.slots = 1
 
     def submit(self, job: Job) -> Future[Outcome]:
+        from talosbench.device import torch_threads
+
         if self.device is not None:
             job = replace(job, config=replace(job.config, device=self.device))  # not in the run id
         self.listener.started(job)
         future: Future[Outcome] = Future()
         on_epoch = lambda info: self.listener.epoch(job, info)  # noqa: E731
-        future.set_result(execute(self.ctx, job, self.listener.message, on_epoch))
+        with torch_threads(self.threads):
+            future.set_result(execute(self.ctx, job, self.listener.message, on_epoch))
         return future
 
     def poll(self, jobs: dict[str, Job]) -> None:
@@ -95,9 +106,21 @@ def _work(ctx: Context, job: Job) -> Outcome:
 
 
 class PoolExecutor:
-    """``jobs`` spawned worker processes; with several devices each worker is pinned to one, round-robin."""
+    """``jobs`` spawned worker processes; with several devices each worker is pinned to one, round-robin.
 
-    def __init__(self, ctx: Context, listener: Listener, jobs: int, devices: Sequence[str] | None) -> None:
+    Each worker trains with ``threads`` torch threads, by default the available CPUs divided by the
+    workers (``threads.thread_count``): more would make them take turns at every parallel operation.
+    Spawned workers inherit this process's environment, its passive OpenMP wait policy included.
+    """
+
+    def __init__(
+        self,
+        ctx: Context,
+        listener: Listener,
+        jobs: int,
+        devices: Sequence[str] | None,
+        threads: int | None = None,
+    ) -> None:
         self.ctx, self.listener, self.slots = ctx, listener, jobs
         mp = get_context("spawn")  # fork is unsafe with torch threads (and CUDA) already started
         self.events = mp.Queue()
@@ -106,12 +129,12 @@ class PoolExecutor:
             pinned = mp.Queue()
             for placement in sharing(assign_devices(devices, jobs)):
                 pinned.put(placement)
-        threads = max(1, (os.cpu_count() or 1) // jobs)
+        self.threads = thread_count(threads, workers=jobs)
         self.pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=mp,
             initializer=_init_worker,
-            initargs=(pinned, self.events, threads, os.getpid(), jobs),
+            initargs=(pinned, self.events, self.threads, os.getpid(), jobs),
         )
 
     def submit(self, job: Job) -> Future[Outcome]:

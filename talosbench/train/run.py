@@ -6,7 +6,8 @@ The data must be prepared before (``talosbench.data.prepare_split``): training n
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from talosbench.device import resolve_device
 from talosbench.hparams import resolve
 from talosbench.losses import LOSSES
 from talosbench.models import BACKBONES
-from talosbench.train.trainer import fit
+from talosbench.train.trainer import build, fit, restore, run_evaluation, unflatten
 
 
 def check_config(config: RunConfig) -> None:
@@ -68,3 +69,34 @@ def train_split(
     except Exception as exc:  # a crash inside training is recorded, not propagated
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return RunResult(status="failed", error=detail, device=str(device), split=dict(split.diagnostics))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The metrics of one model on its split, keyed as ``RunResult`` keys them."""
+
+    valid: dict[str, float]
+    """Validation metrics (``RunResult.best_valid`` holds them for the best snapshot)."""
+    test: dict[str, float]
+    """Test metrics, keyed like ``precision@20``."""
+    thresholds: dict[str, float]
+    """Test threshold diagnostics of thresholded losses (empty for the others)."""
+
+
+def score_model(config: RunConfig, split: Split, tensors: Mapping[str, Any]) -> Scores:
+    """Validation and test metrics of stored weights (``RunResult.model``) with the trainer's evaluation.
+
+    The run is built as ``fit`` builds it and the weights are loaded in place of the trained ones,
+    so the numbers come from exactly the code that produced the stored metrics (docs/protocol.md §4).
+    """
+    check_config(config)
+    device = resolve_device(config.device)
+    parts = build(split, config, device)
+    restore(parts, unflatten({name: tensor.to(device) for name, tensor in tensors.items()}))
+    valid = run_evaluation(parts, config, "valid")
+    test = run_evaluation(parts, config, "test")
+    return Scores(
+        valid=dict(valid.means),
+        test={k: v for k, v in test.means.items() if "@" in k},
+        thresholds={k: v for k, v in test.means.items() if "@" not in k},
+    )

@@ -35,6 +35,13 @@ from talosbench.train.sampler import NegativeSampler
 from talosbench.train.scoring import Scorer
 
 EpochCallback = Callable[[dict[str, Any]], None]
+"""Progress of a run: ``{"epoch", "epochs", "train_loss", "valid"}`` after each epoch and validation, and
+``{"epoch", "epochs", "batch", "batches"}`` within an epoch (at most every ``BATCH_REPORT_SECONDS``)."""
+BatchCallback = Callable[[int, int], None]
+"""Called after each batch with (batches done, batches in the epoch): plain integers, no device value."""
+
+BATCH_REPORT_SECONDS = 0.25
+"""Least time between two in-epoch progress reports: a worker's reports cross a process queue."""
 
 
 class Diverged(RuntimeError):
@@ -148,14 +155,24 @@ def build(split: Split, config: RunConfig, device: torch.device) -> Parts:
     )
 
 
-def train_epoch(parts: Parts, config: RunConfig, generator: torch.Generator, adversarial: bool) -> float:
-    """One pass over the shuffled training rows; returns the logged (main) loss of docs/protocol.md §4.2."""
+def train_epoch(
+    parts: Parts,
+    config: RunConfig,
+    generator: torch.Generator,
+    adversarial: bool,
+    on_batch: BatchCallback | None = None,
+) -> float:
+    """One pass over the shuffled training rows; returns the logged (main) loss of docs/protocol.md §4.2.
+
+    ``on_batch`` hears the batch count only: reading the loss there would wait for the device each batch.
+    """
     backbone, loss = parts.backbone, parts.loss
     backbone.train()
     n_rows = parts.train_users.numel()
     order = torch.randperm(n_rows, generator=generator, device=parts.train_users.device)
     total = torch.zeros((), device=parts.train_users.device)
-    for start in range(0, n_rows, config.batch_size):
+    batches = -(-n_rows // config.batch_size)
+    for index, start in enumerate(range(0, n_rows, config.batch_size)):
         rows = order[start : start + config.batch_size]
         users, pos_items = parts.train_users[rows], parts.train_items[rows]
         neg_items = parts.sampler.sample(users, parts.negatives)
@@ -179,6 +196,8 @@ def train_epoch(parts: Parts, config: RunConfig, generator: torch.Generator, adv
             loss.before_step()
             parts.optimizer.step()
         total += terms.main.detach()
+        if on_batch is not None:
+            on_batch(index + 1, batches)
     # The reference divides by floor(rows / batch) + 1 batches (docs/protocol.md §4.2).
     return float(total) / (n_rows // config.batch_size + 1)
 
@@ -226,10 +245,30 @@ def restore(parts: Parts, state: Snapshot) -> None:
     parts.loss.load_state_dict(state["loss"])
 
 
+def flatten(state: Snapshot) -> dict[str, torch.Tensor]:
+    """A snapshot as one flat ``{"backbone.<name>": tensor, "loss.<name>": tensor}`` on the host.
+
+    Flat names are what a weights file holds; ``unflatten`` is the inverse.
+    """
+    return {f"{part}.{name}": tensor.detach().cpu().contiguous()
+            for part, tensors in state.items() for name, tensor in tensors.items()}  # fmt: skip
+
+
+def unflatten(tensors: dict[str, torch.Tensor]) -> Snapshot:
+    """The snapshot ``flatten`` made: tensors grouped back by their part (``backbone`` or ``loss``)."""
+    state: Snapshot = {"backbone": {}, "loss": {}}
+    for key, tensor in tensors.items():
+        part, _, name = key.partition(".")
+        state.setdefault(part, {})[name] = tensor
+    return state
+
+
 def fit(
     split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
 ) -> RunResult:
     """Train ``config`` on ``split`` until early stopping or the epoch cap and test the best snapshot.
+
+    With ``config.save_model`` the tested snapshot's tensors (on the host) go into ``RunResult.model``.
 
     A NaN/infinite loss ends the run with status ``diverged``; running out of device memory ends it
     with ``oom``. Both still report the test metrics of the best snapshot if one was taken.
@@ -277,7 +316,8 @@ def fit(
             if parts.adversary is not None and parts.loss.adversarial_epoch_due(epoch, adversarial_done):
                 adversarial_seconds = _timed_epoch(parts, config, shuffle, device, adversarial=True)[1]
                 adversarial_done += 1
-            train_loss, seconds = _timed_epoch(parts, config, shuffle, device, adversarial=False)
+            on_batch = _batch_reporter(on_epoch, epoch + 1, config.epochs) if on_epoch is not None else None
+            train_loss, seconds = _timed_epoch(parts, config, shuffle, device, False, on_batch)
             row: dict[str, Any] = {"epoch": epoch + 1, "train_loss": train_loss, "train_seconds": seconds}
             if parts.adversary is not None:  # a column of its own: train_seconds stays one normal epoch
                 row["adversarial_seconds"] = adversarial_seconds
@@ -296,7 +336,10 @@ def fit(
     except torch.OutOfMemoryError as exc:
         status, error = "oom", f"out of device memory in epoch {epoch + 1}: {exc}".splitlines()[0]
 
-    result = RunResult(status=status, error=error, epochs=len(history), device=device_name(device))
+    result = RunResult(
+        status=status, error=error, epochs=len(history), device=device_name(device),
+        threads=torch.get_num_threads(),  # the run's own process: a worker's, set by the executor
+    )
     result.history = _history_frame(history, config)
     if best_state is not None:
         restore(parts, best_state)
@@ -310,6 +353,8 @@ def fit(
             {"user": test.users.cpu().numpy(), **{k: v.cpu().numpy() for k, v in test.per_user.items()}}
         )
         result.best_valid, result.best_epoch = best_valid, best_epoch
+        if config.save_model:
+            result.model = flatten(best_state)
     else:
         test_seconds = float("nan")
     eval_seconds = [row["eval_seconds"] for row in history if row.get("eval_seconds") is not None]
@@ -326,13 +371,33 @@ def fit(
     return result
 
 
+def _batch_reporter(on_epoch: EpochCallback, epoch: int, epochs: int) -> BatchCallback:
+    """Pass batch counts on to ``on_epoch`` at most every ``BATCH_REPORT_SECONDS`` (an epoch shorter than
+    that reports nothing in between: its end is reported anyway)."""
+    last = time.perf_counter()
+
+    def report(done: int, batches: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= BATCH_REPORT_SECONDS:
+            last = now
+            on_epoch({"epoch": epoch, "epochs": epochs, "batch": done, "batches": batches})
+
+    return report
+
+
 def _timed_epoch(
-    parts: Parts, config: RunConfig, generator: torch.Generator, device: torch.device, adversarial: bool
+    parts: Parts,
+    config: RunConfig,
+    generator: torch.Generator,
+    device: torch.device,
+    adversarial: bool,
+    on_batch: BatchCallback | None = None,
 ) -> tuple[float, float]:
     """One ``train_epoch`` and its device-synchronised seconds (queued kernels finish inside the timing)."""
     synchronize(device)
     t0 = time.perf_counter()
-    train_loss = train_epoch(parts, config, generator, adversarial=adversarial)
+    train_loss = train_epoch(parts, config, generator, adversarial=adversarial, on_batch=on_batch)
     synchronize(device)
     return train_loss, time.perf_counter() - t0
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from talosbench import bench
+from talosbench import bench, threads
 from talosbench.bench import BenchResult, estimate_run_seconds, save_results
 from talosbench.bench.estimate import _row_work
 from talosbench.cli import app
@@ -100,6 +100,17 @@ def test_bench_table_is_the_default_output(tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "s/epoch" in result.stdout and "mf" in result.stdout and "load average" in result.stdout
+
+
+def test_bench_takes_the_cpus_this_process_may_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(threads, "available_cpus", lambda: 1)  # as under `taskset -c 0`
+    before = torch.get_num_threads()
+    args = ["bench", "--scale", "tiny", "--loss", "sl", "--epochs", "1", "--device", "cpu", "--json"]
+    result = runner.invoke(app, [*args, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert [r["threads"] for r in json.loads(result.stdout)] == [1]
+    assert torch.get_num_threads() == before
 
 
 @pytest.mark.parametrize(

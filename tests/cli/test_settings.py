@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +18,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
-    """Replace training by a recorder of the RunConfig the command built."""
+def captured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[RunConfig]:
+    """Replace training by a recorder of the RunConfig the command built (stored under ``tmp_path``)."""
+    monkeypatch.chdir(tmp_path)  # the run is stored in ./runs
     configs: list[RunConfig] = []
 
     def fake(config: RunConfig, **_: Any) -> RunResult:

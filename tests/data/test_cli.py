@@ -73,7 +73,8 @@ def test_a_dataset_too_small_to_split_fails_at_split_time(tmp_path: Path) -> Non
     imported = runner.invoke(app, ["download", "--file", str(tmp_path / "two.csv"), "--name", "two",
                                    "--data-dir", home])  # fmt: skip
     assert imported.exit_code == 0, imported.output
-    result = runner.invoke(app, ["train", "--dataset", "two", "--device", "cpu", "--data-dir", home])
+    result = runner.invoke(app, ["train", "--dataset", "two", "--device", "cpu", "--data-dir", home,
+                                 "--results-dir", str(tmp_path / "runs")])  # fmt: skip
     assert result.exit_code == 1
     assert "error: the iid split of 'two' (seed 2024) has no validation and no test rows" in result.output
     assert "more data" in result.output and "torch.cat" not in result.output

@@ -78,3 +78,26 @@ def test_run_redoes_each_damaged_run_and_the_grid_goes_on(damaged_grid: Grid) ->
     report = CliRunner().invoke(app, ["report", str(suite_dir), "--table", "accuracy"])
     assert report.exit_code == 0 and "note:" not in report.stderr
     assert "seeds" not in report.stdout.split("\n\n")[1]  # the table: every cell complete again
+
+
+def test_a_result_copied_from_another_run_is_damaged(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:
+    """A ``result.json`` copied over another run's reads fine but belongs elsewhere: both commands say so."""
+    suite = tiny_suite(2)
+    args = ["run", str(suite), "--quiet", "--results-dir", str(tmp_path / "runs"), "--data-dir",
+            str(tmp_path / "data")]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    suite_dir = tmp_path / "runs" / "tiny"
+    source, victim = collect(suite_dir).sort("loss", "seed")["run_id"].to_list()[:2]
+    (suite_dir / victim / "result.json").write_bytes((suite_dir / source / "result.json").read_bytes())
+    problem = f"result.json belongs to run {source}, not to this folder's run {victim}"
+    report = CliRunner().invoke(app, ["report", str(suite_dir), "--table", "accuracy"])
+    assert report.exit_code == 0, report.output
+    redo = f"rerun `talosbench run {suite}` to redo it"
+    assert report.stderr.splitlines() == [
+        f"note: skipped damaged run {suite_dir / victim}: {problem}; {redo}"
+    ]
+    result = CliRunner().invoke(app, [a for a in args if a != "--quiet"])  # shows the damaged line
+    assert result.exit_code == 0, result.output
+    assert f"damaged run {suite_dir / victim}: {problem}:" in result.stderr
+    assert "6 runs: 1 trained, 5 already complete, 0 failed" in result.stderr
+    assert collect(suite_dir).height == 6  # redone: the folder holds its own run again

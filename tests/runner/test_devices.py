@@ -18,6 +18,7 @@ from talosbench.runner.execute import Trained, record
 from talosbench.runner.local import assign_devices, default_devices, parse_devices, sharing
 from talosbench.runner.ray_executor import INSTALL, RayOptions, import_ray, runs_per_device
 from talosbench.suite.schema import Cell
+from talosbench.threads import ThreadsError
 
 
 def test_workers_are_pinned_round_robin_with_several_per_gpu() -> None:
@@ -93,6 +94,8 @@ def test_a_missing_ray_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
         (["--devices", "gpu0"], "error: --devices: got 'gpu0'"),
         (["--device", "gpu"], "error: unknown device 'gpu'; valid: auto, cpu, cuda, cuda:N"),
         (["--executor", "ray", "--device", "gpu"], "error: unknown device 'gpu'"),
+        (["--executor", "ray", "--threads", "2"], "error: --threads sets the threads of local runs"),
+        (["--threads", "0"], "Invalid value for '--threads'"),  # typer's own message
     ],
 )
 def test_run_rejects_options_that_do_not_fit_the_executor(
@@ -114,6 +117,7 @@ def test_check_options_refuses_what_does_not_fit_with_a_usage_error() -> None:
         (("local", None, None, local), "--max-retries need --executor ray"),
         (("ray", None, ["cuda:0"], None), "--devices pins local workers"),
         (("local", None, ["gpu0"], None), "--devices: got 'gpu0'"),
+        (("ray", None, None, None, 2), "with --executor ray a run's torch threads are its --cpus-per-run"),
     ]
     for args, message in cases:
         with pytest.raises(RunnerUsageError, match=message) as info:
@@ -122,6 +126,9 @@ def test_check_options_refuses_what_does_not_fit_with_a_usage_error() -> None:
     with pytest.raises(DeviceError, match="unknown device 'tpu'"):
         check_options("ray", "tpu", None, None)
     check_options("ray", "cuda:3", None, RayOptions(gpus_per_run=0.5))  # fine: Ray places runs itself
+    with pytest.raises(ThreadsError, match="--threads must be 1 or more, got 0") as info:
+        check_options("local", None, None, None, 0)  # the library's callers have no typer to check it
+    assert info.value.exit_code == 2
 
 
 def test_check_options_refuses_the_ray_executor_without_ray(monkeypatch: pytest.MonkeyPatch) -> None:

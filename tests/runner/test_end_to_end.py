@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from talosbench.results import collect
 from talosbench.runner import Context, RunnerError, run_suite
 from talosbench.runner.grid import LOCK_FILE, hold_results
 from talosbench.suite import load_suite
+from talosbench.threads import thread_count
 
 
 def metrics(results: Path) -> dict[str, dict[str, float]]:
@@ -40,6 +42,18 @@ def test_jobs_two_gives_the_same_metrics_as_jobs_one(tmp_path: Path, tiny_suite:
     # The two workers shared the CPU, so their timings are flagged; the serial runs had it alone.
     assert set(collect(tmp_path / "one")["shared_device"]) == {1}
     assert set(collect(tmp_path / "two")["shared_device"]) == {2}
+    # Each worker trained with its share of the CPUs, as its own torch reported it.
+    assert set(collect(tmp_path / "one")["threads"]) == {thread_count(workers=1)}
+    assert set(collect(tmp_path / "two")["threads"]) == {thread_count(workers=2)}
+
+
+def test_threads_reach_the_runs_and_are_recorded(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:
+    before = torch.get_num_threads()
+    suite = load_suite(tiny_suite(1))
+    summary = run_suite(suite, tmp_path / "r", data_dir=tmp_path / "data", only=["loss=sl"], threads=1)
+    assert summary.ran == 2
+    assert set(collect(tmp_path / "r")["threads"]) == {1}
+    assert torch.get_num_threads() == before  # the caller's count comes back after the grid
 
 
 def test_a_diverging_run_is_recorded_and_the_grid_goes_on(
@@ -190,3 +204,22 @@ def test_cli_runs_a_grid_over_an_imported_split_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert collect(tmp_path / "r")["status"].to_list() == ["completed"]
+
+
+def test_run_records_start_up_and_compares_its_time_with_the_estimate_from_stored_runs(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    suite_file = str(tiny_suite(2))
+    args = ["run", suite_file, "--results-dir", str(tmp_path / "r"), "--data-dir", str(tmp_path / "data")]
+    first = CliRunner().invoke(app, [*args, "--only", "loss=sl"])
+    assert first.exit_code == 0, first.output
+    assert "estimated" not in first.stderr  # nothing stored, nothing benched: no estimate to compare
+    frame = collect(tmp_path / "r")
+    assert frame["prepare_seconds"].null_count() == 0 and (frame["prepare_seconds"] >= 0).all()
+    dry = CliRunner().invoke(app, [*args, "--dry-run"])
+    assert "estimated time of 4 run(s), one at a time: about " in dry.stdout
+    assert dry.stdout.rstrip().endswith(", from 2 stored runs of this suite")
+    rest = CliRunner().invoke(app, args)
+    assert rest.exit_code == 0, rest.output
+    summary = r"6 runs: 4 trained, 2 already complete, 0 failed, in \w+ \(estimated \w+\); results in "
+    assert re.search(summary, rest.stderr), rest.stderr

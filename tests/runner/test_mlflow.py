@@ -96,14 +96,17 @@ def test_train_logs_its_run_to_the_train_experiment(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", str(tmp_path / "store"))  # the environment names the store
     args = ["train", "--dataset", "synthetic", "--negatives", "4", "--epochs", "2", "--eval-every", "1",
             "--dim", "8", "--device", "cpu", "--loss", "sl", "--data-dir", str(tmp_path / "data"),
-            "--log", "mlflow"]  # fmt: skip
+            "--results-dir", str(tmp_path / "runs"), "--log", "mlflow"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "mlflow: 1 run(s) logged" in result.output
-    (run,) = runs_of(tmp_path / "store", "talosbench-train")
+    (run,) = runs_of(tmp_path / "store", "train")  # the pseudo-suite train stores its run in
     printed = next(line.split() for line in result.output.splitlines() if line.startswith("precision@20"))
     assert f"{run.data.metrics['test/precision_at_20']:.4f}" == printed[1]
-    assert run.data.params["loss"] == "sl" and run.data.tags["suite"] == "talosbench-train"
+    assert run.data.params["loss"] == "sl" and run.data.tags["suite"] == "train"
+    (stored,) = (tmp_path / "runs" / "train").glob("*/result.json")
+    assert run.data.tags["run_id"] == stored.parent.name
+    assert run.data.metrics["test/ndcg_at_20"] == json.loads(stored.read_text())["test"]["ndcg@20"]
     curve = client(tmp_path / "store").get_metric_history(run.info.run_id, "train/loss")
     assert [m.step for m in curve] == [1, 2]
 
@@ -114,9 +117,9 @@ def test_log_mlflow_without_mlflow_stops_before_training(
 ) -> None:
     monkeypatch.setitem(sys.modules, "mlflow", None)  # `import mlflow` now raises ImportError
     results = tmp_path / "runs"
-    args = {"run": ["run", str(tiny_suite(2)), "--results-dir", str(results)],
-            "train": ["train", "--dataset", "synthetic", "--epochs", "2"]}[command]  # fmt: skip
-    result = runner.invoke(app, [*args, "--data-dir", str(tmp_path / "data"), "--log", "mlflow"])
+    args = {"run": ["run", str(tiny_suite(2))], "train": ["train", "--dataset", "synthetic", "--epochs", "2"]}
+    options = ["--results-dir", str(results), "--data-dir", str(tmp_path / "data"), "--log", "mlflow"]
+    result = runner.invoke(app, [*args[command], *options])
     assert result.exit_code == 2, result.output
     assert "--log mlflow needs the mlflow package" in result.output
     assert "pip install 'talosbench[mlflow]'" in result.output

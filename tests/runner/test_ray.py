@@ -72,6 +72,7 @@ def test_ray_gives_the_same_runs_and_metrics_as_local(
     assert listener.nodes == {ray.util.get_node_ip_address()}
     # Runs of one CPU each on a 2-CPU node: two may train at once, which each stored run records.
     assert set(collect(tmp_path / "ray")["shared_device"]) == {2}
+    assert set(collect(tmp_path / "ray")["threads"]) == {1}  # a task's torch threads: its one CPU
     again = run_suite(suite, tmp_path / "ray", data_dir=data, executor="ray")
     assert again.ran == 0 and again.reused == 8
 

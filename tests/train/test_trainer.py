@@ -119,10 +119,10 @@ def test_adversarial_epochs_count_in_the_training_time(tiny: Split, monkeypatch:
     real, pause = trainer.train_epoch, 0.3
 
     def slow_adversary(parts: trainer.Parts, config: RunConfig, generator: torch.Generator,
-                       adversarial: bool) -> float:
+                       adversarial: bool, on_batch: trainer.BatchCallback | None = None) -> float:
         if adversarial:
             time.sleep(pause)
-        return real(parts, config, generator, adversarial)
+        return real(parts, config, generator, adversarial, on_batch)
 
     monkeypatch.setattr(trainer, "train_epoch", slow_adversary)
     params = {"adv_interval": 1, "adv_epochs": 2}  # before epochs 2 and 3 (counted from 1)
@@ -258,3 +258,20 @@ def test_run_config_never_prepares_data(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=re.escape(command)):
         run_config(config(dataset="synthetic"), data_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing generated, fetched or written
+
+
+def test_progress_reports_batches_within_an_epoch_without_changing_training(
+    tiny: Split, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trainer, "BATCH_REPORT_SECONDS", 0.0)  # every batch, so the count is exact
+    events: list[dict[str, object]] = []
+    small_batches = config(epochs=2, eval_every=1, batch_size=512)
+    reported = fit(tiny, small_batches, CPU, on_epoch=events.append)
+    batches = math.ceil(tiny.train.height / 512)
+    within = [e for e in events if "batch" in e]
+    assert [(e["epoch"], e["batch"]) for e in within] == [(1, b) for b in range(1, batches + 1)] + [
+        (2, b) for b in range(1, batches + 1)
+    ]
+    assert all(e["batches"] == batches and e["epochs"] == 2 for e in within)
+    assert all(isinstance(e["batch"], int) for e in within)  # a count, never a device value
+    assert fit(tiny, small_batches, CPU).test == reported.test  # listening changes nothing
