@@ -44,6 +44,26 @@ def threads_option(jobs: bool = False) -> Any:
     )
 
 
+def log_option() -> Any:
+    """``--log``: an experiment tracker that records each run too (``mlflow``: the mlflow extra)."""
+    return typer.Option(
+        None,
+        "--log",
+        help="Also record each run in an experiment tracker: mlflow records it in a local MLflow store "
+        "(see --mlflow-uri; needs the mlflow extra).",
+    )
+
+
+def mlflow_uri_option() -> Any:
+    """``--mlflow-uri``, the MLflow store of ``--log mlflow``, filled from ``$MLFLOW_TRACKING_URI``."""
+    return typer.Option(
+        None,
+        "--mlflow-uri",
+        envvar="MLFLOW_TRACKING_URI",
+        help="MLflow store of --log mlflow: a folder (file store) or a tracking URI (default: ./mlruns).",
+    )
+
+
 def json_option(what: str) -> Any:
     """``--json``: print ``what`` as JSON (complete and machine-readable) instead of a table."""
     return typer.Option(False, "--json", help=f"Print {what} as JSON, every field, instead of a table.")

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option, results_dir_option, threads_option
+from talosbench.cli.options import (
+    data_dir_option,
+    log_option,
+    mlflow_uri_option,
+    results_dir_option,
+    threads_option,
+)
 from talosbench.runner import EXECUTORS
+from talosbench.tracking import LOGGERS
 
 if TYPE_CHECKING:
     from talosbench.bench import PlanEstimate
-    from talosbench.runner import CellStatus
+    from talosbench.runner import CellStatus, Listener
     from talosbench.runner.ray_executor import RayOptions
     from talosbench.suite import Suite
+    from talosbench.tracking import MlflowLog
 
 Executor = choices("Executor", EXECUTORS)
+Log = choices("Log", LOGGERS)
 
 
 def run(
@@ -54,6 +65,8 @@ def run(
     ),
     cpus_per_run: float | None = typer.Option(None, help="Ray: CPUs (and torch threads) per run [1]."),
     max_retries: int | None = typer.Option(None, help="Ray: retries of a run whose worker dies [2]."),
+    log: Log | None = log_option(),
+    mlflow_uri: str | None = mlflow_uri_option(),
 ) -> None:
     """Run every cell of a suite (tuning on validation first where it has lists), resuming finished runs."""
     from talosbench.cli.progress import GridProgress, duration
@@ -70,13 +83,14 @@ def run(
                                     "redone by `talosbench run`", err=True))  # fmt: skip
         _print_plan(suite, cells, results_dir, data_dir)
         return
+    tracker = _tracker(log, mlflow_uri, suite.name)  # before any training: a missing mlflow stops here
     estimate = _estimate(suite, results_dir, device, only, force, data_dir)
     per_run = estimate.seconds / estimate.priced if estimate and estimate.priced else None
     progress = GridProgress(quiet, jobs, per_run=per_run)
     try:
-        with progress:  # ends a live progress line before any message below
+        with progress, _tracking(tracker, progress, results_dir, suite.name) as listener:
             summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
-                                data_dir=data_dir, mirror=mirror, listener=progress,
+                                data_dir=data_dir, mirror=mirror, listener=listener,
                                 executor=executor.value, devices=pinned, ray=ray,
                                 threads=threads)  # fmt: skip
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (runner.interrupt.Interrupted)
@@ -96,12 +110,31 @@ def run(
         f"{len(summary.failed)} failed, in {duration(summary.seconds)}{against}; results in {where}",
         err=True,
     )
+    if tracker is not None:
+        typer.echo(tracker.summary(), err=True)
+        tracker.check()
     for job, outcome in summary.failed:
         typer.echo(f"  failed: {job}: {outcome.status}: {outcome.error}", err=True)
     for cell in summary.unreachable:
         typer.echo(f"  no final runs: {cell} (every tuning trial failed)", err=True)
     if summary.failed or summary.unreachable:
         raise typer.Exit(1)
+
+
+def _tracker(log: Enum | None, uri: str | None, experiment: str) -> MlflowLog | None:
+    """The MLflow experiment ``--log mlflow`` records runs in (opened now, so that it fails first)."""
+    if log is None:
+        return None
+    from talosbench.tracking import MlflowLog
+
+    return MlflowLog(uri, experiment)
+
+
+def _tracking(
+    tracker: MlflowLog | None, listener: Listener, results_dir: Path, suite: str
+) -> AbstractContextManager[Listener]:
+    """``listener``, which also logs each stored run to ``tracker`` when there is one."""
+    return nullcontext(listener) if tracker is None else tracker.listening(listener, results_dir, suite)
 
 
 def _estimate(

@@ -15,12 +15,20 @@ from typing import Any
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import data_dir_option, results_dir_option, threads_option
+from talosbench.cli.options import (
+    data_dir_option,
+    log_option,
+    mlflow_uri_option,
+    results_dir_option,
+    threads_option,
+)
 from talosbench.cli.settings import with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenarios import SCENARIOS
+from talosbench.tracking import LOGGERS
 
 Scenario = choices("Scenario", SCENARIOS.names())
+Log = choices("Log", LOGGERS)
 
 
 def _parse_assignments(pairs: list[str], option: str) -> dict[str, object]:
@@ -60,6 +68,8 @@ def train(
     name: str = typer.Option(
         "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
     ),
+    log: Log | None = log_option(),
+    mlflow_uri: str | None = mlflow_uri_option(),
 ) -> None:
     """Train one configuration with early stopping, print its test metrics and store the run."""
     from tabulate import tabulate
@@ -83,6 +93,11 @@ def train(
         backbone_params=_parse_assignments(backbone_set, "--backbone-set"),
     )
     check_config(config)  # a typo is reported before anything is created under --results-dir
+    tracker = None
+    if log is not None:  # opened before anything is created, so that a missing mlflow stops here
+        from talosbench.tracking import MlflowLog
+
+        tracker = MlflowLog(mlflow_uri, name)  # the pseudo-suite is the experiment
     check_destination(results_dir, name)  # a folder that cannot take the run fails before training
     for line in describe_recommended(config.dataset, applied):  # once the settings are known to be valid
         typer.echo(line)
@@ -107,6 +122,9 @@ def train(
     kept = " with its weights (model.safetensors)" if result.model else ""
     again = " (replacing its earlier training)" if replaced else ""
     typer.echo(f"run {config.run_id} stored in {directory}{kept}{again}", err=True)
+    if tracker is not None:
+        tracker.log_now(directory)
+        typer.echo(tracker.summary(), err=True)
     if result.status != "completed":
         raise typer.Exit(1)
 
