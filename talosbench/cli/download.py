@@ -19,6 +19,12 @@ def download(
     force: bool = typer.Option(False, "--force", help="Fetch and preprocess again even when cached."),
     file: Path | None = typer.Option(None, "--file", help="Import your own CSV/TSV/Parquet or split folder."),
     name: str | None = typer.Option(None, "--name", help="Dataset name for --file."),
+    verify_md5: bool = typer.Option(
+        True,
+        "--verify-md5/--no-verify-md5",
+        help="Check the publisher's md5 of a downloaded file; turn off only for a copy you vouch for "
+        "(e.g. re-packed from the same ratings): its sha256 is still recorded.",
+    ),
 ) -> None:
     """Download, verify and preprocess datasets, or import your own with --file PATH --name NAME."""
     from talosbench import suite
@@ -50,8 +56,9 @@ def download(
         progress.reset()
         try:
             out = prepare_dataset(
-                n, data_dir=data_dir, mirror=mirror, force=force, on_event=event, on_progress=progress
-            )
+                n, data_dir=data_dir, mirror=mirror, force=force, on_event=event, on_progress=progress,
+                verify_md5=verify_md5,
+            )  # fmt: skip
         except DataError as exc:
             progress.finish()
             typer.echo(f"{n}: failed (reported below)", err=True)

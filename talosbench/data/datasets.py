@@ -164,11 +164,14 @@ def _fetch_source(
     force: bool,
     on_event: EventFn,
     on_progress: ProgressFn | None,
+    verify_md5: bool = True,
 ) -> tuple[Path, str, str, str | None]:
     """Make sure the verified source file is on disk; return (path, url, sha256, md5 checked or None).
 
     The publisher's md5 (served beside the file, else pinned in the catalog) is checked where there is
-    one; the sha256 is checked where one is pinned or was recorded, and recorded at the first download.
+    one, unless ``verify_md5`` is off (a copy the user vouches for, e.g. one re-packed from the same
+    ratings); the sha256 is checked where one is pinned or was recorded, and recorded at the first
+    download.
     """
     assert entry.url is not None and entry.filename is not None
     path = store.raw_dir(home, entry.name) / entry.filename
@@ -186,7 +189,10 @@ def _fetch_source(
                 "it again (delete the .sha256 file beside it to accept a new upstream version)."
             )
         return path, url, actual, actual_md5 if actual_md5 == entry.md5 else None
-    md5, origin = _expected_md5(entry, base, on_event)
+    md5, origin = _expected_md5(entry, base, on_event) if verify_md5 else (None, "")
+    if not verify_md5 and (entry.md5 or entry.md5_suffix):
+        on_event(f"the publisher's md5 is not checked (--no-verify-md5): this copy of {entry.filename} may "
+                 "differ from the publisher's, and runs on it from runs on the catalog's")  # fmt: skip
     on_event(f"fetching {entry.name} from {url}")
     actual = fetch(
         url, path, sha256=expected, md5=md5, md5_origin=origin, name=entry.name,
@@ -252,8 +258,10 @@ def prepare_dataset(
     force: bool = False,
     on_event: EventFn | None = None,
     on_progress: ProgressFn | None = None,
+    verify_md5: bool = True,
 ) -> Path:
-    """Return the prepared folder of ``name``: fetch/generate, read and preprocess it unless cached."""
+    """Return the prepared folder of ``name``: fetch/generate, read and preprocess it unless cached
+    (``verify_md5=False`` skips the publisher's md5 of a downloaded source file; its sha256 is kept)."""
     event = on_event or _noop
     home = store.data_home(data_dir)
     entry = get_entry(name, home)
@@ -265,7 +273,7 @@ def prepare_dataset(
     with store.file_lock(store.lock_path(home, name)):
         if is_current(out, params) and not force:
             return out
-        return _prepare_locked(entry, home, out, params, mirror, force, event, on_progress)
+        return _prepare_locked(entry, home, out, params, mirror, force, event, on_progress, verify_md5)
 
 
 def prepared_folder(
@@ -313,6 +321,7 @@ def _prepare_locked(
     force: bool,
     event: EventFn,
     on_progress: ProgressFn | None,
+    verify_md5: bool = True,
 ) -> Path:
     """Fetch/generate, read, preprocess and write ``out``, holding the dataset's lock."""
     name = entry.name
@@ -325,8 +334,9 @@ def _prepare_locked(
             return _prepare_imported(entry, home, out, params, event)
         else:
             path, url, sha, md5 = _fetch_source(
-                entry, home, mirror=mirror, force=force, on_event=event, on_progress=on_progress
-            )
+                entry, home, mirror=mirror, force=force, on_event=event, on_progress=on_progress,
+                verify_md5=verify_md5,
+            )  # fmt: skip
             source = {"url": url, "sha256": sha, "md5": md5, "file": path.name}
             event(f"reading {path.name}")
             raw = read_raw(entry.raw_format, path, entry.member)

@@ -199,6 +199,22 @@ def test_a_published_md5_other_than_the_pinned_one_stops_before_the_download(
     assert _leftovers(tmp_path) == []
 
 
+def test_no_verify_md5_takes_a_copy_the_pin_refuses_and_says_so(
+    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror.files["ml-100k.zip"] = ml_zip  # re-packed from the same ratings: not the pinned bytes
+    pin_md5(monkeypatch, "4" * 32)
+    code, out = _download(tmp_path, mirror)
+    assert code == 1 and f"expected md5 {'4' * 32} (pinned in the catalog)" in out
+    code, out = _download(tmp_path, mirror, "--no-verify-md5")
+    assert code == 0, out
+    assert "the publisher's md5 is not checked (--no-verify-md5)" in out
+    assert f"recorded sha256 {hashlib.sha256(ml_zip).hexdigest()} (no published checksum)" in out
+    assert [r["path"] for r in mirror.requests if r["path"].endswith(".md5")] == ["/ml-100k.zip.md5"]
+    meta = json.loads((tmp_path / "movielens-100k" / "meta.json").read_text())
+    assert meta["source"]["md5"] is None  # nothing claims the publisher vouched for it
+
+
 def test_without_a_published_checksum_the_recorded_sha256_is_shown(
     tmp_path: Path, mirror: Mirror, ml_zip: bytes
 ) -> None:
