@@ -36,7 +36,8 @@ KINDS = {
     ),
     "accuracy-time": (
         "Accuracy against training time",
-        "Each loss's mean test value against its median training seconds per epoch (log scale); "
+        "Each loss's mean test value against its median training seconds per epoch (a log axis "
+        "when they differ tenfold); "
         "with several seeds, bars span the metric's std and the time's min–max.",
     ),
     "valid": (
@@ -322,9 +323,9 @@ STYLE = (
     "text-align:center}figure.wide{grid-column:1/-1}"
     "figure img{max-width:100%;height:auto}figcaption{font-size:13px;color:var(--muted)}"
     ".scroll{overflow-x:auto}"
-    "table{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums;margin:4px 0}"
-    "th,td{padding:3px 9px;text-align:right;white-space:nowrap}"
-    "th:nth-child(-n+4),td:nth-child(-n+4){text-align:left}"
+    "table{border-collapse:collapse;font-size:12.5px;font-variant-numeric:tabular-nums;margin:4px 0}"
+    "th,td{padding:3px 8px;text-align:right;white-space:nowrap}"
+    "th.text,td.text{text-align:left}"
     "thead th{border-bottom:2px solid var(--ink);background:#f5f7f9}"
     "tbody tr:nth-child(even){background:#fafbfc}tr.rule td{border-top:1px solid #8a939c}"
     ".note{font-size:13px;color:var(--muted);max-width:900px}"

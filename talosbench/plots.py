@@ -250,9 +250,11 @@ def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Figures, bas
                 spread = True
                 at, m, s = zip(*shown, strict=True)
                 ax.errorbar(at, m, yerr=s, fmt="none", ecolor="#333333", elinewidth=0.6, capsize=1.5)
-        ax.set_xticks(range(len(groups)), ["\n".join(key) for key in groups])
-        label = f"test {metric}" + (" (mean ± std over seeds)" if spread else "")
-        _finish(ax, "", label, f"Accuracy: {metric}")
+        joint = " / " if len(groups) < 3 else "\n"  # a few groups fit on one line each
+        ax.set_xticks(range(len(groups)), [joint.join(key) for key in groups])
+        _finish(
+            ax, "", f"test {metric}", f"Accuracy: {metric}" + (" (mean ± std over seeds)" if spread else "")
+        )
         paths.append(_save(fig, out.path("accuracy", metric)))
     return paths
 
@@ -285,8 +287,13 @@ def accuracy_time(final: pl.DataFrame, metric: str, out: Figures, baseline: str)
                 xerr = [[middle - float(seconds.min())], [float(seconds.max()) - middle]]  # type: ignore[arg-type]
                 ax.errorbar([middle], [mean], yerr=[std], xerr=xerr, fmt="none", ecolor=style.color,
                             elinewidth=0.6, alpha=0.7)  # fmt: skip
-        ax.set_xscale("log")  # losses differ by orders of magnitude in cost
-        _finish(ax, "training seconds per epoch (log)", f"test {metric}", " / ".join(key))
+        low, high = group["train_seconds_per_epoch"].min(), group["train_seconds_per_epoch"].max()
+        logged = low is not None and high is not None and 0 < float(low) * 10 < float(high)  # type: ignore[arg-type]
+        if logged:  # costs an order of magnitude apart: a linear axis would crush the cheap losses together
+            ax.set_xscale("log")
+        _finish(
+            ax, "training seconds per epoch" + (" (log)" if logged else ""), f"test {metric}", " / ".join(key)
+        )
         paths.append(_save(fig, out.path("accuracy-time", metric, *key)))
     return paths
 
@@ -369,9 +376,10 @@ def _finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True, 
     ax.grid(alpha=0.3)
     if epochs:  # an epoch is a whole number: never a tick at 7.5
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    handles = ax.get_legend_handles_labels()[0]
-    if legend and len(handles) > 4:  # many losses: below the axes, in columns, off the data
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    if legend and len(handles) > 4:  # many losses: below the figure, in columns, off the data
+        if not ax.figure.legends:  # one legend for the figure's panels, which show the same losses
+            ax.figure.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     elif legend and handles:
         ax.legend()
 
@@ -379,7 +387,6 @@ def _finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True, 
 def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    fig.tight_layout()
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # savefig takes the format from the suffix
     fig.savefig(tmp, dpi=DPI, bbox_inches="tight")  # tight: a legend below the axes stays in
     plt.close(fig)
@@ -404,5 +411,7 @@ def _pyplot() -> Any:
         "font.size": 7, "axes.titlesize": 7, "axes.labelsize": 7, "legend.fontsize": 6,
         "xtick.labelsize": 6, "ytick.labelsize": 6, "figure.titlesize": 7.5, "axes.linewidth": 0.6,
         "svg.fonttype": "none",  # SVG text stays text: searchable, and smaller than glyph paths
+        # Constrained layout makes room for a legend placed outside the axes and for long tick labels.
+        "figure.constrained_layout.use": True,
     })  # fmt: skip
     return plt

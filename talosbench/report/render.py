@@ -75,6 +75,7 @@ def to_html(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
     """A standalone HTML page with one table per section."""
     style = (
         "body{font-family:sans-serif}table{border-collapse:collapse}th,td{padding:2px 8px;text-align:right}"
+        ".text{text-align:left}"
         "thead th{border-bottom:1px solid #000}tr.rule td{border-top:1px solid #888}.note{font-size:small}"
     )
     return (
@@ -87,11 +88,16 @@ def html_tables(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
     """The tables as HTML sections (``<section id="table-NAME">``), the notes as paragraphs after them."""
     body = []
     for table in tables:
-        head = "".join(f"<th>{html.escape(name)}</th>" for name in table.columns)
+        # Text columns (names, run counts) read left-aligned, numbers right-aligned, as in LaTeX.
+        kinds = [' class="text"' if name in _TEXT_COLUMNS else "" for name in table.columns]
+        head = "".join(
+            f"<th{k}>{html.escape(name)}</th>" for k, name in zip(kinds, table.columns, strict=True)
+        )
         rows = []
         for index, row in enumerate(table.rows):
             css = ' class="rule"' if index in table.rules and index > 0 else ""
-            rows.append(f"<tr{css}>" + "".join(f"<td>{_html_cell(cell)}</td>" for cell in row) + "</tr>")
+            cells = "".join(f"<td{k}>{_html_cell(cell)}</td>" for k, cell in zip(kinds, row, strict=False))
+            rows.append(f"<tr{css}>{cells}</tr>")
         footer = "".join(f'<p class="note">{html.escape(note)}</p>' for note in table.footer)
         body.append(
             f'<section id="table-{html.escape(table.name)}"><h2>{html.escape(table.title)}</h2>'

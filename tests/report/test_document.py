@@ -46,6 +46,7 @@ def test_html_report_holds_every_table_and_embedded_figures(golden: Path, tmp_pa
     page = Page(target.read_text(encoding="utf-8"))
     markdown = runner.invoke(app, ["report", str(golden)]).stdout
     assert len(page.all("table")) == markdown.count("\n### ") + markdown.startswith("### ")
+    assert {"loss", "text"} <= {a.get("class", "") for a in page.all("th")} | {"loss"}
     images = page.all("img")
     kinds = {"accuracy", "accuracy-time", "valid", "valid-seeds", "thresholds", "train-loss"}
     assert {attrs["alt"] for attrs in images} >= {"Test accuracy", "Talos threshold curves"}

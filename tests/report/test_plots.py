@@ -132,9 +132,9 @@ def test_spread_is_drawn_only_from_several_seeds(
     bands = curves.collections  # fill_between's shaded areas
     errors = [c for c in bars.containers if isinstance(c, ErrorbarContainer)]
     if len(seeds) == 1:
-        assert not bands and not errors and "std" not in bars.get_ylabel()
+        assert not bands and not errors and "std" not in bars.get_title()
     else:
-        assert len(bands) == 3 and errors and "std over seeds" in bars.get_ylabel()
+        assert len(bands) == 3 and errors and "std over seeds" in bars.get_title()
 
 
 def test_figures_are_sized_for_a_paper_column(golden: Path, drawn: list[Any], tmp_path: Path) -> None:
