@@ -1,5 +1,5 @@
 """Figures of a results directory (PNG, PDF or SVG): validation and training curves, accuracy bars,
-threshold curves.
+accuracy against seconds per epoch, threshold curves; column-sized, each loss in one colour everywhere.
 
 matplotlib is the optional ``plot`` extra; it is imported inside the functions (Agg backend, no display).
 """
