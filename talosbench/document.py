@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import platform
 import struct
 import tempfile
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from talosbench.report.model import Table
 from talosbench.report.render import html_tables
 from talosbench.report.scope import by_suite, gather
 from talosbench.report.stats import CORRECTION, MIN_SEEDS, TESTS
-from talosbench.results import DamagedRunError, read_plan, read_result
+from talosbench.results import DamagedRunError, cpu_model, read_plan, read_result
 
 KINDS = {
     "accuracy": (
@@ -289,20 +288,9 @@ def _hardware(frame: pl.DataFrame) -> str:
     devices = sorted(
         {f"{env.get('device', '?')} ({env['device_name']})" for env in envs if env.get("device_name")}
     )
-    platforms = _distinct(envs, "platform")
-    runs = f"devices of the runs: {', '.join(devices) or 'not recorded'}; platform {platforms}"
-    return f"{runs}; CPU of the machine that made the report: {cpu_model()}"
-
-
-def cpu_model() -> str:
-    """This machine's CPU model name (Linux ``/proc/cpuinfo``), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.lower().startswith("model name") and ":" in line:
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass  # not Linux: platform's answer below
-    return platform.processor() or platform.machine() or "unknown"
+    cpus = _distinct(envs, "cpu")
+    runs = f"devices of the runs: {', '.join(devices) or 'not recorded'}; CPUs of the runs: {cpus}; "
+    return f"{runs}platform {_distinct(envs, 'platform')}; this report made on: {cpu_model()}"
 
 
 STYLE = (

@@ -213,6 +213,8 @@ def _loss_panels(
             _finish(ax, "epoch", label, loss, legend=False, epochs=True)
         for ax in list(axes.flat)[len(losses) :]:
             ax.set_visible(False)
+        for ax in axes.flat:  # shared epochs: still label every panel, a row may have none below it
+            ax.tick_params(labelbottom=True)
         spread = " and seed min–max" if group["seed"].n_unique() > 1 else ", one seed"
         fig.suptitle(f"{label[0].upper()}{label[1:]} (mean{spread}): " + " / ".join(key))
         paths.append(_save(fig, out.path(*names, *key)))

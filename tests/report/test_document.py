@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import subprocess
 import sys
@@ -87,10 +88,16 @@ def test_html_report_states_the_environment_runs_recorded(tmp_path: Path) -> Non
         "device_name": "NVIDIA H200",
         "torch": "9.9",
         "python": "3.99",
+        "cpu": "Test CPU 9000",
     }
-    run.write_text(__import__("json").dumps(stored), encoding="utf-8")
+    run.write_text(json.dumps(stored), encoding="utf-8")
     text = " ".join(Page(html_report(tmp_path / "golden")).text)
-    assert "cuda:0 (NVIDIA H200)" in text and "torch 9.9" in text and "python 3.99" in text
+    assert (
+        "cuda:0 (NVIDIA H200)" in text
+        and "CPUs of the runs: Test CPU 9000" in text
+        and "torch 9.9" in text
+        and "python 3.99" in text
+    )
     assert "no tuning" in text and "2 seed(s) per cell (1, 2)" in text
 
 
