@@ -7,6 +7,7 @@ matplotlib is the optional ``plot`` extra; it is imported inside the functions (
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,18 +280,19 @@ def accuracy_time(final: pl.DataFrame, metric: str, out: Figures, baseline: str)
             runs = group.filter((pl.col("loss") == loss) & pl.col(column).is_not_null())
             if runs.is_empty():
                 continue
-            seconds = runs["train_seconds_per_epoch"]
             mean, std = mean_std(runs[column].to_list())
-            middle = float(seconds.median())  # type: ignore[arg-type]
+            times = [float(t) for t in runs["train_seconds_per_epoch"].to_list()]
+            middle = statistics.median(times)
             style = loss_style(loss)
             ax.plot([middle], [mean], marker=style.marker, color=style.color, ls="none", label=loss,
                     ms=6 if style.focus else 4.5, zorder=3 if style.focus else 2)  # fmt: skip
             if std is not None:
-                xerr = [[middle - float(seconds.min())], [float(seconds.max()) - middle]]  # type: ignore[arg-type]
+                xerr = [[middle - min(times)], [max(times) - middle]]
                 ax.errorbar([middle], [mean], yerr=[std], xerr=xerr, fmt="none", ecolor=style.color,
                             elinewidth=0.6, alpha=0.7)  # fmt: skip
-        low, high = group["train_seconds_per_epoch"].min(), group["train_seconds_per_epoch"].max()
-        logged = low is not None and high is not None and 0 < float(low) * 10 < float(high)  # type: ignore[arg-type]
+        # Never empty: every group holds runs with a time.
+        costs = [float(t) for t in group["train_seconds_per_epoch"].to_list()]
+        logged = 0 < min(costs) * 10 < max(costs)
         if logged:  # costs an order of magnitude apart: a linear axis would crush the cheap losses together
             ax.set_xscale("log")
         _finish(
@@ -365,7 +367,7 @@ def _band(ax: Any, runs: pl.DataFrame, column: str, label: str) -> None:
     marker = style.marker if stats.height < 30 else None
     ax.plot(stats["epoch"], stats["mean"], marker=marker, ms=2.5, label=label, color=style.color,
             lw=1.6 if style.focus else 1.0, zorder=3 if style.focus else 2)  # fmt: skip
-    if int(stats["seeds"].max()) > 1:  # type: ignore[arg-type]
+    if max(stats["seeds"].to_list()) > 1:
         ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=style.color, alpha=0.18, lw=0)
 
 

@@ -126,15 +126,17 @@ def test_spread_is_drawn_only_from_several_seeds(
     out = plots.Figures(tmp_path)
     plots.validation_curves(plots._histories(final), "precision@20", out, "talos")
     plots.accuracy_bars(final, ["precision@20"], out, "talos")
-    curves, bars = (fig.axes[0] for fig in drawn)
+    plots.accuracy_time(final, "precision@20", out, "talos")
+    curves, bars, costs = (fig.axes[0] for fig in drawn)
     from matplotlib.container import ErrorbarContainer
 
     bands = curves.collections  # fill_between's shaded areas
-    errors = [c for c in bars.containers if isinstance(c, ErrorbarContainer)]
+    # One error bar per loss in the bars, and one per loss in the accuracy-time scatter.
+    errors = [c for ax in (bars, costs) for c in ax.containers if isinstance(c, ErrorbarContainer)]
     if len(seeds) == 1:
         assert not bands and not errors and "std" not in bars.get_title()
     else:
-        assert len(bands) == 3 and errors and "std over seeds" in bars.get_title()
+        assert len(bands) == 3 and len(errors) == 3 + 3 and "std over seeds" in bars.get_title()
 
 
 def test_figures_are_sized_for_a_paper_column(golden: Path, drawn: list[Any], tmp_path: Path) -> None:
