@@ -43,7 +43,7 @@ def report(
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift.
 
-    As HTML (``-o report.html``): one self-contained page with the tables and the figures embedded.
+    As HTML (-o report.html): one self-contained page with the tables and the figures embedded.
     """
     from talosbench.report import report as build_report
     from talosbench.report import resolve_source, suite_file
