@@ -1,5 +1,5 @@
 """Figures of a results directory (PNG, PDF or SVG): validation and training curves, accuracy bars,
-threshold curves.
+accuracy against seconds per epoch, threshold curves; column-sized, each loss in one colour everywhere.
 
 matplotlib is the optional ``plot`` extra; it is imported inside the functions (Agg backend, no display).
 """
@@ -7,6 +7,7 @@ matplotlib is the optional ``plot`` extra; it is imported inside the functions (
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,50 @@ THRESHOLD_COLUMNS = ("valid_threshold_error", "valid_mean_threshold")
 
 FORMATS = ("png", "pdf", "svg")
 """The figure formats, each the file extension matplotlib writes it under."""
+
+COLUMN_WIDTH = 3.3
+"""Inches: one column of a two-column paper; single-panel figures are drawn this wide."""
+PAGE_WIDTH = 6.9
+"""Inches: both columns; figures with one panel per loss span them."""
+DPI = 200
+"""Raster resolution (PNG): a column figure is 660 pixels wide, sharp in print and on screen."""
+
+# Talos and its ablations in warm saturated colours, the baselines in muted cool ones, so the method
+# under study is found at a glance; each loss keeps its colour in every figure (see ``loss_style``).
+WARM = ("#d62728", "#ff7f0e", "#e7a800", "#c2185b", "#8c2d04")
+COOL = (
+    "#4c72b0", "#55a868", "#8172b3", "#64b5cd", "#2f6f6f", "#7f8c9d", "#a0b86a", "#6a5a8a",
+    "#3d85c6", "#8aa5a0", "#5c6b8a", "#9a9ab0",
+)  # fmt: skip
+MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "p", "h", "*")
+FOCUS = "talos"
+"""The loss the benchmark is about: it and its ``talos-*`` ablations take the warm colours."""
+
+
+@dataclass(frozen=True)
+class LossStyle:
+    """How one loss is drawn in every figure."""
+
+    color: str
+    marker: str
+    focus: bool
+    """Talos or one of its ablations: drawn thicker and above the baselines."""
+
+
+def loss_style(loss: str) -> LossStyle:
+    """The fixed colour and marker of ``loss``, from its place in the loss registry's listing order.
+
+    ``talos@50`` (a loss under another label) is drawn as ``talos``; a name outside the registry takes
+    the colour after the registered ones of its kind, by the order of its name.
+    """
+    from talosbench.losses import listing_order
+
+    name = loss.split("@")[0]
+    focus = name == FOCUS or name.startswith(f"{FOCUS}-")
+    kin = [n for n in listing_order() if (n == FOCUS or n.startswith(f"{FOCUS}-")) == focus]
+    index = kin.index(name) if name in kin else len(kin) + sum(map(ord, name))
+    colors = WARM if focus else COOL
+    return LossStyle(colors[index % len(colors)], MARKERS[index % len(MARKERS)], focus)
 
 
 class PlotError(TalosbenchError, RuntimeError):
@@ -108,6 +153,7 @@ def _suite_figures(final: pl.DataFrame, metrics: Sequence[str], out: Figures, ba
     paths += validation_bands(histories, metric, out, baseline)
     paths += training_curves(histories, out, baseline)
     paths += accuracy_bars(final, metrics, out, baseline)
+    paths += accuracy_time(final, metric, out, baseline)
     paths += threshold_curves(histories, out, baseline)
     return paths
 
@@ -120,10 +166,10 @@ def validation_curves(histories: pl.DataFrame, metric: str, out: Figures, baseli
     if column not in histories.columns:
         return paths
     for key, group in _groups(histories):
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
         for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
             _band(ax, group.filter(pl.col("loss") == loss), column, loss)
-        _finish(ax, "epoch", f"validation {metric}", " / ".join(key))
+        _finish(ax, "epoch", f"validation {metric}", " / ".join(key), epochs=True)
         paths.append(_save(fig, out.path("valid", metric, *key)))
     return paths
 
@@ -161,28 +207,36 @@ def _loss_panels(
         losses = order(group["loss"].unique(), paper_losses(), last=baseline)
         cols = min(4, len(losses))
         rows = -(-len(losses) // cols)
-        size = (3.6 * cols, 2.8 * rows)
+        size = (PAGE_WIDTH * cols / 4, 1.6 * rows + 0.3)
         fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, sharex=same_epochs)
         for ax, loss in zip(axes.flat, losses, strict=False):
             _band(ax, group.filter(pl.col("loss") == loss), column, loss)
-            _finish(ax, "epoch", label, loss, legend=False)
+            _finish(ax, "epoch", label, loss, legend=False, epochs=True)
         for ax in list(axes.flat)[len(losses) :]:
             ax.set_visible(False)
-        fig.suptitle(f"{label[0].upper()}{label[1:]} (mean and seed min–max): " + " / ".join(key))
+        for ax in axes.flat:  # shared epochs: still label every panel, a row may have none below it
+            ax.tick_params(labelbottom=True)
+        spread = " and seed min–max" if group["seed"].n_unique() > 1 else ", one seed"
+        fig.suptitle(f"{label[0].upper()}{label[1:]} (mean{spread}): " + " / ".join(key))
         paths.append(_save(fig, out.path(*names, *key)))
     return paths
 
 
 def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Figures, baseline: str) -> list[Path]:
-    """Per metric: grouped bars (dataset/scenario/backbone) of the test mean with std error bars."""
+    """Per metric: grouped bars (dataset/scenario/backbone) of the test mean; std error bars over seeds.
+
+    A loss with one completed seed in a group gets no error bar there: one value has no spread.
+    """
     plt = _pyplot()
     ok = final.filter(pl.col("status") == "completed")
     paths = []
     groups = sorted({tuple(r) for r in ok.select(GROUP).iter_rows()}, key=lambda k: (k[0], k[1] != "iid", k))
     losses = order(ok["loss"].unique(), paper_losses(), last=baseline)
     for metric in metrics:
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(groups) * max(1, len(losses)) / 3), 4.5))
+        wide = max(COLUMN_WIDTH, 0.12 * len(groups) * max(1, len(losses)))
+        fig, ax = plt.subplots(figsize=(min(wide, PAGE_WIDTH), 2.6))
         width = 0.8 / max(1, len(losses))
+        spread = False
         for i, loss in enumerate(losses):
             means, stds = [], []
             for key in groups:
@@ -190,12 +244,61 @@ def accuracy_bars(final: pl.DataFrame, metrics: Sequence[str], out: Figures, bas
                 values = rows.filter(pl.col("loss") == loss)[f"test_{metric}"].drop_nulls().to_list()
                 mean, std = mean_std(values)
                 means.append(mean if mean is not None else 0.0)
-                stds.append(std or 0.0)
+                stds.append(std)
             x = [g + (i - (len(losses) - 1) / 2) * width for g in range(len(groups))]
-            ax.bar(x, means, width, yerr=stds, capsize=3, label=loss)
-        ax.set_xticks(range(len(groups)), ["\n".join(key) for key in groups])
-        _finish(ax, "", f"test {metric} (mean ± std over seeds)", f"Accuracy: {metric}")
+            style = loss_style(loss)
+            ax.bar(x, means, width, color=style.color, label=loss, edgecolor="white", linewidth=0.3)
+            shown = [(at, m, s) for at, m, s in zip(x, means, stds, strict=True) if s is not None]
+            if shown:  # error bars only where several seeds give a spread
+                spread = True
+                at, m, s = zip(*shown, strict=True)
+                ax.errorbar(at, m, yerr=s, fmt="none", ecolor="#333333", elinewidth=0.6, capsize=1.5)
+        joint = " / " if len(groups) < 3 else "\n"  # a few groups fit on one line each
+        ax.set_xticks(range(len(groups)), [joint.join(key) for key in groups])
+        _finish(
+            ax, "", f"test {metric}", f"Accuracy: {metric}" + (" (mean ± std over seeds)" if spread else "")
+        )
         paths.append(_save(fig, out.path("accuracy", metric)))
+    return paths
+
+
+def accuracy_time(final: pl.DataFrame, metric: str, out: Figures, baseline: str) -> list[Path]:
+    """Per dataset/scenario/backbone: test ``metric`` against training seconds per epoch, one point per loss.
+
+    Each point is the mean over completed seeds (time: the median, as the efficiency table); with
+    several seeds, bars span the std of the metric and the min..max of the time.
+    """
+    plt = _pyplot()
+    column = f"test_{metric}"
+    ok = final.filter((pl.col("status") == "completed") & pl.col("train_seconds_per_epoch").is_not_null())
+    paths: list[Path] = []
+    if column not in ok.columns:
+        return paths
+    for key, group in _groups(ok):
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+        for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
+            runs = group.filter((pl.col("loss") == loss) & pl.col(column).is_not_null())
+            if runs.is_empty():
+                continue
+            mean, std = mean_std(runs[column].to_list())
+            times = [float(t) for t in runs["train_seconds_per_epoch"].to_list()]
+            middle = statistics.median(times)
+            style = loss_style(loss)
+            ax.plot([middle], [mean], marker=style.marker, color=style.color, ls="none", label=loss,
+                    ms=6 if style.focus else 4.5, zorder=3 if style.focus else 2)  # fmt: skip
+            if std is not None:
+                xerr = [[middle - min(times)], [max(times) - middle]]
+                ax.errorbar([middle], [mean], yerr=[std], xerr=xerr, fmt="none", ecolor=style.color,
+                            elinewidth=0.6, alpha=0.7)  # fmt: skip
+        # Never empty: every group holds runs with a time.
+        costs = [float(t) for t in group["train_seconds_per_epoch"].to_list()]
+        logged = 0 < min(costs) * 10 < max(costs)
+        if logged:  # costs an order of magnitude apart: a linear axis would crush the cheap losses together
+            ax.set_xscale("log")
+        _finish(
+            ax, "training seconds per epoch" + (" (log)" if logged else ""), f"test {metric}", " / ".join(key)
+        )
+        paths.append(_save(fig, out.path("accuracy-time", metric, *key)))
     return paths
 
 
@@ -210,11 +313,13 @@ def threshold_curves(histories: pl.DataFrame, out: Figures, baseline: str) -> li
         group = cell.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in present))
         if group.is_empty():
             continue
-        fig, axes = plt.subplots(1, len(present), figsize=(6 * len(present), 4), squeeze=False)
+        wide = COLUMN_WIDTH * len(present) if len(present) > 1 else COLUMN_WIDTH
+        fig, axes = plt.subplots(1, len(present), figsize=(min(wide, PAGE_WIDTH), 2.4), squeeze=False)
         for ax, column in zip(axes.flat, present, strict=True):
             for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
                 _band(ax, group.filter(pl.col("loss") == loss), column, loss)
-            _finish(ax, "epoch", column.removeprefix("valid_").replace("_", " "), " / ".join(key))
+            name = column.removeprefix("valid_").replace("_", " ")
+            _finish(ax, "epoch", name, " / ".join(key), epochs=True)
         paths.append(_save(fig, out.path("thresholds", *key)))
     return paths
 
@@ -243,38 +348,51 @@ def _groups(histories: pl.DataFrame) -> list[tuple[tuple[str, ...], pl.DataFrame
 
 
 def _band(ax: Any, runs: pl.DataFrame, column: str, label: str) -> None:
-    """Mean over seeds as a line, min..max over seeds as a shaded band."""
+    """Mean over seeds as a line; with several seeds, min..max over seeds as a shaded band.
+
+    One seed has no spread: a band of zero width would suggest a certainty the run does not give.
+    """
     stats = (
         runs.filter(pl.col(column).is_not_null() & pl.col(column).is_finite())
         .group_by("epoch")
-        .agg(mean=pl.col(column).mean(), low=pl.col(column).min(), high=pl.col(column).max())
+        .agg(
+            mean=pl.col(column).mean(), low=pl.col(column).min(), high=pl.col(column).max(),
+            seeds=pl.col("seed").n_unique(),
+        )
         .sort("epoch")
-    )
+    )  # fmt: skip
     if stats.is_empty():
         return
-    marker = "o" if stats.height < 30 else None
-    line = ax.plot(stats["epoch"], stats["mean"], marker=marker, ms=3, label=label)
-    ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=line[0].get_color(), alpha=0.2)
+    style = loss_style(label)
+    marker = style.marker if stats.height < 30 else None
+    ax.plot(stats["epoch"], stats["mean"], marker=marker, ms=2.5, label=label, color=style.color,
+            lw=1.6 if style.focus else 1.0, zorder=3 if style.focus else 2)  # fmt: skip
+    if max(stats["seeds"].to_list()) > 1:
+        ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=style.color, alpha=0.18, lw=0)
 
 
-def _finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True) -> None:
+def _finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True, epochs: bool = False) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    handles = ax.get_legend_handles_labels()[0]
-    if legend and len(handles) > 6:  # many losses: keep the legend off the data
-        ax.legend(fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
+    if epochs:  # an epoch is a whole number: never a tick at 7.5
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    handles, labels = ax.get_legend_handles_labels()
+    if legend and len(handles) > 4:  # many losses: below the figure, in columns, off the data
+        if not ax.figure.legends:  # one legend for the figure's panels, which show the same losses
+            ax.figure.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     elif legend and handles:
-        ax.legend(fontsize="small")
+        ax.legend()
 
 
 def _save(fig: Any, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    fig.tight_layout()
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # savefig takes the format from the suffix
-    fig.savefig(tmp, dpi=120)
+    fig.savefig(tmp, dpi=DPI, bbox_inches="tight")  # tight: a legend below the axes stays in
     plt.close(fig)
     tmp.replace(path)
     return path
@@ -291,8 +409,13 @@ def _pyplot() -> Any:
         raise PlotError("plots need matplotlib: pip install 'talosbench[plot]'") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from cycler import cycler
 
-    # A paper grid has up to 15 losses: 20 distinct colours, so no two lines share one.
-    plt.rcParams["axes.prop_cycle"] = cycler(color=plt.get_cmap("tab20").colors)
+    # Paper-column sizes: type a little below the body text's, as a journal figure sets it.
+    plt.rcParams.update({
+        "font.size": 7, "axes.titlesize": 7, "axes.labelsize": 7, "legend.fontsize": 6,
+        "xtick.labelsize": 6, "ytick.labelsize": 6, "figure.titlesize": 7.5, "axes.linewidth": 0.6,
+        "svg.fonttype": "none",  # SVG text stays text: searchable, and smaller than glyph paths
+        # Constrained layout makes room for a legend placed outside the axes and for long tick labels.
+        "figure.constrained_layout.use": True,
+    })  # fmt: skip
     return plt

@@ -330,7 +330,7 @@ def environment(device: str) -> dict[str, Any]:
     """Versions, platform, device name and git commit, to store beside a run's result."""
     import torch
 
-    name = platform.processor() or platform.machine() or "cpu"
+    name = cpu_model()
     if device.startswith("cuda") and torch.cuda.is_available():
         index = int(device.split(":", 1)[1]) if ":" in device else torch.cuda.current_device()
         name = torch.cuda.get_device_name(index)
@@ -341,8 +341,20 @@ def environment(device: str) -> dict[str, Any]:
         "platform": platform.platform(),
         "device": device,
         "device_name": name,
+        "cpu": cpu_model(),  # the host's, also on a GPU run: data loading and sampling run there
         "git_commit": _git_commit(),
     }
+
+
+def cpu_model() -> str:
+    """This machine's CPU model name (Linux ``/proc/cpuinfo``), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass  # not Linux: platform's answer below
+    return platform.processor() or platform.machine() or "cpu"
 
 
 def collect(

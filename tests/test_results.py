@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import platform
 from pathlib import Path
 
 import polars as pl
@@ -169,6 +170,14 @@ def test_environment_names_versions() -> None:
     env = results.environment("cpu")
     assert env["talosbench"] and env["torch"] and env["python"].count(".") == 2
     assert env["device"] == "cpu" and env["device_name"]
+
+
+def test_environment_names_the_cpu_model() -> None:
+    env = results.environment("cpu")
+    assert env["cpu"] == env["device_name"] == results.cpu_model()
+    info = Path("/proc/cpuinfo")
+    if info.is_file() and "model name" in info.read_text(errors="replace"):  # Linux on x86 and most ARM
+        assert results.cpu_model() not in (platform.machine(), "")  # the model, not the architecture
 
 
 @pytest.mark.parametrize("name", ["result.json", "config.json", "history.parquet", "per_user.parquet"])

@@ -37,7 +37,7 @@ def plot(
         [], "--metric", help="Test metric to plot (repeatable; default: the suite's [eval] metrics)."
     ),
 ) -> None:
-    """Figures: validation and training curves, accuracy bars, Talos threshold curves."""
+    """Figures: validation and training curves, accuracy bars, accuracy vs time, Talos threshold curves."""
     from talosbench.plots import plot_results
     from talosbench.report import resolve_source, suite_file
 

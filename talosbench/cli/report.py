@@ -44,7 +44,10 @@ def report(
         False, "--vs-paper", help="Add the paper's published value beside every measured cell that has one."
     ),
 ) -> None:
-    """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift."""
+    """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift.
+
+    As HTML (-o report.html): one self-contained page with the tables and the figures embedded.
+    """
     from talosbench.report import report as build_report
     from talosbench.report import resolve_source, suite_file
 
@@ -58,9 +61,21 @@ def report(
     names = [t.value for t in table]
     tables = list(TABLES) if "all" in names else names
     where = resolve_source(source, results_dir)
-    text = build_report(where, fmt=chosen or "markdown", tables=tables, metrics=metric, baseline=baseline,
-                        suite_file=suite_file(source), vs_paper=vs_paper,
-                        on_note=lambda note: typer.echo(f"note: {note}", err=True))  # fmt: skip
+    given = suite_file(source)
+
+    def on_note(note: str) -> None:
+        typer.echo(f"note: {note}", err=True)
+
+    if chosen == "html":  # one self-contained page: the tables and the figures, embedded
+        from talosbench.document import html_report
+
+        text = html_report(
+            where, tables=tables, metrics=metric, baseline=baseline, suite_file=given, on_note=on_note,
+            vs_paper=vs_paper,
+        )  # fmt: skip
+    else:
+        text = build_report(where, fmt=chosen or "markdown", tables=tables, metrics=metric, baseline=baseline,
+                            suite_file=given, on_note=on_note, vs_paper=vs_paper)  # fmt: skip
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -24,7 +24,7 @@ DEFAULT_BASELINE = "talos"
 
 __all__ = [
     "DEFAULT_BASELINE", "FORMATS", "TABLES", "ReportError", "Table", "build_tables", "render", "report",
-    "resolve_source", "suite_file",
+    "report_tables", "resolve_source", "suite_file",
 ]  # fmt: skip
 
 
@@ -90,12 +90,28 @@ def report(
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
+    built, notes = report_tables(source, tables=tables, metrics=metrics, baseline=baseline,
+                                 suite_file=suite_file, on_note=on_note, vs_paper=vs_paper)  # fmt: skip
+    return render(built, fmt, notes)
+
+
+def report_tables(
+    source: Path,
+    *,
+    tables: Sequence[str] = TABLES,
+    metrics: Sequence[str] = (),
+    baseline: str | None = None,
+    suite_file: Path | None = None,
+    on_note: Callable[[str], None] | None = None,
+    vs_paper: bool = False,
+) -> tuple[list[Table], list[str]]:
+    """The tables ``report`` renders, and its notes on what it left out (see ``report``)."""
     frame, notes = gather(source, suite_file)
     for note in notes:  # before the tables, which refuse to be empty: the notes may say why they are
         if on_note is not None:
             on_note(note)
     if frame.is_empty():
-        return render(build_tables(frame, tables, metrics, baseline), fmt, notes)  # says what is missing
+        return build_tables(frame, tables, metrics, baseline), notes  # says what is missing
     parts = by_suite(frame)
     out: list[Table] = []
     for suite, runs in parts:
@@ -108,7 +124,7 @@ def report(
             _note(notes, f"suite {suite} left out of the report: {error}", on_note)
             continue
         out += [table.for_suite(suite) for table in built] if len(parts) > 1 else built
-    return render(out, fmt, notes)
+    return out, notes
 
 
 def _note(notes: list[str], note: str, on_note: Callable[[str], None] | None) -> None:

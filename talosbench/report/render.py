@@ -94,30 +94,42 @@ def latex(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
 
 def to_html(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
     """A standalone HTML page with one table per section."""
-    body = []
-    for table in tables:
-        if not table.rows:
-            body.append(f'<p class="note">{html.escape(left_out(table))}</p>')
-            continue
-        head = "".join(f"<th>{html.escape(name)}</th>" for name in table.columns)
-        rows = []
-        for index, row in enumerate(table.rows):
-            css = ' class="rule"' if index in table.rules and index > 0 else ""
-            rows.append(f"<tr{css}>" + "".join(f"<td>{_html_cell(cell)}</td>" for cell in row) + "</tr>")
-        footer = "".join(f'<p class="note">{html.escape(note)}</p>' for note in table.footer)
-        body.append(
-            f"<section><h2>{html.escape(table.title)}</h2><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>{footer}</section>"
-        )
-    body += [f'<p class="note">Note: {html.escape(note)}</p>' for note in notes]
     style = (
         "body{font-family:sans-serif}table{border-collapse:collapse}th,td{padding:2px 8px;text-align:right}"
+        ".text{text-align:left}"
         "thead th{border-bottom:1px solid #000}tr.rule td{border-top:1px solid #888}.note{font-size:small}"
     )
     return (
         f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>talosbench report</title>'
-        f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+        f"<style>{style}</style></head><body>\n" + html_tables(tables, notes) + "\n</body></html>\n"
     )
+
+
+def html_tables(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
+    """The tables as HTML sections (``<section id="table-NAME">``), the notes as paragraphs after them."""
+    body = []
+    for table in tables:
+        if not table.rows:  # an empty table is one line saying why
+            body.append(f'<p class="note">{html.escape(left_out(table))}</p>')
+            continue
+        # Text columns (names, run counts) read left-aligned, numbers right-aligned, as in LaTeX.
+        kinds = [' class="text"' if name in _TEXT_COLUMNS else "" for name in table.columns]
+        head = "".join(
+            f"<th{k}>{html.escape(name)}</th>" for k, name in zip(kinds, table.columns, strict=True)
+        )
+        rows = []
+        for index, row in enumerate(table.rows):
+            css = ' class="rule"' if index in table.rules and index > 0 else ""
+            cells = "".join(f"<td{k}>{_html_cell(cell)}</td>" for k, cell in zip(kinds, row, strict=False))
+            rows.append(f"<tr{css}>{cells}</tr>")
+        footer = "".join(f'<p class="note">{html.escape(note)}</p>' for note in table.footer)
+        body.append(
+            f'<section id="table-{html.escape(table.name)}"><h2>{html.escape(table.title)}</h2>'
+            f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>{footer}</section>"
+        )
+    body += [f'<p class="note">Note: {html.escape(note)}</p>' for note in notes]
+    return "\n".join(body)
 
 
 def tidy_records(tables: Sequence[Table]) -> list[dict[str, Any]]:

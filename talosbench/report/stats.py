@@ -12,6 +12,14 @@ from talosbench.results import read_per_user
 
 MIN_SEEDS = 2
 """Fewest shared seeds for a per-user test: one seed's users all share one trained model."""
+TESTS = (
+    "paired Wilcoxon signed-rank test over users (each user's value averaged over the seeds both cells "
+    "share)",
+    "paired t-test over the per-seed means (3 seeds or more)",
+)
+"""What ``user_test`` and ``ttest`` compute, as a report states its protocol."""
+CORRECTION = "Holm–Bonferroni, per metric and per test, across the accuracy table's comparisons"
+"""The multiple-comparison correction the accuracy table applies."""
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
