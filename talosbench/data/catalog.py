@@ -120,7 +120,7 @@ def _add(entry: DatasetEntry) -> None:
 _add(
     DatasetEntry(
         name="synthetic",
-        source="embedded generator (talosbench.data.synthetic)",
+        source="talosbench's embedded generator",
         url=None,
         raw_format="synthetic",
         preprocess=_frozen(

@@ -192,7 +192,7 @@ def _fetch_source(
     md5, origin = _expected_md5(entry, base, on_event) if verify_md5 else (None, "")
     if not verify_md5 and (entry.md5 or entry.md5_suffix):
         on_event(f"the publisher's md5 is not checked (--no-verify-md5): this copy of {entry.filename} may "
-                 "differ from the publisher's, and runs on it from runs on the catalog's")  # fmt: skip
+                 "differ from the publisher's file, and runs on it from runs on the publisher's")  # fmt: skip
     on_event(f"fetching {entry.name} from {url}")
     actual = fetch(
         url, path, sha256=expected, md5=md5, md5_origin=origin, name=entry.name,
