@@ -252,6 +252,7 @@ class GridProgress(Listener):
 
     def planned(self, total: int, done: int) -> None:
         self.total, self.done = total, done
+        self.complete_up_front, self.reused = done, 0
         self.say(f"{total} runs planned, {done} already complete")
         self.redraw()
 
@@ -272,7 +273,9 @@ class GridProgress(Listener):
         self.redraw()
 
     def finished(self, job: Job, outcome: Outcome) -> None:
-        self.done += 1
+        # A run found complete was counted by ``planned`` already; only one beyond those counts again.
+        self.reused += outcome.reused
+        self.done += not outcome.reused or self.reused > self.complete_up_front
         self.failed += not outcome.ok
         run = self.runs.pop(job.run_id, None)
         if run is not None:

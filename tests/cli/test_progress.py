@@ -63,6 +63,22 @@ def test_a_log_gets_whole_lines_one_per_validation_and_per_finished_run() -> Non
     assert len(lines) == 3 and "\r" not in out.getvalue() and "\x1b" not in out.getvalue()  # no redraws
 
 
+def test_runs_found_complete_are_counted_once_when_a_grid_resumes() -> None:
+    out_console, out = console(terminal=False)
+    progress = GridProgress(quiet=False, slots=1, console=out_console)
+    with progress:
+        progress.planned(6, 4)  # a rerun: four of six runs are stored
+        for seed in (1, 2, 3, 4):
+            progress.finished(job(seed), Outcome(job(seed).run_id, "completed", reused=True))
+        assert progress.done == 4
+        for seed in (5, 6):
+            progress.started(job(seed))
+            progress.finished(job(seed), outcome(job(seed), 2.0))
+    finished = [line for line in out.getvalue().splitlines() if line.startswith("[")]
+    assert [line.split(" |")[0] for line in finished] == ["[5/6", "[6/6"]
+    assert progress.done == 6
+
+
 def test_quiet_keeps_one_line_per_finished_run() -> None:
     out_console, out = console(terminal=True)  # even on a terminal
     progress = GridProgress(quiet=True, slots=1, console=out_console)
