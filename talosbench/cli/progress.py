@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -161,7 +161,26 @@ class Board:
             self.rows.remove_task(task)
 
 
-class GridProgress(Listener):
+_Shown = TypeVar("_Shown", bound="OnBoard")
+
+
+class OnBoard:
+    """A display drawn on a ``Board``: as a context manager it starts the board and ends it, so that a
+    message printed next starts on its own line whatever ended the work."""
+
+    board: Board
+
+    def __enter__(self: _Shown) -> _Shown:
+        self.board.__enter__()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.board.__exit__(kind, exc, tb)
+
+
+class GridProgress(OnBoard, Listener):
     """The grid's progress: on a terminal a row for the grid (runs done, elapsed, time left) and one per
     run in training (a worker of ``--jobs``: its batch bar, epoch, loss, last validation value, elapsed
     and time left); elsewhere plain lines, one per validation and per finished run. The time left is
@@ -181,15 +200,6 @@ class GridProgress(Listener):
         self.where: dict[str, int] = {}  # Ray: running tasks per node
         self.peak = slots
         self.grid = self.board.add("runs", None, since=self.start)
-
-    def __enter__(self) -> GridProgress:
-        self.board.__enter__()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.board.__exit__(kind, exc, tb)
 
     @property
     def live(self) -> bool:
@@ -306,7 +316,7 @@ class GridProgress(Listener):
         self.say(f"damaged run {problem}: {job} will be redone")
 
 
-class TrainProgress:
+class TrainProgress(OnBoard):
     """``talosbench train``'s progress: a live row for its one run on a terminal (batch bar, epoch, loss,
     last validation value, elapsed and time left), and a line per validation everywhere."""
 
@@ -314,15 +324,6 @@ class TrainProgress:
         self.board = Board(console)
         self.run = RunState(label, metric)
         self.run.task = self.board.add(label, None, status=self.run.status(), since=self.run.start)
-
-    def __enter__(self) -> TrainProgress:
-        self.board.__enter__()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.board.__exit__(kind, exc, tb)
 
     def message(self, text: str) -> None:
         """A notice of data preparation."""
