@@ -64,6 +64,19 @@ def mlflow_uri_option() -> Any:
     )
 
 
+def source_argument(metavar: str) -> Any:
+    """The RESULTS argument of report and plot: which stored runs they read (one wording for both)."""
+    return typer.Argument(
+        None,
+        metavar=metavar,
+        help="Results dir, suite dir or name, or suite TOML (default: the newest suite in --results-dir).",
+    )
+
+
+SOURCE_ROOT_HELP = "Results root that suite names and the default look in."
+"""``--results-dir``'s help where it is the root a suite name is looked up in (report, plot)."""
+
+
 def json_option(what: str) -> Any:
     """``--json``: print ``what`` as JSON (complete and machine-readable) instead of a table."""
     return typer.Option(False, "--json", help=f"Print {what} as JSON, every field, instead of a table.")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import output_format, results_dir_option
+from talosbench.cli.options import SOURCE_ROOT_HELP, output_format, results_dir_option, source_argument
 from talosbench.plots import FORMATS
 
 Format = choices("FigureFormat", FORMATS)
@@ -16,12 +16,8 @@ SUFFIXES = {f".{fmt}": fmt for fmt in FORMATS}
 
 
 def plot(
-    source: str | None = typer.Argument(
-        None,
-        metavar="RESULTS",
-        help="Results dir, suite dir or name, or suite TOML (default: the newest suite in --results-dir).",
-    ),
-    results_dir: Path = results_dir_option("Results root that suite names and the default look in."),
+    source: str | None = source_argument("RESULTS"),
+    results_dir: Path = results_dir_option(SOURCE_ROOT_HELP),
     output: Path | None = typer.Option(
         None,
         "--output",

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from talosbench.cli.choices import choices
-from talosbench.cli.options import output_format, results_dir_option
+from talosbench.cli.options import SOURCE_ROOT_HELP, output_format, results_dir_option, source_argument
 from talosbench.report import FORMATS, TABLES
 
 Format = choices("Format", FORMATS)
@@ -20,12 +20,8 @@ SUFFIXES = {
 
 
 def report(
-    source: str | None = typer.Argument(
-        None,
-        metavar="RESULTS_DIR_OR_SUITE",
-        help="Results dir, suite dir or name, or suite TOML (default: the newest suite in --results-dir).",
-    ),
-    results_dir: Path = results_dir_option("Results root that suite names and the default look in."),
+    source: str | None = source_argument("RESULTS_DIR_OR_SUITE"),
+    results_dir: Path = results_dir_option(SOURCE_ROOT_HELP),
     fmt: Format | None = typer.Option(
         None, "--format", help="Output format (default: from the extension of -o, else markdown)."
     ),
