@@ -24,7 +24,7 @@ from talosbench.report import DEFAULT_BASELINE, TABLES, ReportError, report_tabl
 from talosbench.report.accuracy import ALPHA
 from talosbench.report.model import Table
 from talosbench.report.render import html_tables
-from talosbench.report.scope import by_suite, gather
+from talosbench.report.scope import by_suite
 from talosbench.report.stats import CORRECTION, MIN_SEEDS, TESTS
 from talosbench.results import DamagedRunError, cpu_model, read_plan, read_result
 
@@ -92,9 +92,10 @@ def html_report(
     the measured ones); figures that cannot be drawn (matplotlib missing) are left out with a paragraph
     saying why.
     """
-    built, notes = report_tables(source, tables=tables, metrics=metrics, baseline=baseline,
-                                 suite_file=suite_file, on_note=on_note, vs_paper=vs_paper)  # fmt: skip
-    frame, _ = gather(source, suite_file)
+    built, notes, frame = report_tables(
+        source, tables=tables, metrics=metrics, baseline=baseline, suite_file=suite_file, on_note=on_note,
+        vs_paper=vs_paper,
+    )  # fmt: skip
     drawn, missing = _figures(source, metrics, baseline, suite_file) if figures else ([], None)
     title = "talosbench report: " + ", ".join(_suites(frame)) if not frame.is_empty() else "talosbench report"
     body = [

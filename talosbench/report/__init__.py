@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -22,9 +23,27 @@ from talosbench.toml import tomllib
 TABLES = ("accuracy", "efficiency", "convergence", "tuning", "shift")
 DEFAULT_BASELINE = "talos"
 
+
+class ReportTables(NamedTuple):
+    """What ``report_tables`` built: the tables, its notes on what it left out, and the runs it read."""
+
+    tables: list[Table]
+    notes: list[str]
+    runs: pl.DataFrame
+
 __all__ = [
-    "DEFAULT_BASELINE", "FORMATS", "TABLES", "ReportError", "Table", "build_tables", "render", "report",
-    "report_tables", "resolve_source", "suite_file",
+    "DEFAULT_BASELINE",
+    "FORMATS",
+    "TABLES",
+    "ReportError",
+    "ReportTables",
+    "Table",
+    "build_tables",
+    "render",
+    "report",
+    "report_tables",
+    "resolve_source",
+    "suite_file",
 ]  # fmt: skip
 
 
@@ -90,9 +109,9 @@ def report(
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
-    built, notes = report_tables(source, tables=tables, metrics=metrics, baseline=baseline,
-                                 suite_file=suite_file, on_note=on_note, vs_paper=vs_paper)  # fmt: skip
-    return render(built, fmt, notes)
+    built = report_tables(source, tables=tables, metrics=metrics, baseline=baseline,
+                          suite_file=suite_file, on_note=on_note, vs_paper=vs_paper)  # fmt: skip
+    return render(built.tables, fmt, built.notes)
 
 
 def report_tables(
@@ -104,14 +123,16 @@ def report_tables(
     suite_file: Path | None = None,
     on_note: Callable[[str], None] | None = None,
     vs_paper: bool = False,
-) -> tuple[list[Table], list[str]]:
-    """The tables ``report`` renders, and its notes on what it left out (see ``report``)."""
+) -> ReportTables:
+    """The tables ``report`` renders, its notes on what it left out (see ``report``) and the runs it
+    read (the current plan's), so that a caller needing the runs too reads the store once."""
     frame, notes = gather(source, suite_file)
     for note in notes:  # before the tables, which refuse to be empty: the notes may say why they are
         if on_note is not None:
             on_note(note)
     if frame.is_empty():
-        return build_tables(frame, tables, metrics, baseline), notes  # says what is missing
+        # build_tables says what is missing
+        return ReportTables(build_tables(frame, tables, metrics, baseline), notes, frame)
     parts = by_suite(frame)
     out: list[Table] = []
     for suite, runs in parts:
@@ -124,7 +145,7 @@ def report_tables(
             _note(notes, f"suite {suite} left out of the report: {error}", on_note)
             continue
         out += [table.for_suite(suite) for table in built] if len(parts) > 1 else built
-    return out, notes
+    return ReportTables(out, notes, frame)
 
 
 def _note(notes: list[str], note: str, on_note: Callable[[str], None] | None) -> None:
