@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from talosbench.cli.listing import WIDTH, docstring, echo_json, fit, paragraph, width_of
-from talosbench.cli.options import backbone_names, completes, json_option, loss_names
+from talosbench.cli.options import backbone_names, json_option, loss_names, name_argument
 from talosbench.hparams import HParam
 
 HEADERS = ["parameter", "default", "paper search space", "help"]
@@ -116,12 +116,7 @@ def _show(kind: str, components: dict[str, type], name: str | None, json_out: bo
 
 
 def losses(
-    name: str | None = typer.Argument(
-        None,
-        metavar="NAME",
-        help="Show this loss in full: paper, definition, traits.",
-        autocompletion=completes(loss_names),
-    ),
+    name: str | None = name_argument("Show this loss in full: paper, definition, traits.", loss_names),
     json_out: bool = json_option("the losses"),
 ) -> None:
     """List every loss with its hyper-parameters, defaults and paper search spaces; or show one in full."""
@@ -133,9 +128,7 @@ def losses(
 
 
 def backbones(
-    name: str | None = typer.Argument(
-        None, metavar="NAME", help="Show this backbone in full.", autocompletion=completes(backbone_names)
-    ),
+    name: str | None = name_argument("Show this backbone in full.", backbone_names),
     json_out: bool = json_option("the backbones"),
 ) -> None:
     """List every backbone with its hyper-parameters, defaults and paper search spaces; or show one."""

@@ -12,17 +12,14 @@ from typing import Any
 import typer
 
 from talosbench.cli.listing import echo_json, fit, paragraph
-from talosbench.cli.options import completes, data_dir_option, dataset_names, json_option
+from talosbench.cli.options import data_dir_option, dataset_names, json_option, name_argument
 
 STATS = ("users", "items", "interactions")
 
 
 def datasets(
-    name: str | None = typer.Argument(
-        None,
-        metavar="NAME",
-        help="Show this dataset in full: source, checksums, terms, citation, recommended settings.",
-        autocompletion=completes(dataset_names),
+    name: str | None = name_argument(
+        "Show this dataset in full: source, checksums, terms, citation, recommended settings.", dataset_names
     ),
     data_dir: Path | None = data_dir_option(),
     json_out: bool = json_option("the datasets"),

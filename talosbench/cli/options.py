@@ -95,6 +95,12 @@ def output_format(given: str | None, output: Path | None, suffixes: dict[str, st
     return given or implied
 
 
+def name_argument(help: str, names: Callable[[], list[str]]) -> Any:
+    """The optional NAME of a listing command (losses, backbones, datasets): one item shown in full,
+    the shell completing it from ``names()``."""
+    return typer.Argument(None, metavar="NAME", help=help, autocompletion=completes(names))
+
+
 def completes(names: Callable[[], list[str]]) -> Callable[[str], list[str]]:
     """A shell-completion callback offering the ``names()`` that start with what is typed so far."""
 
