@@ -132,8 +132,13 @@ def _source(name: str) -> Path:
 def _importer(top: str) -> Any:
     """``__import__`` for modules read from package ``top``: real, read, or a stand-in."""
 
-    def load(name: str, globals: Mapping[str, Any] | None = None, locals: Any = None,
-             fromlist: Sequence[str] | None = (), level: int = 0) -> Any:  # fmt: skip
+    def load(
+        name: str,
+        globals: Mapping[str, Any] | None = None,
+        locals: Any = None,
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> Any:
         if level:
             base = (globals or {})["__package__"].rsplit(".", level - 1)[0]
             name = f"{base}.{name}" if name else base

@@ -93,9 +93,14 @@ def html_report(
     saying why.
     """
     built, notes, frame = report_tables(
-        source, tables=tables, metrics=metrics, baseline=baseline, suite_file=suite_file, on_note=on_note,
+        source,
+        tables=tables,
+        metrics=metrics,
+        baseline=baseline,
+        suite_file=suite_file,
+        on_note=on_note,
         vs_paper=vs_paper,
-    )  # fmt: skip
+    )
     drawn, missing = _figures(source, metrics, baseline, suite_file) if figures else ([], None)
     title = "talosbench report: " + ", ".join(_suites(frame)) if not frame.is_empty() else "talosbench report"
     body = [
@@ -207,8 +212,14 @@ def _suite_text(source: Path, frame: pl.DataFrame) -> str:
         if plan is not None and plan.get("source"):
             text += f" (suite file {plan['source']})"
         parts.append(text)
-    values = {name: sorted(str(v) for v in final[name].unique().to_list()) for name in ("dataset", "scenario",
-              "backbone")} if not final.is_empty() else {}  # fmt: skip
+    values = (
+        {
+            name: sorted(str(v) for v in final[name].unique().to_list())
+            for name in ("dataset", "scenario", "backbone")
+        }
+        if not final.is_empty()
+        else {}
+    )
     grid = "; ".join(f"{name}s: {', '.join(v)}" for name, v in values.items())
     return "; ".join(parts) + (f". {grid}." if grid else "")
 

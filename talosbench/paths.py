@@ -29,9 +29,7 @@ class UnsafePathError(TalosbenchError, ValueError):
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a folder name, or None when it can."""
     if not isinstance(name, str) or not PLAIN_NAME.fullmatch(name):
-        return (
-            f"must be a plain name (letters, digits, . _ - @ +; a letter or digit first), got {name!r}"
-        )
+        return f"must be a plain name (letters, digits, . _ - @ +; a letter or digit first), got {name!r}"
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         return f"is {len(name.encode('utf-8'))} bytes long; at most {MAX_NAME_BYTES} fit in a folder name"
     return None

@@ -48,9 +48,19 @@ DPI = 200
 # under study is found at a glance; each loss keeps its colour in every figure (see ``loss_style``).
 WARM = ("#d62728", "#ff7f0e", "#e7a800", "#c2185b", "#8c2d04")
 COOL = (
-    "#4c72b0", "#55a868", "#8172b3", "#64b5cd", "#2f6f6f", "#7f8c9d", "#a0b86a", "#6a5a8a",
-    "#3d85c6", "#8aa5a0", "#5c6b8a", "#9a9ab0",
-)  # fmt: skip
+    "#4c72b0",
+    "#55a868",
+    "#8172b3",
+    "#64b5cd",
+    "#2f6f6f",
+    "#7f8c9d",
+    "#a0b86a",
+    "#6a5a8a",
+    "#3d85c6",
+    "#8aa5a0",
+    "#5c6b8a",
+    "#9a9ab0",
+)
 MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "p", "h", "*")
 FOCUS = "talos"
 """The loss the benchmark is about: it and its ``talos-*`` ablations take the warm colours."""
@@ -284,12 +294,28 @@ def accuracy_time(final: pl.DataFrame, metric: str, out: Figures, baseline: str)
             times = [float(t) for t in runs["train_seconds_per_epoch"].to_list()]
             middle = statistics.median(times)
             style = loss_style(loss)
-            ax.plot([middle], [mean], marker=style.marker, color=style.color, ls="none", label=loss,
-                    ms=6 if style.focus else 4.5, zorder=3 if style.focus else 2)  # fmt: skip
+            ax.plot(
+                [middle],
+                [mean],
+                marker=style.marker,
+                color=style.color,
+                ls="none",
+                label=loss,
+                ms=6 if style.focus else 4.5,
+                zorder=3 if style.focus else 2,
+            )
             if std is not None:
                 xerr = [[middle - min(times)], [max(times) - middle]]
-                ax.errorbar([middle], [mean], yerr=[std], xerr=xerr, fmt="none", ecolor=style.color,
-                            elinewidth=0.6, alpha=0.7)  # fmt: skip
+                ax.errorbar(
+                    [middle],
+                    [mean],
+                    yerr=[std],
+                    xerr=xerr,
+                    fmt="none",
+                    ecolor=style.color,
+                    elinewidth=0.6,
+                    alpha=0.7,
+                )
         # Never empty: every group holds runs with a time.
         costs = [float(t) for t in group["train_seconds_per_epoch"].to_list()]
         logged = 0 < min(costs) * 10 < max(costs)
@@ -356,17 +382,27 @@ def _band(ax: Any, runs: pl.DataFrame, column: str, label: str) -> None:
         runs.filter(pl.col(column).is_not_null() & pl.col(column).is_finite())
         .group_by("epoch")
         .agg(
-            mean=pl.col(column).mean(), low=pl.col(column).min(), high=pl.col(column).max(),
+            mean=pl.col(column).mean(),
+            low=pl.col(column).min(),
+            high=pl.col(column).max(),
             seeds=pl.col("seed").n_unique(),
         )
         .sort("epoch")
-    )  # fmt: skip
+    )
     if stats.is_empty():
         return
     style = loss_style(label)
     marker = style.marker if stats.height < 30 else None
-    ax.plot(stats["epoch"], stats["mean"], marker=marker, ms=2.5, label=label, color=style.color,
-            lw=1.6 if style.focus else 1.0, zorder=3 if style.focus else 2)  # fmt: skip
+    ax.plot(
+        stats["epoch"],
+        stats["mean"],
+        marker=marker,
+        ms=2.5,
+        label=label,
+        color=style.color,
+        lw=1.6 if style.focus else 1.0,
+        zorder=3 if style.focus else 2,
+    )
     if max(stats["seeds"].to_list()) > 1:
         ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=style.color, alpha=0.18, lw=0)
 
@@ -411,11 +447,19 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     # Paper-column sizes: type a little below the body text's, as a journal figure sets it.
-    plt.rcParams.update({
-        "font.size": 7, "axes.titlesize": 7, "axes.labelsize": 7, "legend.fontsize": 6,
-        "xtick.labelsize": 6, "ytick.labelsize": 6, "figure.titlesize": 7.5, "axes.linewidth": 0.6,
-        "svg.fonttype": "none",  # SVG text stays text: searchable, and smaller than glyph paths
-        # Constrained layout makes room for a legend placed outside the axes and for long tick labels.
-        "figure.constrained_layout.use": True,
-    })  # fmt: skip
+    plt.rcParams.update(
+        {
+            "font.size": 7,
+            "axes.titlesize": 7,
+            "axes.labelsize": 7,
+            "legend.fontsize": 6,
+            "xtick.labelsize": 6,
+            "ytick.labelsize": 6,
+            "figure.titlesize": 7.5,
+            "axes.linewidth": 0.6,
+            "svg.fonttype": "none",  # SVG text stays text: searchable, and smaller than glyph paths
+            # Constrained layout makes room for a legend placed outside the axes and for long tick labels.
+            "figure.constrained_layout.use": True,
+        }
+    )
     return plt

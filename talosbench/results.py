@@ -44,19 +44,35 @@ ROLES = ("trial", "final")
 CELL_KEYS = ("dataset", "scenario", "backbone", "loss")
 THRESHOLD_KEYS = ("threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score")
 TIMING_KEYS = (
-    "train_seconds_per_epoch", "train_seconds_total", "eval_seconds", "wall_seconds", "prepare_seconds"
-)  # fmt: skip
+    "train_seconds_per_epoch",
+    "train_seconds_total",
+    "eval_seconds",
+    "wall_seconds",
+    "prepare_seconds",
+)
 MEMORY_KEYS = ("host_peak_bytes", "device_peak_bytes")
 POINT = "point."
 """Prefix of the ``collect`` columns holding a run's tuning point, one column per tuned setting."""
 
 # The fixed columns of ``collect``; test_<metric> / valid_<metric> columns follow ``epochs``.
 _HEAD: dict[str, type[pl.DataType]] = {
-    "run_id": pl.String, "suite": pl.String, "role": pl.String, "status": pl.String, "error": pl.String,
-    "dataset": pl.String, "scenario": pl.String, "backbone": pl.String, "loss": pl.String,
-    "loss_name": pl.String, "seed": pl.Int64, "params": pl.String, "tuning_budget": pl.Int64,
-    "tuning_grid": pl.Int64, "best_epoch": pl.Int64, "epochs": pl.Int64,
-}  # fmt: skip
+    "run_id": pl.String,
+    "suite": pl.String,
+    "role": pl.String,
+    "status": pl.String,
+    "error": pl.String,
+    "dataset": pl.String,
+    "scenario": pl.String,
+    "backbone": pl.String,
+    "loss": pl.String,
+    "loss_name": pl.String,
+    "seed": pl.Int64,
+    "params": pl.String,
+    "tuning_budget": pl.Int64,
+    "tuning_grid": pl.Int64,
+    "best_epoch": pl.Int64,
+    "epochs": pl.Int64,
+}
 _TAIL: dict[str, type[pl.DataType]] = {
     **dict.fromkeys(TIMING_KEYS, pl.Float64),
     **dict.fromkeys(MEMORY_KEYS, pl.Int64),
@@ -177,8 +193,12 @@ def _write_files(
     tuning_data = dict(tuning) if tuning is not None else None
     config_data = {
         **dataclasses.asdict(config),
-        "run_id": config.run_id, "suite": suite, "cell": cell_data, "role": role, "tuning": tuning_data,
-    }  # fmt: skip
+        "run_id": config.run_id,
+        "suite": suite,
+        "cell": cell_data,
+        "role": role,
+        "tuning": tuning_data,
+    }
     store.atomic_write_bytes(directory / CONFIG_FILE, _dumps(config_data))
     store.atomic_write_parquet(directory / HISTORY_FILE, result.history)
     store.atomic_write_parquet(directory / PER_USER_FILE, result.per_user)
@@ -439,8 +459,12 @@ def write_plan(
     """
     suite_dir = Path(suite_dir)
     suite_dir.mkdir(parents=True, exist_ok=True)
-    data: dict[str, Any] = {"suite": suite_dir.name, "source": str(source),
-                            "source_sha256": source_digest(source), "runs": list(runs)}  # fmt: skip
+    data: dict[str, Any] = {
+        "suite": suite_dir.name,
+        "source": str(source),
+        "source_sha256": source_digest(source),
+        "runs": list(runs),
+    }
     if evaluation is not None:
         data["eval"] = {key: list(values) for key, values in evaluation.items()}
     store.atomic_write_bytes(suite_dir / PLAN_FILE, _dumps(data))

@@ -118,9 +118,11 @@ def curves(history: pl.DataFrame) -> dict[str, list[tuple[int, float]]]:
     for column in history.columns:
         if column == "epoch" or not history[column].dtype.is_numeric():
             continue
-        points = [(int(epoch), float(value)) for epoch, value in zip(epochs, history[column].to_list(),
-                                                                      strict=True)
-                  if value is not None and math.isfinite(value)]  # fmt: skip
+        points = [
+            (int(epoch), float(value))
+            for epoch, value in zip(epochs, history[column].to_list(), strict=True)
+            if value is not None and math.isfinite(value)
+        ]
         if points:
             out[mlflow_name(column.replace("_", "/", 1))] = points
     return out
@@ -224,15 +226,21 @@ class MlflowLog:
         wall = (record.get("timings") or {}).get("wall_seconds")
         start = end - int(1000 * wall) if isinstance(wall, (int, float)) and math.isfinite(wall) else end
         cell = record.get("cell") or {}
-        name = f"{cell.get('loss', config.get('loss'))} {cell.get('dataset', config.get('dataset'))} " \
-               f"seed {config.get('seed')} {record.get('role', 'final')}"  # fmt: skip
-        run = self.client.create_run(self.experiment_id, start_time=start, tags=tags_of(config, record),
-                                     run_name=name)  # fmt: skip
+        name = (
+            f"{cell.get('loss', config.get('loss'))} {cell.get('dataset', config.get('dataset'))} "
+            f"seed {config.get('seed')} {record.get('role', 'final')}"
+        )
+        run = self.client.create_run(
+            self.experiment_id, start_time=start, tags=tags_of(config, record), run_name=name
+        )
         mlflow_id = run.info.run_id
         metrics = [Metric(k, v, end, 0) for k, v in final_metrics(record).items()]
         ends = _epoch_ends(start, history)
-        metrics += [Metric(k, v, ends.get(step, end), step)
-                    for k, points in curves(history).items() for step, v in points]  # fmt: skip
+        metrics += [
+            Metric(k, v, ends.get(step, end), step)
+            for k, points in curves(history).items()
+            for step, v in points
+        ]
         params = [Param(k, v) for k, v in params_of(config).items()]
         for chunk in _chunks(params, 100):  # MLflow's limits per batch: 100 params, 1000 metrics
             self.client.log_batch(mlflow_id, params=chunk)
@@ -255,8 +263,11 @@ class MlflowLog:
         config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
         import polars as pl
 
-        history = pl.read_parquet(directory / HISTORY_FILE) if (directory / HISTORY_FILE).is_file() \
-            else pl.DataFrame()  # fmt: skip
+        history = (
+            pl.read_parquet(directory / HISTORY_FILE)
+            if (directory / HISTORY_FILE).is_file()
+            else pl.DataFrame()
+        )
         return self.log(config, record, history)
 
     def log_now(self, directory: Path) -> None:
@@ -275,8 +286,10 @@ class MlflowLog:
         if self.uri.startswith("file:"):
             view = f"{_ALLOW_FILE_STORE}=true {view}"
         done = f"{self.added} run(s) logged, {self.present} already there"
-        return (f"mlflow: {done}, in experiment {self.experiment!r} of {self.uri}\n"
-                f"  browse it with the full mlflow package: {view}")  # fmt: skip
+        return (
+            f"mlflow: {done}, in experiment {self.experiment!r} of {self.uri}\n"
+            f"  browse it with the full mlflow package: {view}"
+        )
 
     @contextmanager
     def listening(self, listener: Listener, results_dir: Path, suite: str) -> Iterator[Listener]:
@@ -359,8 +372,11 @@ def _epoch_ends(start: int, history: pl.DataFrame) -> dict[int, int]:
 
     if "epoch" not in history.columns:
         return {}
-    spent = [pl.col(c).cast(pl.Float64).fill_null(0.0).fill_nan(0.0)
-             for c in ("train_seconds", "eval_seconds") if c in history.columns]  # fmt: skip
+    spent = [
+        pl.col(c).cast(pl.Float64).fill_null(0.0).fill_nan(0.0)
+        for c in ("train_seconds", "eval_seconds")
+        if c in history.columns
+    ]
     seconds = history.select(pl.sum_horizontal(spent).cum_sum() if spent else pl.lit(0.0))
     return {int(e): start + int(1000 * s) for e, s in zip(history["epoch"], seconds.to_series(), strict=True)}
 

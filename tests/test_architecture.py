@@ -37,8 +37,9 @@ def test_a_wrong_way_import_breaks_the_contract(tmp_path: Path) -> None:
     with (tmp_path / "talosbench" / "data" / "catalog.py").open("a") as f:
         f.write("\n\ndef _late() -> None:\n    from talosbench.cli import app  # noqa: F401\n")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", LINT.format(CONFIG)], cwd=tmp_path, env=env,
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", LINT.format(CONFIG)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert out.returncode == 1, out.stdout + out.stderr
     assert "talosbench.data is not allowed to import talosbench.cli" in out.stdout
     assert "talosbench.data.catalog -> talosbench.cli" in out.stdout

@@ -49,8 +49,18 @@ def test_backbones_lists_every_backbone() -> None:
 
 
 def test_train_prints_test_metrics(tmp_path: Path) -> None:
-    args = ["train", *TINY, "--loss", "talos", "--set", "tau=0.2", "--data-dir", str(tmp_path),
-            "--results-dir", str(tmp_path / "runs")]  # fmt: skip
+    args = [
+        "train",
+        *TINY,
+        "--loss",
+        "talos",
+        "--set",
+        "tau=0.2",
+        "--data-dir",
+        str(tmp_path),
+        "--results-dir",
+        str(tmp_path / "runs"),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "status: completed" in result.output

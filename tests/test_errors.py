@@ -37,8 +37,11 @@ def test_every_error_class_has_an_exit_code_of_1_or_2() -> None:
     _modules()
     classes = _subclasses(TalosbenchError) | {TalosbenchError}
     assert len(classes) >= 20  # the walk found the layers' classes
-    wrong = {c.__qualname__: c.exit_code for c in classes if type(c.exit_code) is not int or c.exit_code
-             not in (FAILED, USAGE)}  # fmt: skip
+    wrong = {
+        c.__qualname__: c.exit_code
+        for c in classes
+        if type(c.exit_code) is not int or c.exit_code not in (FAILED, USAGE)
+    }
     assert wrong == {}
 
 

@@ -14,8 +14,13 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "gpu-check"
 
 @pytest.mark.slow
 def test_gpu_check_runs_end_to_end_in_cpu_mode(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path), "--cpu"], capture_output=True,
-                          text=True, timeout=1500, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), str(tmp_path), "--cpu"],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     record = json.loads((tmp_path / "gpu-check.json").read_text(encoding="utf-8"))
     steps = {step["name"]: step for step in record["steps"]}

@@ -50,8 +50,11 @@ def test_write_run_files_and_result_json(tmp_path: Path) -> None:
     run = _result(split={"overlap": 0.1})
     directory = _write(tmp_path, config, result=run, tuning=tuning, environment={"torch": "x"})
     assert {p.name for p in directory.iterdir()} == {
-        "config.json", "history.parquet", "per_user.parquet", "result.json",
-    }  # fmt: skip
+        "config.json",
+        "history.parquet",
+        "per_user.parquet",
+        "result.json",
+    }
     saved_config = json.loads((directory / "config.json").read_text())
     assert saved_config["run_id"] == config.run_id and saved_config["loss_params"] == {"k": 50}
     assert saved_config["role"] == "final" and saved_config["cell"] == CELL
@@ -126,8 +129,11 @@ def test_check_writable_proves_a_file_fits_and_leaves_nothing(tmp_path: Path) ->
     results.check_writable(tmp_path / "runs" / "demo")
     assert (tmp_path / "runs" / "demo").is_dir() and list((tmp_path / "runs").rglob("*.*")) == []
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(results.ResultsWriteError, match=r"cannot write to .*file/demo: Not a directory; "
-                       r"choose another --results-dir or fix its permissions"):  # fmt: skip
+    with pytest.raises(
+        results.ResultsWriteError,
+        match=r"cannot write to .*file/demo: Not a directory; "
+        r"choose another --results-dir or fix its permissions",
+    ):
         results.check_writable(tmp_path / "file" / "demo")
 
 

@@ -26,11 +26,28 @@ from talosbench.bench.measure import (
     pool_rounds,
     run_bench,
     synthetic_split,
-)  # fmt: skip
+)
 
 __all__ = [
-    "BENCH_FILE", "PUBLIC_SCALES", "SCALES", "TRAIN_SHARE", "BenchError", "BenchResult", "PlanEstimate",
-    "Scale", "bench_key", "bench_one", "bench_path", "bench_split", "estimate_plan", "estimate_run_seconds",
-    "format_rows", "load_results", "machine_load", "pool_rounds", "run_bench", "save_results",
+    "BENCH_FILE",
+    "PUBLIC_SCALES",
+    "SCALES",
+    "TRAIN_SHARE",
+    "BenchError",
+    "BenchResult",
+    "PlanEstimate",
+    "Scale",
+    "bench_key",
+    "bench_one",
+    "bench_path",
+    "bench_split",
+    "estimate_plan",
+    "estimate_run_seconds",
+    "format_rows",
+    "load_results",
+    "machine_load",
+    "pool_rounds",
+    "run_bench",
+    "save_results",
     "synthetic_split",
-]  # fmt: skip
+]

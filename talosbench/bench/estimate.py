@@ -163,8 +163,12 @@ def stored_timings(results_dir: Path, suite: str) -> list[StoredTiming]:
         if not isinstance(timings.get("wall_seconds"), (int, float)):
             continue
         seconds = float(timings["wall_seconds"]) + float(timings.get("prepare_seconds") or 0.0)
-        key = (str(cell.get("dataset")), str(cell.get("scenario")), str(cell.get("backbone")),
-               str(cell.get("loss")))  # fmt: skip
+        key = (
+            str(cell.get("dataset")),
+            str(cell.get("scenario")),
+            str(cell.get("backbone")),
+            str(cell.get("loss")),
+        )
         out.append(StoredTiming(key, _device_kind(str(result.get("device") or "")), seconds))
     return out
 
@@ -240,8 +244,12 @@ def estimate_plan(
         if remaining <= 0:
             continue
         config = status.plan.first_config()
-        cell = (status.plan.cell.dataset, status.plan.cell.scenario, status.plan.cell.backbone,
-                status.plan.cell.loss)  # fmt: skip
+        cell = (
+            status.plan.cell.dataset,
+            status.plan.cell.scenario,
+            status.plan.cell.backbone,
+            status.plan.cell.loss,
+        )
         pricing = _from_stored(cell, config.device, stored)
         if pricing:
             used.update(id(t) for t in pricing)

@@ -18,8 +18,9 @@ def bench(
     loss: list[str] = typer.Option(["talos", "sl", "bpr"], "--loss", help="Loss (repeatable)."),
     epochs: int = typer.Option(3, help="Timed epochs per pair (after one warm-up epoch)."),
     rounds: int = typer.Option(
-        1, help="Measure the pairs round-robin this many times and pool the medians (steadier on "
-        "a shared machine)."
+        1,
+        help="Measure the pairs round-robin this many times and pool the medians (steadier on "
+        "a shared machine).",
     ),
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
     threads: int | None = threads_option(),
@@ -63,6 +64,8 @@ def bench(
         return
     headers, rows = format_rows(results)
     typer.echo(tabulate(rows, headers=headers))
-    typer.echo(f"load average before / after: {load if load is not None else '-'} / "
-               f"{results[-1].load if results and results[-1].load is not None else '-'}; "
-               f"threads: {used_threads}")
+    typer.echo(
+        f"load average before / after: {load if load is not None else '-'} / "
+        f"{results[-1].load if results and results[-1].load is not None else '-'}; "
+        f"threads: {used_threads}"
+    )

@@ -24,13 +24,19 @@ HELP_WIDTH = 30
 TRAITS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("default_negatives", "sampled negatives", lambda v: f"{v} per positive unless the run says otherwise"),
     ("default_normalize", "scores", lambda v: "cosine (L2-normalised embeddings)" if v else "dot product"),
-    ("thresholded", "per-user Top-K threshold",
-     lambda v: "learned or estimated (the report adds the threshold error)" if v else "none"),
-    ("needs_positive_scores", "positive scores",
-     lambda v: "needs the scores of every training positive of the batch's users" if v else "not needed"),
+    (
+        "thresholded",
+        "per-user Top-K threshold",
+        lambda v: "learned or estimated (the report adds the threshold error)" if v else "none",
+    ),
+    (
+        "needs_positive_scores",
+        "positive scores",
+        lambda v: "needs the scores of every training positive of the batch's users" if v else "not needed",
+    ),
     ("negative_gradient", "gradient to negatives", lambda v: "yes" if v else "no (the positive alone)"),
     ("in_paper", "in the paper", lambda v: "trained in the paper (the quick suite runs it)" if v else "no"),
-)  # fmt: skip
+)
 """The ``Loss`` traits a user chooses by (attribute, label, how its value reads)."""
 
 
@@ -51,15 +57,25 @@ def _bounds(param: HParam) -> str:
 
 def _param_json(param: HParam) -> dict[str, Any]:
     return {
-        "name": param.name, "type": param.type.__name__, "default": param.default, "help": param.help,
-        "space": list(param.space), "low": param.low, "high": param.high, "choices": list(param.choices),
-    }  # fmt: skip
+        "name": param.name,
+        "type": param.type.__name__,
+        "default": param.default,
+        "help": param.help,
+        "space": list(param.space),
+        "low": param.low,
+        "high": param.high,
+        "choices": list(param.choices),
+    }
 
 
 def _component_json(name: str, cls: type, traits: bool) -> dict[str, Any]:
     summary, details = docstring(cls)
-    out: dict[str, Any] = {"name": name, "summary": summary, "details": details,
-                           "parameters": [_param_json(p) for p in getattr(cls, "hparams", ())]}  # fmt: skip
+    out: dict[str, Any] = {
+        "name": name,
+        "summary": summary,
+        "details": details,
+        "parameters": [_param_json(p) for p in getattr(cls, "hparams", ())],
+    }
     if traits:
         out["traits"] = {attribute: getattr(cls, attribute) for attribute, _, _ in TRAITS}
     return out

@@ -38,11 +38,20 @@ def datasets(
         typer.echo(_detail(name, infos[name], data_dir))
     else:
         # Density, the generator's settings, terms and citation: in `datasets NAME` and --json.
-        rows = [[n, info["entry"].source, _format_prep(dict(info["entry"].preprocess), filters_only=True),
-                 *_stats(info["stats"])[:-1]] for n, info in infos.items()]  # fmt: skip
+        rows = [
+            [
+                n,
+                info["entry"].source,
+                _format_prep(dict(info["entry"].preprocess), filters_only=True),
+                *_stats(info["stats"])[:-1],
+            ]
+            for n, info in infos.items()
+        ]
         typer.echo(fit(rows, ["name", "source", "filters", *STATS], flexible=[1, 2]))
-        typer.echo("`talosbench datasets NAME` shows one in full (terms, citation, URL); --json prints "
-                   "every field.", err=True)  # fmt: skip
+        typer.echo(
+            "`talosbench datasets NAME` shows one in full (terms, citation, URL); --json prints every field.",
+            err=True,
+        )
 
 
 def _stats(stats: dict[str, Any] | None) -> list[str]:

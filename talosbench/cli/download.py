@@ -56,9 +56,14 @@ def download(
         progress.reset()
         try:
             out = prepare_dataset(
-                n, data_dir=data_dir, mirror=mirror, force=force, on_event=event, on_progress=progress,
+                n,
+                data_dir=data_dir,
+                mirror=mirror,
+                force=force,
+                on_event=event,
+                on_progress=progress,
                 verify_md5=verify_md5,
-            )  # fmt: skip
+            )
         except DataError as exc:
             progress.finish()
             typer.echo(f"{n}: failed (reported below)", err=True)

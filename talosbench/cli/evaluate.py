@@ -28,14 +28,23 @@ def evaluate(
 
     directory = find_run(results_dir, run)
     typer.echo(f"evaluating {directory}", err=True)
-    evaluation = evaluate_run(directory, data_dir=data_dir, device=device, mirror=mirror,
-                              on_event=lambda message: typer.echo(message, err=True))  # fmt: skip
+    evaluation = evaluate_run(
+        directory,
+        data_dir=data_dir,
+        device=device,
+        mirror=mirror,
+        on_event=lambda message: typer.echo(message, err=True),
+    )
     differ = {(group, name) for group, name, _, _ in evaluation.differences()}
     rows = [
-        [f"{group} {name}" if group != "thresholds" else f"test {name}", _value(stored), _value(now),
-         "differs" if (group, name) in differ else "same"]
+        [
+            f"{group} {name}" if group != "thresholds" else f"test {name}",
+            _value(stored),
+            _value(now),
+            "differs" if (group, name) in differ else "same",
+        ]
         for group, name, stored, now in sorted(evaluation.rows(), key=_order)
-    ]  # fmt: skip
+    ]
     typer.echo(tabulate(rows, headers=["metric", "stored", "now", ""], disable_numparse=True))
     if differ:
         typer.echo(

@@ -29,8 +29,10 @@ def width_of(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> int:
 
 def _natural(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> list[int]:
     """Each column's width, unwrapped: its widest line, and at least its header's with padding."""
-    return [max([len(h) + HEADER_PADDING, *(len(line) for row in rows for line in str(row[i]).splitlines())])
-            for i, h in enumerate(headers)]  # fmt: skip
+    return [
+        max([len(h) + HEADER_PADDING, *(len(line) for row in rows for line in str(row[i]).splitlines())])
+        for i, h in enumerate(headers)
+    ]
 
 
 def fit(

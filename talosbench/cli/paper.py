@@ -35,8 +35,13 @@ def paper(
     typer.echo(f"Published tables of {PAPER}, as printed:")
     for t in chosen:  # two lines per table: a table of seven columns would not fit 100 columns
         typer.echo(paragraph(f"{t.id:<6} {t.caption}", width=100).replace("\n", "\n" + INDENT))
-        setting = [", ".join(t.datasets), ", ".join(t.scenarios), ", ".join(t.backbones), _metrics(t.metrics),
-                   f"{len(t.rows)} rows"]  # fmt: skip
+        setting = [
+            ", ".join(t.datasets),
+            ", ".join(t.scenarios),
+            ", ".join(t.backbones),
+            _metrics(t.metrics),
+            f"{len(t.rows)} rows",
+        ]
         typer.echo(paragraph(" · ".join(setting), indent=INDENT))
     typer.echo("`talosbench paper TABLE` prints one; `report --vs-paper` sets them beside runs.", err=True)
 

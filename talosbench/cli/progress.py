@@ -215,8 +215,11 @@ class GridProgress(OnBoard, Listener):
         running = [run.left(now, typical) for run in self.runs.values()]
         known = [s for s in running if s is not None]
         if typical is None and known:  # no run finished yet: price a run by the projections so far
-            projected = [now - run.start + s for run, s in zip(self.runs.values(), running, strict=True)
-                         if s is not None]  # fmt: skip
+            projected = [
+                now - run.start + s
+                for run, s in zip(self.runs.values(), running, strict=True)
+                if s is not None
+            ]
             typical = sum(projected) / len(projected)
         queued = max(self.total - self.done - len(self.runs), 0)
         if typical is None and queued:
@@ -246,8 +249,14 @@ class GridProgress(OnBoard, Listener):
         left = self.left(now)
         failed = f"{self.failed} failed" if self.failed else ""
         ends = None if left is None else now + left
-        self.board.update(self.grid, description=f"{self.done}/{self.total} runs", total=self.total or None,
-                          completed=self.done, status=failed, ends=ends)  # fmt: skip
+        self.board.update(
+            self.grid,
+            description=f"{self.done}/{self.total} runs",
+            total=self.total or None,
+            completed=self.done,
+            status=failed,
+            ends=ends,
+        )
         typical = self.typical()
         for run in self.runs.values():
             run_left = run.left(now, typical)
@@ -335,8 +344,13 @@ class TrainProgress(OnBoard):
         if run.update(info) and run.valid is not None:
             self.board.say(f"  epoch {run.epoch:>4}: valid {run.metric} = {run.valid:.4f}")
         left = run.left(time.monotonic(), None)
-        self.board.update(run.task, status=run.status(), total=run.batches or None, completed=run.batch,
-                          ends=None if left is None else time.monotonic() + left)  # fmt: skip
+        self.board.update(
+            run.task,
+            status=run.status(),
+            total=run.batches or None,
+            completed=run.batch,
+            ends=None if left is None else time.monotonic() + left,
+        )
 
 
 class DownloadProgress:

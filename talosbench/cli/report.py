@@ -13,9 +13,15 @@ from talosbench.report import FORMATS, TABLES
 Format = choices("Format", FORMATS)
 Table = choices("Table", (*TABLES, "all"))
 SUFFIXES = {
-    ".md": "markdown", ".markdown": "markdown", ".txt": "markdown", ".tex": "latex", ".csv": "csv",
-    ".json": "json", ".html": "html", ".htm": "html",
-}  # fmt: skip
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "markdown",
+    ".tex": "latex",
+    ".csv": "csv",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+}
 """The format ``-o FILE`` implies by its extension."""
 
 
@@ -66,12 +72,25 @@ def report(
         from talosbench.document import html_report
 
         text = html_report(
-            where, tables=tables, metrics=metric, baseline=baseline, suite_file=given, on_note=on_note,
+            where,
+            tables=tables,
+            metrics=metric,
+            baseline=baseline,
+            suite_file=given,
+            on_note=on_note,
             vs_paper=vs_paper,
-        )  # fmt: skip
+        )
     else:
-        text = build_report(where, fmt=chosen or "markdown", tables=tables, metrics=metric, baseline=baseline,
-                            suite_file=given, on_note=on_note, vs_paper=vs_paper)  # fmt: skip
+        text = build_report(
+            where,
+            fmt=chosen or "markdown",
+            tables=tables,
+            metrics=metric,
+            baseline=baseline,
+            suite_file=given,
+            on_note=on_note,
+            vs_paper=vs_paper,
+        )
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -78,9 +78,16 @@ def run(
     suite = load_suite(find_suite(suite_file), data_dir=data_dir)  # datasets imported there are valid names
     if dry_run:
         check_options(executor.value, device, pinned, ray, threads)  # what the run itself would refuse
-        cells = describe(suite, results_dir, device=device, only=only, on_damaged=lambda job, error:
-                         typer.echo(f"damaged run {error.directory}: {error.problem}: {job} will be "
-                                    "redone by `talosbench run`", err=True))  # fmt: skip
+        cells = describe(
+            suite,
+            results_dir,
+            device=device,
+            only=only,
+            on_damaged=lambda job, error: typer.echo(
+                f"damaged run {error.directory}: {error.problem}: {job} will be redone by `talosbench run`",
+                err=True,
+            ),
+        )
         _print_plan(suite, cells, results_dir, data_dir)
         return
     tracker = _tracker(log, mlflow_uri, suite.name)  # before any training: a missing mlflow stops here
@@ -89,10 +96,21 @@ def run(
     progress = GridProgress(quiet, jobs, per_run=per_run)
     try:
         with progress, _tracking(tracker, progress, results_dir, suite.name) as listener:
-            summary = run_suite(suite, results_dir, device=device, jobs=jobs, force=force, only=only,
-                                data_dir=data_dir, mirror=mirror, listener=listener,
-                                executor=executor.value, devices=pinned, ray=ray,
-                                threads=threads)  # fmt: skip
+            summary = run_suite(
+                suite,
+                results_dir,
+                device=device,
+                jobs=jobs,
+                force=force,
+                only=only,
+                data_dir=data_dir,
+                mirror=mirror,
+                listener=listener,
+                executor=executor.value,
+                devices=pinned,
+                ray=ray,
+                threads=threads,
+            )
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (runner.interrupt.Interrupted)
         how, code = "interrupted", 130
         if isinstance(exc, Interrupted):
@@ -196,8 +214,10 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
         c = plan.cell
         rows.append([c.dataset, c.scenario, c.backbone, c.loss, tuning, status.runs, status.done, point])
     typer.echo(f"suite {suite.name}: {suite.description}".rstrip(": "))
-    typer.echo(f"seeds {list(suite.seeds)} (tuning seed {suite.tuning_seed}), validation metric "
-               f"{suite.valid_metric}, ks {list(suite.eval.ks)}")  # fmt: skip
+    typer.echo(
+        f"seeds {list(suite.seeds)} (tuning seed {suite.tuning_seed}), validation metric "
+        f"{suite.valid_metric}, ks {list(suite.eval.ks)}"
+    )
     headers = ["dataset", "scenario", "backbone", "loss", "tuning", "runs", "complete", "chosen"]
     typer.echo(tabulate(rows, headers=headers))
     total, done = sum(s.runs for s in cells), sum(s.done for s in cells)

@@ -71,6 +71,8 @@ def _cost(estimate: dict[str, Any], runs: int) -> str:
 def _table(summaries: list[dict[str, Any]]) -> str:
     """The listing as a table of at most ``WIDTH`` columns, the descriptions wrapped."""
     headers = ["suite", "description", "cells", "runs", "estimate"]
-    rows = [[s["name"], s["description"], s["cells"], s["runs"], _cost(s["estimate"], s["runs"])]
-            for s in summaries]  # fmt: skip
+    rows = [
+        [s["name"], s["description"], s["cells"], s["runs"], _cost(s["estimate"], s["runs"])]
+        for s in summaries
+    ]
     return fit(rows, headers, flexible=[1])

@@ -147,6 +147,9 @@ def describe_recommended(dataset: str, applied: Sequence[Recommended]) -> list[s
         kind = "departs from the paper's protocol" if r.departure else "within the paper's protocol"
         lines += textwrap.wrap(
             f"{r.setting}={r.value}".ljust(width) + f"  {kind}: {r.protocol}",
-            100, initial_indent="  ", subsequent_indent=" " * (width + 4), break_on_hyphens=False,
-        )  # fmt: skip
+            100,
+            initial_indent="  ",
+            subsequent_indent=" " * (width + 4),
+            break_on_hyphens=False,
+        )
     return lines

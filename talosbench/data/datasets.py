@@ -191,13 +191,21 @@ def _fetch_source(
         return path, url, actual, actual_md5 if actual_md5 == entry.md5 else None
     md5, origin = _expected_md5(entry, base, on_event) if verify_md5 else (None, "")
     if not verify_md5 and (entry.md5 or entry.md5_suffix):
-        on_event(f"the publisher's md5 is not checked (--no-verify-md5): this copy of {entry.filename} may "
-                 "differ from the publisher's file, and runs on it from runs on the publisher's")  # fmt: skip
+        on_event(
+            f"the publisher's md5 is not checked (--no-verify-md5): this copy of {entry.filename} may "
+            "differ from the publisher's file, and runs on it from runs on the publisher's"
+        )
     on_event(f"fetching {entry.name} from {url}")
     actual = fetch(
-        url, path, sha256=expected, md5=md5, md5_origin=origin, name=entry.name,
-        on_progress=on_progress, on_event=on_event,
-    )  # fmt: skip
+        url,
+        path,
+        sha256=expected,
+        md5=md5,
+        md5_origin=origin,
+        name=entry.name,
+        on_progress=on_progress,
+        on_event=on_event,
+    )
     if md5 is not None:
         on_event(f"verified md5 {md5} ({origin})")
     if recorded is None:
@@ -334,9 +342,14 @@ def _prepare_locked(
             return _prepare_imported(entry, home, out, params, event)
         else:
             path, url, sha, md5 = _fetch_source(
-                entry, home, mirror=mirror, force=force, on_event=event, on_progress=on_progress,
+                entry,
+                home,
+                mirror=mirror,
+                force=force,
+                on_event=event,
+                on_progress=on_progress,
                 verify_md5=verify_md5,
-            )  # fmt: skip
+            )
             source = {"url": url, "sha256": sha, "md5": md5, "file": path.name}
             event(f"reading {path.name}")
             raw = read_raw(entry.raw_format, path, entry.member)

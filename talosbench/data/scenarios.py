@@ -294,9 +294,7 @@ def _require_rows(
     )
 
 
-def _cache_paths(
-    prepared: Path, scenario: str, seed: int, options: Mapping[str, str]
-) -> tuple[Path, Path]:
+def _cache_paths(prepared: Path, scenario: str, seed: int, options: Mapping[str, str]) -> tuple[Path, Path]:
     """``<scenario>-seed<seed>``, plus ``-<option>-<value>`` for each split option off its default."""
     tail = "".join(f"-{k}-{v}" for k, v in sorted(options.items()) if v != SPLIT_OPTIONS[k][0])
     base = prepared / "splits" / f"{scenario}-seed{seed}{tail}"

@@ -18,9 +18,15 @@ from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.registry import LOSSES, register
 
 __all__ = [
-    "LOSSES", "Loss", "LossTerms", "ScoreBatch", "build_loss", "listing_order", "paper_table_order",
+    "LOSSES",
+    "Loss",
+    "LossTerms",
+    "ScoreBatch",
+    "build_loss",
+    "listing_order",
+    "paper_table_order",
     "register",
-]  # fmt: skip
+]
 
 
 def _import_every_module() -> None:

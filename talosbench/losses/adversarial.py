@@ -38,18 +38,43 @@ class AdvInfoNCE(Loss):
     in_paper = True
     hparams = (
         tau_param(),
-        HParam("neg_weight", float, 64.0, "negative weight λ (reference flag neg_coefficient); paper 64",
-               space=(64.0,), low=1e-9),
-        HParam("adv_interval", int, 5, "adversarial epoch period T_adv (reference flag adv_interval)",
-               space=(5, 10, 15, 20), low=1),
-        HParam("adv_epochs", int, 5, "total adversarial epochs E_adv (reference flag eta_epochs)",
-               space=(5, 10, 15, 20, 25, 30), low=0),
-        HParam("adv_lr", float, 1e-4, "Adam lr of the hardness tables (reference flag adv_lr)",
-               space=(1e-4, 1e-5), low=0.0),
+        HParam(
+            "neg_weight",
+            float,
+            64.0,
+            "negative weight λ (reference flag neg_coefficient); paper 64",
+            space=(64.0,),
+            low=1e-9,
+        ),
+        HParam(
+            "adv_interval",
+            int,
+            5,
+            "adversarial epoch period T_adv (reference flag adv_interval)",
+            space=(5, 10, 15, 20),
+            low=1,
+        ),
+        HParam(
+            "adv_epochs",
+            int,
+            5,
+            "total adversarial epochs E_adv (reference flag eta_epochs)",
+            space=(5, 10, 15, 20, 25, 30),
+            low=0,
+        ),
+        HParam(
+            "adv_lr",
+            float,
+            1e-4,
+            "Adam lr of the hardness tables (reference flag adv_lr)",
+            space=(1e-4, 1e-5),
+            low=0.0,
+        ),
     )
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.tau, self.neg_weight = hp["tau"], hp["neg_weight"]

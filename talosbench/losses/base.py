@@ -57,9 +57,7 @@ class ScoreBatch:
         return padded, mask
 
     @classmethod
-    def with_padded_positives(
-        cls, all_pos: torch.Tensor, mask: torch.Tensor, **fields: object
-    ) -> ScoreBatch:
+    def with_padded_positives(cls, all_pos: torch.Tensor, mask: torch.Tensor, **fields: object) -> ScoreBatch:
         """A batch whose positives are given right-padded (``all_pos``, ``mask``), as in tests."""
         rows = torch.arange(mask.shape[0], device=mask.device)[:, None].expand_as(mask)[mask]
         return cls(all_pos=all_pos[mask], all_pos_rows=rows, **fields)  # type: ignore[arg-type]

@@ -49,8 +49,9 @@ class NeuralNDCG(Loss):
     hparams = (tau_param(help="NeuralSort temperature (reference flag ssm_temp)"), K_PARAM)
     default_negatives = 64
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.tau, self.k = hp["tau"], hp["k"]

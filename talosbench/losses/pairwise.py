@@ -27,8 +27,9 @@ class BPR(Loss):
     default_negatives = 1
     default_normalize = False
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         resolve(self.hparams, hparams, f"{self.name}.")
 

@@ -45,14 +45,27 @@ class LLPAUC(Loss):
     paper_table_position = 9
     in_paper = True
     hparams = (
-        HParam("alpha", float, 0.7, "positive-side partial-AUC level α (reference flag alpha)",
-               space=(0.1, 0.3, 0.5, 0.7, 0.9), low=1e-9),
-        HParam("beta", float, 0.1, "negative-side partial-AUC level β (reference flag beta)",
-               space=(0.01, 0.1), low=1e-9),
+        HParam(
+            "alpha",
+            float,
+            0.7,
+            "positive-side partial-AUC level α (reference flag alpha)",
+            space=(0.1, 0.3, 0.5, 0.7, 0.9),
+            low=1e-9,
+        ),
+        HParam(
+            "beta",
+            float,
+            0.1,
+            "negative-side partial-AUC level β (reference flag beta)",
+            space=(0.01, 0.1),
+            low=1e-9,
+        ),
     )
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.alpha, self.beta = hp["alpha"], hp["beta"]
@@ -76,8 +89,13 @@ class LLPAUC(Loss):
         pos_term = _smooth_relu(-((p - a) ** 2) + 2.0 * (1.0 + gamma) * p - s_p).mean()
         neg_term = _smooth_relu((n - b) ** 2 + 2.0 * (1.0 + gamma) * n - s_n).mean()
         value = (
-            -s_p - pos_term / self.alpha + s_n + neg_term / self.beta
-            - gamma**2 - theta_b * (b - 1.0 - gamma) + theta_a * (a + gamma)
+            -s_p
+            - pos_term / self.alpha
+            + s_n
+            + neg_term / self.beta
+            - gamma**2
+            - theta_b * (b - 1.0 - gamma)
+            + theta_a * (a + gamma)
         )
         return LossTerms(value)
 

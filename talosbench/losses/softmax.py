@@ -27,8 +27,9 @@ class SL(Loss):
     in_paper = True
     hparams = (tau_param(),)
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         self.tau = resolve(self.hparams, hparams, f"{self.name}.")["tau"]
 
@@ -50,12 +51,17 @@ class BSL(Loss):
     in_paper = True
     hparams = (
         tau_param(help="positive-side temperature τ₁ (reference flag ssm_temp)"),
-        tau_param("tau2", 1.0, help="negative-side temperature τ₂ (reference flag ssm_temp2); the "
-                  "reference's default 1.0 is outside the paper's grid (τ₂ = τ₁ would make BSL plain SL)"),
+        tau_param(
+            "tau2",
+            1.0,
+            help="negative-side temperature τ₂ (reference flag ssm_temp2); the "
+            "reference's default 1.0 is outside the paper's grid (τ₂ = τ₁ would make BSL plain SL)",
+        ),
     )
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.tau, self.tau2 = hp["tau"], hp["tau2"]
@@ -99,12 +105,19 @@ class PSL(Loss):
     in_paper = True
     hparams = (
         tau_param(),
-        HParam("activation", str, "tanh", "surrogate of exp (reference flag activate_func); paper uses tanh",
-               space=("tanh",), choices=("tanh", "relu", "arctan", "exp")),
+        HParam(
+            "activation",
+            str,
+            "tanh",
+            "surrogate of exp (reference flag activate_func); paper uses tanh",
+            space=("tanh",),
+            choices=("tanh", "relu", "arctan", "exp"),
+        ),
     )
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.tau, self.activation = hp["tau"], hp["activation"]

@@ -13,8 +13,14 @@ from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.common import K_PARAM, sg_rows, tau_param
 from talosbench.losses.registry import register
 
-LR2_FIXED = HParam("lr2", float, 1e-3, "Adam lr of the per-user thresholds β (reference flag lr2); "
-                   "the paper fixes it", space=(1e-3,), low=0.0)
+LR2_FIXED = HParam(
+    "lr2",
+    float,
+    1e-3,
+    "Adam lr of the per-user thresholds β (reference flag lr2); the paper fixes it",
+    space=(1e-3,),
+    low=0.0,
+)
 
 
 def pinball(x: torch.Tensor, level: float) -> torch.Tensor:
@@ -122,8 +128,9 @@ class LearnedThresholdLoss(Loss):
     needs_positive_scores = True
     thresholded = True
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         self.hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.k, self.lr2 = self.hp["k"], self.hp["lr2"]
@@ -154,8 +161,9 @@ class Talos(LearnedThresholdLoss):
     in_paper = True
     hparams = (tau_param(), K_PARAM, LR2_FIXED)
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator, **hparams)
         self.tau = self.hp["tau"]
 
@@ -217,8 +225,9 @@ class TalosNoQuantile(Loss):
     in_paper = True
     hparams = (tau_param(),)
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         self.tau = resolve(self.hparams, hparams, f"{self.name}.")["tau"]
 

@@ -29,15 +29,21 @@ class SLatK(Loss):
     in_paper = True
     hparams = (
         tau_param(),
-        tau_param("tau_w", 1.25, space=(), help="temperature τ_w of the Top-K weight "
-                  "(reference flag ssm_temp_beta); the paper gives no grid"),
+        tau_param(
+            "tau_w",
+            1.25,
+            space=(),
+            help="temperature τ_w of the Top-K weight "
+            "(reference flag ssm_temp_beta); the paper gives no grid",
+        ),
         K_PARAM,
     )
     needs_positive_scores = True
     thresholded = True
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.tau, self.tau_w, self.k = hp["tau"], hp["tau_w"], hp["k"]
@@ -78,8 +84,14 @@ class AATP(LearnedThresholdLoss):
     in_paper = True
     hparams = (
         K_PARAM,
-        HParam("lr2", float, 1e-3, "Adam lr of the per-user thresholds β (reference flag lr2)",
-               space=(1e-1, 1e-2, 1e-3, 1e-4), low=0.0),
+        HParam(
+            "lr2",
+            float,
+            1e-3,
+            "Adam lr of the per-user thresholds β (reference flag lr2)",
+            space=(1e-1, 1e-2, 1e-3, 1e-4),
+            low=0.0,
+        ),
     )
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
@@ -105,13 +117,20 @@ class SmoothI(Loss):
     in_paper = True
     hparams = (
         tau_param(help="temperature τ = 1/α of the rank indicators (reference flag ssm_temp)"),
-        HParam("delta", float, 0.3, "recursion offset δ (reference flag SmoothI_delta)",
-               space=(0.05, 0.10, 0.15, 0.20, 0.25, 0.30), low=0.0),
+        HParam(
+            "delta",
+            float,
+            0.3,
+            "recursion offset δ (reference flag SmoothI_delta)",
+            space=(0.05, 0.10, 0.15, 0.20, 0.25, 0.30),
+            low=0.0,
+        ),
         K_PARAM,
     )
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.tau, self.delta, self.k = hp["tau"], hp["delta"], hp["k"]
@@ -145,15 +164,23 @@ class RSatK(Loss):
     # ranks below K among the samples.
     beats_popularity = False
     hparams = (
-        tau_param(space=(0.01, *tau_param().space),
-                  help="rank-sigmoid temperature τ₁ (reference flag ssm_temp)"),
-        HParam("rank_temp", float, 1.0, "recall-sigmoid temperature τ₂ (reference flag rank_temp)",
-               space=(1.0, 2.0, 3.0, 4.0, 5.0), low=1e-6),
+        tau_param(
+            space=(0.01, *tau_param().space), help="rank-sigmoid temperature τ₁ (reference flag ssm_temp)"
+        ),
+        HParam(
+            "rank_temp",
+            float,
+            1.0,
+            "recall-sigmoid temperature τ₂ (reference flag rank_temp)",
+            space=(1.0, 2.0, 3.0, 4.0, 5.0),
+            low=1e-6,
+        ),
         K_PARAM,
     )
 
-    def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None,
-                 **hparams: object) -> None:
+    def __init__(
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+    ) -> None:
         super().__init__(n_users, n_items, generator)
         hp = resolve(self.hparams, hparams, f"{self.name}.")
         self.tau, self.rank_temp, self.k = hp["tau"], hp["rank_temp"], hp["k"]

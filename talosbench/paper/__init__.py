@@ -21,8 +21,19 @@ from talosbench.toml import tomllib
 PAPER = "Talos: Optimizing Top-K Accuracy in Recommender Systems (WWW 2026)"
 VALUES_FILE = "published.csv"
 TABLES_FILE = "tables.toml"
-COLUMNS = ("table", "dataset", "scenario", "backbone", "label", "loss", "loss_k", "negatives", "metric", "k",
-           "value")  # fmt: skip
+COLUMNS = (
+    "table",
+    "dataset",
+    "scenario",
+    "backbone",
+    "label",
+    "loss",
+    "loss_k",
+    "negatives",
+    "metric",
+    "k",
+    "value",
+)
 
 
 class PaperError(TalosbenchError, ValueError):
@@ -151,5 +162,11 @@ def _int(text: str) -> int | None:
 
 
 __all__ = [
-    "PAPER", "PaperError", "PaperTable", "PublishedValue", "paper_table", "paper_tables", "published_values",
-]  # fmt: skip
+    "PAPER",
+    "PaperError",
+    "PaperTable",
+    "PublishedValue",
+    "paper_table",
+    "paper_tables",
+    "published_values",
+]

@@ -31,6 +31,7 @@ class ReportTables(NamedTuple):
     notes: list[str]
     runs: pl.DataFrame
 
+
 __all__ = [
     "DEFAULT_BASELINE",
     "FORMATS",
@@ -44,7 +45,7 @@ __all__ = [
     "report_tables",
     "resolve_source",
     "suite_file",
-]  # fmt: skip
+]
 
 
 def build_tables(
@@ -109,8 +110,15 @@ def report(
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
-    built = report_tables(source, tables=tables, metrics=metrics, baseline=baseline,
-                          suite_file=suite_file, on_note=on_note, vs_paper=vs_paper)  # fmt: skip
+    built = report_tables(
+        source,
+        tables=tables,
+        metrics=metrics,
+        baseline=baseline,
+        suite_file=suite_file,
+        on_note=on_note,
+        vs_paper=vs_paper,
+    )
     return render(built.tables, fmt, built.notes)
 
 

@@ -22,7 +22,7 @@ from talosbench.report.model import (
     paper_losses,
     runs_by_cell,
     scenarios,
-)  # fmt: skip
+)
 
 ALPHA = 0.05
 WILCOXON_MARK, TTEST_MARK = "*", "†"
@@ -59,12 +59,22 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str) -
             for c, (d, s, m) in enumerate(columns):
                 mean, std, runs = grid[r][c]
                 row.append(TableCell(_text(mean, std, runs), bold=(r, c) in best, underline=(r, c) in second))
-                table.records.append({
-                    "dataset": d, "scenario": s, "backbone": backbone, "loss": loss, "metric": m,
-                    "value": mean, "std": std, "n": runs.ok.height if runs else 0,
-                    "expected": runs.expected if runs else 0, "runs": runs.summary() if runs else "no runs",
-                    "best": (r, c) in best, "runner_up": (r, c) in second,
-                })  # fmt: skip
+                table.records.append(
+                    {
+                        "dataset": d,
+                        "scenario": s,
+                        "backbone": backbone,
+                        "loss": loss,
+                        "metric": m,
+                        "value": mean,
+                        "std": std,
+                        "n": runs.ok.height if runs else 0,
+                        "expected": runs.expected if runs else 0,
+                        "runs": runs.summary() if runs else "no runs",
+                        "best": (r, c) in best,
+                        "runner_up": (r, c) in second,
+                    }
+                )
             table.add(*row, rule=r == 0)
         if baseline not in losses or len(losses) < 2:
             continue
@@ -132,9 +142,10 @@ def _variants(grid: list[list[tuple]], losses: list[str], baseline: str) -> set[
     ]
     base = names[losses.index(baseline)]
     return {
-        r for r, (name, loss) in enumerate(zip(names, losses, strict=True))
+        r
+        for r, (name, loss) in enumerate(zip(names, losses, strict=True))
         if loss != baseline and (name == base or name.startswith(f"{base}-"))
-    }  # fmt: skip
+    }
 
 
 def _opponent(
@@ -167,10 +178,18 @@ def _compare(
     if base_runs is None or (r is None and not blockers):
         return None
     record = {
-        "dataset": d, "scenario": s, "backbone": base_runs.frame["backbone"][0], "loss": "Imp.%",
-        "metric": metric, "value": None, "baseline": baseline, "vs": None, "seeds": 0, "users": 0,
+        "dataset": d,
+        "scenario": s,
+        "backbone": base_runs.frame["backbone"][0],
+        "loss": "Imp.%",
+        "metric": metric,
+        "value": None,
+        "baseline": baseline,
+        "vs": None,
+        "seeds": 0,
+        "users": 0,
         "refused": None,
-    }  # fmt: skip
+    }
     if not _complete(grid[b][c]) or blockers or r is None:
         record["refused"] = f"{', '.join(blockers) if blockers else baseline} incomplete"
         return _Comparison(record, math.nan, math.nan)

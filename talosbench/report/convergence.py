@@ -23,9 +23,14 @@ MIN_SEEDS = 2
 def convergence_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
     """Per cell: test std, validation seed band, curve roughness, epochs to best, failures."""
     columns = [
-        "runs", f"test {metric} std", "seed band (% of peak)", "roughness (% of peak)", "best epoch",
-        "diverged", "failed",
-    ]  # fmt: skip
+        "runs",
+        f"test {metric} std",
+        "seed band (% of peak)",
+        "roughness (% of peak)",
+        "best epoch",
+        "diverged",
+        "failed",
+    ]
     table = Table("convergence", "Convergence variance", [*CELL, *columns])
     cells = runs_by_cell(final)
     for key, first in ordered_cells(cells, baseline):
@@ -37,22 +42,35 @@ def convergence_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
         epoch_mean, epoch_std = mean_std(epochs)
         failed = runs.count("failed") + runs.count("oom")
         table.add(
-            *key, runs.summary(),
+            *key,
+            runs.summary(),
             DASH if test_std is None else f"{test_std:.4f}",
-            _percent(band), _percent(roughness),
+            _percent(band),
+            _percent(roughness),
             _epochs_text(epochs),
-            str(runs.count("diverged")), str(failed),
+            str(runs.count("diverged")),
+            str(failed),
             rule=first,
-        )  # fmt: skip
+        )
         values = {
-            "test_std": test_std, "seed_band": band, "roughness": roughness, "best_epoch_mean": epoch_mean,
-            "best_epoch_std": epoch_std, "diverged": runs.count("diverged"), "failed": failed,
-        }  # fmt: skip
+            "test_std": test_std,
+            "seed_band": band,
+            "roughness": roughness,
+            "best_epoch_mean": epoch_mean,
+            "best_epoch_std": epoch_std,
+            "diverged": runs.count("diverged"),
+            "failed": failed,
+        }
         table.records += [
-            {**dict(zip(CELL, key, strict=True)),
-             "metric": name, "value": value, "runs": runs.summary(), "of": metric}
+            {
+                **dict(zip(CELL, key, strict=True)),
+                "metric": name,
+                "value": value,
+                "runs": runs.summary(),
+                "of": metric,
+            }
             for name, value in values.items()
-        ]  # fmt: skip
+        ]
     table.footer = [
         f"Test std: sample standard deviation of test {metric} across completed seeds. "
         f"Seed band: at each validation epoch reached by ≥ {MIN_SEEDS} seeds, the sample std of "

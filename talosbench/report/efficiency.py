@@ -25,10 +25,10 @@ def efficiency_table(final: pl.DataFrame, baseline: str) -> Table:
         values = _values(cells[key], reference)
         table.add(*key, *_texts(values), rule=first)
         table.records += [
-            {**dict(zip(CELL, key, strict=True)),
-             "metric": metric, "value": value, "runs": values["runs"]}
-            for metric, value in values.items() if metric != "runs"
-        ]  # fmt: skip
+            {**dict(zip(CELL, key, strict=True)), "metric": metric, "value": value, "runs": values["runs"]}
+            for metric, value in values.items()
+            if metric != "runs"
+        ]
     table.footer = [
         "Medians over completed seeds: training seconds per epoch (each run's median epoch, plus its "
         "adversarial epochs spread over its epochs), evaluation seconds per validation, epochs to the "

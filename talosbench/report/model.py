@@ -80,8 +80,14 @@ def per_dataset(table: Table) -> list[tuple[str, Table]]:
             return [("", table)]
         parts = []
         for name in names:
-            part = dataclasses.replace(table, columns=table.columns[:at] + table.columns[at + 1 :], rows=[],
-                                       rules=set(), footer=[], column_datasets={})  # fmt: skip
+            part = dataclasses.replace(
+                table,
+                columns=table.columns[:at] + table.columns[at + 1 :],
+                rows=[],
+                rules=set(),
+                footer=[],
+                column_datasets={},
+            )
             for index, row in enumerate(table.rows):
                 if row[at].text == name:
                     part.add(*row[:at], *row[at + 1 :], rule=index in table.rules)
@@ -94,8 +100,14 @@ def per_dataset(table: Table) -> list[tuple[str, Table]]:
         for name in names:
             keep = [i for i in range(len(table.columns)) if table.column_datasets.get(i, name) == name]
             rows = [[row[i] for i in keep] for row in table.rows]
-            part = dataclasses.replace(table, columns=[table.columns[i] for i in keep], rows=rows,
-                                       rules=set(table.rules), footer=[], column_datasets={})  # fmt: skip
+            part = dataclasses.replace(
+                table,
+                columns=[table.columns[i] for i in keep],
+                rows=rows,
+                rules=set(table.rules),
+                footer=[],
+                column_datasets={},
+            )
             parts.append((name, part))
     parts = [(name, dataclasses.replace(part, title=f"{table.title} — {name}")) for name, part in parts]
     parts[-1][1].footer = list(table.footer)

@@ -69,8 +69,9 @@ def published_table(table: PaperTable) -> Table:
     head = ["backbone", "loss (paper)", "loss (talosbench)", *(["negatives"] if varied_negatives else [])]
     out = Table(f"paper-{table.id}", f"Table {table.id}: {table.caption}", head)
     out.columns += [_column(d, s, m, with_scenario) for d, s, m in columns]
-    found = {(v.backbone, v.label, v.negatives, v.dataset, v.scenario, v.metric_name): v
-             for v in table.values}  # fmt: skip
+    found = {
+        (v.backbone, v.label, v.negatives, v.dataset, v.scenario, v.metric_name): v for v in table.values
+    }
     previous = None
     for backbone, label, negatives in table.rows:
         cells = [found.get((backbone, label, negatives, *column)) for column in columns]
@@ -79,11 +80,20 @@ def published_table(table: PaperTable) -> Table:
         out.add(*row, *(DASH if v is None else _value_text(v) for v in cells), rule=backbone != previous)
         previous = backbone
     out.records += [
-        {"dataset": v.dataset, "scenario": v.scenario, "backbone": v.backbone, "loss": v.loss,
-         "metric": v.metric_name, "value": v.value, "paper_table": v.table, "paper_label": v.label,
-         "loss_k": v.loss_k, "negatives": v.negatives}
+        {
+            "dataset": v.dataset,
+            "scenario": v.scenario,
+            "backbone": v.backbone,
+            "loss": v.loss,
+            "metric": v.metric_name,
+            "value": v.value,
+            "paper_table": v.table,
+            "paper_label": v.label,
+            "loss_k": v.loss_k,
+            "negatives": v.negatives,
+        }
         for v in table.values
-    ]  # fmt: skip
+    ]
     scenario = "" if with_scenario else f"Scenario: {table.scenarios[0]}. "
     out.footer = [
         f"{scenario}Values as printed in {PAPER}; Imp. rows are left out.",
@@ -121,17 +131,34 @@ def comparison_table(final: pl.DataFrame, metrics: Sequence[str]) -> Table:
                 missing.append(metric)
             for value in matches:
                 why = tables[value.table].incomparable.get(value.metric)
-                table.add(*key, metric, _measured_text(mean, spread, runs, metric), _value_text(value),
-                          _difference(mean, value.value, runs, why), f"Table {value.table} {value.label}",
-                          rule=new_block and not shown)  # fmt: skip
+                table.add(
+                    *key,
+                    metric,
+                    _measured_text(mean, spread, runs, metric),
+                    _value_text(value),
+                    _difference(mean, value.value, runs, why),
+                    f"Table {value.table} {value.label}",
+                    rule=new_block and not shown,
+                )
                 shown += 1
                 used.add(value.table)
-                table.records.append({
-                    "dataset": key[0], "scenario": key[1], "backbone": key[2], "loss": key[3],
-                    "metric": metric, "value": mean, "std": spread, "n": runs.ok.height,
-                    "expected": runs.expected, "paper": value.value, "paper_table": value.table,
-                    "paper_label": value.label, "difference_pct": _percent(mean, value.value, runs, why),
-                })  # fmt: skip
+                table.records.append(
+                    {
+                        "dataset": key[0],
+                        "scenario": key[1],
+                        "backbone": key[2],
+                        "loss": key[3],
+                        "metric": metric,
+                        "value": mean,
+                        "std": spread,
+                        "n": runs.ok.height,
+                        "expected": runs.expected,
+                        "paper": value.value,
+                        "paper_table": value.table,
+                        "paper_label": value.label,
+                        "difference_pct": _percent(mean, value.value, runs, why),
+                    }
+                )
         if missing:
             unmatched.append(_cell_text(key, missing, matched=shown > 0))
     table.footer = _comparison_footer(table, unmatched, [tables[i] for i in tables if i in used])
@@ -227,4 +254,3 @@ def _column(dataset: str, scenario: str, metric: str, with_scenario: bool) -> st
 def _cell_text(key: tuple[str, ...], missing: list[str], matched: bool) -> str:
     where = "/".join(key)
     return f"{where} {', '.join(missing)}" if matched else where
-

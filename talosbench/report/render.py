@@ -19,11 +19,27 @@ LONG_ROWS, WIDE = 40, 160
 TIDY_HEAD = ("table", "suite", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
 _TEXT_COLUMNS = {*CELL, "runs", "chosen"}
 _LATEX_ESCAPES = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "±": r"$\pm$", "×": r"$\times$", "–": "--", "−": "$-$", "†": r"$^\dagger$", "≥": r"$\geq$",
-    "<": "$<$", ">": "$>$", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
-}  # fmt: skip
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "±": r"$\pm$",
+    "×": r"$\times$",
+    "–": "--",
+    "−": "$-$",
+    "†": r"$^\dagger$",
+    "≥": r"$\geq$",
+    "<": "$<$",
+    ">": "$>$",
+    "↑": r"$\uparrow$",
+    "↓": r"$\downarrow$",
+}
 
 
 def render(tables: Sequence[Table], fmt: str, notes: Sequence[str] = ()) -> str:
@@ -75,10 +91,15 @@ def latex(tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
             continue
         spec = "".join("l" if name in _TEXT_COLUMNS else "r" for name in table.columns)
         lines = [
-            r"\begin{table}[htbp]", r"\centering", rf"\caption{{{_tex(table.title)}}}",
-            rf"\label{{tab:{table.name}}}", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-            " & ".join(_tex(name) for name in table.columns) + r" \\", r"\midrule",
-        ]  # fmt: skip
+            r"\begin{table}[htbp]",
+            r"\centering",
+            rf"\caption{{{_tex(table.title)}}}",
+            rf"\label{{tab:{table.name}}}",
+            rf"\begin{{tabular}}{{{spec}}}",
+            r"\toprule",
+            " & ".join(_tex(name) for name in table.columns) + r" \\",
+            r"\midrule",
+        ]
         for index, row in enumerate(table.rows):
             if index in table.rules and index > 0:
                 lines.append(r"\midrule")

@@ -47,8 +47,10 @@ def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, 
         return False
 
     def damaged(error: DamagedRunError) -> None:
-        notes.append(f"skipped damaged run {error.directory}: {error.problem}; "
-                     f"{_redo(plans[error.directory.parent].source)}")  # fmt: skip
+        notes.append(
+            f"skipped damaged run {error.directory}: {error.problem}; "
+            f"{_redo(plans[error.directory.parent].source)}"
+        )
 
     frame = collect(source, keep=keep, on_damaged=damaged)
     for suite_dir, count in left_out.items():
@@ -86,9 +88,10 @@ def by_suite(frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
 def _without_empty_metrics(runs: pl.DataFrame) -> pl.DataFrame:
     """Drop metric columns no run of this part has (another suite's cut-offs)."""
     empty = [
-        name for name in runs.columns
+        name
+        for name in runs.columns
         if name.startswith(("test_", "valid_")) and runs[name].null_count() == runs.height
-    ]  # fmt: skip
+    ]
     return runs.drop(empty) if runs.height else runs
 
 

@@ -60,12 +60,19 @@ def diagnostics_table(final: pl.DataFrame) -> Table:
         label, unit = diagnostic_name(name)
         table.add(label, unit, *(_text(merged[where][name], unit) for where in splits))
     table.records += [
-        {"dataset": dataset, "scenario": scenario, "metric": name, "label": diagnostic_name(name)[0],
-         "unit": diagnostic_name(name)[1], "value": float(value) if isinstance(value, (int, float)) else None,
-         "text": _text(value, diagnostic_name(name)[1])}
+        {
+            "dataset": dataset,
+            "scenario": scenario,
+            "metric": name,
+            "label": diagnostic_name(name)[0],
+            "unit": diagnostic_name(name)[1],
+            "value": float(value) if isinstance(value, (int, float)) else None,
+            "text": _text(value, diagnostic_name(name)[1]),
+        }
         for (dataset, scenario), values in merged.items()
-        for name, value in values.items() if value is not None
-    ]  # fmt: skip
+        for name, value in values.items()
+        if value is not None
+    ]
     table.footer = [
         "Diagnostics of each split as the data module reports them (mean over runs where splits differ); "
         "cold rows: validation or test rows whose user or item never occurs in training."
@@ -98,10 +105,19 @@ def drop_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
                     mean, text = _mean((dataset, scenario, backbone, loss), cells, metric)
                     drop = (reference - mean) / reference * 100 if reference and mean is not None else None
                     row += [text, DASH if drop is None else f"{drop:+.2f}%"]
-                    table.records.append({
-                        "dataset": dataset, "scenario": scenario, "backbone": backbone, "loss": loss,
-                        "metric": "drop_pct", "of": metric, "value": drop, "iid": reference, "shifted": mean,
-                    })  # fmt: skip
+                    table.records.append(
+                        {
+                            "dataset": dataset,
+                            "scenario": scenario,
+                            "backbone": backbone,
+                            "loss": loss,
+                            "metric": "drop_pct",
+                            "of": metric,
+                            "value": drop,
+                            "iid": reference,
+                            "shifted": mean,
+                        }
+                    )
                 table.add(*row, rule=first)
                 first = False
     table.footer = [

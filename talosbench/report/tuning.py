@@ -38,19 +38,30 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         grids = pool["tuning_grid"].drop_nulls()
         grid = int(grids.max()) if grids.len() else None  # None: stored before the grid size was
         table.add(
-            *key, "; ".join(_show(p) for p in _points(chosen)) or "not chosen yet", str(tried),
-            _coverage(tried, grid), str(failed), DASH if budget is None else str(budget),
-            fmt_metric(max(scores), None) if scores else DASH, rule=first,
-        )  # fmt: skip
+            *key,
+            "; ".join(_show(p) for p in _points(chosen)) or "not chosen yet",
+            str(tried),
+            _coverage(tried, grid),
+            str(failed),
+            DASH if budget is None else str(budget),
+            fmt_metric(max(scores), None) if scores else DASH,
+            rule=first,
+        )
         record = dict(zip(CELL, key, strict=True))
         table.records.append({**record, "metric": "points_tried", "value": tried, "budget": budget})
-        table.records.append({**record, "metric": "coverage", "value": tried / grid if grid else None,
-                              "grid": grid})  # fmt: skip
+        table.records.append(
+            {**record, "metric": "coverage", "value": tried / grid if grid else None, "grid": grid}
+        )
         table.records += [
-            {**record, "metric": name, "value": value if isinstance(value, (int, float)) else None,
-             "text": str(value)}
-            for point in _points(chosen) for name, value in point.items()
-        ]  # fmt: skip
+            {
+                **record,
+                "metric": name,
+                "value": value if isinstance(value, (int, float)) else None,
+                "text": str(value),
+            }
+            for point in _points(chosen)
+            for name, value in point.items()
+        ]
     table.footer = [
         "Chosen: the point trained with every reported seed, picked on validation from trials "
         "trained with the tuning seed, which no reported run uses (test never seen). Points tried: "

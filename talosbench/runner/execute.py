@@ -126,8 +126,15 @@ def split_of(
     config: RunConfig, data_dir: Path | None, mirror: str | None, on_event: Callable[[str], None] | None
 ) -> Split:
     """The split ``config`` trains on, prepared (downloaded, preprocessed, split) when it is not yet."""
-    return prepare_split(config.dataset, config.scenario, config.split_seed, data_dir=data_dir,
-                         preprocess=config.preprocess or None, mirror=mirror, on_event=on_event)  # fmt: skip
+    return prepare_split(
+        config.dataset,
+        config.scenario,
+        config.split_seed,
+        data_dir=data_dir,
+        preprocess=config.preprocess or None,
+        mirror=mirror,
+        on_event=on_event,
+    )
 
 
 def train(
@@ -139,8 +146,9 @@ def train(
     """Train ``job`` without storing it (wherever the job runs: here, a worker process, a Ray node)."""
     start = time.perf_counter()
     try:
-        result = prepare_and_run(job.config, data_dir=ctx.data_dir, mirror=ctx.mirror, on_event=on_event,
-                                 on_epoch=on_epoch)  # fmt: skip
+        result = prepare_and_run(
+            job.config, data_dir=ctx.data_dir, mirror=ctx.mirror, on_event=on_event, on_epoch=on_epoch
+        )
     except Exception as exc:  # configuration or data problems: report and let the grid go on
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return Trained(None, detail, time.perf_counter() - start)

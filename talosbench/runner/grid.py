@@ -40,8 +40,12 @@ EXECUTORS = ("local", "ray")
 """Where runs train: ``local`` (this process or a local worker pool) or ``ray`` (Ray tasks)."""
 
 # The command-line option of each RayOptions field, to name the ones given without --executor ray.
-_RAY_FLAGS = {"address": "--ray-address", "gpus_per_run": "--gpus-per-run",
-              "cpus_per_run": "--cpus-per-run", "max_retries": "--max-retries"}  # fmt: skip
+_RAY_FLAGS = {
+    "address": "--ray-address",
+    "gpus_per_run": "--gpus-per-run",
+    "cpus_per_run": "--cpus-per-run",
+    "max_retries": "--max-retries",
+}
 
 
 class Listener:
@@ -164,8 +168,19 @@ def run_suite(
     ctx = Context(Path(results_dir), suite.name, data_dir, mirror)
     _preflight(ctx, executor, device or suite.setting("device"), devices, ray, threads)
     with hold_results(ctx), stop_on_signals():
-        return _run_grid(suite, ctx, device=device, jobs=jobs, force=force, only=only, listener=listener,
-                         executor=executor, devices=devices, ray=ray, threads=threads)  # fmt: skip
+        return _run_grid(
+            suite,
+            ctx,
+            device=device,
+            jobs=jobs,
+            force=force,
+            only=only,
+            listener=listener,
+            executor=executor,
+            devices=devices,
+            ray=ray,
+            threads=threads,
+        )
 
 
 @contextmanager
@@ -283,8 +298,9 @@ def _run_grid(
         else:
             ready.append(job)
 
-    pool = _executor(executor, ctx, listener, plans, jobs, device or suite.setting("device"), devices, ray,
-                     threads)  # fmt: skip
+    pool = _executor(
+        executor, ctx, listener, plans, jobs, device or suite.setting("device"), devices, ray, threads
+    )
     running: dict[Future[Outcome], Job] = {}
     try:
         for plan in plans:

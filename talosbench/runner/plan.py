@@ -90,8 +90,13 @@ class CellPlan:
         if self.points:
             return self.trials()[0].config
         if self.tuned:  # a TPE cell before its first proposal
-            return config(self.suite, self.cell, full_grid(self.suite, self.cell)[0], self.suite.tuning_seed,
-                          self.device)  # fmt: skip
+            return config(
+                self.suite,
+                self.cell,
+                full_grid(self.suite, self.cell)[0],
+                self.suite.tuning_seed,
+                self.device,
+            )
         return self.finals()[0].config
 
     def _tuning(self, point: Point) -> dict[str, Any]:
@@ -129,8 +134,12 @@ class CellPlan:
 
 def parse_only(suite: Suite, only: Sequence[str]) -> dict[str, set[str]]:
     """``["loss=talos", "dataset=synthetic"]`` → filters; keys and values are checked against the grid."""
-    grid = {"dataset": suite.datasets, "scenario": suite.scenarios, "backbone": suite.backbones,
-            "loss": suite.losses}  # fmt: skip
+    grid = {
+        "dataset": suite.datasets,
+        "scenario": suite.scenarios,
+        "backbone": suite.backbones,
+        "loss": suite.losses,
+    }
     filters: dict[str, set[str]] = {}
     for item in only:
         key, sep, value = item.partition("=")

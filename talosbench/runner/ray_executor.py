@@ -122,8 +122,12 @@ class RayExecutor:
             # what completed, say so) must stay in place.
             sigterm = signal.getsignal(signal.SIGTERM)
             try:
-                ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
-                         logging_level=logging.WARNING)  # fmt: skip
+                ray.init(
+                    address=options.address,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.WARNING,
+                )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = f"at {options.address!r}" if options.address else "locally"
                 raise RunnerError(

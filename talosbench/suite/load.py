@@ -19,13 +19,21 @@ from talosbench.toml import tomllib
 
 TABLES = ("suite", "train", "eval", "grid", "exclude", "datasets", "losses", "backbones")
 SUITE_KEYS = (
-    "name", "description", "seeds", "tuning_seed", "split_seed", "valid_metric", "budget", "sampler"
-)  # fmt: skip
+    "name",
+    "description",
+    "seeds",
+    "tuning_seed",
+    "split_seed",
+    "valid_metric",
+    "budget",
+    "sampler",
+)
 SAMPLERS = ("grid", "tpe")
 """``[suite] sampler`` values: a seeded draw made up front, or Optuna's TPE one trial at a time."""
 GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
 EXCLUDE_KEYS = ("dataset", "scenario", "backbone", "loss")
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
 
 def load_suite(path: str | Path, *, data_dir: Path | None = None) -> Suite:
     """Parse and validate the suite file at ``path``; any problem raises one SuiteError.
@@ -88,8 +96,13 @@ def parse_suite(
     scenarios = p.str_list(grid, "[grid]", "scenarios", default=["iid"])
     backbones = p.str_list(grid, "[grid]", "backbones", default=["mf"])
     labels = p.str_list(grid, "[grid]", "losses", required=True)
-    p.names(datasets, "[grid] datasets", "dataset", components.dataset_names(data_dir),
-            hint=components.import_hint(data_dir))  # fmt: skip
+    p.names(
+        datasets,
+        "[grid] datasets",
+        "dataset",
+        components.dataset_names(data_dir),
+        hint=components.import_hint(data_dir),
+    )
     p.names(scenarios, "[grid] scenarios", "scenario", components.scenario_names())
     p.names(backbones, "[grid] backbones", "backbone", components.backbone_names())
 
@@ -248,8 +261,14 @@ def _check_valid_metric(p: _Parser, valid_metric: str, metric_names: list[str]) 
 
 
 def _component(
-    p: _Parser, path: str, label: str, name: str, table: Mapping[str, Any], schema: tuple[HParam, ...],
-    scope: str, extra: tuple[str, ...],
+    p: _Parser,
+    path: str,
+    label: str,
+    name: str,
+    table: Mapping[str, Any],
+    schema: tuple[HParam, ...],
+    scope: str,
+    extra: tuple[str, ...],
 ) -> Component:
     """Split a component table into fixed values and tuning dimensions, validating each value."""
     by_name = {h.name: h for h in schema}
@@ -331,8 +350,8 @@ def _loss_tables(p: _Parser, tables: Mapping[str, Any], labels: list[str]) -> di
         else:
             raise SuiteError(
                 f"{p.source}: [grid] losses[{i}]: unknown loss '{label}'.{did_you_mean(label, losses)} "
-                f"Valid choices: {', '.join(sorted(losses))}. (An alias needs a [losses.\"{label}\"] "
-                f"table with loss = \"<registered name>\".)"
+                f'Valid choices: {", ".join(sorted(losses))}. (An alias needs a [losses."{label}"] '
+                f'table with loss = "<registered name>".)'
             )
         schema = components.loss_schema(name)
         out[label] = _component(p, path, label, name, table, schema, "loss", PER_LOSS_KEYS)
@@ -368,8 +387,9 @@ def _preprocess(
         path = f"[datasets.{name}]"
         if name not in datasets:
             raise p.error(
-                path, f"is not in [grid] datasets.{did_you_mean(name, datasets)} "
-                f"Grid datasets: {', '.join(datasets)}."
+                path,
+                f"is not in [grid] datasets.{did_you_mean(name, datasets)} "
+                f"Grid datasets: {', '.join(datasets)}.",
             )
         if not isinstance(table, dict):
             raise p.error(path, f"must be a table, got {_show(table)}")

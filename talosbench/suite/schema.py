@@ -10,6 +10,7 @@ from talosbench.config import schema
 
 Scope = Literal["train", "loss", "backbone"]
 
+
 @dataclass(frozen=True)
 class EvalSettings:
     """The ``[eval]`` table: what the runs measure and the report shows."""
@@ -65,7 +66,10 @@ class Cell:
     def key(self) -> dict[str, str]:
         """The cell as the results store records it."""
         return {
-            "dataset": self.dataset, "scenario": self.scenario, "backbone": self.backbone, "loss": self.loss
+            "dataset": self.dataset,
+            "scenario": self.scenario,
+            "backbone": self.backbone,
+            "loss": self.loss,
         }
 
     def __str__(self) -> str:

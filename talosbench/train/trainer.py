@@ -109,7 +109,12 @@ def build(split: Split, config: RunConfig, device: torch.device) -> Parts:
 
     with torch.device(device):
         inputs = BackboneInputs(
-            split.n_users, split.n_items, train_users, train_items, config.dim, normalize,
+            split.n_users,
+            split.n_items,
+            train_users,
+            train_items,
+            config.dim,
+            normalize,
             _seeded(config.seed, 1, device),
         )
         backbone = build_backbone(config.backbone, inputs, config.backbone_params)
@@ -250,8 +255,11 @@ def flatten(state: Snapshot) -> dict[str, torch.Tensor]:
 
     Flat names are what a weights file holds; ``unflatten`` is the inverse.
     """
-    return {f"{part}.{name}": tensor.detach().cpu().contiguous()
-            for part, tensors in state.items() for name, tensor in tensors.items()}  # fmt: skip
+    return {
+        f"{part}.{name}": tensor.detach().cpu().contiguous()
+        for part, tensors in state.items()
+        for name, tensor in tensors.items()
+    }
 
 
 def unflatten(tensors: dict[str, torch.Tensor]) -> Snapshot:
@@ -337,7 +345,10 @@ def fit(
         status, error = "oom", f"out of device memory in epoch {epoch + 1}: {exc}".splitlines()[0]
 
     result = RunResult(
-        status=status, error=error, epochs=len(history), device=device_name(device),
+        status=status,
+        error=error,
+        epochs=len(history),
+        device=device_name(device),
         threads=torch.get_num_threads(),  # the run's own process: a worker's, set by the executor
     )
     result.history = _history_frame(history, config)

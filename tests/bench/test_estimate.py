@@ -47,10 +47,22 @@ SIZE = {"n_users": 150, "n_items": 90, "n_interactions": 4000}
 
 def figure(loss: str, seconds: float) -> BenchResult:
     return BenchResult(
-        scale="s", backbone="mf", loss=loss, device="cpu", negatives=1024, n_users=150, n_items=90,
-        n_train_rows=2000, epochs=3, train_seconds_per_epoch=seconds, eval_seconds=0.1,
-        rows_per_second=2000 / seconds, host_peak_bytes=1e8, device_peak_bytes=None, threads=2,
-    )  # fmt: skip
+        scale="s",
+        backbone="mf",
+        loss=loss,
+        device="cpu",
+        negatives=1024,
+        n_users=150,
+        n_items=90,
+        n_train_rows=2000,
+        epochs=3,
+        train_seconds_per_epoch=seconds,
+        eval_seconds=0.1,
+        rows_per_second=2000 / seconds,
+        host_peak_bytes=1e8,
+        device_peak_bytes=None,
+        threads=2,
+    )
 
 
 def test_dry_run_estimate_prices_priced_runs_and_counts_the_rest(tmp_path: Path) -> None:
@@ -90,8 +102,13 @@ def store(root: Path, suite: Suite, seconds: dict[str, list[float]], prepare: fl
             if prepare is not None:
                 timings["prepare_seconds"] = prepare
             result = RunResult(status="completed", epochs=4, timings=timings, device="cpu")
-            write_run(run_dir(root, suite.name, job.run_id), job.config, result, suite=suite.name,
-                      cell=job.cell.key())  # fmt: skip
+            write_run(
+                run_dir(root, suite.name, job.run_id),
+                job.config,
+                result,
+                suite=suite.name,
+                cell=job.cell.key(),
+            )
 
 
 def test_stored_runs_of_a_cell_price_its_remaining_runs_with_their_range(tmp_path: Path) -> None:

@@ -63,8 +63,15 @@ def test_bench_json_at_tiny_scale(tmp_path: Path) -> None:
 def test_rounds_go_round_robin_and_pool_every_timed_epoch(tmp_path: Path) -> None:
     seen: list[str] = []
     results = bench.run_bench(
-        "tiny", None, ["mf"], ["talos", "bpr"], torch.device("cpu"), epochs=2, rounds=2,
-        data_dir=tmp_path, on_result=lambda r: seen.append(r.loss),
+        "tiny",
+        None,
+        ["mf"],
+        ["talos", "bpr"],
+        torch.device("cpu"),
+        epochs=2,
+        rounds=2,
+        data_dir=tmp_path,
+        on_result=lambda r: seen.append(r.loss),
     )
     assert seen == ["talos", "bpr", "talos", "bpr"]
     for r in results:

@@ -36,14 +36,26 @@ def test_train_and_run_help_list_the_scenarios_and_executors() -> None:
 
 
 def test_python_m_talosbench_cli_runs_the_app() -> None:
-    done = subprocess.run([sys.executable, "-m", "talosbench.cli", "--version"], env=ENV, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "talosbench.cli", "--version"],
+        env=ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and done.stdout == f"talosbench {__version__}\n", done.stderr
 
 
 def test_python_m_talosbench_runs_the_app() -> None:
-    done = subprocess.run([sys.executable, "-m", "talosbench", "--version"], env=ENV, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "talosbench", "--version"],
+        env=ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and done.stdout == f"talosbench {__version__}\n", done.stderr
 
 
@@ -81,10 +93,16 @@ def test_results_dir_and_output_have_the_same_names_everywhere() -> None:
 def _complete(words: str) -> subprocess.CompletedProcess[str]:
     """What bash completion asks the app for ``words`` (the last word being typed), in a fresh process
     that reports at exit whether torch was imported."""
-    probe = ("import atexit, sys; atexit.register(lambda: print('torch' in sys.modules, file=sys.stderr)); "
-             "from talosbench.cli import app; app(prog_name='talosbench')")  # fmt: skip
-    env = {**ENV, "_TALOSBENCH_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split(" ")) - 1)}  # fmt: skip
+    probe = (
+        "import atexit, sys; atexit.register(lambda: print('torch' in sys.modules, file=sys.stderr)); "
+        "from talosbench.cli import app; app(prog_name='talosbench')"
+    )
+    env = {
+        **ENV,
+        "_TALOSBENCH_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
     return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -62,8 +62,9 @@ def test_backbones_name_shows_one_backbone() -> None:
     assert [item["name"] for item in items] == BACKBONES.names()
 
 
-@pytest.mark.parametrize(("command", "typo", "close"), [("losses", "tallos", "talos"),
-                                                          ("backbones", "lightgnc", "lightgcn")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("command", "typo", "close"), [("losses", "tallos", "talos"), ("backbones", "lightgnc", "lightgcn")]
+)
 def test_an_unknown_name_is_a_usage_error_with_the_closest_match(command: str, typo: str, close: str) -> None:
     result = runner.invoke(app, [command, typo])
     assert result.exit_code == 2 and f"Did you mean '{close}'?" in result.output

@@ -39,8 +39,10 @@ def test_one_dataset_in_full(tmp_path: Path) -> None:
 
 
 def test_the_data_home_comes_from_talosbench_home(tmp_path: Path) -> None:
-    runner.invoke(app, ["download", "--file", str(_csv(tmp_path)), "--name", "mine",
-                        "--data-dir", str(tmp_path / "home")])  # fmt: skip
+    runner.invoke(
+        app,
+        ["download", "--file", str(_csv(tmp_path)), "--name", "mine", "--data-dir", str(tmp_path / "home")],
+    )
     result = runner.invoke(app, ["datasets", "--json"], env={"TALOSBENCH_HOME": str(tmp_path / "home")})
     assert result.exit_code == 0, result.output
     assert "mine" in [item["name"] for item in json.loads(result.stdout)]

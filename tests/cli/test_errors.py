@@ -38,10 +38,13 @@ def _invoke(exc: BaseException) -> tuple[int, str, BaseException | None]:
     [
         (Usage("no such thing; use another"), 2, "error: no such thing; use another\n"),
         (Failed("the download failed"), 1, "error: the download failed\n"),
-        (UnknownNameError("loss", "tals", ["talos"]), 2,
-         "error: unknown loss 'tals'. Did you mean 'talos'? Valid choices: talos.\n"),  # not quoted
+        (
+            UnknownNameError("loss", "tals", ["talos"]),
+            2,
+            "error: unknown loss 'tals'. Did you mean 'talos'? Valid choices: talos.\n",
+        ),  # not quoted
     ],
-)  # fmt: skip
+)
 def test_an_error_becomes_its_message_and_exit_code(exc: TalosbenchError, code: int, stderr: str) -> None:
     exit_code, err, uncaught = _invoke(exc)
     assert (exit_code, err) == (code, stderr)

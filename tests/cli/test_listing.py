@@ -54,5 +54,7 @@ def test_json_holds_records_mappings_and_paths(capsys: pytest.CaptureFixture[str
 
     echo_json({"proxy": MappingProxyType({"k": 1}), "records": (Setting("lr", 0.01),), "dir": Path("/x")})
     assert json.loads(capsys.readouterr().out) == {
-        "proxy": {"k": 1}, "records": [{"name": "lr", "value": 0.01}], "dir": "/x"
-    }  # fmt: skip
+        "proxy": {"k": 1},
+        "records": [{"name": "lr", "value": 0.01}],
+        "dir": "/x",
+    }

@@ -43,8 +43,24 @@ def test_every_run_setting_is_a_train_option() -> None:
 
 
 def test_options_reach_the_run_config_with_the_schema_defaults(captured: list[RunConfig]) -> None:
-    result = runner.invoke(app, ["train", "--no-recommended", "--dim", "8", "--k", "10", "--k", "20",
-                                 "--no-normalize", "--scenario", "temporal", "--set", "tau=0.2"])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--no-recommended",
+            "--dim",
+            "8",
+            "--k",
+            "10",
+            "--k",
+            "20",
+            "--no-normalize",
+            "--scenario",
+            "temporal",
+            "--set",
+            "tau=0.2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     [config] = captured
     assert (config.dim, config.ks, config.normalize, config.scenario) == (8, (10, 20), False, "temporal")

@@ -70,11 +70,24 @@ def test_a_dataset_too_small_to_split_fails_at_split_time(tmp_path: Path) -> Non
     # Issue 11 case 8: a 2-row import reached training and failed with torch.cat() on an empty list.
     (tmp_path / "two.csv").write_text("user,item\nu1,i1\nu2,i2\n")
     home = str(tmp_path / "home")
-    imported = runner.invoke(app, ["download", "--file", str(tmp_path / "two.csv"), "--name", "two",
-                                   "--data-dir", home])  # fmt: skip
+    imported = runner.invoke(
+        app, ["download", "--file", str(tmp_path / "two.csv"), "--name", "two", "--data-dir", home]
+    )
     assert imported.exit_code == 0, imported.output
-    result = runner.invoke(app, ["train", "--dataset", "two", "--device", "cpu", "--data-dir", home,
-                                 "--results-dir", str(tmp_path / "runs")])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--dataset",
+            "two",
+            "--device",
+            "cpu",
+            "--data-dir",
+            home,
+            "--results-dir",
+            str(tmp_path / "runs"),
+        ],
+    )
     assert result.exit_code == 1
     assert "error: the iid split of 'two' (seed 2024) has no validation and no test rows" in result.output
     assert "more data" in result.output and "torch.cat" not in result.output

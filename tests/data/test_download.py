@@ -258,8 +258,22 @@ def test_every_file_of_a_download_honours_the_umask(tmp_path: Path, mirror: Mirr
     # not the 0600 of tempfile.mkstemp.
     mirror.files["ml-100k.zip"] = ml_zip
     assert _download(tmp_path, mirror)[0] == 0
-    split = runner.invoke(app, ["train", "--dataset", "movielens-100k", "--data-dir", str(tmp_path),
-                                "--epochs", "1", "--device", "cpu", "--loss", "bpr"])  # fmt: skip
+    split = runner.invoke(
+        app,
+        [
+            "train",
+            "--dataset",
+            "movielens-100k",
+            "--data-dir",
+            str(tmp_path),
+            "--epochs",
+            "1",
+            "--device",
+            "cpu",
+            "--loss",
+            "bpr",
+        ],
+    )
     assert split.exit_code == 0, split.output
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {"ml-100k.zip", "ml-100k.zip.sha256", "meta.json", "user_map.parquet"}

@@ -25,8 +25,9 @@ print(any(e.startswith("generating") for e in events), split.train.height, split
 
 
 def spawn(home: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(home)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(home)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_a_preparation_waits_for_the_lock_holder(tmp_path: Path) -> None:

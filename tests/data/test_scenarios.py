@@ -201,7 +201,8 @@ def test_cold_option_selects_its_own_cached_split_of_the_same_prepared_data(tmp_
     prep = [p for p in (tmp_path / "synthetic").iterdir() if p.name.startswith("prep-")]
     assert len(prep) == 1  # one prepared folder: the option does not touch preprocessing
     assert sorted(p.name for p in (prep[0] / "splits").glob("*.parquet")) == [
-        "temporal-seed0-cold-keep.parquet", "temporal-seed0.parquet"
+        "temporal-seed0-cold-keep.parquet",
+        "temporal-seed0.parquet",
     ]
     assert keep.test.height == drop.test.height + drop.diagnostics["dropped_cold"]["test"]
     again = load_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={**SMALL, "cold": "keep"})

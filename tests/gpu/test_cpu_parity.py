@@ -55,9 +55,17 @@ def test_evaluation_on_the_device_equals_evaluation_on_the_cpu_exactly(
 
     def run(on: torch.device) -> tuple[dict[str, torch.Tensor], dict[str, float], torch.Tensor]:
         # block_size 100: several user blocks, and on the CPU several chunks per block too
-        result = evaluate(users.to(on), items.to(on), normalize=normalize, heldout=test.to(on),
-                          known=[train.to(on), valid.to(on)], ks=[1, 5, 20, 50], block_size=100,
-                          threshold_k=20, thresholds=thresholds.to(on))  # fmt: skip
+        result = evaluate(
+            users.to(on),
+            items.to(on),
+            normalize=normalize,
+            heldout=test.to(on),
+            known=[train.to(on), valid.to(on)],
+            ks=[1, 5, 20, 50],
+            block_size=100,
+            threshold_k=20,
+            thresholds=thresholds.to(on),
+        )
         return result.per_user, result.means, result.users
 
     cpu_per_user, cpu_means, cpu_users = run(CPU)
@@ -82,8 +90,16 @@ def test_short_training_gives_the_same_metrics_on_the_device_as_on_the_cpu(
     # The quick suite's settings (suites/quick.toml), 10 epochs: 64 negatives, lr 0.05, MF init std 0.1.
     def test_metrics(on: torch.device, seed: int) -> dict[str, float]:
         config = RunConfig(
-            dataset="synthetic", loss=loss, seed=seed, negatives=64, lr=0.05, epochs=10, eval_every=5,
-            patience=5, backbone_params={"init_std": 0.1}, device=str(on),
+            dataset="synthetic",
+            loss=loss,
+            seed=seed,
+            negatives=64,
+            lr=0.05,
+            epochs=10,
+            eval_every=5,
+            patience=5,
+            backbone_params={"init_std": 0.1},
+            device=str(on),
         )
         result = fit(synthetic, config, on)
         assert result.status == "completed"

@@ -65,8 +65,14 @@ def test_two_jobs_pinned_to_one_gpu_share_it_at_the_same_time(tmp_path: Path, de
     data_dir = tmp_path / "data"
     events = Events()
     pinned = parse_devices(str(device))  # what `--devices cuda:0` passes to the runner
-    summary = run_suite(load_suite(suite_file, data_dir=data_dir), tmp_path / "runs", jobs=2, devices=pinned,
-                        data_dir=data_dir, listener=events)  # fmt: skip
+    summary = run_suite(
+        load_suite(suite_file, data_dir=data_dir),
+        tmp_path / "runs",
+        jobs=2,
+        devices=pinned,
+        data_dir=data_dir,
+        listener=events,
+    )
     assert summary.failed == [] and summary.ran == 4
     runs = sorted(path for path in (tmp_path / "runs" / "packed").iterdir() if path.is_dir())
     assert len(runs) == 4

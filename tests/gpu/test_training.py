@@ -23,7 +23,12 @@ def test_every_loss_and_backbone_trains_on_the_device(
 ) -> None:
     # 64 negatives keep NeuralNDCG's B x N x N tensors small; batches of 256: ~12 steps per epoch.
     config = RunConfig(
-        dataset="synthetic", loss=loss, backbone=backbone, negatives=64, batch_size=256, seed=3,
+        dataset="synthetic",
+        loss=loss,
+        backbone=backbone,
+        negatives=64,
+        batch_size=256,
+        seed=3,
         device=str(device),
     )
     parts = build(tiny, config, device)

@@ -13,12 +13,27 @@ from talosbench.registry import UnknownNameError
 
 N_USERS, N_ITEMS = 6, 50
 NAMES = LOSSES.names()
-EXPECTED = {"bpr", "sl", "bsl", "psl", "advinfonce", "llpauc", "slatk", "aatp", "smoothi", "rsk", "talos",
-            "talos-no-quantile", "talos-inside-temp", "talos-no-denominator"}
+EXPECTED = {
+    "bpr",
+    "sl",
+    "bsl",
+    "psl",
+    "advinfonce",
+    "llpauc",
+    "slatk",
+    "aatp",
+    "smoothi",
+    "rsk",
+    "talos",
+    "talos-no-quantile",
+    "talos-inside-temp",
+    "talos-no-denominator",
+}
 
 
-def random_batch(seed: int, b: int = 8, n: int = 16, p: int = 5, n_users: int = 6, n_items: int = 50
-                 ) -> ScoreBatch:
+def random_batch(
+    seed: int, b: int = 8, n: int = 16, p: int = 5, n_users: int = 6, n_items: int = 50
+) -> ScoreBatch:
     """Random cosine-range float32 scores with leaf tensors ``pos``/``neg`` that collect gradients."""
     g = torch.Generator().manual_seed(seed)
     lengths = torch.randint(1, p + 1, (b,), generator=g)
@@ -34,7 +49,6 @@ def random_batch(seed: int, b: int = 8, n: int = 16, p: int = 5, n_users: int = 
         neg=torch.tanh(torch.randn(b, n, generator=g)).requires_grad_(),
         n_items=n_items,
     )
-
 
 
 def make(name: str, seed: int = 0, **params: object) -> Loss:
@@ -179,6 +193,11 @@ def test_class_defaults_of_the_spec() -> None:
     assert all(LOSSES.get(n).default_negatives == 1024 for n in EXPECTED - {"bpr"})
     assert LOSSES.get("neuralndcg").default_negatives == 64  # O(B·N²) memory
     assert {n for n in EXPECTED if LOSSES.get(n).thresholded} == {
-        "talos", "talos-inside-temp", "talos-no-denominator", "aatp", "slatk"}
+        "talos",
+        "talos-inside-temp",
+        "talos-no-denominator",
+        "aatp",
+        "slatk",
+    }
     assert {n for n in EXPECTED if not LOSSES.get(n).negative_gradient} == {"talos-no-denominator"}
     assert {n for n in NAMES if LOSSES.get(n).in_paper} == EXPECTED  # NeuralNDCG: not in the paper

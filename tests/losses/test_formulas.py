@@ -36,7 +36,6 @@ def hand_batch(neg: list[list[float]] | None = None) -> ScoreBatch:
     )
 
 
-
 # --- plain-Python reference helpers (independent of the implementation) ---------------------------
 
 
@@ -104,8 +103,9 @@ def test_sl(tau: float) -> None:
 
 def test_bsl() -> None:
     t1, t2 = 0.1, 0.3
-    expected = mean([-math.log(math.exp(p / t1) / sum(math.exp(s / t2) for s in n) ** (t2 / t1))
-                     for _, p, n in rows()])
+    expected = mean(
+        [-math.log(math.exp(p / t1) / sum(math.exp(s / t2) for s in n) ** (t2 / t1)) for _, p, n in rows()]
+    )
     assert value(make("bsl", tau=t1, tau2=t2)) == pytest.approx(expected, abs=TOL)
 
 
@@ -190,16 +190,23 @@ def test_advinfonce_schedule() -> None:
 # --- LLPAUC ---------------------------------------------------------------------------------------
 
 
-def llpauc_reference(alpha: float, beta: float, a: float, b: float, g: float, sn: float, sp: float,
-                     ta: float, tb: float) -> float:
+def llpauc_reference(
+    alpha: float, beta: float, a: float, b: float, g: float, sn: float, sp: float, ta: float, tb: float
+) -> float:
     def psi(x: float) -> float:
         return softplus(5 * x) / 5
 
     pos = [sigmoid(p) for _, p, _ in rows()]
     neg = [sigmoid(s) for _, _, n in rows() for s in n]
-    return (-sp - mean([psi(-((p - a) ** 2) + 2 * (1 + g) * p - sp) for p in pos]) / alpha
-            + sn + mean([psi((x - b) ** 2 + 2 * (1 + g) * x - sn) for x in neg]) / beta
-            - g**2 - tb * (b - 1 - g) + ta * (a + g))
+    return (
+        -sp
+        - mean([psi(-((p - a) ** 2) + 2 * (1 + g) * p - sp) for p in pos]) / alpha
+        + sn
+        + mean([psi((x - b) ** 2 + 2 * (1 + g) * x - sn) for x in neg]) / beta
+        - g**2
+        - tb * (b - 1 - g)
+        + ta * (a + g)
+    )
 
 
 def test_llpauc_objective_at_initial_values() -> None:
@@ -251,8 +258,12 @@ def test_slatk_threshold_estimate_and_loss(k: int) -> None:
     tau, tau_w = 0.1, 1.25
     loss = make("slatk", tau=tau, tau_w=tau_w, k=k)
     beta_hat = slatk_beta_hat(k)
-    expected = mean([sigmoid((p - bh) / tau_w) * lse([(s - p) / tau for s in n])
-                     for (_, p, n), bh in zip(rows(), beta_hat, strict=True)])
+    expected = mean(
+        [
+            sigmoid((p - bh) / tau_w) * lse([(s - p) / tau for s in n])
+            for (_, p, n), bh in zip(rows(), beta_hat, strict=True)
+        ]
+    )
     assert value(loss) == pytest.approx(expected, abs=TOL)
     # Row 2 (user 0) is written after row 0 (user 0); user 1 is not in the batch.
     assert loss.thresholds().tolist() == pytest.approx([beta_hat[2], 0.0, beta_hat[1]], abs=TOL)
@@ -274,8 +285,9 @@ def quantile_reference(k: int) -> float:
 
 def test_aatp() -> None:
     loss = with_beta(make("aatp", k=3))
-    expected = mean([max(0.0, 1 + BETA[u] - p) + mean([max(0.0, 1 + s - BETA[u]) for s in n])
-                     for u, p, n in rows()])
+    expected = mean(
+        [max(0.0, 1 + BETA[u] - p) + mean([max(0.0, 1 + s - BETA[u]) for s in n]) for u, p, n in rows()]
+    )
     terms = loss(hand_batch())
     assert float(terms.main.detach()) == pytest.approx(expected, abs=TOL)
     assert float(terms.extra.detach()) == pytest.approx(quantile_reference(3), abs=TOL)
@@ -298,8 +310,9 @@ def test_smoothi_recursion(k: int, delta: float) -> None:
 @pytest.mark.parametrize(("k", "rank_temp"), [(1, 1.0), (3, 2.0)])
 def test_rsk(k: int, rank_temp: float) -> None:
     tau = 0.05
-    expected = mean([1 - sigmoid((k - 1 - sum(sigmoid((s - p) / tau) for s in n)) / rank_temp)
-                     for _, p, n in rows()])
+    expected = mean(
+        [1 - sigmoid((k - 1 - sum(sigmoid((s - p) / tau) for s in n)) / rank_temp) for _, p, n in rows()]
+    )
     assert value(make("rsk", tau=tau, rank_temp=rank_temp, k=k)) == pytest.approx(expected, abs=TOL)
 
 
@@ -309,10 +322,12 @@ def test_rsk(k: int, rank_temp: float) -> None:
 def test_talos() -> None:
     tau = 0.15
     loss = with_beta(make("talos", tau=tau, k=3))
-    expected = mean([
-        -math.log(sigmoid(p - BETA[u]) ** (1 / tau) / sum(sigmoid(s - BETA[u]) ** (1 / tau) for s in n))
-        for u, p, n in rows()
-    ])
+    expected = mean(
+        [
+            -math.log(sigmoid(p - BETA[u]) ** (1 / tau) / sum(sigmoid(s - BETA[u]) ** (1 / tau) for s in n))
+            for u, p, n in rows()
+        ]
+    )
     terms = loss(hand_batch())
     assert float(terms.main.detach()) == pytest.approx(expected, abs=TOL)
     assert float(terms.extra.detach()) == pytest.approx(quantile_reference(3), abs=TOL)
@@ -323,8 +338,9 @@ def test_talos() -> None:
 def test_talos_inside_temperature() -> None:
     tau = 0.15
     loss = with_beta(make("talos-inside-temp", tau=tau, k=3))
-    expected = mean([lse([logsig((s - BETA[u]) / tau) for s in n]) - logsig((p - BETA[u]) / tau)
-                     for u, p, n in rows()])
+    expected = mean(
+        [lse([logsig((s - BETA[u]) / tau) for s in n]) - logsig((p - BETA[u]) / tau) for u, p, n in rows()]
+    )
     terms = loss(hand_batch())
     assert float(terms.main.detach()) == pytest.approx(expected, abs=TOL)
     assert float(terms.extra.detach()) == pytest.approx(quantile_reference(3), abs=TOL)
@@ -370,8 +386,10 @@ def neural_ndcg_reference(x: list[float], tau: float, k: int) -> float:
         for m in range(n):  # rows: sum over items i
             r = max(sum(p[m]), 1e-10)
             p[m] = [v / r for v in p[m]]
-        if max(abs(sum(row) - 1) for row in p) < 1e-6 and max(
-                abs(sum(p[m][i] for m in range(n)) - 1) for i in range(n)) < 1e-6:
+        if (
+            max(abs(sum(row) - 1) for row in p) < 1e-6
+            and max(abs(sum(p[m][i] for m in range(n)) - 1) for i in range(n)) < 1e-6
+        ):
             break
     return sum(p[m][0] / math.log2(m + 2) for m in range(min(k, n))) / (1 + 1e-10)
 

@@ -23,8 +23,14 @@ def make_batch(ties: bool) -> tuple[ScoreBatch, torch.Tensor]:
             neg[0, :2] = beta[0]
             all_pos[3, 1] = beta[4]
     batch = ScoreBatch.with_padded_positives(
-        all_pos, mask, users=users, pos_items=users, neg_items=torch.zeros(4, 7, dtype=torch.long),
-        pos=torch.randn(4), neg=neg, n_items=N_ITEMS,
+        all_pos,
+        mask,
+        users=users,
+        pos_items=users,
+        neg_items=torch.zeros(4, 7, dtype=torch.long),
+        pos=torch.randn(4),
+        neg=neg,
+        n_items=N_ITEMS,
     )
     return batch, beta
 

@@ -18,9 +18,18 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
 # Values per table: rows x columns as the paper prints them (Imp. rows left out).
 COUNTS = {
-    "3.1": 10 * 4 + 2 * 5 * 4, "3.2": 11 * 3, "3.3": 11 * 3, "3.4": 9 * 4, "4.1": 4 * 8,
-    "A.1": 2 * 4, "A.2": 2 * 6, "A.3": 2 * 6, "A.4": 2 * 4, "D.2": 10 * 4, "F.1": 10 * 4,
-}  # fmt: skip
+    "3.1": 10 * 4 + 2 * 5 * 4,
+    "3.2": 11 * 3,
+    "3.3": 11 * 3,
+    "3.4": 9 * 4,
+    "4.1": 4 * 8,
+    "A.1": 2 * 4,
+    "A.2": 2 * 6,
+    "A.3": 2 * 6,
+    "A.4": 2 * 4,
+    "D.2": 10 * 4,
+    "F.1": 10 * 4,
+}
 
 # A second transcription, typed from the paper's tables independently of published.csv:
 # (table, dataset, scenario, backbone, label, negatives, metric@K) -> value.
@@ -51,18 +60,32 @@ SPOT = {
     ("F.1", "gowalla", "iid", "mf", "AdvInfoNCE", None, "seconds_per_epoch"): 1.00,
 }
 LABELS = {
-    "BPR": "bpr", "AATP": "aatp", "RS@K": "rsk", "SmoothI@K": "smoothi", "SL": "sl", "BSL": "bsl",
-    "PSL": "psl", "AdvInfoNCE": "advinfonce", "LLPAUC": "llpauc", "Talos": "talos", "Talos@20": "talos",
-    "Talos@50": "talos", "Talos@80": "talos", "SL@K": "slatk", "w/o-quantile": "talos-no-quantile",
-    "w/o-outside": "talos-inside-temp", "w/o-denominator": "talos-no-denominator",
-}  # fmt: skip
+    "BPR": "bpr",
+    "AATP": "aatp",
+    "RS@K": "rsk",
+    "SmoothI@K": "smoothi",
+    "SL": "sl",
+    "BSL": "bsl",
+    "PSL": "psl",
+    "AdvInfoNCE": "advinfonce",
+    "LLPAUC": "llpauc",
+    "Talos": "talos",
+    "Talos@20": "talos",
+    "Talos@50": "talos",
+    "Talos@80": "talos",
+    "SL@K": "slatk",
+    "w/o-quantile": "talos-no-quantile",
+    "w/o-outside": "talos-inside-temp",
+    "w/o-denominator": "talos-no-denominator",
+}
 
 
 def test_every_table_is_complete() -> None:
     assert {t.id: len(t.values) for t in paper_tables()} == COUNTS
     for table in paper_tables():
-        keys = [(v.dataset, v.scenario, v.backbone, v.label, v.negatives, v.metric_name)
-                for v in table.values]  # fmt: skip
+        keys = [
+            (v.dataset, v.scenario, v.backbone, v.label, v.negatives, v.metric_name) for v in table.values
+        ]
         assert len(keys) == len(set(keys)), f"Table {table.id} repeats a setting"
         assert table.caption
 
@@ -75,8 +98,11 @@ def test_names_are_talosbench_names() -> None:
         assert value.loss == LABELS[value.label]
         declares_k = any(p.name == "k" for p in LOSSES.get(value.loss).hparams)
         assert (value.loss_k is not None) == declares_k, value
-        assert value.loss_k == (int(value.label.split("@")[1]) if value.label.startswith("Talos@") else
-                                (20 if declares_k else None))  # fmt: skip
+        assert value.loss_k == (
+            int(value.label.split("@")[1])
+            if value.label.startswith("Talos@")
+            else (20 if declares_k else None)
+        )
         assert (value.negatives is not None) == (value.table == "A.2")
         assert value.metric in {"precision", "recall", "ndcg", "mrr", "threshold_error", "seconds_per_epoch"}
         assert (value.k is None) == (value.metric == "seconds_per_epoch")
@@ -87,9 +113,10 @@ def test_names_are_talosbench_names() -> None:
 def test_spot_values(setting: tuple, expected: float) -> None:
     table, *rest = setting
     found = [
-        v.value for v in paper_table(table).values
+        v.value
+        for v in paper_table(table).values
         if (v.dataset, v.scenario, v.backbone, v.label, v.negatives, v.metric_name) == tuple(rest)
-    ]  # fmt: skip
+    ]
     assert found == [expected]
 
 

@@ -27,10 +27,15 @@ def store(root: Path, suite: str, label: str, test: dict[str, float], **config: 
         run = RunConfig(dataset=dataset, scenario="iid", backbone="mf", loss=loss, seed=seed, **config)
         values = {name: value + 0.002 * (seed - 1) for name, value in test.items()}
         result = RunResult(
-            status="completed", test=values, best_valid={"precision@20": 0.2}, best_epoch=10, epochs=15,
+            status="completed",
+            test=values,
+            best_valid={"precision@20": 0.2},
+            best_epoch=10,
+            epochs=15,
             history=pl.DataFrame({"epoch": [5, 10, 15], "train_loss": [1.0, 0.5, 0.4]}),
-            timings={"train_seconds_per_epoch": 1.5}, thresholds=thresholds,
-        )  # fmt: skip
+            timings={"train_seconds_per_epoch": 1.5},
+            thresholds=thresholds,
+        )
         cell = {"dataset": dataset, "scenario": "iid", "backbone": "mf", "loss": label}
         results.write_run(results.run_dir(root, suite, run.run_id), run, result, suite=suite, cell=cell)
 
@@ -54,15 +59,51 @@ def test_vs_paper_puts_published_beside_measured(ml100k: Path) -> None:
     lines = [line for line in out.splitlines() if line.startswith("| movielens")]
     rows = {tuple(cell.strip() for cell in line.strip("|").split("|")) for line in lines}
     # measured mean of seeds 1 and 2 (0.2300, 0.2320) = 0.2310 against A.3's 0.2349: -1.66 %
-    assert ("movielens-100k", "iid", "mf", "talos", "precision@20", "0.2310 ± 0.0014", "0.2349", "-1.66%",
-            "Table A.3 Talos") in rows  # fmt: skip
-    assert ("movielens-100k", "iid", "mf", "talos", "precision@50", "0.1512 ± 0.0014", "0.1600", "-5.50%",
-            "Table A.3 Talos") in rows  # fmt: skip
-    assert ("movielens-100k", "iid", "mf", "talos", "threshold_error@20", "0.0070 ± 0.0000", "0.0059",
-            "+18.64%", "Table A.4 Talos") in rows  # fmt: skip
+    assert (
+        "movielens-100k",
+        "iid",
+        "mf",
+        "talos",
+        "precision@20",
+        "0.2310 ± 0.0014",
+        "0.2349",
+        "-1.66%",
+        "Table A.3 Talos",
+    ) in rows
+    assert (
+        "movielens-100k",
+        "iid",
+        "mf",
+        "talos",
+        "precision@50",
+        "0.1512 ± 0.0014",
+        "0.1600",
+        "-5.50%",
+        "Table A.3 Talos",
+    ) in rows
+    assert (
+        "movielens-100k",
+        "iid",
+        "mf",
+        "talos",
+        "threshold_error@20",
+        "0.0070 ± 0.0000",
+        "0.0059",
+        "+18.64%",
+        "Table A.4 Talos",
+    ) in rows
     # 16 negatives: Table A.2's 16-negative column (and A.3, which states no negatives); never 8 or 32
-    assert ("movielens-100k", "iid", "mf", "talos@16neg", "precision@20", "0.2310 ± 0.0014", "0.2311",
-            "-0.04%", "Table A.2 Talos") in rows  # fmt: skip
+    assert (
+        "movielens-100k",
+        "iid",
+        "mf",
+        "talos@16neg",
+        "precision@20",
+        "0.2310 ± 0.0014",
+        "0.2311",
+        "-0.04%",
+        "Table A.2 Talos",
+    ) in rows
     assert not any(row[3] == "talos" and row[-1] == "Table A.2 Talos" for row in rows)
     assert "0.2310" not in {row[6] for row in rows if row[3] == "talos@16neg"}  # the 8-negative value
     assert not any(row[3] == "bpr" for row in rows)
@@ -82,8 +123,15 @@ def test_without_vs_paper_no_comparison(ml100k: Path) -> None:
 
 def test_the_loss_k_picks_the_paper_row(tmp_path: Path) -> None:
     """Talos trained for K = 50 is Table 3.2's Talos@50 (and not Table 3.1's Talos, trained for 20)."""
-    store(tmp_path, "k", "talos@50", {"recall@50": 0.3200, "recall@20": 0.2}, dataset="gowalla", loss="talos",
-          loss_params={"k": 50})  # fmt: skip
+    store(
+        tmp_path,
+        "k",
+        "talos@50",
+        {"recall@50": 0.3200, "recall@20": 0.2},
+        dataset="gowalla",
+        loss="talos",
+        loss_params={"k": 50},
+    )
     final = results.collect(tmp_path / "k")
     table = comparison_table(final, ["recall@20", "recall@50"])
     found = [(r["metric"], r["paper_table"], r["paper_label"], r["paper"]) for r in table.records]
@@ -111,8 +159,19 @@ def test_paper_lists_and_prints_tables() -> None:
     result = runner.invoke(app, ["paper", "4.1"])
     assert result.exit_code == 0, result.output
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in result.stdout.splitlines()]
-    assert ["mf", "w/o-denominator", "talos-no-denominator", "0.0278", "0.0869", "0.0101", "0.0841", "0.0127",
-            "0.1173", "0.0018", "0.0160"] in rows  # fmt: skip
+    assert [
+        "mf",
+        "w/o-denominator",
+        "talos-no-denominator",
+        "0.0278",
+        "0.0869",
+        "0.0101",
+        "0.0841",
+        "0.0127",
+        "0.1173",
+        "0.0018",
+        "0.0160",
+    ] in rows
     result = runner.invoke(app, ["paper", "3.2"])
     assert "talos, k=50" in result.stdout
     result = runner.invoke(app, ["paper", "7"])

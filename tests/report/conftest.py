@@ -42,11 +42,13 @@ def per_user(loss: str, seed: int) -> pl.DataFrame:
     users = list(range(USERS))
     base = [((u * 7 + seed) % 10) / 20 for u in users]
     shift = {"talos": 0.1, "sl": 0.0, "bpr": -0.05}[loss]
-    return pl.DataFrame({
-        "user": users,
-        "precision@20": [b + shift for b in base],
-        "recall@20": [((u * 3 + seed) % 5) / 5 for u in users],
-    })  # fmt: skip
+    return pl.DataFrame(
+        {
+            "user": users,
+            "precision@20": [b + shift for b in base],
+            "recall@20": [((u * 3 + seed) % 5) / 5 for u in users],
+        }
+    )
 
 
 def history(loss: str, seed: int, epochs: int = 20) -> pl.DataFrame:
@@ -54,13 +56,15 @@ def history(loss: str, seed: int, epochs: int = 20) -> pl.DataFrame:
     rows = []
     for epoch in range(1, epochs + 1):
         evaluated = epoch % 5 == 0
-        rows.append({
-            "epoch": epoch,
-            "train_loss": 2.0 / epoch + seed * 0.01,
-            "train_seconds": SECONDS[loss],
-            "eval_seconds": 0.1 if evaluated else None,
-            "valid_precision@20": (0.1 + SLOPE[loss] * epoch + 0.005 * seed) if evaluated else None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "epoch": epoch,
+                "train_loss": 2.0 / epoch + seed * 0.01,
+                "train_seconds": SECONDS[loss],
+                "eval_seconds": 0.1 if evaluated else None,
+                "valid_precision@20": (0.1 + SLOPE[loss] * epoch + 0.005 * seed) if evaluated else None,
+            }
+        )
     frame = pl.DataFrame(
         rows, schema_overrides={"eval_seconds": pl.Float64, "valid_precision@20": pl.Float64}
     )

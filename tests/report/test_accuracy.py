@@ -29,8 +29,11 @@ def accuracy(golden: Path) -> str:
 def test_header_and_mean_std(accuracy: str) -> None:
     header = _rows(accuracy)["loss"]
     assert header[2:] == [
-        "ml/iid precision@20", "ml/iid recall@20", "ml/temporal precision@20", "ml/temporal recall@20",
-    ]  # fmt: skip
+        "ml/iid precision@20",
+        "ml/iid recall@20",
+        "ml/temporal precision@20",
+        "ml/temporal recall@20",
+    ]
     assert _rows(accuracy)["bpr"][2] == "0.1100 ± 0.0100"
 
 

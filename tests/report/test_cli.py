@@ -60,9 +60,15 @@ def test_resolve_source_picks_newest_suite_or_name(golden: Path, tmp_path: Path)
 
 @pytest.mark.parametrize(
     ("name", "starts"),
-    [("r.csv", "table,"), ("r.json", "["), ("r.md", "### "), ("r.txt", "### "), ("r.html", "<"),
-     ("r.tex", "% Requires")],
-)  # fmt: skip
+    [
+        ("r.csv", "table,"),
+        ("r.json", "["),
+        ("r.md", "### "),
+        ("r.txt", "### "),
+        ("r.html", "<"),
+        ("r.tex", "% Requires"),
+    ],
+)
 def test_report_output_takes_its_format_from_the_extension(
     golden: Path, tmp_path: Path, name: str, starts: str
 ) -> None:

@@ -43,11 +43,13 @@ def _per_user(scenario: str, label: str, seed: int) -> pl.DataFrame:
     level = [((u * 7 + seed) % 10) / 20 for u in range(USERS)]
     _, _, precision, recall = GRID[label]
     precision += BONUS.get((scenario, label), 0.0)
-    return pl.DataFrame({
-        "user": range(USERS),
-        "precision@20": [v + precision for v in level],
-        "recall@20": [v + recall for v in level],
-    })  # fmt: skip
+    return pl.DataFrame(
+        {
+            "user": range(USERS),
+            "precision@20": [v + precision for v in level],
+            "recall@20": [v + recall for v in level],
+        }
+    )
 
 
 def _write(root: Path, suite: str, scenario: str, label: str, seed: int, users: pl.DataFrame) -> None:

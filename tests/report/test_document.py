@@ -111,8 +111,16 @@ def test_html_report_renders_in_a_browser(golden: Path, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(html_report(golden), encoding="utf-8")
     shot = tmp_path / "page.png"
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-               f"--screenshot={shot}", "--window-size=1200,3000", page.as_uri()]  # fmt: skip
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        "--window-size=1200,3000",
+        page.as_uri(),
+    ]
     subprocess.run(command, capture_output=True, timeout=120, check=False)
     assert shot.is_file() and shot.read_bytes()[:8] == PNG_MAGIC
     pixels = image.imread(shot)[..., :3]

@@ -24,13 +24,19 @@ def test_plot_writes_pngs(golden: Path, tmp_path: Path) -> None:
     paths = [Path(line) for line in result.stdout.splitlines()]
     names = {p.name for p in paths}
     assert names == {
-        "valid_precisionat20_ml_iid_mf.png", "valid_precisionat20_ml_temporal_mf.png",
-        "valid-seeds_precisionat20_ml_iid_mf.png", "valid-seeds_precisionat20_ml_temporal_mf.png",
-        "train-loss_ml_iid_mf.png", "train-loss_ml_temporal_mf.png",
-        "accuracy_precisionat20.png", "accuracy_recallat20.png",
-        "accuracy-time_precisionat20_ml_iid_mf.png", "accuracy-time_precisionat20_ml_temporal_mf.png",
-        "thresholds_ml_iid_mf.png", "thresholds_ml_temporal_mf.png",
-    }  # fmt: skip
+        "valid_precisionat20_ml_iid_mf.png",
+        "valid_precisionat20_ml_temporal_mf.png",
+        "valid-seeds_precisionat20_ml_iid_mf.png",
+        "valid-seeds_precisionat20_ml_temporal_mf.png",
+        "train-loss_ml_iid_mf.png",
+        "train-loss_ml_temporal_mf.png",
+        "accuracy_precisionat20.png",
+        "accuracy_recallat20.png",
+        "accuracy-time_precisionat20_ml_iid_mf.png",
+        "accuracy-time_precisionat20_ml_temporal_mf.png",
+        "thresholds_ml_iid_mf.png",
+        "thresholds_ml_temporal_mf.png",
+    }
     for path in paths:
         assert path.parent == tmp_path and path.read_bytes()[:8] == PNG_MAGIC
         pixels = image.imread(path)
@@ -70,8 +76,10 @@ def _colors(ax: Any) -> dict[str, str]:
     from matplotlib.colors import to_hex
 
     handles, labels = ax.get_legend_handles_labels()
-    return {label: to_hex(h.get_color() if hasattr(h, "get_color") else h.patches[0].get_facecolor())
-            for h, label in zip(handles, labels, strict=True)}  # fmt: skip
+    return {
+        label: to_hex(h.get_color() if hasattr(h, "get_color") else h.patches[0].get_facecolor())
+        for h, label in zip(handles, labels, strict=True)
+    }
 
 
 def test_talos_and_its_ablations_stand_out_in_stable_colours() -> None:

@@ -28,7 +28,9 @@ def test_diagnostics_have_names_and_units() -> None:
     table = diagnostics_table(final)
     rows = {row[0].text: (row[1].text, row[2].text) for row in table.rows}
     assert list(rows)[:4] == [  # grouped as a reader goes: sizes, then shares, ...; training first
-        "training interactions", "validation interactions", "test interactions",
+        "training interactions",
+        "validation interactions",
+        "test interactions",
         "training share of interactions",
     ]
     assert table.columns == ["diagnostic", "unit", "beauty/temporal"]

@@ -15,9 +15,13 @@ from talosbench.report import build_tables, render, report
 from talosbench.results import collect
 
 TITLES = [
-    "Accuracy (test, best validation snapshot)", "Efficiency", "Convergence variance", "Tuning",
-    "Shift: split diagnostics", "Shift: drop of test precision@20 from iid",
-]  # fmt: skip
+    "Accuracy (test, best validation snapshot)",
+    "Efficiency",
+    "Convergence variance",
+    "Tuning",
+    "Shift: split diagnostics",
+    "Shift: drop of test precision@20 from iid",
+]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +105,6 @@ def test_json_is_tidy(rendered: dict[str, str]) -> None:
     records = json.loads(rendered["json"])
     assert isinstance(records, list) and all("table" in r and "metric" in r for r in records)
     _tidy(pl.DataFrame(records, infer_schema_length=None))
-
 
 
 def test_notes_follow_the_tables_except_in_tidy_formats(golden: Path) -> None:

@@ -110,8 +110,9 @@ def test_results_of_older_versions_read_eval_from_the_recorded_suite_file(tmp_pa
     suite_file.write_text(SUITE.replace('"recall"', '"precision"'), encoding="utf-8")
     # Edited since: no longer what the runs were asked for, so every metric shows.
     assert _accuracy_columns(report(tmp_path / "runs", tables=["accuracy"])) == [
-        "ml precision@20", "ml recall@20"
-    ]  # fmt: skip
+        "ml precision@20",
+        "ml recall@20",
+    ]
 
 
 def test_cli_report_follows_the_suite(tmp_path: Path) -> None:

@@ -92,8 +92,11 @@ def test_shift(tables: dict[str, list[Table]]) -> None:
     diagnostics, drops = tables["shift"]
     assert diagnostics.columns == ["diagnostic", "unit", "ml/iid", "ml/temporal"]
     assert _row(diagnostics, "popularity_kl") == {  # a key the report has no name for stays raw
-        "diagnostic": "popularity_kl", "unit": "", "ml/iid": "0.0100", "ml/temporal": "0.2500",
-    }  # fmt: skip
+        "diagnostic": "popularity_kl",
+        "unit": "",
+        "ml/iid": "0.0100",
+        "ml/temporal": "0.2500",
+    }
     assert _row(diagnostics, "test_users")["ml/temporal"] == "100"
     assert _row(drops, "ml", "mf", "sl")["temporal drop %"] == "+9.52%"
     assert _row(drops, "ml", "mf", "talos")["temporal drop %"] == "+32.26%"

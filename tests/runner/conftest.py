@@ -98,8 +98,19 @@ def kill_mid_grid_and_rerun(tmp_path: Path, tiny_suite: WriteSuite) -> Callable[
         group: bool = True,
     ) -> tuple[int, str]:
         results, data = tmp_path / "runs", tmp_path / "data"
-        command = [sys.executable, "-m", "talosbench.cli", "run", str(tiny_suite(5)), "--quiet",
-                   "--results-dir", str(results), "--data-dir", str(data), *extra_args]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "talosbench.cli",
+            "run",
+            str(tiny_suite(5)),
+            "--quiet",
+            "--results-dir",
+            str(results),
+            "--data-dir",
+            str(data),
+            *extra_args,
+        ]
         log = tmp_path / "stopped.log"
         with log.open("w") as err:
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
@@ -146,7 +157,14 @@ def edited_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("edited")
     for epochs in (2, 3):
         (root / "tiny.toml").write_text(TINY.format(epochs=epochs), encoding="utf-8")
-        args = ["run", str(root / "tiny.toml"), "--quiet", "--results-dir", str(root / "runs"),
-                "--data-dir", str(root / "data")]  # fmt: skip
+        args = [
+            "run",
+            str(root / "tiny.toml"),
+            "--quiet",
+            "--results-dir",
+            str(root / "runs"),
+            "--data-dir",
+            str(root / "data"),
+        ]
         assert CliRunner().invoke(app, args).exit_code == 0
     return root

@@ -24,8 +24,15 @@ def truncate(path: Path) -> None:
 def damaged_grid(tmp_path: Path, tiny_suite: Callable[..., Path]) -> tuple[list[str], dict[Path, str]]:
     """The tiny suite run through the CLI, then four of its six runs damaged (one file each)."""
     suite = tiny_suite(2)
-    args = ["run", str(suite), "--quiet", "--results-dir", str(tmp_path / "runs"), "--data-dir",
-            str(tmp_path / "data")]  # fmt: skip
+    args = [
+        "run",
+        str(suite),
+        "--quiet",
+        "--results-dir",
+        str(tmp_path / "runs"),
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
     assert CliRunner().invoke(app, args).exit_code == 0
     suite_dir = tmp_path / "runs" / "tiny"
     runs = collect(suite_dir).sort("loss", "seed")["run_id"].to_list()  # bpr, sl, talos x 2 seeds
@@ -83,8 +90,15 @@ def test_run_redoes_each_damaged_run_and_the_grid_goes_on(damaged_grid: Grid) ->
 def test_a_result_copied_from_another_run_is_damaged(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:
     """A ``result.json`` copied over another run's reads fine but belongs elsewhere: both commands say so."""
     suite = tiny_suite(2)
-    args = ["run", str(suite), "--quiet", "--results-dir", str(tmp_path / "runs"), "--data-dir",
-            str(tmp_path / "data")]  # fmt: skip
+    args = [
+        "run",
+        str(suite),
+        "--quiet",
+        "--results-dir",
+        str(tmp_path / "runs"),
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
     assert CliRunner().invoke(app, args).exit_code == 0
     suite_dir = tmp_path / "runs" / "tiny"
     source, victim = collect(suite_dir).sort("loss", "seed")["run_id"].to_list()[:2]

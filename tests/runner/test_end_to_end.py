@@ -180,8 +180,10 @@ def test_cli_full_disk_mid_grid_stops_with_one_message_and_keeps_the_stored_run(
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
     assert result.output.count("error: cannot write to ") == 1
-    assert "No space left on device; free some space or choose another --results-dir; every completed run " \
+    assert (
+        "No space left on device; free some space or choose another --results-dir; every completed run "
         "is kept: rerun the same command to resume" in result.output
+    )
     assert len(list(results.glob("tiny/*/result.json"))) == 1 and list(results.rglob("*.tmp")) == []
 
 

@@ -47,8 +47,15 @@ def test_run_logs_each_stored_run_once_with_its_settings_curves_and_metrics(
     pytest.importorskip("mlflow")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     store, results = tmp_path / "mlruns", tmp_path / "runs"
-    args = ["run", str(tiny_suite(2, TWO_LOSSES)), "--quiet", "--results-dir", str(results),
-            "--data-dir", str(tmp_path / "data")]  # fmt: skip
+    args = [
+        "run",
+        str(tiny_suite(2, TWO_LOSSES)),
+        "--quiet",
+        "--results-dir",
+        str(results),
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
     logged = [*args, "--log", "mlflow", "--mlflow-uri", str(store)]
     # bpr first without --log; the logged invocation then trains sl and fills in the stored bpr run.
     assert runner.invoke(app, [*args, "--only", "loss=bpr"]).exit_code == 0
@@ -94,9 +101,29 @@ def test_run_logs_each_stored_run_once_with_its_settings_curves_and_metrics(
 def test_train_logs_its_run_to_the_train_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("mlflow")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", str(tmp_path / "store"))  # the environment names the store
-    args = ["train", "--dataset", "synthetic", "--negatives", "4", "--epochs", "2", "--eval-every", "1",
-            "--dim", "8", "--device", "cpu", "--loss", "sl", "--data-dir", str(tmp_path / "data"),
-            "--results-dir", str(tmp_path / "runs"), "--log", "mlflow"]  # fmt: skip
+    args = [
+        "train",
+        "--dataset",
+        "synthetic",
+        "--negatives",
+        "4",
+        "--epochs",
+        "2",
+        "--eval-every",
+        "1",
+        "--dim",
+        "8",
+        "--device",
+        "cpu",
+        "--loss",
+        "sl",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--results-dir",
+        str(tmp_path / "runs"),
+        "--log",
+        "mlflow",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "mlflow: 1 run(s) logged" in result.output
@@ -130,8 +157,13 @@ def test_a_run_is_logged_again_only_when_it_was_trained_again(tmp_path: Path) ->
     pytest.importorskip("mlflow")
     log = MlflowLog(str(tmp_path / "store"), "dedupe")
     config = {"loss": "sl", "dataset": "synthetic", "seed": 1, "lr": 0.01}
-    record = {"run_id": "abc", "suite": "dedupe", "status": "completed",
-              "finished_at": "2026-01-01T00:00:00+00:00", "test": {"precision@20": 0.5}}  # fmt: skip
+    record = {
+        "run_id": "abc",
+        "suite": "dedupe",
+        "status": "completed",
+        "finished_at": "2026-01-01T00:00:00+00:00",
+        "test": {"precision@20": 0.5},
+    }
     history = pl.DataFrame({"epoch": [1], "train_loss": [1.0]})
     assert log.log(config, record, history) is not None
     assert log.log(config, record, history) is None
@@ -184,10 +216,25 @@ def test_names_params_and_store_uris_as_mlflow_takes_them(
 ) -> None:
     assert mlflow_name("valid/precision@20") == "valid/precision_at_20"
     assert mlflow_name("a+b (c)") == "a_b _c_"
-    params = params_of({"run_id": "x", "lr": 0.001, "ks": [10, 20], "loss_params": {"tau": 0.2},
-                        "backbone_params": {}, "normalize": None, "loss": "talos"})  # fmt: skip
-    assert params == {"lr": "0.001", "ks": "[10, 20]", "loss_params.tau": "0.2", "backbone_params": "{}",
-                      "normalize": "null", "loss": "talos"}  # fmt: skip
+    params = params_of(
+        {
+            "run_id": "x",
+            "lr": 0.001,
+            "ks": [10, 20],
+            "loss_params": {"tau": 0.2},
+            "backbone_params": {},
+            "normalize": None,
+            "loss": "talos",
+        }
+    )
+    assert params == {
+        "lr": "0.001",
+        "ks": "[10, 20]",
+        "loss_params.tau": "0.2",
+        "backbone_params": "{}",
+        "normalize": "null",
+        "loss": "talos",
+    }
     monkeypatch.chdir(tmp_path)
     assert store_uri(None) == (tmp_path / "mlruns").as_uri()
     assert store_uri("elsewhere") == (tmp_path / "elsewhere").as_uri()

@@ -18,8 +18,20 @@ from talosbench.runner.execute import prepare_and_run
 from talosbench.runner.single import evaluate_run, store
 
 runner = CliRunner()
-TINY = ["--dataset", "small", "--negatives", "16", "--epochs", "2", "--eval-every", "1",
-        "--device", "cpu", "--lr", "0.01"]  # fmt: skip
+TINY = [
+    "--dataset",
+    "small",
+    "--negatives",
+    "16",
+    "--epochs",
+    "2",
+    "--eval-every",
+    "1",
+    "--device",
+    "cpu",
+    "--lr",
+    "0.01",
+]
 SMALL = {"n_users": 150, "n_items": 90, "n_interactions": 4000}
 """A synthetic dataset small enough to train a graph backbone in a second."""
 
@@ -49,8 +61,12 @@ def test_train_stores_its_run_where_report_and_evaluate_find_it(tmp_path: Path, 
     [directory] = (root / "train").iterdir()
     assert f"run {directory.name} stored in {directory} with its weights (model.safetensors)" in result.stderr
     assert {p.name for p in directory.iterdir()} == {
-        "config.json", "history.parquet", "per_user.parquet", "model.safetensors", "result.json",
-    }  # fmt: skip
+        "config.json",
+        "history.parquet",
+        "per_user.parquet",
+        "model.safetensors",
+        "result.json",
+    }
     [row] = collect(root / "train").to_dicts()
     assert (row["suite"], row["dataset"], row["loss"], row["role"]) == ("train", "small", "sl", "final")
     assert f"{row['test_precision@20']:.4f}" in result.stdout  # what was printed is what was stored
@@ -63,8 +79,9 @@ def test_train_stores_its_run_where_report_and_evaluate_find_it(tmp_path: Path, 
     pngs = [Path(line) for line in plot.stdout.splitlines()]
     assert pngs and all(path.is_file() and path.parent == root / "train" / "plots" for path in pngs)
 
-    evaluated = runner.invoke(app, ["evaluate", directory.name, "--results-dir", str(root),
-                                    "--data-dir", str(home)])  # fmt: skip
+    evaluated = runner.invoke(
+        app, ["evaluate", directory.name, "--results-dir", str(root), "--data-dir", str(home)]
+    )
     assert evaluated.exit_code == 0, evaluated.output
     assert "all 10 metrics equal the stored ones" in evaluated.stderr
     assert "test precision@20" in evaluated.stdout and "differs" not in evaluated.stdout
@@ -117,8 +134,18 @@ def test_a_suite_folder_is_refused_before_training(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("backbone", "loss"), [("mf", "bpr"), ("lightgcn", "talos")])
 def test_evaluate_reproduces_every_stored_metric_exactly(tmp_path: Path, backbone: str, loss: str) -> None:
-    config = RunConfig(dataset="synthetic", backbone=backbone, loss=loss, preprocess=SMALL, epochs=3,
-                       eval_every=1, negatives=16, lr=0.01, device="cpu", save_model=True)  # fmt: skip
+    config = RunConfig(
+        dataset="synthetic",
+        backbone=backbone,
+        loss=loss,
+        preprocess=SMALL,
+        epochs=3,
+        eval_every=1,
+        negatives=16,
+        lr=0.01,
+        device="cpu",
+        save_model=True,
+    )
     result = prepare_and_run(config, data_dir=tmp_path / "data")
     assert result.status == "completed" and result.model
     directory = store(tmp_path / "runs", "train", config, result)
@@ -128,8 +155,9 @@ def test_evaluate_reproduces_every_stored_metric_exactly(tmp_path: Path, backbon
     assert evaluation.now["test"] == stored["test"] == result.test
     assert evaluation.now["valid"] == stored["best_valid"] == result.best_valid
     assert evaluation.now["thresholds"] == result.thresholds and (loss == "talos") == bool(result.thresholds)
-    assert evaluation.differences() == [] and evaluation.directory == run_dir(tmp_path / "runs", "train",
-                                                                              config.run_id)  # fmt: skip
+    assert evaluation.differences() == [] and evaluation.directory == run_dir(
+        tmp_path / "runs", "train", config.run_id
+    )
 
 
 def test_a_suite_keeps_the_weights_of_every_run_and_resume_trains_those_without(
@@ -155,8 +183,14 @@ def test_a_suite_keeps_the_weights_of_every_run_and_resume_trains_those_without(
 def test_a_damaged_run_without_a_suite_plan_names_train_as_a_way_to_redo_it(tmp_path: Path) -> None:
     config = RunConfig(dataset="synthetic", loss="sl", ks=(20,))
     users = pl.DataFrame({"user": [0], "precision@20": [0.2]})
-    result = RunResult(status="completed", test={"precision@20": 0.2}, best_valid={"precision@20": 0.1},
-                       best_epoch=1, epochs=1, per_user=users)  # fmt: skip
+    result = RunResult(
+        status="completed",
+        test={"precision@20": 0.2},
+        best_valid={"precision@20": 0.1},
+        best_epoch=1,
+        epochs=1,
+        per_user=users,
+    )
     directory = store(tmp_path / "runs", "train", config, result)
     (directory / "per_user.parquet").write_bytes(b"PAR1")
     report = runner.invoke(app, ["report", str(tmp_path / "runs" / "train"), "--table", "accuracy"])
@@ -170,8 +204,14 @@ def test_train_runs_of_one_cell_with_other_settings_are_told_apart_by_name(tmp_p
     users = pl.DataFrame({"user": [0], "precision@20": [0.2]})
     for lr in (0.01, 0.05):
         config = RunConfig(dataset="synthetic", loss="sl", lr=lr)
-        result = RunResult(status="completed", test={"precision@20": 0.2}, best_valid={"precision@20": 0.1},
-                           best_epoch=1, epochs=1, per_user=users)  # fmt: skip
+        result = RunResult(
+            status="completed",
+            test={"precision@20": 0.2},
+            best_valid={"precision@20": 0.1},
+            best_epoch=1,
+            epochs=1,
+            per_user=users,
+        )
         store(tmp_path / "runs", "train", config, result)
     report = runner.invoke(app, ["report", str(tmp_path / "runs" / "train"), "--table", "accuracy"])
     assert report.exit_code == 0, report.output

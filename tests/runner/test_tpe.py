@@ -22,8 +22,12 @@ def tpe_suite(budget: int | None = 5, **suite: Any):  # type: ignore[no-untyped-
     head = {"name": "fake", "seeds": [1, 2, 3], "sampler": "tpe", **suite}
     if budget is not None:
         head["budget"] = budget
-    data = {"suite": head, "train": {"epochs": 2}, "grid": {"datasets": ["synthetic"], "losses": ["talos"]},
-            "losses": {"talos": {"tau": TAUS, "lr": LRS}}}  # fmt: skip
+    data = {
+        "suite": head,
+        "train": {"epochs": 2},
+        "grid": {"datasets": ["synthetic"], "losses": ["talos"]},
+        "losses": {"talos": {"tau": TAUS, "lr": LRS}},
+    }
     return parse_suite(data, "fake.toml")
 
 

@@ -95,14 +95,19 @@ def test_every_reported_seed_trains_fresh_and_no_final_is_a_tuning_trial(fake: F
     assert sorted(finals["seed"].to_list()) == [1, 2, 3] and trials["seed"].to_list() == [0] * 4
     assert set(finals["run_id"]).isdisjoint(trials["run_id"])  # the selection winner is never reported
     assert [(c.seed, c.loss_params["tau"]) for c in fake.calls if c.loss == "talos"][4:] == [
-        (1, 0.2), (2, 0.2), (3, 0.2)
+        (1, 0.2),
+        (2, 0.2),
+        (3, 0.2),
     ]
 
 
 def test_the_tuning_seed_moves_trials_only(fake: Fake, tmp_path: Path) -> None:
-    data = {"suite": {"name": "fake", "seeds": [1, 2, 3], "tuning_seed": 9}, "train": {"epochs": 2},
-            "grid": {"datasets": ["synthetic"], "losses": ["sl", "talos"]},
-            "losses": {"talos": {"tau": TAUS}}}  # fmt: skip
+    data = {
+        "suite": {"name": "fake", "seeds": [1, 2, 3], "tuning_seed": 9},
+        "train": {"epochs": 2},
+        "grid": {"datasets": ["synthetic"], "losses": ["sl", "talos"]},
+        "losses": {"talos": {"tau": TAUS}},
+    }
     sl, talos = build_plan(parse_suite(data, "f.toml"))
     sl_default, talos_default = build_plan(make_suite())
     assert {j.config.seed for j in talos.trials()} == {9}
@@ -114,9 +119,12 @@ def test_the_tuning_seed_moves_trials_only(fake: Fake, tmp_path: Path) -> None:
 def test_the_tuning_table_shows_each_cells_coverage_of_its_grid(fake: Fake, tmp_path: Path) -> None:
     from talosbench.report.tuning import tuning_table
 
-    data = {"suite": {"name": "fake", "seeds": [1, 2], "budget": 2}, "train": {"epochs": 2},
-            "grid": {"datasets": ["synthetic"], "losses": ["sl", "talos"]},
-            "losses": {"talos": {"tau": TAUS}, "sl": {"tau": TAUS, "lr": [0.1, 0.01]}}}  # fmt: skip
+    data = {
+        "suite": {"name": "fake", "seeds": [1, 2], "budget": 2},
+        "train": {"epochs": 2},
+        "grid": {"datasets": ["synthetic"], "losses": ["sl", "talos"]},
+        "losses": {"talos": {"tau": TAUS}, "sl": {"tau": TAUS, "lr": [0.1, 0.01]}},
+    }
     run_suite(parse_suite(data, "f.toml"), tmp_path)
     table = tuning_table(collect(tmp_path), "precision@20", "sl")
     rows = {row[3].text: dict(zip(table.columns, (c.text for c in row), strict=True)) for row in table.rows}
@@ -181,9 +189,13 @@ def test_failures_are_isolated_recorded_and_counted(monkeypatch: pytest.MonkeyPa
     assert summary.ran == 3  # only sl completed: a run that diverged or raised is failed, never trained
     assert summary.ran + summary.reused + len(summary.failed) == summary.total == 9
     assert sorted((j.cell.loss, o.status) for j, o in summary.failed) == [
-        ("bpr", "diverged"), ("bpr", "diverged"), ("bpr", "diverged"),
-        ("psl", "error"), ("psl", "error"), ("psl", "error"),
-    ]  # fmt: skip
+        ("bpr", "diverged"),
+        ("bpr", "diverged"),
+        ("bpr", "diverged"),
+        ("psl", "error"),
+        ("psl", "error"),
+        ("psl", "error"),
+    ]
     frame = collect(tmp_path)
     assert frame.filter(pl.col("loss") == "sl")["status"].to_list() == ["completed"] * 3
     assert frame.filter(pl.col("loss") == "bpr")["error"].to_list() == ["loss became NaN at epoch 1"] * 3
@@ -393,7 +405,10 @@ def test_every_path_a_grid_writes_or_removes_lies_inside_the_results_directory(
     base = Path(os.path.realpath(root))
     kinds = {kind for kind, _ in touched}
     assert {"create", "replace", "unlink", "mkdir", "lock"} <= kinds  # the spies saw the writes
-    outside = [(kind, p) for kind, p in touched
-               if not (Path(os.path.realpath(p)) == base and kind == "mkdir")
-               and base not in Path(os.path.realpath(p)).parents]  # fmt: skip
+    outside = [
+        (kind, p)
+        for kind, p in touched
+        if not (Path(os.path.realpath(p)) == base and kind == "mkdir")
+        and base not in Path(os.path.realpath(p)).parents
+    ]
     assert outside == []

@@ -25,8 +25,12 @@ def suite(**tables: Any):  # type: ignore[no-untyped-def]
 def test_cross_product_in_file_order() -> None:
     got = [str(c) for c in cells(suite())]
     assert len(got) == 2 * 2 * 1 * 3
-    assert got[:4] == ["synthetic/iid/mf/bpr", "synthetic/iid/mf/sl", "synthetic/iid/mf/talos",
-                       "synthetic/temporal/mf/bpr"]  # fmt: skip
+    assert got[:4] == [
+        "synthetic/iid/mf/bpr",
+        "synthetic/iid/mf/sl",
+        "synthetic/iid/mf/talos",
+        "synthetic/temporal/mf/bpr",
+    ]
 
 
 def test_exclusions_match_every_given_key() -> None:
@@ -41,8 +45,11 @@ def test_scalars_fix_lists_tune() -> None:
     assert [d.label for d in dims(s, talos)] == ["tau", "lr"]
     pts = points(s, talos)
     assert [p.as_dict() for p in pts] == [
-        {"tau": 0.1, "lr": 0.1}, {"tau": 0.1, "lr": 0.01}, {"tau": 0.2, "lr": 0.1}, {"tau": 0.2, "lr": 0.01},
-    ]  # fmt: skip
+        {"tau": 0.1, "lr": 0.1},
+        {"tau": 0.1, "lr": 0.01},
+        {"tau": 0.2, "lr": 0.1},
+        {"tau": 0.2, "lr": 0.01},
+    ]
     run = config(s, talos, pts[1], seed=4)
     assert run.loss_params == {"k": 10, "tau": 0.1}
     assert (run.lr, run.seed, run.epochs, run.loss) == (0.01, 4, 7, "talos")
@@ -54,9 +61,14 @@ def test_scalars_fix_lists_tune() -> None:
 
 def test_budget_samples_the_same_points_every_time_and_per_loss_override() -> None:
     taus = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
-    s = suite(suite={"name": "g", "budget": 4},
-              losses={"talos": {"tau": taus, "lr": [0.1, 0.01]}, "sl": {"tau": taus, "budget": 6},
-                      "bpr": {"lr": [0.1, 0.01]}})  # fmt: skip
+    s = suite(
+        suite={"name": "g", "budget": 4},
+        losses={
+            "talos": {"tau": taus, "lr": [0.1, 0.01]},
+            "sl": {"tau": taus, "budget": 6},
+            "bpr": {"lr": [0.1, 0.01]},
+        },
+    )
     by_loss = {c.loss: c for c in cells(s)}
     talos = points(s, by_loss["talos"])
     assert len(talos) == 4
@@ -83,16 +95,20 @@ def test_alias_trains_its_loss_under_its_label() -> None:
     s = suite(grid={"datasets": ["synthetic"], "losses": ["talos@50", "talos@80"]}, losses=aliases)
     runs = {c.loss: config(s, c, None, seed=3) for c in cells(s)}
     assert {k: (r.loss, r.loss_params) for k, r in runs.items()} == {
-        "talos@50": ("talos", {"k": 50}), "talos@80": ("talos", {"k": 80}),
-    }  # fmt: skip
+        "talos@50": ("talos", {"k": 50}),
+        "talos@80": ("talos", {"k": 80}),
+    }
 
 
 GRID = {"lr": [0.1, 0.01, 0.001], "weight_decay": [0.0, 1e-6, 1e-8], "tau": [0.05, 0.1, 0.2, 0.3]}
 
 
 def _budgeted(losses: dict[str, Any], budget: int = 5):  # type: ignore[no-untyped-def]
-    return suite(suite={"name": "g", "seeds": [3, 4], "budget": budget},
-                 grid={"datasets": ["synthetic"], "losses": list(losses)}, losses=losses)  # fmt: skip
+    return suite(
+        suite={"name": "g", "seeds": [3, 4], "budget": budget},
+        grid={"datasets": ["synthetic"], "losses": list(losses)},
+        losses=losses,
+    )
 
 
 def _shared(points_: list[Any]) -> set[tuple[Any, ...]]:

@@ -40,9 +40,7 @@ def test_every_table_and_key_a_suite_takes_is_in_the_template() -> None:
 
 def test_uncommenting_every_example_keeps_the_suite_valid() -> None:
     text = suite_template("mine")
-    uncommented = "\n".join(
-        line[2:] if EXAMPLE.match(line) else line for line in text.splitlines()
-    )
+    uncommented = "\n".join(line[2:] if EXAMPLE.match(line) else line for line in text.splitlines())
     assert uncommented.count("\n# ") < text.count("\n# ") - 20  # the examples were found
     data = tomllib.loads(uncommented)
     suite = parse_suite(data, "uncommented")

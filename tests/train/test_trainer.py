@@ -118,8 +118,13 @@ def test_adversarial_epochs_count_in_the_training_time(tiny: Split, monkeypatch:
     """AdvInfoNCE's adversarial epochs (here each made 0.3 s slower) are timed and paid for per epoch."""
     real, pause = trainer.train_epoch, 0.3
 
-    def slow_adversary(parts: trainer.Parts, config: RunConfig, generator: torch.Generator,
-                       adversarial: bool, on_batch: trainer.BatchCallback | None = None) -> float:
+    def slow_adversary(
+        parts: trainer.Parts,
+        config: RunConfig,
+        generator: torch.Generator,
+        adversarial: bool,
+        on_batch: trainer.BatchCallback | None = None,
+    ) -> float:
         if adversarial:
             time.sleep(pause)
         return real(parts, config, generator, adversarial, on_batch)
@@ -141,8 +146,12 @@ def test_adversarial_epochs_count_in_the_training_time(tiny: Split, monkeypatch:
 def test_losses_without_adversary_keep_their_timing_keys(tiny: Split) -> None:
     result = fit(tiny, config(loss="sl", epochs=2), CPU)
     assert "adversarial_seconds" not in result.history.columns
-    assert set(result.timings) == {"train_seconds_per_epoch", "train_seconds_total", "eval_seconds",
-                                   "wall_seconds"}
+    assert set(result.timings) == {
+        "train_seconds_per_epoch",
+        "train_seconds_total",
+        "eval_seconds",
+        "wall_seconds",
+    }
     train = result.history["train_seconds"].to_list()
     assert result.timings["train_seconds_per_epoch"] == statistics.median(train)
 
@@ -197,10 +206,15 @@ FAST_LOSSES = ["sl", "talos"]
 # one and light decay it clears the popularity baseline within the same budget.
 # Any other loss learns with the defaults of ``_check_learns``; BPR also keeps its one negative.
 SETTINGS: dict[str, dict[str, object]] = {
-    "bpr": {"lr": 1e-2, "weight_decay": 1e-4, "backbone_params": {"init_std": 0.1}, "epochs": 60,
-            "negatives": None},
+    "bpr": {
+        "lr": 1e-2,
+        "weight_decay": 1e-4,
+        "backbone_params": {"init_std": 0.1},
+        "epochs": 60,
+        "negatives": None,
+    },
     "neuralndcg": {"negatives": 32},  # its memory grows with the square of the list length
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("loss", FAST_LOSSES)
