@@ -17,9 +17,12 @@ from typer.testing import CliRunner
 from talosbench.bench import save_results
 from talosbench.cli import app
 from talosbench.data import store
-from talosbench.data.datasets import dataset_summary, get_entry, import_file, prepare_dataset
+from talosbench.data.entries import get_entry
 from talosbench.data.errors import BadNameError, DataError, OutsideHomeError
+from talosbench.data.prepare import prepare_dataset
 from talosbench.data.scenarios import load_split, prepare_split
+from talosbench.data.summary import dataset_summary
+from talosbench.data.user_files import import_file
 
 from .conftest import Mirror
 
