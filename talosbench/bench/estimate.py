@@ -19,7 +19,7 @@ import torch
 from talosbench.bench.figures import load_results
 from talosbench.config import RunConfig
 from talosbench.data import DataError
-from talosbench.data.datasets import dataset_summary
+from talosbench.data.summary import dataset_summary
 from talosbench.device import DeviceError, device_name, resolve_device
 from talosbench.losses import LOSSES
 from talosbench.runner.grid import CellStatus

@@ -55,7 +55,7 @@ def scenario_names() -> list[str]:
 def dataset_names(data_dir: Path | None = None) -> list[str]:
     """Catalog datasets, then those imported (``download --file``) into the data home of ``data_dir``."""
     from talosbench.data.catalog import CATALOG
-    from talosbench.data.datasets import imported_names
+    from talosbench.data.entries import imported_names
     from talosbench.data.store import data_home
 
     return list(CATALOG) + [n for n in imported_names(data_home(data_dir)) if n not in CATALOG]
@@ -74,7 +74,7 @@ def import_hint(data_dir: Path | None = None) -> str:
 def preprocess_defaults(dataset: str, data_dir: Path | None = None) -> dict[str, Any]:
     """What ``[datasets.<name>]`` may set: the preprocessing options of ``dataset`` (none for an imported
     folder of ready-made splits) and the split options (``cold``), each with its default."""
-    from talosbench.data.datasets import get_entry
+    from talosbench.data.entries import get_entry
     from talosbench.data.preprocess import FILTER_ORDERS, ORDER_KEY
     from talosbench.data.split import SPLIT_OPTIONS
     from talosbench.data.store import data_home
