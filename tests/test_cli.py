@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from talosbench import __version__
 from talosbench.cli import app
 from talosbench.losses import listing_order
-from talosbench.models import BACKBONES
+from talosbench.backbones import BACKBONES
 
 runner = CliRunner()
 TINY = [

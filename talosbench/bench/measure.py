@@ -28,7 +28,7 @@ from talosbench.data.synthetic import sized_interactions
 from talosbench.device import device_name, synchronize
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.losses import LOSSES
-from talosbench.models import BACKBONES
+from talosbench.backbones import BACKBONES
 from talosbench.train.memory import peak_host_bytes
 from talosbench.train.trainer import build, run_evaluation, train_epoch
 

@@ -148,7 +148,7 @@ def backbones(
     json_out: bool = json_option("the backbones"),
 ) -> None:
     """List every backbone with its hyper-parameters, defaults and paper search spaces; or show one."""
-    from talosbench.models import BACKBONES
+    from talosbench.backbones import BACKBONES
 
     if name is not None:
         BACKBONES.get(name)

@@ -27,7 +27,7 @@ def _losses() -> Registry[Any]:
 
 @functools.cache
 def _backbones() -> Registry[Any]:
-    return read("talosbench.models").BACKBONES
+    return read("talosbench.backbones").BACKBONES
 
 
 def loss_names() -> list[str]:

@@ -16,7 +16,7 @@ from talosbench.data import Split, load_split
 from talosbench.device import resolve_device
 from talosbench.hparams import resolve
 from talosbench.losses import LOSSES
-from talosbench.models import BACKBONES
+from talosbench.backbones import BACKBONES
 from talosbench.train.trainer import build, fit, restore, run_evaluation, unflatten
 
 

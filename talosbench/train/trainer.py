@@ -28,8 +28,8 @@ from talosbench.interactions import InteractionCSR
 from talosbench.losses import LOSSES, build_loss
 from talosbench.losses.base import Loss
 from talosbench.metrics import METRICS, EvalResult, evaluate
-from talosbench.models import BackboneInputs, build_backbone
-from talosbench.models.base import Backbone
+from talosbench.backbones import BackboneInputs, build_backbone
+from talosbench.backbones.base import Backbone
 from talosbench.train.memory import peak_host_bytes, retain_freed_memory
 from talosbench.train.sampler import NegativeSampler
 from talosbench.train.scoring import Scorer

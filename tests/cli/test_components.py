@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from talosbench.cli import app
 from talosbench.losses import LOSSES, listing_order
-from talosbench.models import BACKBONES
+from talosbench.backbones import BACKBONES
 
 runner = CliRunner()
 WIDTH = 100

@@ -10,7 +10,7 @@ import torch
 from talosbench.config import RunConfig
 from talosbench.data.split import Split
 from talosbench.losses import LOSSES
-from talosbench.models import BACKBONES
+from talosbench.backbones import BACKBONES
 from talosbench.train.trainer import build, run_evaluation, train_epoch
 
 pytestmark = pytest.mark.gpu

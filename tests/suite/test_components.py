@@ -11,7 +11,7 @@ import pytest
 from talosbench import declarations
 from talosbench.losses import LOSSES, Loss
 from talosbench.metrics import METRICS
-from talosbench.models import BACKBONES, Backbone
+from talosbench.backbones import BACKBONES, Backbone
 from talosbench.suite import components
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from talosbench.hparams import HParam
-from talosbench.models.base import Backbone, BackboneInputs
-from talosbench.models.graph import normalized_adjacency
+from talosbench.backbones.base import Backbone, BackboneInputs
+from talosbench.backbones.graph import normalized_adjacency
 
 
 class LightGCN(Backbone):

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from talosbench.hparams import HParam
-from talosbench.models.base import Backbone, BackboneInputs
+from talosbench.backbones.base import Backbone, BackboneInputs
 
 
 class MF(Backbone):

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from talosbench.hparams import resolve
-from talosbench.models.base import Backbone, BackboneInputs
-from talosbench.models.lightgcn import LightGCN
-from talosbench.models.mf import MF
-from talosbench.models.xsimgcl import XSimGCL
+from talosbench.backbones.base import Backbone, BackboneInputs
+from talosbench.backbones.lightgcn import LightGCN
+from talosbench.backbones.mf import MF
+from talosbench.backbones.xsimgcl import XSimGCL
 from talosbench.registry import Registry
 
 BACKBONES: Registry[type[Backbone]] = Registry("backbone")

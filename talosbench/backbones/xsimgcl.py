@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from talosbench.hparams import HParam
-from talosbench.models.base import Backbone, BackboneInputs
-from talosbench.models.graph import normalized_adjacency
+from talosbench.backbones.base import Backbone, BackboneInputs
+from talosbench.backbones.graph import normalized_adjacency
 
 
 def info_nce(view: torch.Tensor, other: torch.Tensor, temperature: float) -> torch.Tensor:
