@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from talosbench.hparams import resolve
 from talosbench.backbones.base import Backbone, BackboneInputs
 from talosbench.backbones.lightgcn import LightGCN
 from talosbench.backbones.mf import MF
 from talosbench.backbones.xsimgcl import XSimGCL
+from talosbench.hparams import resolve
 from talosbench.registry import Registry
 
 BACKBONES: Registry[type[Backbone]] = Registry("backbone")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from talosbench.hparams import HParam
 from talosbench.backbones.base import Backbone, BackboneInputs
 from talosbench.backbones.graph import normalized_adjacency
+from talosbench.hparams import HParam
 
 
 class LightGCN(Backbone):

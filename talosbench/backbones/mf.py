@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from talosbench.hparams import HParam
 from talosbench.backbones.base import Backbone, BackboneInputs
+from talosbench.hparams import HParam
 
 
 class MF(Backbone):

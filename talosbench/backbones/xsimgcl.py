@@ -6,9 +6,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from talosbench.hparams import HParam
 from talosbench.backbones.base import Backbone, BackboneInputs
 from talosbench.backbones.graph import normalized_adjacency
+from talosbench.hparams import HParam
 
 
 def info_nce(view: torch.Tensor, other: torch.Tensor, temperature: float) -> torch.Tensor:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from talosbench.backbones import BACKBONES
 from talosbench.config import RunConfig, RunResult
 from talosbench.data import Split, load_split
 from talosbench.device import resolve_device
 from talosbench.hparams import resolve
 from talosbench.losses import LOSSES
-from talosbench.backbones import BACKBONES
 from talosbench.train.trainer import build, fit, restore, run_evaluation, unflatten
 
 

@@ -21,6 +21,8 @@ from typing import Any
 import polars as pl
 import torch
 
+from talosbench.backbones import BackboneInputs, build_backbone
+from talosbench.backbones.base import Backbone
 from talosbench.config import RunConfig, RunResult
 from talosbench.data.split import Split
 from talosbench.device import device_name, synchronize
@@ -28,8 +30,6 @@ from talosbench.interactions import InteractionCSR
 from talosbench.losses import LOSSES, build_loss
 from talosbench.losses.base import Loss
 from talosbench.metrics import METRICS, EvalResult, evaluate
-from talosbench.backbones import BackboneInputs, build_backbone
-from talosbench.backbones.base import Backbone
 from talosbench.train.memory import peak_host_bytes, retain_freed_memory
 from talosbench.train.sampler import NegativeSampler
 from talosbench.train.scoring import Scorer

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from talosbench.hparams import HParamError
 from talosbench.backbones import BACKBONES, BackboneInputs, build_backbone
 from talosbench.backbones.graph import normalized_adjacency
+from talosbench.hparams import HParamError
 
 USERS = torch.tensor([0, 0, 1, 2, 2, 3, 3, 3, 0])
 ITEMS = torch.tensor([0, 1, 1, 2, 4, 0, 3, 4, 0])  # last pair duplicates the first

@@ -7,9 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from talosbench.backbones import BACKBONES
 from talosbench.cli import app
 from talosbench.losses import LOSSES, listing_order
-from talosbench.backbones import BACKBONES
 
 runner = CliRunner()
 WIDTH = 100

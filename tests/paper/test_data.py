@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from talosbench.backbones import BACKBONES
 from talosbench.data.catalog import CATALOG
 from talosbench.data.scenarios import SCENARIOS
 from talosbench.losses import LOSSES
-from talosbench.backbones import BACKBONES
 from talosbench.paper import PaperError, paper_table, paper_tables, published_values
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

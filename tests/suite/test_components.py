@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from talosbench import declarations
+from talosbench.backbones import BACKBONES, Backbone
 from talosbench.losses import LOSSES, Loss
 from talosbench.metrics import METRICS
-from talosbench.backbones import BACKBONES, Backbone
 from talosbench.suite import components
 
 ROOT = Path(__file__).resolve().parents[2]
