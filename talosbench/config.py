@@ -19,13 +19,11 @@ from typing import Any, Literal, get_type_hints
 
 import polars as pl
 
+from talosbench.device_form import is_device
 from talosbench.hparams import HParam, HParamError
 
 Scope = Literal["grid", "suite", "params", "train"]
 """Where a suite sets a field: a ``[grid]`` axis, ``[suite]``/``[eval]``, a component table, ``[train]``."""
-
-DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
-"""``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``."""
 
 
 class SettingError(HParamError):
@@ -156,7 +154,7 @@ def check_setting(name: str, value: Any) -> Any:
         value = schema(name).validate(value)
     except HParamError as exc:
         raise SettingError(str(exc)) from None
-    if name == "device" and not DEVICE.match(value):
+    if name == "device" and not is_device(value):
         raise SettingError(f"device must be auto, cpu, cuda or cuda:N, got {value!r}")
     if name == "valid_metric" and not re.fullmatch(r"[a-z_]+@[1-9][0-9]*", value):
         raise SettingError(f"valid_metric must look like 'precision@20' (metric@K), got {value!r}")

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from talosbench.config import DEVICE, PER_LOSS_KEYS, TRAIN_KEYS
+from talosbench.config import PER_LOSS_KEYS, TRAIN_KEYS
 from talosbench.config import schema as setting_schema
+from talosbench.device_form import is_device
 from talosbench.hparams import HParam, HParamError
 from talosbench.paths import name_problem
 from talosbench.suite import components
@@ -245,7 +246,7 @@ def _train(p: _Parser, table: Mapping[str, Any]) -> dict[str, Any]:
     p.keys(table, "[train]", TRAIN_KEYS)
     values = {key: p.setting(table[key], f"[train] {key}", key) for key in table}
     device = values.get("device", "auto")
-    if not DEVICE.match(device):
+    if not is_device(device):
         raise p.error("[train] device", f"must be auto, cpu, cuda or cuda:N, got {device!r}")
     return values
 
