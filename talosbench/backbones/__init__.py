@@ -1,4 +1,9 @@
-"""Backbones behind one interface, registered by short name (``mf``, ``lightgcn``, ``xsimgcl``)."""
+"""Backbones behind one interface, one module each, registered in ``BACKBONES`` (docs/protocol.md §3).
+
+Every module of this package is imported here, so a new module file with a ``@register`` class (and
+its record in ``talosbench.declared.backbones``) is picked up by the CLI, suites, report and tests with
+no other edit.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from talosbench.backbones.base import Backbone, BackboneInputs
-from talosbench.backbones.lightgcn import LightGCN
-from talosbench.backbones.mf import MF
-from talosbench.backbones.xsimgcl import XSimGCL
-from talosbench.hparams import resolve
-from talosbench.registry import Registry
+from talosbench.backbones.registry import BACKBONES, register
+from talosbench.registry import import_modules
 
-BACKBONES: Registry[type[Backbone]] = Registry("backbone")
-for _cls in (MF, LightGCN, XSimGCL):
-    BACKBONES.add(_cls.name, _cls)
+__all__ = ["BACKBONES", "Backbone", "BackboneInputs", "build_backbone", "register"]
+
+import_modules(__name__, __path__)
 
 
-def build_backbone(name: str, inputs: BackboneInputs, params: Mapping[str, Any]) -> Backbone:
-    """The registered backbone ``name`` with ``params`` validated against its schema."""
-    cls = BACKBONES.get(name)
-    values = resolve(cls.hparams, params, where=f"backbone {name}: ")
-    return cls(inputs, **values)
+def build_backbone(name: str, inputs: BackboneInputs, values: Mapping[str, Any]) -> Backbone:
+    """The registered backbone ``name`` (UnknownNameError) built with resolved hyper-parameters ``values``.
 
-
-__all__ = ["BACKBONES", "Backbone", "BackboneInputs", "build_backbone"]
+    ``values`` are checked already: ``RunConfig.backbone_values``, or ``declared.resolve(overrides)``.
+    """
+    return BACKBONES.get(name)(inputs, **values)

@@ -30,7 +30,8 @@ from talosbench.device import device_name, synchronize
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.losses import LOSSES
 from talosbench.train.memory import peak_host_bytes
-from talosbench.train.trainer import build, run_evaluation, train_epoch
+from talosbench.train.parts import build
+from talosbench.train.trainer import run_evaluation, train_epoch
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from talosbench.backbones import BACKBONES
 from talosbench.config import RunConfig
 from talosbench.data.split import Split
 from talosbench.losses import LOSSES
-from talosbench.train.trainer import build, run_evaluation, train_epoch
+from talosbench.train.parts import build
+from talosbench.train.trainer import run_evaluation, train_epoch
 
 pytestmark = pytest.mark.gpu
 

@@ -96,7 +96,7 @@ def test_names_are_talosbench_names() -> None:
         assert value.scenario in SCENARIOS.names()
         assert value.backbone in BACKBONES.names()
         assert value.loss == LABELS[value.label]
-        declares_k = any(p.name == "k" for p in LOSSES.get(value.loss).hparams)
+        declares_k = any(p.name == "k" for p in LOSSES.get(value.loss).declared.hparams)
         assert (value.loss_k is not None) == declares_k, value
         assert value.loss_k == (
             int(value.label.split("@")[1])

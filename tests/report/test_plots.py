@@ -83,7 +83,7 @@ def _colors(ax: Any) -> dict[str, str]:
 
 
 def test_talos_and_its_ablations_stand_out_in_stable_colours() -> None:
-    from talosbench.losses import listing_order
+    from talosbench.declared.losses import listing_order
 
     names = listing_order()
     styles = {name: plots.loss_style(name) for name in names}

@@ -126,7 +126,7 @@ def test_loss_hyper_parameters(tmp_path: Path) -> None:
     assert "[losses.talos] tua: unknown hyper-parameter of loss 'talos'. Did you mean 'tau'?" in message
     assert "Valid: tau, k, lr2, lr, weight_decay, negatives" in message
     message = error(tmp_path, BASE + '\n[losses.talos]\ntau = [0.1, "x"]\n')
-    assert "[losses.talos] tau[1]: " in message and "must be of type float" in message
+    assert "[losses.talos] tau[1]: tau must be a number, got a string ('x')" in message
     message = error(tmp_path, BASE + "\n[losses.talos]\nnegatives = [8, 0]\n")
     assert "[losses.talos] negatives[1]: must be >= 1, got 0" in message
     message = error(tmp_path, BASE + "\n[losses.talos]\ntau = []\n")
