@@ -161,6 +161,14 @@ def test_backbone_table(tmp_path: Path) -> None:
     assert "[backbones.mf] budget: only a [losses.<label>] table takes this key" in message
 
 
+def test_a_rule_between_hyper_parameters_holds_for_every_combination_tried(tmp_path: Path) -> None:
+    # A trial whose run cannot be configured would stop the suite when its turn came: refused up front.
+    grid = BASE.replace('backbones = ["mf"]', 'backbones = ["xsimgcl"]')
+    assert load_suite(write(tmp_path, grid + "\n[backbones.xsimgcl]\nlayers = [2, 3]\ncl_layer = 1\n"))
+    message = error(tmp_path, grid + "\n[backbones.xsimgcl]\nlayers = [1, 2]\ncl_layer = 1\n")
+    assert "[backbones.xsimgcl]: cl_layer must be below layers (1), got 1" in message
+
+
 def test_dataset_preprocessing(tmp_path: Path) -> None:
     suite = load_suite(write(tmp_path, BASE + "\n[datasets.synthetic]\nn_users = 100\n"))
     assert suite.preprocess == {"synthetic": {"n_users": 100}}
