@@ -5,22 +5,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from talosbench.hparams import HParam
-from talosbench.models.base import Backbone, BackboneInputs
-from talosbench.models.graph import normalized_adjacency
+from talosbench.backbones.base import Backbone, BackboneInputs
+from talosbench.backbones.graph import normalized_adjacency
+from talosbench.backbones.registry import register
+from talosbench.declared.backbones import lightgcn as declarations
 
 
+@register
 class LightGCN(Backbone):
     """``E^(l+1) = A_hat E^(l)``; the representation is the mean of ``E^(0)..E^(L)``; ``N(0,1)`` init."""
 
-    name = "lightgcn"
-    hparams = (HParam("layers", int, 2, "propagation layers L", space=(1, 2, 3), low=0, high=8),)
+    declared = declarations.LIGHTGCN
 
-    def __init__(
-        self,
-        inputs: BackboneInputs,
-        layers: int = 2,
-    ) -> None:
+    def __init__(self, inputs: BackboneInputs, *, layers: int) -> None:
         super().__init__(inputs)
         self.layers = layers
         rows = self.n_users + self.n_items

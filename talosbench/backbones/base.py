@@ -8,7 +8,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from talosbench.hparams import HParam
+from talosbench.declared.base import BackboneDeclaration
 
 
 @dataclass(frozen=True)
@@ -34,16 +34,17 @@ class BackboneInputs:
 class Backbone(nn.Module):
     """Produces the final user and item representations from the training graph.
 
-    Subclasses set ``name`` and ``hparams`` and take a ``BackboneInputs`` plus keyword
-    hyper-parameters matching that schema.
+    Subclasses set ``declared`` to their ``BackboneDeclaration`` (declared in the module of the same name
+    under ``talosbench.declared.backbones``) and take a ``BackboneInputs`` plus its resolved
+    hyper-parameters as keyword arguments; ``@register`` adds them under the record's name.
     ``forward()`` returns the *raw* final representations ``(users n_users x d, items n_items x d)``;
     the scorer L2-normalises the rows it uses when cosine scores are on, so normalisation is never
     paid for rows a batch does not touch. Graph backbones propagate once per call: the trainer calls
     ``forward()`` once per batch and once per evaluation pass.
     """
 
-    name: ClassVar[str]
-    hparams: ClassVar[tuple[HParam, ...]] = ()
+    declared: ClassVar[BackboneDeclaration]
+    """What the backbone declares: name and hyper-parameters (the constructor's keywords)."""
 
     def __init__(self, inputs: BackboneInputs) -> None:
         super().__init__()

@@ -6,9 +6,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from talosbench.hparams import HParam
-from talosbench.models.base import Backbone, BackboneInputs
-from talosbench.models.graph import normalized_adjacency
+from talosbench.backbones.base import Backbone, BackboneInputs
+from talosbench.backbones.graph import normalized_adjacency
+from talosbench.backbones.registry import register
+from talosbench.declared.backbones import xsimgcl as declarations
 
 
 def info_nce(view: torch.Tensor, other: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -17,38 +18,29 @@ def info_nce(view: torch.Tensor, other: torch.Tensor, temperature: float) -> tor
     return F.cross_entropy(logits, torch.arange(view.shape[0], device=view.device))
 
 
+@register
 class XSimGCL(Backbone):
     """Xavier-initialised tables; in training mode each layer adds ``eps * sign(E) * normalize(U[0,1))``.
 
     The representation is the mean of layers ``1..L``; the contrastive view is layer
     ``cl_layer + 1``. Defaults are the paper's (3 layers, temperature 0.1, docs/protocol.md §10.1);
     ``cl_rate`` defaults to 0.1, the middle of the paper's grid {0.01, 0.05, 0.1, 0.2}, since the
-    reference's 0.001 lies outside it.
+    reference's 0.001 lies outside it. ``cl_layer`` must be below ``layers`` (its record's rule).
     """
 
-    name = "xsimgcl"
-    hparams = (
-        HParam("layers", int, 3, "propagation layers L", space=(1, 2, 3), low=1, high=8),
-        HParam("eps", float, 0.1, "noise magnitude epsilon", space=(0.1,), low=0.0),
-        HParam("cl_temp", float, 0.1, "InfoNCE temperature of the contrastive loss", space=(0.1,), low=1e-6),
-        HParam(
-            "cl_rate", float, 0.1, "contrastive loss weight lambda_cl", space=(0.01, 0.05, 0.1, 0.2), low=0.0
-        ),
-        HParam("cl_layer", int, 0, "contrastive view = output of propagation layer cl_layer + 1", low=0),
-    )
+    declared = declarations.XSIMGCL
 
     def __init__(
         self,
         inputs: BackboneInputs,
-        layers: int = 3,
-        eps: float = 0.1,
-        cl_temp: float = 0.1,
-        cl_rate: float = 0.1,
-        cl_layer: int = 0,
+        *,
+        layers: int,
+        eps: float,
+        cl_temp: float,
+        cl_rate: float,
+        cl_layer: int,
     ) -> None:
         super().__init__(inputs)
-        if cl_layer >= layers:
-            raise ValueError(f"xsimgcl cl_layer must be below layers ({layers}), got {cl_layer}")
         self.layers, self.eps, self.cl_layer = layers, eps, cl_layer
         self.cl_temp, self.cl_rate = cl_temp, cl_rate
         users, items = torch.empty(self.n_users, self.dim), torch.empty(self.n_items, self.dim)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from talosbench.backbones import BACKBONES, BackboneInputs, build_backbone
+from talosbench.backbones.graph import normalized_adjacency
+from talosbench.declared.backbones import DECLARED_BACKBONES
 from talosbench.hparams import HParamError
-from talosbench.models import BACKBONES, BackboneInputs, build_backbone
-from talosbench.models.graph import normalized_adjacency
 
 USERS = torch.tensor([0, 0, 1, 2, 2, 3, 3, 3, 0])
 ITEMS = torch.tensor([0, 1, 1, 2, 4, 0, 3, 4, 0])  # last pair duplicates the first
@@ -15,7 +16,8 @@ ITEMS = torch.tensor([0, 1, 1, 2, 4, 0, 3, 4, 0])  # last pair duplicates the fi
 
 def make(name: str, seed: int = 0, **params: object) -> torch.nn.Module:
     gen = torch.Generator().manual_seed(seed)
-    return build_backbone(name, BackboneInputs(5, 6, USERS, ITEMS, 8, True, gen), params)
+    values = DECLARED_BACKBONES.get(name).resolve(params)
+    return build_backbone(name, BackboneInputs(5, 6, USERS, ITEMS, 8, True, gen), values)
 
 
 @pytest.mark.parametrize("name", BACKBONES.names())
