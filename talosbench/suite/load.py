@@ -132,7 +132,7 @@ def parse_suite(
         tuning_seed=tuning_seed,
         sampler=_sampler(p, head, budget, loss_tables),
     )
-    from talosbench.suite.grid import cells
+    from talosbench.suite.expand import cells
 
     if not cells(suite):
         raise SuiteError(f"{p.source}: [grid]: the [[exclude]] tables drop every cell; nothing would run")

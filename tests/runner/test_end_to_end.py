@@ -18,7 +18,7 @@ from talosbench.cli import app
 from talosbench.data.store import file_lock
 from talosbench.results import collect
 from talosbench.runner import Context, RunnerError, run_suite
-from talosbench.runner.grid import LOCK_FILE, hold_results
+from talosbench.runner.lock import LOCK_FILE, hold_results
 from talosbench.suite import load_suite
 from talosbench.threads import thread_count
 
