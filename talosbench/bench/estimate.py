@@ -22,7 +22,7 @@ from talosbench.data import DataError
 from talosbench.data.summary import dataset_summary
 from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.device import DeviceError, device_name, resolve_device
-from talosbench.runner.grid import CellStatus
+from talosbench.runner.status import CellStatus
 from talosbench.train.scoring import Scorer
 
 NEGATIVE_WORK = 8

@@ -10,20 +10,12 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from multiprocessing import get_context
-from typing import Any, Protocol
+from typing import Any
 
 from talosbench.device_form import is_device
-from talosbench.runner.execute import Context, Outcome, RunnerUsageError, execute
-from talosbench.runner.plan import Job
+from talosbench.runner.execute import execute
+from talosbench.runner.records import Context, Job, Listener, Outcome, RunnerUsageError
 from talosbench.threads import thread_count
-
-
-class Listener(Protocol):
-    """Where executors report progress (the CLI prints it; the library never does)."""
-
-    def started(self, job: Job) -> None: ...
-    def epoch(self, job: Job, info: dict[str, Any]) -> None: ...
-    def message(self, text: str) -> None: ...
 
 
 class SerialExecutor:

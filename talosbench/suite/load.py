@@ -133,7 +133,7 @@ def parse_suite(
         tuning_seed=tuning_seed,
         sampler=_sampler(p, head, budget, loss_tables),
     )
-    from talosbench.suite.grid import cells
+    from talosbench.suite.expand import cells
 
     if not cells(suite):
         raise SuiteError(f"{p.source}: [grid]: the [[exclude]] tables drop every cell; nothing would run")
@@ -159,7 +159,7 @@ def _component(
     p: Parser, path: str, label: str, declared: Declaration, table: Mapping[str, Any], extra: tuple[str, ...]
 ) -> Component:
     """Split a component table into fixed values and tuning dimensions, validating each value."""
-    name, scope = declared.name, declared.kind
+    name, kind = declared.name, declared.kind
     by_name = {h.name: h for h in declared.hparams}
     allowed = (*by_name, *extra)
     fixed: dict[tuple[Any, str], Any] = {}
@@ -169,10 +169,10 @@ def _component(
             continue
         if key not in allowed:
             raise SuiteError(
-                f"{p.source}: {path} {key}: unknown hyper-parameter of {scope} '{name}'."
+                f"{p.source}: {path} {key}: unknown hyper-parameter of {kind} '{name}'."
                 f"{did_you_mean(key, allowed)} Valid: {', '.join(allowed) or '(none)'}."
             )
-        where = "train" if key in PER_LOSS_KEYS else scope
+        where = "train" if key in PER_LOSS_KEYS else kind
         values = raw if isinstance(raw, list) else [raw]
         if not values:
             raise p.error(f"{path} {key}", "an empty list has no value to try; give a value or a list")
@@ -205,7 +205,7 @@ def _check_rule(
     if declared.rule is None:
         return
     given = {key: value for (where, key), value in fixed.items() if where == declared.kind}
-    own = [d for d in dims if d.scope == declared.kind]
+    own = [d for d in dims if d.target == declared.kind]
     for combination in itertools.product(*(d.values for d in own)):
         try:
             declared.resolve({**given, **{d.name: v for d, v in zip(own, combination, strict=True)}})

@@ -20,7 +20,7 @@ from talosbench.config import RunResult
 from talosbench.data import prepare_dataset
 from talosbench.data.summary import dataset_summary
 from talosbench.results import run_dir, write_run
-from talosbench.runner.grid import describe
+from talosbench.runner.status import describe
 from talosbench.suite import Suite, load_suite
 
 SUITE = """

@@ -167,10 +167,10 @@ margin = [0.0, 0.5]
 scale = 0.1
 """
 VALIDATE = """import sys
-from talosbench.suite import cells, config, load_suite, points
+from talosbench.suite import cells, load_suite, point_config, points
 suite = load_suite("toys.toml")
 cell = cells(suite)[0]
-runs = [config(suite, cell, point, 1) for point in points(suite, cell)]
+runs = [point_config(suite, cell, point, 1) for point in points(suite, cell)]
 print([(r.loss, r.loss_values, r.backbone, r.backbone_values) for r in runs])
 print("torch" in sys.modules)
 """

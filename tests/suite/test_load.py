@@ -181,13 +181,13 @@ def test_dataset_preprocessing(tmp_path: Path) -> None:
 
 
 def test_dataset_cold_split_option(tmp_path: Path) -> None:
-    from talosbench.suite import cells, config
+    from talosbench.suite import cells, point_config
 
     suite = load_suite(write(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "keep"\n'))
     assert suite.preprocess == {"synthetic": {"cold": "keep"}}
-    assert config(suite, cells(suite)[0], None, 1).preprocess == {"cold": "keep"}  # in the run id
+    assert point_config(suite, cells(suite)[0], None, 1).preprocess == {"cold": "keep"}  # in the run id
     default = load_suite(write(tmp_path, BASE))
-    assert config(default, cells(default)[0], None, 1).preprocess == {}  # "drop": run ids as before
+    assert point_config(default, cells(default)[0], None, 1).preprocess == {}  # "drop": run ids as before
     message = error(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "maybe"\n')
     assert "[datasets.synthetic] cold: must be one of drop, keep, got 'maybe'" in message
 

@@ -82,7 +82,7 @@ def points(suite: Suite, cell: Cell) -> list[Point]:
         return full_grid(suite, cell)
     # by label, so that the order a table lists its dimensions in does not change the draw
     by_label = sorted(range(len(cell_dims)), key=lambda i: cell_dims[i].label)
-    shared = [i for i in by_label if cell_dims[i].scope == "backbone" or cell_dims[i].label in SHARED]
+    shared = [i for i in by_label if cell_dims[i].target == "backbone" or cell_dims[i].label in SHARED]
     extra = [i for i in by_label if i not in shared]
     shared_combos = _shuffled([cell_dims[i] for i in shared])
     extra_combos = _shuffled([cell_dims[i] for i in extra])
@@ -107,14 +107,16 @@ def _shuffled(grid_dims: list[Dim]) -> list[tuple[Any, ...]]:
     return combos
 
 
-def config(suite: Suite, cell: Cell, point: Point | None, seed: int, device: str | None = None) -> RunConfig:
+def point_config(
+    suite: Suite, cell: Cell, point: Point | None, seed: int, device: str | None = None
+) -> RunConfig:
     """The run configuration of ``cell`` at ``point`` (None: no tuning dimensions) and ``seed``."""
     loss, backbone = suite.loss_tables[cell.loss], suite.backbone_tables[cell.backbone]
     values: dict[tuple[str, str], Any] = {**backbone.fixed, **loss.fixed}
     if point is not None:
-        values.update({(d.scope, d.name): v for d, v in zip(point.dims, point.values, strict=True)})
+        values.update({(d.target, d.name): v for d, v in zip(point.dims, point.values, strict=True)})
     # [train] first, then what the loss's table sets or tunes for itself, then --device.
-    settings = {**suite.train, **{name: v for (scope, name), v in values.items() if scope == "train"}}
+    settings = {**suite.train, **{name: v for (target, name), v in values.items() if target == "train"}}
     if device:
         settings["device"] = device
     return RunConfig(
@@ -124,8 +126,8 @@ def config(suite: Suite, cell: Cell, point: Point | None, seed: int, device: str
         loss=loss.name,
         seed=seed,
         split_seed=suite.split_seed,
-        loss_params={name: v for (scope, name), v in sorted(values.items()) if scope == "loss"},
-        backbone_params={name: v for (scope, name), v in sorted(values.items()) if scope == "backbone"},
+        loss_params={name: v for (target, name), v in sorted(values.items()) if target == "loss"},
+        backbone_params={name: v for (target, name), v in sorted(values.items()) if target == "backbone"},
         preprocess=dict(sorted(suite.preprocess.get(cell.dataset, {}).items())),
         ks=suite.eval.ks,
         valid_metric=suite.valid_metric,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from talosbench.suite import cells, config, dims, grid_size, parse_suite, points
+from talosbench.suite import cells, dims, grid_size, parse_suite, point_config, points
 
 
 def suite(**tables: Any):  # type: ignore[no-untyped-def]
@@ -50,13 +50,13 @@ def test_scalars_fix_lists_tune() -> None:
         {"tau": 0.2, "lr": 0.1},
         {"tau": 0.2, "lr": 0.01},
     ]
-    run = config(s, talos, pts[1], seed=4)
+    run = point_config(s, talos, pts[1], seed=4)
     assert run.loss_params == {"k": 10, "tau": 0.1}
     assert (run.lr, run.seed, run.epochs, run.loss) == (0.01, 4, 7, "talos")
     sl = next(c for c in cells(s) if c.loss == "sl")
     assert dims(s, sl) == ()
-    assert config(s, sl, None, seed=3).loss_params == {"tau": 0.3}
-    assert config(s, sl, None, seed=3).lr == 0.01  # the [train] value where the loss says nothing
+    assert point_config(s, sl, None, seed=3).loss_params == {"tau": 0.3}
+    assert point_config(s, sl, None, seed=3).lr == 0.01  # the [train] value where the loss says nothing
 
 
 def test_budget_samples_the_same_points_every_time_and_per_loss_override() -> None:
@@ -83,17 +83,17 @@ def test_budget_samples_the_same_points_every_time_and_per_loss_override() -> No
 def test_backbone_dims_and_preprocessing() -> None:
     s = suite(backbones={"mf": {}}, datasets={"synthetic": {"n_users": 50}})
     c = cells(s)[0]
-    run = config(s, c, None, seed=3, device="cpu")
+    run = point_config(s, c, None, seed=3, device="cpu")
     assert run.preprocess == {"n_users": 50}
     assert run.device == "cpu"
-    assert config(s, c, None, seed=3).device == "auto"
-    assert run.run_id == config(s, c, None, seed=3).run_id  # the device is not part of the run id
+    assert point_config(s, c, None, seed=3).device == "auto"
+    assert run.run_id == point_config(s, c, None, seed=3).run_id  # the device is not part of the run id
 
 
 def test_alias_trains_its_loss_under_its_label() -> None:
     aliases = {"talos@50": {"loss": "talos", "k": 50}, "talos@80": {"loss": "talos", "k": 80}}
     s = suite(grid={"datasets": ["synthetic"], "losses": ["talos@50", "talos@80"]}, losses=aliases)
-    runs = {c.loss: config(s, c, None, seed=3) for c in cells(s)}
+    runs = {c.loss: point_config(s, c, None, seed=3) for c in cells(s)}
     assert {k: (r.loss, r.loss_params) for k, r in runs.items()} == {
         "talos@50": ("talos", {"k": 50}),
         "talos@80": ("talos", {"k": 80}),
