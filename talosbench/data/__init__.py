@@ -1,9 +1,20 @@
-"""Datasets: catalog, download, raw readers, preprocessing, shift scenarios, the synthetic generator."""
+"""Datasets: catalog, download, raw readers, preprocessing, shift scenarios, the synthetic generator.
 
-from talosbench.data.datasets import import_file, prepare_dataset
+The names of modules that load polars and numpy are imported when first read (``talosbench.lazy``),
+so that ``data.store`` and ``data.catalog`` (the CLI's options and ``--help``) stay light.
+"""
+
+from typing import TYPE_CHECKING
+
 from talosbench.data.errors import DataError, UnknownDatasetError
-from talosbench.data.scenarios import SCENARIOS, load_split, prepare_split
-from talosbench.data.split import Split
+from talosbench.lazy import lazy_exports
+
+if TYPE_CHECKING:  # what ``__getattr__`` loads on first use, for type checkers and import-linter
+    from talosbench.data.datasets import import_file, prepare_dataset
+    from talosbench.data.scenarios import SCENARIOS, load_split, prepare_split
+    from talosbench.data.split import Split
+
+__getattr__ = lazy_exports(__name__, ("datasets", "scenarios", "split"))
 
 __all__ = [
     "SCENARIOS",

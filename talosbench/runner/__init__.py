@@ -1,21 +1,32 @@
-"""The grid runner: plan a suite's runs, execute them locally (one process or a worker pool), resume."""
+"""The grid runner: plan a suite's runs, execute them locally (one process or a worker pool), resume.
 
-from talosbench.runner.execute import Context, Outcome
-from talosbench.runner.grid import (
-    EXECUTORS,
-    CellStatus,
-    Listener,
-    RunnerError,
-    RunnerUsageError,
-    Summary,
-    check_options,
-    current_runs,
-    describe,
-    run_suite,
-    select,
-)
-from talosbench.runner.interrupt import Interrupted
-from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
+Names are imported when first read (``talosbench.lazy``), so that ``runner.executors`` (the CLI's
+``--help``) does not load the results store and its polars.
+"""
+
+from typing import TYPE_CHECKING
+
+from talosbench.lazy import lazy_exports
+from talosbench.runner.executors import EXECUTORS
+
+if TYPE_CHECKING:  # what ``__getattr__`` loads on first use, for type checkers and import-linter
+    from talosbench.runner.execute import Context, Outcome
+    from talosbench.runner.grid import (
+        CellStatus,
+        Listener,
+        RunnerError,
+        RunnerUsageError,
+        Summary,
+        check_options,
+        current_runs,
+        describe,
+        run_suite,
+        select,
+    )
+    from talosbench.runner.interrupt import Interrupted
+    from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
+
+__getattr__ = lazy_exports(__name__, ("execute", "grid", "interrupt", "plan"))
 
 __all__ = [
     "EXECUTORS",

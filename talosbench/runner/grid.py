@@ -21,6 +21,7 @@ from talosbench.runner.execute import (
     RunnerUsageError,
     stored_outcome,
 )
+from talosbench.runner.executors import EXECUTORS
 from talosbench.runner.interrupt import stop_on_signals
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan, Job, build_plan, parse_only, total_runs
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
 
 LOCK_FILE = ".lock"
 """Held in ``<results>/<suite>/`` by the runner writing there."""
-
-EXECUTORS = ("local", "ray")
-"""Where runs train: ``local`` (this process or a local worker pool) or ``ray`` (Ray tasks)."""
 
 # The command-line option of each RayOptions field, to name the ones given without --executor ray.
 _RAY_FLAGS = {
