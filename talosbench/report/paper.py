@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from talosbench.paper import PAPER, PaperTable, PublishedValue, paper_tables, published_values
-from talosbench.report.model import (
+from talosbench.report.table import (
     DASH,
     Runs,
     Table,
