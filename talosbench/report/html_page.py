@@ -20,7 +20,7 @@ import polars as pl
 
 from talosbench import __version__
 from talosbench.report.accuracy import ALPHA
-from talosbench.report.build import DEFAULT_BASELINE, report_tables
+from talosbench.report.compose import DEFAULT_BASELINE, report_tables
 from talosbench.report.figures import PlotError, plot_results
 from talosbench.report.names import TABLES
 from talosbench.report.renderers import html_tables
