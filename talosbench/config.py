@@ -15,14 +15,15 @@ import json
 import re
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from functools import cache, cached_property
-from typing import Any, Literal, get_type_hints
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, Literal, get_type_hints
 
 from talosbench.declared.backbones import DECLARED_BACKBONES
 from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.device_form import is_device
 from talosbench.hparams import HParam, HParamError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Scope = Literal["grid", "suite", "params", "train"]
 """Where a suite sets a field: a ``[grid]`` axis, ``[suite]``/``[eval]``, a component table, ``[train]``."""
@@ -186,6 +187,13 @@ def check_setting(name: str, value: Any) -> Any:
 STATUSES = ("completed", "diverged", "failed", "oom")
 
 
+def _no_rows() -> pl.DataFrame:
+    """An empty table, the default of a result's history and per-user values."""
+    import polars as pl  # here, not at the top: the settings schema (``--help``, suites) needs no polars
+
+    return pl.DataFrame()
+
+
 @dataclass
 class RunResult:
     """What a run produced. ``test`` and ``per_user`` are empty unless a best snapshot exists."""
@@ -200,9 +208,9 @@ class RunResult:
     """Completed epochs at the best validation point."""
     epochs: int = 0
     """Training epochs completed."""
-    history: pl.DataFrame = field(default_factory=pl.DataFrame)
+    history: pl.DataFrame = field(default_factory=_no_rows)
     """One row per epoch: epoch, train_loss, train_seconds, eval_seconds, valid_<metric>..."""
-    per_user: pl.DataFrame = field(default_factory=pl.DataFrame)
+    per_user: pl.DataFrame = field(default_factory=_no_rows)
     """Test values per evaluated user: user, <metric>... (feeds significance tests)."""
     timings: dict[str, float] = field(default_factory=dict)
     """train_seconds_per_epoch (median), train_seconds_total, eval_seconds (median), wall_seconds;
@@ -252,8 +260,8 @@ class RunResult:
             best_valid=dict(data.get("best_valid") or {}),
             best_epoch=data.get("best_epoch"),
             epochs=int(data.get("epochs") or 0),
-            history=history if history is not None else pl.DataFrame(),
-            per_user=per_user if per_user is not None else pl.DataFrame(),
+            history=history if history is not None else _no_rows(),
+            per_user=per_user if per_user is not None else _no_rows(),
             timings=dict(data.get("timings") or {}),
             memory=dict(data.get("memory") or {}),
             thresholds=dict(data.get("thresholds") or {}),

@@ -75,8 +75,8 @@ def test_every_exception_class_of_the_package_derives_from_the_base() -> None:
         ("talosbench.results.errors.DamagedRunError", USAGE),
         ("talosbench.results.errors.ResultsWriteError", USAGE),
         ("talosbench.bench.BenchError", USAGE),
-        ("talosbench.report.model.ReportError", USAGE),
-        ("talosbench.plots.PlotError", USAGE),
+        ("talosbench.report.table.ReportError", USAGE),
+        ("talosbench.report.figures.PlotError", USAGE),
     ],
 )
 def test_exit_codes_are_those_the_cli_has_always_used(path: str, code: int) -> None:

@@ -8,10 +8,10 @@ import typer
 
 from talosbench.cli.choices import choices
 from talosbench.cli.options import SOURCE_ROOT_HELP, output_format, results_dir_option, source_argument
-from talosbench.plots import FORMATS
+from talosbench.report.names import FIGURE_FORMATS
 
-Format = choices("FigureFormat", FORMATS)
-SUFFIXES = {f".{fmt}": fmt for fmt in FORMATS}
+Format = choices("FigureFormat", FIGURE_FORMATS)
+SUFFIXES = {f".{fmt}": fmt for fmt in FIGURE_FORMATS}
 """The format ``-o NAME.svg`` implies by its extension."""
 
 
@@ -34,8 +34,8 @@ def plot(
     ),
 ) -> None:
     """Figures: validation and training curves, accuracy bars, accuracy vs time, Talos threshold curves."""
-    from talosbench.plots import plot_results
     from talosbench.report import resolve_source, suite_file
+    from talosbench.report.figures import plot_results
 
     chosen = output_format(fmt.value if fmt is not None else None, output, SUFFIXES) or "png"
     where = resolve_source(source, results_dir)

@@ -69,7 +69,7 @@ def report(
         typer.echo(f"note: {note}", err=True)
 
     if chosen == "html":  # one self-contained page: the tables and the figures, embedded
-        from talosbench.document import html_report
+        from talosbench.report.html_page import html_report
 
         text = html_report(
             where,

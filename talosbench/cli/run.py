@@ -17,7 +17,7 @@ from talosbench.cli.options import (
     results_dir_option,
     threads_option,
 )
-from talosbench.runner import EXECUTORS
+from talosbench.runner.executors import EXECUTORS
 from talosbench.tracking import LOGGERS
 
 if TYPE_CHECKING:

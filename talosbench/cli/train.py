@@ -24,10 +24,10 @@ from talosbench.cli.options import (
 )
 from talosbench.cli.settings import with_settings
 from talosbench.data.catalog import Recommended
-from talosbench.data.scenarios import SCENARIOS
+from talosbench.data.scenario_names import SCENARIO_HELP
 from talosbench.tracking import LOGGERS
 
-Scenario = choices("Scenario", SCENARIOS.names())
+Scenario = choices("Scenario", SCENARIO_HELP)
 Log = choices("Log", LOGGERS)
 
 

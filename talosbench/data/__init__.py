@@ -3,13 +3,23 @@
 Getting a dataset ready: ``entries`` (which dataset a name means, its options), ``source_file`` (fetch
 and checksums), ``prepare`` (``prepare_dataset``, ``prepared_folder``), ``prepared`` (a prepared
 folder's files), ``imported`` and ``user_files`` (``download --file``), ``summary`` (the listing).
+
+The names of modules that load polars and numpy are imported when first read (``talosbench.lazy``),
+so that ``data.store`` and ``data.catalog`` (the CLI's options and ``--help``) stay light.
 """
 
+from typing import TYPE_CHECKING
+
 from talosbench.data.errors import DataError, UnknownDatasetError
-from talosbench.data.prepare import prepare_dataset
-from talosbench.data.scenarios import SCENARIOS, load_split, prepare_split
-from talosbench.data.split import Split
-from talosbench.data.user_files import import_file
+from talosbench.lazy import lazy_exports
+
+if TYPE_CHECKING:  # what ``__getattr__`` loads on first use, for type checkers and import-linter
+    from talosbench.data.prepare import prepare_dataset
+    from talosbench.data.scenarios import SCENARIOS, load_split, prepare_split
+    from talosbench.data.split import Split
+    from talosbench.data.user_files import import_file
+
+__getattr__ = lazy_exports(__name__, ("prepare", "scenarios", "split", "user_files"))
 
 __all__ = [
     "SCENARIOS",

@@ -19,6 +19,7 @@ import polars as pl
 from talosbench.data import store
 from talosbench.data.errors import DataError, UnknownDatasetError
 from talosbench.data.prepare import prepare_dataset, prepared_folder
+from talosbench.data.scenario_names import SCENARIO_HELP
 from talosbench.data.split import SPLIT_OPTIONS, Split, split_options
 from talosbench.registry import Registry, UnknownNameError
 
@@ -46,9 +47,11 @@ class Scenario:
 SCENARIOS: Registry[Scenario] = Registry("scenario")
 
 
-def _scenario(name: str, help: str) -> Callable[[Callable[..., Parts]], Callable[..., Parts]]:
+def _scenario(name: str) -> Callable[[Callable[..., Parts]], Callable[..., Parts]]:
+    """Register the split rule of the scenario ``name`` that ``SCENARIO_HELP`` declares."""
+
     def add(fn: Callable[..., Parts]) -> Callable[..., Parts]:
-        SCENARIOS.add(name, Scenario(name, help, fn))
+        SCENARIOS.add(name, Scenario(name, SCENARIO_HELP[name], fn))
         return fn
 
     return add
@@ -94,7 +97,7 @@ def _cold(
     return kept_valid, kept_test, {"dropped_cold": {"valid": cold_valid, "test": cold_test}}
 
 
-@_scenario("iid", "per user: random 20% test, then 10% of the rest to validation (docs/protocol.md §6.2)")
+@_scenario("iid")
 def iid(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
     """Per-user random split: test = ceil(20%), validation = ceil(10%) of the rest, >= 1 train row kept."""
     test_mask = _holdout(frame, rng, TEST_FRACTION)
@@ -103,7 +106,7 @@ def iid(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str
     return rest.filter(~valid_mask), rest.filter(valid_mask), test, {}
 
 
-@_scenario("temporal", "global time cut: earliest 80% train, latest 20% test, 10% of train to validation")
+@_scenario("temporal")
 def temporal(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
     """Global time cut; validation drawn at random from train; cold valid/test rows dropped (or kept) and
     counted."""
@@ -124,7 +127,7 @@ def temporal(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str
     return train, valid, test, counts
 
 
-@_scenario("popularity", "intervened test set: ~20% of rows drawn inversely to item popularity; rest as iid")
+@_scenario("popularity")
 def popularity(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
     """Weighted sampling without replacement (Efraimidis-Spirakis keys) with weight 1 / item popularity.
 
@@ -162,7 +165,7 @@ def popularity(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[s
     return train, valid, kept_test, {"dropped_cold": {"valid": 0, "test": cold_test}}
 
 
-@_scenario("given", "the ready-made train/valid/test files of an imported folder, unchanged")
+@_scenario("given")
 def given(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
     """Use the imported parts; without a validation file carve 10% of each user's train as in iid."""
     if "part" not in frame.columns:

@@ -1,36 +1,22 @@
-"""Turn a results directory into the accuracy, efficiency, convergence, tuning and shift tables."""
+"""Reports of a results directory: the accuracy, efficiency, convergence, tuning and shift tables
+(``compose``, rendered by ``renderers``), the figures (``figures``) and the HTML page of both (``html_page``).
 
-from __future__ import annotations
+The names of modules that load polars are imported when first read (``talosbench.lazy``), so that
+``report.names`` (the CLI's ``--help``) stays light.
+"""
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
-import polars as pl
+from talosbench.lazy import lazy_exports
+from talosbench.report.names import FORMATS, TABLES
 
-from talosbench.report.accuracy import accuracy_table
-from talosbench.report.convergence import convergence_table
-from talosbench.report.efficiency import efficiency_table
-from talosbench.report.model import ReportError, Table, check_metrics, primary_metric
-from talosbench.report.paper import comparison_table
-from talosbench.report.render import FORMATS, render
-from talosbench.report.scope import by_suite, gather, suite_metrics
-from talosbench.report.shift import diagnostics_table, drop_table
-from talosbench.report.tuning import tuning_table
-from talosbench.results import RESULT_FILE
-from talosbench.toml import tomllib
+if TYPE_CHECKING:  # what ``__getattr__`` loads on first use, for type checkers and import-linter
+    from talosbench.report.compose import DEFAULT_BASELINE, ReportTables, build_tables, report, report_tables
+    from talosbench.report.renderers import render
+    from talosbench.report.scope import resolve_source, suite_file
+    from talosbench.report.table import ReportError, Table
 
-TABLES = ("accuracy", "efficiency", "convergence", "tuning", "shift")
-DEFAULT_BASELINE = "talos"
-
-
-class ReportTables(NamedTuple):
-    """What ``report_tables`` built: the tables, its notes on what it left out, and the runs it read."""
-
-    tables: list[Table]
-    notes: list[str]
-    runs: pl.DataFrame
-
+__getattr__ = lazy_exports(__name__, ("compose", "renderers", "scope", "table"))
 
 __all__ = [
     "DEFAULT_BASELINE",
@@ -46,152 +32,3 @@ __all__ = [
     "resolve_source",
     "suite_file",
 ]
-
-
-def build_tables(
-    frame: pl.DataFrame,
-    tables: Sequence[str] = TABLES,
-    metrics: Sequence[str] = (),
-    baseline: str | None = None,
-    vs_paper: bool = False,
-) -> list[Table]:
-    """The requested tables from a ``results.collect`` frame; final runs only, except tuning.
-
-    ``vs_paper`` adds the paper's published values beside every measured cell that has one.
-    """
-    unknown = [name for name in tables if name not in TABLES]
-    if unknown:
-        raise ReportError(f"unknown table {', '.join(unknown)}; choose from {', '.join(TABLES)} or all")
-    final = frame.filter(pl.col("role") == "final")
-    if final.is_empty() and frame.filter(pl.col("role") == "trial").is_empty():
-        raise ReportError("no complete runs to report; run `talosbench run SUITE.toml` first")
-    metrics = check_metrics(frame, metrics)
-    metric = primary_metric(frame, metrics)
-    losses = sorted(set(final["loss"].to_list()))
-    if baseline is not None and baseline not in losses:
-        raise ReportError(f"unknown baseline '{baseline}'; the losses in these runs: {', '.join(losses)}")
-    chosen = baseline or DEFAULT_BASELINE
-    out: list[Table] = []
-    for name in tables:
-        if name == "accuracy":
-            out.append(accuracy_table(final, metrics, chosen))
-        elif name == "efficiency":
-            out.append(efficiency_table(final, chosen))
-        elif name == "convergence":
-            out.append(convergence_table(final, metric, chosen))
-        elif name == "tuning":
-            out.append(tuning_table(frame, metric, chosen))
-        else:
-            out += [diagnostics_table(final), drop_table(final, metric, chosen)]
-    if vs_paper:
-        out.append(comparison_table(final, metrics))
-    return out
-
-
-def report(
-    source: Path,
-    *,
-    fmt: str = "markdown",
-    tables: Sequence[str] = TABLES,
-    metrics: Sequence[str] = (),
-    baseline: str | None = None,
-    suite_file: Path | None = None,
-    on_note: Callable[[str], None] | None = None,
-    vs_paper: bool = False,
-) -> str:
-    """The report of the runs under ``source`` (a results root or one suite's directory) as text.
-
-    Each suite's runs get their own tables (titled with the suite when there are several), showing
-    the metrics of its ``[eval]`` unless ``metrics`` names others.
-
-    Only runs of each suite's current plan count (that of ``suite_file`` when given); each kind of
-    run left out (stale or damaged) gets a note, passed to ``on_note`` and written below the tables.
-    ``vs_paper`` adds, per suite, the paper's published values beside the measured ones.
-    """
-    if fmt not in FORMATS:
-        raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
-    built = report_tables(
-        source,
-        tables=tables,
-        metrics=metrics,
-        baseline=baseline,
-        suite_file=suite_file,
-        on_note=on_note,
-        vs_paper=vs_paper,
-    )
-    return render(built.tables, fmt, built.notes)
-
-
-def report_tables(
-    source: Path,
-    *,
-    tables: Sequence[str] = TABLES,
-    metrics: Sequence[str] = (),
-    baseline: str | None = None,
-    suite_file: Path | None = None,
-    on_note: Callable[[str], None] | None = None,
-    vs_paper: bool = False,
-) -> ReportTables:
-    """The tables ``report`` renders, its notes on what it left out (see ``report``) and the runs it
-    read (the current plan's), so that a caller needing the runs too reads the store once."""
-    frame, notes = gather(source, suite_file)
-    for note in notes:  # before the tables, which refuse to be empty: the notes may say why they are
-        if on_note is not None:
-            on_note(note)
-    if frame.is_empty():
-        # build_tables says what is missing
-        return ReportTables(build_tables(frame, tables, metrics, baseline), notes, frame)
-    parts = by_suite(frame)
-    out: list[Table] = []
-    for suite, runs in parts:
-        shown = metrics or suite_metrics(runs, source, suite_file)
-        try:
-            built = build_tables(runs, tables, shown, baseline, vs_paper)
-        except ReportError as error:
-            if len(parts) == 1 or (not out and suite == parts[-1][0]):
-                raise  # nothing else to show: the reason is the answer
-            _note(notes, f"suite {suite} left out of the report: {error}", on_note)
-            continue
-        out += [table.for_suite(suite) for table in built] if len(parts) > 1 else built
-    return ReportTables(out, notes, frame)
-
-
-def _note(notes: list[str], note: str, on_note: Callable[[str], None] | None) -> None:
-    notes.append(note)
-    if on_note is not None:
-        on_note(note)
-
-
-def suite_file(argument: str | None) -> Path | None:
-    """The suite TOML that a ``resolve_source`` argument names, if it names one."""
-    path = Path(argument) if argument is not None else None
-    return path if path is not None and path.suffix == ".toml" and path.is_file() else None
-
-
-def resolve_source(argument: str | None, runs_dir: Path = Path("runs")) -> Path:
-    """A directory, a suite name under ``runs_dir``, a suite TOML file, or (None) the newest suite."""
-    if argument is None:
-        suites = [d for d in runs_dir.iterdir() if d.is_dir()] if runs_dir.is_dir() else []
-        suites = [d for d in suites if any(d.glob(f"*/{RESULT_FILE}"))]
-        if not suites:
-            raise ReportError(
-                f"no suite results in {runs_dir}/; pass a results directory "
-                "or run `talosbench run SUITE.toml` first"
-            )
-        return max(suites, key=lambda d: d.stat().st_mtime)
-    path = Path(argument)
-    if path.is_dir():
-        return path
-    if path.suffix == ".toml" and path.is_file():
-        with open(path, "rb") as handle:
-            name = tomllib.load(handle).get("suite", {}).get("name", path.stem)
-        path = runs_dir / str(name)
-    elif (runs_dir / argument).is_dir():
-        path = runs_dir / argument
-    if not path.is_dir():
-        known = sorted(d.name for d in runs_dir.iterdir() if d.is_dir()) if runs_dir.is_dir() else []
-        raise ReportError(
-            f"no results at '{argument}': not a directory nor a suite in {runs_dir}/ "
-            f"(suites there: {', '.join(known) or 'none'})"
-        )
-    return path

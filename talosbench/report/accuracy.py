@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from talosbench.report import stats
-from talosbench.report.model import (
+from talosbench.report.table import (
     BACKBONES,
     DASH,
     Runs,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from talosbench.report.model import CELL, DASH, Runs, Table, mean_std, ordered_cells, runs_by_cell
+from talosbench.report.table import CELL, DASH, Runs, Table, mean_std, ordered_cells, runs_by_cell
 from talosbench.results import read_history
 
 MIN_SEEDS = 2

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from talosbench.report.model import CELL, DASH, Runs, Table, fmt_mib, fmt_num, ordered_cells, runs_by_cell
+from talosbench.report.table import CELL, DASH, Runs, Table, fmt_mib, fmt_num, ordered_cells, runs_by_cell
 
 REFERENCE = "sl"
 SHARED = "‡"

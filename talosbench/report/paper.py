@@ -17,7 +17,7 @@ import polars as pl
 
 from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.paper import PAPER, PaperTable, PublishedValue, paper_tables, published_values
-from talosbench.report.model import (
+from talosbench.report.table import (
     DASH,
     Runs,
     Table,

@@ -14,8 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from talosbench.report.model import CELL, ReportError
-from talosbench.results import DamagedRunError, collect, read_plan, source_digest
+from talosbench.report.table import CELL, ReportError
+from talosbench.results import RESULT_FILE, DamagedRunError, collect, read_plan, source_digest
+from talosbench.toml import tomllib
 
 
 @dataclass(frozen=True)
@@ -176,3 +177,38 @@ def _mixed_settings(frame: pl.DataFrame) -> list[str]:
             "(runs of `talosbench train`: store each setting under its own --name)"
         )
     return notes
+
+
+def suite_file(argument: str | None) -> Path | None:
+    """The suite TOML that a ``resolve_source`` argument names, if it names one."""
+    path = Path(argument) if argument is not None else None
+    return path if path is not None and path.suffix == ".toml" and path.is_file() else None
+
+
+def resolve_source(argument: str | None, runs_dir: Path = Path("runs")) -> Path:
+    """A directory, a suite name under ``runs_dir``, a suite TOML file, or (None) the newest suite."""
+    if argument is None:
+        suites = [d for d in runs_dir.iterdir() if d.is_dir()] if runs_dir.is_dir() else []
+        suites = [d for d in suites if any(d.glob(f"*/{RESULT_FILE}"))]
+        if not suites:
+            raise ReportError(
+                f"no suite results in {runs_dir}/; pass a results directory "
+                "or run `talosbench run SUITE.toml` first"
+            )
+        return max(suites, key=lambda d: d.stat().st_mtime)
+    path = Path(argument)
+    if path.is_dir():
+        return path
+    if path.suffix == ".toml" and path.is_file():
+        with open(path, "rb") as handle:
+            name = tomllib.load(handle).get("suite", {}).get("name", path.stem)
+        path = runs_dir / str(name)
+    elif (runs_dir / argument).is_dir():
+        path = runs_dir / argument
+    if not path.is_dir():
+        known = sorted(d.name for d in runs_dir.iterdir() if d.is_dir()) if runs_dir.is_dir() else []
+        raise ReportError(
+            f"no results at '{argument}': not a directory nor a suite in {runs_dir}/ "
+            f"(suites there: {', '.join(known) or 'none'})"
+        )
+    return path

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from talosbench.report.model import (
+from talosbench.report.table import (
     BACKBONES,
     DASH,
     Table,

@@ -6,7 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from talosbench.report.model import CELL, DASH, Table, fmt_metric, ordered_cells
+from talosbench.report.table import CELL, DASH, Table, fmt_metric, ordered_cells
 from talosbench.results import point_columns
 
 

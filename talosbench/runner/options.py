@@ -7,6 +7,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Protocol
 
 from talosbench.results import check_writable, suite_dir
+from talosbench.runner.executors import EXECUTORS
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.plan import CellPlan
 from talosbench.runner.prepare import prepare_splits
@@ -15,9 +16,6 @@ from talosbench.threads import thread_count
 
 if TYPE_CHECKING:
     from talosbench.runner.ray_executor import RayOptions
-
-EXECUTORS = ("local", "ray")
-"""Where runs train: ``local`` (this process or a local worker pool) or ``ray`` (Ray tasks)."""
 
 # The command-line option of each RayOptions field, to name the ones given without --executor ray.
 _RAY_FLAGS = {

@@ -1,12 +1,14 @@
-"""The application: entry points, version, choices listed in --help, a cheap import."""
+"""The application: entry points, version, choices listed in --help, a cheap start-up."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from talosbench import __version__
@@ -17,6 +19,8 @@ from talosbench.runner import EXECUTORS
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+HEAVY = ("numpy", "polars", "torch")
+"""Libraries that take a tenth of a second to seconds to import: --help and completion must not pay them."""
 
 
 def _help(command: str) -> str:
@@ -59,11 +63,27 @@ def test_python_m_talosbench_runs_the_app() -> None:
     assert done.returncode == 0 and done.stdout == f"talosbench {__version__}\n", done.stderr
 
 
-def test_importing_the_cli_does_not_import_torch() -> None:
-    # --help and shell completion load the CLI; torch takes seconds and only training needs it.
-    probe = "import sys, talosbench.cli; print(sorted({'torch', 'scipy'} & set(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", probe], env=ENV, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stdout == "[]\n", done.stdout + done.stderr
+def _imported(args: list[str]) -> set[str]:
+    """The heavy libraries ``python -m talosbench ARGS`` imports, read from ``-X importtime``'s report."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "talosbench", *args],
+        env=ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "Usage:" in done.stdout, done.stdout + done.stderr[-2000:]
+    loaded = {m.group(1) for m in re.finditer(r"^import time:.*\|\s*([\w.]+)$", done.stderr, re.M)}
+    assert "talosbench.cli" in loaded  # the report is read as it should be
+    return {name.split(".")[0] for name in loaded} & set(HEAVY)
+
+
+@pytest.mark.parametrize("command", ["", *(c.__name__ for c in COMMANDS)])
+def test_help_imports_neither_polars_nor_numpy_nor_torch(command: str) -> None:
+    # Each command's choices (scenarios, executors, formats, ...) come from modules that load none of
+    # them, and the packages holding them import their heavy modules on first use (talosbench.lazy).
+    assert _imported([command, "-h"] if command else ["--help"]) == set()
 
 
 def test_dash_h_is_help_for_the_app_and_every_command() -> None:
@@ -90,27 +110,48 @@ def test_results_dir_and_output_have_the_same_names_everywhere() -> None:
         assert "--output" in text and "-o" in text and "--format" in text, name
 
 
-def _complete(words: str) -> subprocess.CompletedProcess[str]:
+def _complete(words: str, **environment: str) -> subprocess.CompletedProcess[str]:
     """What bash completion asks the app for ``words`` (the last word being typed), in a fresh process
-    that reports at exit whether torch was imported."""
+    that reports at exit which heavy libraries it imported (a list on stderr)."""
     probe = (
-        "import atexit, sys; atexit.register(lambda: print('torch' in sys.modules, file=sys.stderr)); "
-        "from talosbench.cli import app; app(prog_name='talosbench')"
+        f"import atexit, sys; atexit.register(lambda: print([m for m in {HEAVY} if m in sys.modules], "
+        "file=sys.stderr)); from talosbench.cli import app; app(prog_name='talosbench')"
     )
     env = {
         **ENV,
         "_TALOSBENCH_COMPLETE": "complete_bash",
         "COMP_WORDS": words,
         "COMP_CWORD": str(len(words.split(" ")) - 1),
+        **environment,
     }
     return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_shell_completion_offers_commands_and_names_without_importing_torch() -> None:
-    commands = _complete("talosbench lo")
-    assert commands.stdout.split() == ["losses"] and commands.stderr.strip() == "False", commands.stderr
-    names = _complete("talosbench losses talos-no")
-    assert names.stdout.split() == ["talos-no-denominator", "talos-no-quantile"], names.stderr
-    assert names.stderr.strip() == "False"  # loss names are read without torch (declarations)
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("talosbench lo", ["losses"]),
+        ("talosbench losses talos-no", ["talos-no-denominator", "talos-no-quantile"]),
+        ("talosbench backbones light", ["lightgcn"]),
+        ("talosbench train --scenario te", ["temporal"]),
+        ("talosbench run --executor r", ["ray"]),
+        ("talosbench report --format la", ["latex"]),
+    ],
+)
+def test_shell_completion_offers_names_without_heavy_imports(words: str, offered: list[str]) -> None:
+    # Loss and backbone names are read from their declarations, without torch.
+    done = _complete(words)
+    assert done.stdout.split() == offered and done.stderr.strip() == "[]", done.stderr
+
+
+def test_dataset_completion_reads_the_data_home_without_torch(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "source.json").write_text("{}")  # what `download --file` leaves in the home
+    done = _complete("talosbench datasets m", TALOSBENCH_HOME=str(tmp_path))
+    assert done.stdout.split() == ["movielens-100k", "movielens-1m", "mine"], done.stderr
+    assert "torch" not in done.stderr, done.stderr  # the data home is listed by data.datasets (polars)
+
+
+def test_the_completion_script_names_the_app() -> None:
     shown = CliRunner().invoke(app, ["--show-completion", "bash"])
     assert shown.exit_code == 0 and "_TALOSBENCH_COMPLETE" in shown.output

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from talosbench.report import build_tables, render
-from talosbench.report.model import Table, per_dataset
 from talosbench.report.shift import diagnostic_name, diagnostics_table
+from talosbench.report.table import Table, per_dataset
 from talosbench.results import collect, point_columns
 
 SPLIT = {  # as data.scenarios.diagnostics reports a split, with a temporal split's cold counts

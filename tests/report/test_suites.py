@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from talosbench import results
 from talosbench.cli import app
-from talosbench.plots import plot_results
 from talosbench.report import report
+from talosbench.report.figures import plot_results
 
 from .conftest import PRECISION, SEEDS, write
 

@@ -10,7 +10,7 @@ import pytest
 
 from talosbench.report import build_tables
 from talosbench.report.convergence import roughness
-from talosbench.report.model import Table
+from talosbench.report.table import Table
 from talosbench.results import collect, point_columns
 
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from talosbench.cli import app
-from talosbench.document import html_report
+from talosbench.report.html_page import html_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 runner = CliRunner()

@@ -11,9 +11,8 @@ from typing import Any
 import polars as pl
 from tabulate import tabulate
 
-from talosbench.report.model import CELL, Table, TableCell, left_out, per_dataset
+from talosbench.report.table import CELL, Table, TableCell, left_out, per_dataset
 
-FORMATS = ("markdown", "latex", "csv", "json", "html")
 LONG_ROWS, WIDE = 40, 160
 """Markdown tables longer (rows) or wider (characters) than these are split per dataset."""
 TIDY_HEAD = ("table", "suite", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
@@ -43,7 +42,7 @@ _LATEX_ESCAPES = {
 
 
 def render(tables: Sequence[Table], fmt: str, notes: Sequence[str] = ()) -> str:
-    """The tables in one of FORMATS.
+    """The tables in one of ``names.FORMATS``.
 
     ``notes`` (what the report left out) follow the tables, except in the tidy CSV / JSON formats,
     whose readers expect records only.

@@ -19,13 +19,14 @@ from pathlib import Path
 import polars as pl
 
 from talosbench import __version__
-from talosbench.plots import PlotError, plot_results
-from talosbench.report import DEFAULT_BASELINE, TABLES, ReportError, report_tables
 from talosbench.report.accuracy import ALPHA
-from talosbench.report.model import Table
-from talosbench.report.render import html_tables
+from talosbench.report.compose import DEFAULT_BASELINE, report_tables
+from talosbench.report.figures import PlotError, plot_results
+from talosbench.report.names import TABLES
+from talosbench.report.renderers import html_tables
 from talosbench.report.scope import by_suite
 from talosbench.report.stats import CORRECTION, MIN_SEEDS, TESTS
+from talosbench.report.table import ReportError, Table
 from talosbench.results import DamagedRunError, cpu_model, read_plan, read_result
 
 KINDS = {
@@ -121,7 +122,7 @@ def html_report(
 def _figures(
     source: Path, metrics: Sequence[str], baseline: str | None, suite_file: Path | None
 ) -> tuple[list[Figure], str | None]:
-    """Every figure of ``plots`` as PNG bytes, in ``KINDS`` order; or why there are none."""
+    """Every figure of ``figures.plot_results`` as PNG bytes, in ``KINDS`` order; or why there are none."""
     with tempfile.TemporaryDirectory(prefix="talosbench-figures-") as folder:
         out = Path(folder)
         try:

@@ -1,0 +1,113 @@
+"""What every figure shares: paper-column sizes, matplotlib set up for print (imported only here, when
+a figure is drawn: it is the optional ``plot`` extra), the cells figures are drawn per, axes finished
+alike, and where each figure's file goes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from talosbench.errors import USAGE, TalosbenchError
+from talosbench.report.table import BACKBONES
+
+GROUP = ("dataset", "scenario", "backbone")
+"""The columns a figure is drawn per (one figure, or one group of bars, per combination)."""
+
+COLUMN_WIDTH = 3.3
+"""Inches: one column of a two-column paper; single-panel figures are drawn this wide."""
+PAGE_WIDTH = 6.9
+"""Inches: both columns; figures with one panel per loss span them."""
+DPI = 200
+"""Raster resolution (PNG): a column figure is 660 pixels wide, sharp in print and on screen."""
+
+
+class PlotError(TalosbenchError, RuntimeError):
+    """Plots that cannot be drawn (matplotlib missing, nothing to draw)."""
+
+    exit_code = USAGE
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Where figures go: a folder, a file-name prefix (``quick-`` from ``-o figs/quick.svg``), a format."""
+
+    folder: Path
+    fmt: str = "png"
+    prefix: str = ""
+
+    def path(self, *parts: str) -> Path:
+        """The file of the figure named by ``parts`` (characters a file name cannot hold replaced)."""
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", "_".join(p.replace("@", "at") for p in parts))
+        return self.folder / f"{self.prefix}{name}.{self.fmt}"
+
+    def save(self, fig: Any, *parts: str) -> Path:
+        """Write ``fig`` to the file of ``parts`` (whole or not at all) and close it."""
+        import matplotlib.pyplot as plt
+
+        path = self.path(*parts)
+        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # savefig takes the format from the suffix
+        fig.savefig(tmp, dpi=DPI, bbox_inches="tight")  # tight: a legend below the axes stays in
+        plt.close(fig)
+        tmp.replace(path)
+        return path
+
+
+def groups(frame: pl.DataFrame) -> list[tuple[tuple[str, ...], pl.DataFrame]]:
+    """The rows of each dataset / scenario / backbone, iid first and backbones in the paper's order."""
+    keys = {tuple(r) for r in frame.select(GROUP).unique().iter_rows()}
+    rank = {name: i for i, name in enumerate(BACKBONES)}
+    ordered = sorted(keys, key=lambda k: (k[0], k[1] != "iid", k[1], rank.get(k[2], len(rank)), k[2]))
+    return [
+        (key, frame.filter(pl.all_horizontal(pl.col(c) == v for c, v in zip(GROUP, key, strict=True))))
+        for key in ordered
+    ]
+
+
+def finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True, epochs: bool = False) -> None:
+    """Label, title and grid ``ax``; give it (or its figure, for many losses) a legend."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if epochs:  # an epoch is a whole number: never a tick at 7.5
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    handles, labels = ax.get_legend_handles_labels()
+    if legend and len(handles) > 4:  # many losses: below the figure, in columns, off the data
+        if not ax.figure.legends:  # one legend for the figure's panels, which show the same losses
+            ax.figure.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
+    elif legend and handles:
+        ax.legend()
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` without a display, set for paper columns; a PlotError when it is missing."""
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise PlotError("plots need matplotlib: pip install 'talosbench[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # Paper-column sizes: type a little below the body text's, as a journal figure sets it.
+    plt.rcParams.update(
+        {
+            "font.size": 7,
+            "axes.titlesize": 7,
+            "axes.labelsize": 7,
+            "legend.fontsize": 6,
+            "xtick.labelsize": 6,
+            "ytick.labelsize": 6,
+            "figure.titlesize": 7.5,
+            "axes.linewidth": 0.6,
+            "svg.fonttype": "none",  # SVG text stays text: searchable, and smaller than glyph paths
+            # Constrained layout makes room for a legend placed outside the axes and for long tick labels.
+            "figure.constrained_layout.use": True,
+        }
+    )
+    return plt
