@@ -90,8 +90,8 @@ def html_report(
     """The HTML report of the runs under ``source``: header, figures (unless ``figures`` is False), tables.
 
     The tables and notes are those of ``report.report`` (with ``vs_paper``, the paper's values beside
-    the measured ones; with ``vs_all``, the baseline against every other loss); figures that cannot be drawn (matplotlib missing) are left out with a paragraph
-    saying why.
+    the measured ones; with ``vs_all``, the baseline against every other loss); figures that cannot be
+    drawn (matplotlib missing) are left out with a paragraph saying why.
     """
     built, notes, frame = report_tables(
         source,

@@ -159,7 +159,10 @@ def detectable_difference(sd: float, runs: int, alpha: float = ALPHA, power: flo
     critical = stats.t.ppf(1 - alpha / 2, df)
 
     def shortfall(shift: float) -> float:
-        return float(stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift)) - power
+        wrong_way = float(stats.nct.cdf(-critical, df, shift))  # NaN far out in the tail, where it is 0
+        return (
+            float(stats.nct.sf(critical, df, shift)) + (0.0 if math.isnan(wrong_way) else wrong_way) - power
+        )
 
     upper = critical + 3.0
     while shortfall(upper) < 0:

@@ -90,7 +90,9 @@ def write(root: Path, scenario: str, loss: str, seed: int, **options: object) ->
     result = RunResult(
         status=status,
         test={"precision@20": precision, "recall@20": recall} if ok else {},
-        best_valid={"precision@20": float(options.get("valid", VALID[loss])), "recall@20": recall} if ok else {},
+        best_valid={"precision@20": float(options.get("valid", VALID[loss])), "recall@20": recall}
+        if ok
+        else {},
         best_epoch=10 + seed if ok else None,
         epochs=20,
         history=history(loss, seed),
