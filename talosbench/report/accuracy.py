@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -41,7 +41,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str, v
     columns = [(d, s, m) for d, s in pairs for m in metrics]
     table.columns += [column_label(d, s, m, with_scenario) for d, s, m in columns]
     table.column_datasets = {2 + c: d for c, (d, _, _) in enumerate(columns)}
-    blocks: list[tuple[str, list[tuple[str, dict[int, verdicts.Comparison]]]]] = []
+    blocks: list[tuple[int, list[tuple[str, dict[int, verdicts.Comparison]]]]] = []
     skipped: set[str] = set()
     users = verdicts.UserValues()
     for backbone in order({k[2] for k in cells}, BACKBONES):
@@ -78,11 +78,16 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str, v
         else:
             skipped |= {losses[r] for r in verdicts.variants(grid, losses, baseline)}
             found = [("", _against_best(grid, losses, baseline, columns, users))]
-        blocks.append((backbone, found))
+        blocks.append((len(table.rows), found))
+        for label, row in found:  # placeholders in the block, written once Holm has seen every test
+            for _ in _comparison_rows(label, row, len(columns)):
+                table.add(backbone, *[DASH] * (len(columns) + 1))
     comparisons = [c for _, rows in blocks for _, row in rows for c in row.values()]
     verdicts.correct(comparisons)
-    for backbone, rows in blocks:
-        _add_comparisons(table, backbone, rows, len(columns))
+    for start, rows in blocks:
+        texts = [line for label, row in rows for line in _comparison_rows(label, row, len(columns))]
+        for index, line in enumerate(texts, start):
+            table.rows[index][1:] = [TableCell(text) for text in line]
     table.records += [comparison.record for comparison in comparisons]
     table.footer = _footer(final, baseline)
     if blocks:
@@ -172,20 +177,18 @@ def _against(
     return found
 
 
-def _add_comparisons(
-    table: Table, backbone: str, rows: list[tuple[str, dict[int, verdicts.Comparison]]], width: int
-) -> None:
-    """One Imp.% row per opponent (``Imp.%`` names it in each cell, ``Imp.% vs X`` in its label), and,
-    where any of its comparisons was tested, its intervals and P(better) below it."""
-    for label, found in rows:
-        named = not label
-        imp = [verdicts.imp_text(found[c], named) if c in found else DASH for c in range(width)]
-        table.add(backbone, "Imp.%" if named else f"Imp.% vs {label}", *imp)
-        if any(comparison.tested for comparison in found.values()):
-            interval = [verdicts.interval_text(found[c]) if c in found else DASH for c in range(width)]
-            better = [verdicts.p_better_text(found[c]) if c in found else DASH for c in range(width)]
-            table.add(backbone, INTERVAL_ROW, *interval)
-            table.add(backbone, P_BETTER_ROW, *better)
+def _comparison_rows(label: str, found: dict[int, verdicts.Comparison], width: int) -> list[list[str]]:
+    """The rows of one opponent after the loss column: Imp.% (named in each cell, or ``Imp.% vs X`` in
+    the label), and, where any of its comparisons was tested, its intervals and P(better)."""
+
+    def row(name: str, text: Callable[[verdicts.Comparison], str]) -> list[str]:
+        return [name, *(text(found[c]) if c in found else DASH for c in range(width))]
+
+    named = not label
+    rows = [row("Imp.%" if named else f"Imp.% vs {label}", lambda c: verdicts.imp_text(c, named))]
+    if any(comparison.tested for comparison in found.values()):
+        rows += [row(INTERVAL_ROW, verdicts.interval_text), row(P_BETTER_ROW, verdicts.p_better_text)]
+    return rows
 
 
 def _footer(final: pl.DataFrame, baseline: str) -> list[str]:

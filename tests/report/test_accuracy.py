@@ -179,3 +179,14 @@ def test_two_seeds_get_no_mark_and_the_table_says_why(golden: Path) -> None:
     footer = "\n".join(table.footer)
     assert "No significance mark: every comparison has fewer than 3 runs per side (2 seed(s))" in footer
     assert "with 2 seed(s) none is tested" in footer and "with 3 seeds and" in footer
+
+
+def test_each_backbone_keeps_its_comparisons_and_one_family_spans_them(golden: Path) -> None:
+    frame = results.collect(golden).filter(pl.col("scenario") == "iid", pl.col("role") == "final")
+    both = pl.concat([frame, frame.with_columns(backbone=pl.lit("lightgcn"))])
+    table = build_tables(both, ["accuracy"], ["precision@20"])[0]
+    labels = [(row[0].text, row[1].text) for row in table.rows]
+    block = ["bpr", "sl", "talos", "Imp.%", "Imp.% 95% CI", "P(better)"]
+    assert labels == [("mf", loss) for loss in block] + [("lightgcn", loss) for loss in block]
+    assert table.rows[3][2].text == table.rows[9][2].text == "+47.62%↑* vs sl"
+    assert "family of 2 tested comparison(s), precision@20 2;" in "\n".join(table.footer)
