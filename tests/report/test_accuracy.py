@@ -190,3 +190,13 @@ def test_each_backbone_keeps_its_comparisons_and_one_family_spans_them(golden: P
     assert labels == [("mf", loss) for loss in block] + [("lightgcn", loss) for loss in block]
     assert table.rows[3][2].text == table.rows[9][2].text == "+47.62%↑* vs sl"
     assert "family of 2 tested comparison(s), precision@20 2;" in "\n".join(table.footer)
+
+
+def test_cli_vs_all(golden: Path) -> None:
+    from typer.testing import CliRunner
+
+    from talosbench.cli import app
+
+    result = CliRunner().invoke(app, ["report", str(golden), "--table", "accuracy", "--vs-all"])
+    assert result.exit_code == 0, result.output
+    assert "| Imp.% vs bpr " in result.stdout and "| Imp.% vs sl " in result.stdout
