@@ -14,18 +14,18 @@ import hashlib
 import json
 import re
 from dataclasses import MISSING, asdict, dataclass, field, fields
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Literal, get_type_hints
 
 import polars as pl
 
+from talosbench.declared.backbones import DECLARED_BACKBONES
+from talosbench.declared.losses import DECLARED_LOSSES
+from talosbench.device_form import is_device
 from talosbench.hparams import HParam, HParamError
 
 Scope = Literal["grid", "suite", "params", "train"]
 """Where a suite sets a field: a ``[grid]`` axis, ``[suite]``/``[eval]``, a component table, ``[train]``."""
-
-DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
-"""``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``."""
 
 
 class SettingError(HParamError):
@@ -50,7 +50,11 @@ def setting(
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that determines one run; its hash is the run id."""
+    """Everything that determines one run; its hash is the run id.
+
+    Building one checks every setting, and resolves the loss's and the backbone's hyper-parameters
+    against their declarations (``loss_values``, ``backbone_values``): the one check of each.
+    """
 
     dataset: str = setting("synthetic", scope="grid", help="Dataset name (see `talosbench datasets`).")
     scenario: str = setting("iid", scope="grid", help="Shift scenario that splits the dataset.")
@@ -101,6 +105,19 @@ class RunConfig:
         for name in SCALARS:
             check_setting(name, getattr(self, name))
         object.__setattr__(self, "ks", tuple(check_setting("ks", k) for k in self.ks))
+        # So are the loss's and backbone's hyper-parameters, against what each declares; the given
+        # values stay as given (the run id hashes them), the constructors receive the resolved ones.
+        _ = self.loss_values, self.backbone_values
+
+    @cached_property
+    def loss_values(self) -> dict[str, Any]:
+        """Every hyper-parameter of the loss: its declared defaults overlaid with ``loss_params``, checked."""
+        return DECLARED_LOSSES.get(self.loss).resolve(self.loss_params)
+
+    @cached_property
+    def backbone_values(self) -> dict[str, Any]:
+        """Every hyper-parameter of the backbone: its declared defaults overlaid with ``backbone_params``."""
+        return DECLARED_BACKBONES.get(self.backbone).resolve(self.backbone_params)
 
     def identity(self) -> dict[str, Any]:
         """The fields that define the run's outcome (the device and whether its weights are kept do not)."""
@@ -155,11 +172,14 @@ def check_setting(name: str, value: Any) -> Any:
     try:
         value = schema(name).validate(value)
     except HParamError as exc:
-        raise SettingError(str(exc)) from None
-    if name == "device" and not DEVICE.match(value):
-        raise SettingError(f"device must be auto, cpu, cuda or cuda:N, got {value!r}")
+        raise SettingError(str(exc), exc.problem) from None
+    problem = None
+    if name == "device" and not is_device(value):
+        problem = f"must be auto, cpu, cuda or cuda:N, got {value!r}"
     if name == "valid_metric" and not re.fullmatch(r"[a-z_]+@[1-9][0-9]*", value):
-        raise SettingError(f"valid_metric must look like 'precision@20' (metric@K), got {value!r}")
+        problem = f"must look like 'precision@20' (metric@K), got {value!r}"
+    if problem is not None:
+        raise SettingError(f"{name} {problem}", problem)
     return value
 
 

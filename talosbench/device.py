@@ -1,35 +1,13 @@
-"""Resolve a device specification once per run."""
+"""Resolve a device setting once per run (its form is checked in ``device_form``, without torch)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
 
-from talosbench.errors import USAGE, TalosbenchError
-
-
-class DeviceError(TalosbenchError, ValueError):
-    """A device that does not exist on this machine."""
-
-    exit_code = USAGE
-
-
-DEVICE_SPEC = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
-"""What ``--device`` accepts."""
-
-
-def check_device(spec: str) -> str:
-    """``spec`` stripped and in lower case when it is auto, cpu, cuda or cuda:N, else DeviceError.
-
-    Only the form is checked (nothing is probed), so a plan can be checked on a machine without the GPU.
-    """
-    name = spec.strip().lower()
-    if not DEVICE_SPEC.match(name):
-        raise DeviceError(f"unknown device '{name}'; valid: auto, cpu, cuda, cuda:N")
-    return name
+from talosbench.device_form import DeviceError, check_device
 
 
 def resolve_device(spec: str = "auto") -> torch.device:

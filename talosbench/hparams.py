@@ -11,9 +11,27 @@ from talosbench.errors import USAGE, TalosbenchError
 
 
 class HParamError(TalosbenchError, ValueError):
-    """A hyper-parameter value that does not fit its schema."""
+    """A hyper-parameter value that does not fit its schema.
+
+    ``problem`` is what is wrong without the parameter's name (``must be >= 1, got 0``), for callers
+    that name the value their own way (a suite file's table and key).
+    """
 
     exit_code = USAGE
+
+    def __init__(self, message: str, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = message if problem is None else problem
+
+
+TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+"""How a message names the type a value must have."""
+
+
+def shown(value: Any) -> str:
+    """A value in a message, with what it is: ``a string ('3')``, ``an integer (1)``, ``a list ([])``."""
+    kinds = {dict: "a table", list: "a list", bool: "a boolean", str: "a string", int: "an integer"}
+    return f"{kinds.get(type(value), type(value).__name__)} ({value!r})"
 
 
 @dataclass(frozen=True)
@@ -34,19 +52,24 @@ class HParam:
         label = f"{where}{self.name}"
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if self.type is bool and not isinstance(value, bool):
-            raise HParamError(f"{label} must be true or false, got {value!r}")
-        if not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
-            raise HParamError(f"{label} must be of type {self.type.__name__}, got {value!r}")
-        if isinstance(value, float) and not math.isfinite(value):  # nan/inf pass every bound below
-            raise HParamError(f"{label} must be a finite number, got {value!r}")
-        if self.choices and value not in self.choices:
-            raise HParamError(f"{label} must be one of {', '.join(map(str, self.choices))}, got {value!r}")
-        if self.low is not None and value < self.low:
-            raise HParamError(f"{label} must be >= {self.low}, got {value!r}")
-        if self.high is not None and value > self.high:
-            raise HParamError(f"{label} must be <= {self.high}, got {value!r}")
+        problem = self._problem(value)
+        if problem is not None:
+            raise HParamError(f"{label} {problem}", problem)
         return value
+
+    def _problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` (already coerced), or None."""
+        if not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
+            return f"must be {TYPE_WORDS.get(self.type, self.type.__name__)}, got {shown(value)}"
+        if isinstance(value, float) and not math.isfinite(value):  # nan/inf pass every bound below
+            return f"must be a finite number, got {value!r}"
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(map(str, self.choices))}, got {value!r}"
+        if self.low is not None and value < self.low:
+            return f"must be >= {self.low:g}, got {value!r}"
+        if self.high is not None and value > self.high:
+            return f"must be <= {self.high:g}, got {value!r}"
+        return None
 
 
 def resolve(schema: Sequence[HParam], values: Mapping[str, Any], where: str = "") -> dict[str, Any]:

@@ -10,8 +10,6 @@ import torch.nn.functional as F
 
 from talosbench.interactions import InteractionCSR
 
-METRICS = ("precision", "recall", "ndcg", "mrr", "hit")
-
 
 @dataclass
 class EvalResult:

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from talosbench.declared.losses import listing_order
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.paths import check_name, inside
 from talosbench.report.model import (
@@ -77,13 +78,11 @@ class LossStyle:
 
 
 def loss_style(loss: str) -> LossStyle:
-    """The fixed colour and marker of ``loss``, from its place in the loss registry's listing order.
+    """The fixed colour and marker of ``loss``, from its place in the losses' listing order.
 
     ``talos@50`` (a loss under another label) is drawn as ``talos``; a name outside the registry takes
     the colour after the registered ones of its kind, by the order of its name.
     """
-    from talosbench.losses import listing_order
-
     name = loss.split("@")[0]
     focus = name == FOCUS or name.startswith(f"{FOCUS}-")
     kin = [n for n in listing_order() if (n == FOCUS or n.startswith(f"{FOCUS}-")) == focus]

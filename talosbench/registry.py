@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
 from talosbench.errors import USAGE, TalosbenchError
@@ -64,3 +66,13 @@ class Registry(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def import_modules(package: str, path: Iterable[str]) -> None:
+    """Import every module of ``package`` (found on its ``__path__``, ``path``) in name order.
+
+    A component package calls it from its ``__init__``, so that each module's registrations run and a
+    new module file is picked up with no other edit (losses, backbones and their declarations).
+    """
+    for module in pkgutil.iter_modules(path):
+        importlib.import_module(f"{package}.{module.name}")

@@ -7,9 +7,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from talosbench import __version__
+from talosbench.backbones import BACKBONES
 from talosbench.cli import app
-from talosbench.losses import listing_order
-from talosbench.models import BACKBONES
+from talosbench.declared.losses import listing_order
 
 runner = CliRunner()
 TINY = [

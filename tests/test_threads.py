@@ -14,9 +14,8 @@ from typer.testing import CliRunner
 from talosbench import threads
 from talosbench.cli import app
 from talosbench.device import torch_threads
-from talosbench.runner.execute import Context
-from talosbench.runner.grid import Listener
 from talosbench.runner.local import PoolExecutor, SerialExecutor
+from talosbench.runner.records import Context, SilentListener
 from talosbench.threads import ThreadsError, available_cpus, thread_count, wait_passively
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,10 +97,10 @@ def test_each_pool_worker_gets_its_share_of_the_cpus(tmp_path: Path, monkeypatch
     monkeypatch.setattr(threads, "available_cpus", lambda: 6)
     ctx = Context(tmp_path, "tiny")
     for jobs, given, expected in [(2, None, 3), (4, None, 1), (7, None, 1), (2, 5, 5)]:
-        pool = PoolExecutor(ctx, Listener(), jobs, None, given)  # no work submitted: no worker starts
+        pool = PoolExecutor(ctx, SilentListener(), jobs, None, given)  # no work submitted: no worker starts
         assert pool.threads == expected, (jobs, given)
         pool.shutdown()
-    assert SerialExecutor(ctx, Listener()).threads == 6
+    assert SerialExecutor(ctx, SilentListener()).threads == 6
 
 
 def test_torch_threads_sets_the_count_inside_and_restores_it_after() -> None:

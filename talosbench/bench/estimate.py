@@ -19,10 +19,10 @@ import torch
 from talosbench.bench.figures import load_results
 from talosbench.config import RunConfig
 from talosbench.data import DataError
-from talosbench.data.datasets import dataset_summary
+from talosbench.data.summary import dataset_summary
+from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.device import DeviceError, device_name, resolve_device
-from talosbench.losses import LOSSES
-from talosbench.runner.grid import CellStatus
+from talosbench.runner.status import CellStatus
 from talosbench.train.scoring import Scorer
 
 NEGATIVE_WORK = 8
@@ -82,11 +82,9 @@ def estimate_run_seconds(
     nearest catalogue size) are scaled linearly in rows, epochs and the per-row work of the scoring
     path this device uses (``_row_work``). ``negatives`` None means the loss's default.
     """
-    try:
-        default_negatives = LOSSES.get(loss).default_negatives
-    except KeyError:
+    if loss not in DECLARED_LOSSES:
         return None
-    negatives = default_negatives if negatives is None else negatives
+    negatives = DECLARED_LOSSES.get(loss).negatives(negatives)
     found = _bench_reference(n_items, backbone, loss, device, data_dir)
     if found is None:
         return None

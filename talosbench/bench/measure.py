@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from talosbench.backbones import BACKBONES
 from talosbench.bench.figures import BenchResult, save_results
 from talosbench.config import RunConfig
 from talosbench.data import prepare_split
@@ -28,9 +29,9 @@ from talosbench.data.synthetic import sized_interactions
 from talosbench.device import device_name, synchronize
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.losses import LOSSES
-from talosbench.models import BACKBONES
 from talosbench.train.memory import peak_host_bytes
-from talosbench.train.trainer import build, run_evaluation, train_epoch
+from talosbench.train.parts import build
+from talosbench.train.trainer import run_evaluation, train_epoch
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,21 @@ name it shows that one in full (its paper, its definition, every parameter with 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import typer
 
 from talosbench.cli.listing import WIDTH, docstring, echo_json, fit, paragraph, width_of
 from talosbench.cli.options import backbone_names, json_option, loss_names, name_argument
+from talosbench.declared.base import Declaration
 from talosbench.hparams import HParam
+
+
+class Component(Protocol):
+    """A loss or backbone class: its docstring and its record."""
+
+    declared: ClassVar[Declaration]
+
 
 HEADERS = ["parameter", "default", "paper search space", "help"]
 HELP_WIDTH = 30
@@ -37,7 +45,7 @@ TRAITS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("negative_gradient", "gradient to negatives", lambda v: "yes" if v else "no (the positive alone)"),
     ("in_paper", "in the paper", lambda v: "trained in the paper (the quick suite runs it)" if v else "no"),
 )
-"""The ``Loss`` traits a user chooses by (attribute, label, how its value reads)."""
+"""The ``LossDeclaration`` traits a user chooses by (attribute, label, how its value reads)."""
 
 
 def _space(param: HParam) -> str:
@@ -68,25 +76,25 @@ def _param_json(param: HParam) -> dict[str, Any]:
     }
 
 
-def _component_json(name: str, cls: type, traits: bool) -> dict[str, Any]:
+def _component_json(name: str, cls: type[Component], traits: bool) -> dict[str, Any]:
     summary, details = docstring(cls)
     out: dict[str, Any] = {
         "name": name,
         "summary": summary,
         "details": details,
-        "parameters": [_param_json(p) for p in getattr(cls, "hparams", ())],
+        "parameters": [_param_json(p) for p in cls.declared.hparams],
     }
     if traits:
-        out["traits"] = {attribute: getattr(cls, attribute) for attribute, _, _ in TRAITS}
+        out["traits"] = {attribute: getattr(cls.declared, attribute) for attribute, _, _ in TRAITS}
     return out
 
 
-def _listing(kind: str, components: dict[str, type]) -> str:
+def _listing(kind: str, components: dict[str, type[Component]]) -> str:
     """One row per hyper-parameter (a row of ``-`` for a component without any), help wrapped when
     there is room for it."""
     rows = []
     for name, cls in components.items():
-        params = getattr(cls, "hparams", ())
+        params = cls.declared.hparams
         if not params:
             rows.append([name, "-", "", "", ""])
         for i, p in enumerate(params):
@@ -97,12 +105,12 @@ def _listing(kind: str, components: dict[str, type]) -> str:
     return fit(rows, headers, flexible=[4])
 
 
-def _detail(kind: str, name: str, cls: type, traits: bool) -> str:
+def _detail(kind: str, name: str, cls: type[Component], traits: bool) -> str:
     """One component in full: summary, definition, parameters with bounds, traits."""
     summary, details = docstring(cls)
     lines = [paragraph(f"{kind} {name}: {summary}"), ""]
     lines += [paragraph(text, indent="  ") + "\n" for text in details]
-    params = getattr(cls, "hparams", ())
+    params = cls.declared.hparams
     if params:
         rows = [[p.name, p.type.__name__, repr(p.default), _space(p), _bounds(p), p.help] for p in params]
         headers = ["parameter", "type", "default", "paper search space", "bounds", "help"]
@@ -110,12 +118,14 @@ def _detail(kind: str, name: str, cls: type, traits: bool) -> str:
     else:
         lines += ["no hyper-parameters", ""]
     if traits:
-        rows = [[label, shown(getattr(cls, attribute))] for attribute, label, shown in TRAITS]
+        rows = [[label, shown(getattr(cls.declared, attribute))] for attribute, label, shown in TRAITS]
         lines.append(fit(rows, ["trait", "value"], flexible=[1]))
     return "\n".join(lines).rstrip("\n")
 
 
-def _show(kind: str, components: dict[str, type], name: str | None, json_out: bool, traits: bool) -> None:
+def _show(
+    kind: str, components: dict[str, type[Component]], name: str | None, json_out: bool, traits: bool
+) -> None:
     """The listing, or (``name``) one component in full; JSON with ``json_out``."""
     if name is not None:
         components = {name: components[name]}
@@ -136,7 +146,8 @@ def losses(
     json_out: bool = json_option("the losses"),
 ) -> None:
     """List every loss with its hyper-parameters, defaults and paper search spaces; or show one in full."""
-    from talosbench.losses import LOSSES, listing_order
+    from talosbench.declared.losses import listing_order
+    from talosbench.losses import LOSSES
 
     if name is not None:
         LOSSES.get(name)  # an unknown name is a usage error with the closest match
@@ -148,8 +159,9 @@ def backbones(
     json_out: bool = json_option("the backbones"),
 ) -> None:
     """List every backbone with its hyper-parameters, defaults and paper search spaces; or show one."""
-    from talosbench.models import BACKBONES
+    from talosbench.backbones import BACKBONES
+    from talosbench.declared.backbones import listing_order
 
     if name is not None:
         BACKBONES.get(name)
-    _show("backbone", {n: BACKBONES.get(n) for n in BACKBONES.names()}, name, json_out, traits=False)
+    _show("backbone", {n: BACKBONES.get(n) for n in listing_order()}, name, json_out, traits=False)

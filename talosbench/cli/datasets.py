@@ -26,8 +26,9 @@ def datasets(
 ) -> None:
     """List the dataset catalog (and imported datasets) with statistics of those already prepared."""
     from talosbench.data.catalog import CATALOG
-    from talosbench.data.datasets import dataset_summary, imported_names
+    from talosbench.data.entries import imported_names
     from talosbench.data.store import data_home
+    from talosbench.data.summary import dataset_summary
 
     names = [name] if name is not None else CATALOG.names() + imported_names(data_home(data_dir))
     infos = {n: dataset_summary(n, data_dir) for n in names}  # an unknown name: did-you-mean, exit 2
@@ -72,7 +73,7 @@ def _as_json(name: str, info: dict[str, Any]) -> dict[str, Any]:
 def _detail(name: str, info: dict[str, Any], data_dir: Path | None) -> str:
     """One dataset in full: what it is, where it comes from, what vouches for its bytes, its terms,
     preprocessing, statistics and the settings recommended to start from."""
-    from talosbench.data.datasets import source_checksums
+    from talosbench.data.summary import source_checksums
 
     entry, stats = info["entry"], info["stats"]
     lines = [paragraph(f"dataset {name}: {entry.source}")]

@@ -30,9 +30,11 @@ def download(
     from talosbench import suite
     from talosbench.cli.progress import DownloadProgress
     from talosbench.data.catalog import CATALOG
-    from talosbench.data.datasets import get_entry, import_file, prepare_dataset
+    from talosbench.data.entries import get_entry
     from talosbench.data.errors import DataError
+    from talosbench.data.prepare import prepare_dataset
     from talosbench.data.store import data_home
+    from talosbench.data.user_files import import_file
 
     progress = DownloadProgress()
 

@@ -23,6 +23,10 @@ CHUNK = 1 << 16
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
+def quiet(_: str) -> None:
+    """An ``EventFn`` that shows nothing: what a caller that passes none gets."""
+
+
 def mirror_url(url: str, mirror: str | None) -> str:
     """Replace everything before the file name in ``url`` with ``mirror`` (http(s):// or file://)."""
     if not mirror:

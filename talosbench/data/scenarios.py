@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 
 from talosbench.data import store
-from talosbench.data.datasets import prepare_dataset, prepared_folder
 from talosbench.data.errors import DataError, UnknownDatasetError
+from talosbench.data.prepare import prepare_dataset, prepared_folder
 from talosbench.data.split import SPLIT_OPTIONS, Split, split_options
 from talosbench.registry import Registry, UnknownNameError
 

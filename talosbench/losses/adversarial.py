@@ -8,9 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from talosbench.hparams import HParam, resolve
+from talosbench.declared.losses import adversarial as declarations
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.losses.common import tau_param
 from talosbench.losses.registry import register
 
 HARDNESS_DIM = 64  # hard-coded in the reference (its w_emb_dim option is ignored)
@@ -32,53 +31,23 @@ class AdvInfoNCE(Loss):
     without stepping the model. ``forward`` therefore keeps π differentiable w.r.t. the tables.
     """
 
-    name = "advinfonce"
-    listing_position = 5
-    paper_table_position = 8
-    in_paper = True
-    hparams = (
-        tau_param(),
-        HParam(
-            "neg_weight",
-            float,
-            64.0,
-            "negative weight λ (reference flag neg_coefficient); paper 64",
-            space=(64.0,),
-            low=1e-9,
-        ),
-        HParam(
-            "adv_interval",
-            int,
-            5,
-            "adversarial epoch period T_adv (reference flag adv_interval)",
-            space=(5, 10, 15, 20),
-            low=1,
-        ),
-        HParam(
-            "adv_epochs",
-            int,
-            5,
-            "total adversarial epochs E_adv (reference flag eta_epochs)",
-            space=(5, 10, 15, 20, 25, 30),
-            low=0,
-        ),
-        HParam(
-            "adv_lr",
-            float,
-            1e-4,
-            "Adam lr of the hardness tables (reference flag adv_lr)",
-            space=(1e-4, 1e-5),
-            low=0.0,
-        ),
-    )
+    declared = declarations.ADV_INFONCE
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self,
+        n_users: int,
+        n_items: int,
+        generator: torch.Generator | None = None,
+        *,
+        tau: float,
+        neg_weight: float,
+        adv_interval: int,
+        adv_epochs: int,
+        adv_lr: float,
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.tau, self.neg_weight = hp["tau"], hp["neg_weight"]
-        self.adv_interval, self.adv_epochs, self.adv_lr = hp["adv_interval"], hp["adv_epochs"], hp["adv_lr"]
+        self.tau, self.neg_weight = tau, neg_weight
+        self.adv_interval, self.adv_epochs, self.adv_lr = adv_interval, adv_epochs, adv_lr
         self.user_hardness = nn.Parameter(torch.empty(n_users, HARDNESS_DIM))
         self.item_hardness = nn.Parameter(torch.empty(n_items, HARDNESS_DIM))
         nn.init.xavier_normal_(self.user_hardness, generator=generator)

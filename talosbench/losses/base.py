@@ -8,7 +8,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from talosbench.hparams import HParam
+from talosbench.declared.base import LossDeclaration
 
 
 @dataclass
@@ -16,8 +16,8 @@ class ScoreBatch:
     """Scores of one mini-batch (docs/protocol.md §1), produced by ``talosbench.train.scoring``.
 
     ``pos`` and ``neg`` carry gradient to the backbone. ``all_pos`` / ``all_pos_rows`` are filled
-    only for losses with ``needs_positive_scores``: the *detached* scores of every training positive
-    of each row's user, concatenated row after row (no padding), and the row of each score.
+    only for losses that declare ``needs_positive_scores``: the *detached* scores of every training
+    positive of each row's user, concatenated row after row (no padding), and the row of each score.
     ``padded_positives()`` gives the same as a right-padded matrix for losses that want one.
     """
 
@@ -76,38 +76,17 @@ class LossTerms:
 
 
 class Loss(nn.Module):
-    """A training loss with its own hyper-parameter schema and any extra trainable state.
+    """A training loss with any extra trainable state; its name, hyper-parameters and traits are its record.
 
-    Subclasses set the class attributes and implement ``forward``; ``@register`` (in
-    ``talosbench.losses.registry``) adds a class under its ``name``, and every module of the package
-    is imported, so one module file is the whole of a new loss. The traits below are read by the
-    trainer, the listings, the report and the contract and learning tests; the defaults suit a new
-    loss that is not one of the paper's. The constructor receives the dataset sizes and the resolved
-    hyper-parameters as keyword arguments.
+    Subclasses set ``declared`` to their ``LossDeclaration`` (declared in the module of the same name
+    under ``talosbench.declared.losses``) and implement ``forward``; ``@register`` (in
+    ``talosbench.losses.registry``) adds a class under its record's name, and every module of both
+    packages is imported, so two new module files are the whole of a new loss. The constructor
+    receives the dataset sizes, a generator and the resolved hyper-parameters as keyword arguments.
     """
 
-    name: ClassVar[str]
-    """The one name of the loss: CLI, suite files, results and ``hparams`` paths (``name.param``)."""
-    hparams: ClassVar[tuple[HParam, ...]] = ()
-    default_negatives: ClassVar[int] = 1024
-    """Sampled negatives per positive when the run or suite does not say."""
-    default_normalize: ClassVar[bool] = True
-    """Whether scores are cosine similarities (L2-normalised embeddings) when the run does not say."""
-    needs_positive_scores: ClassVar[bool] = False
-    """Whether the batch must carry the scores of every training positive (``ScoreBatch.all_pos``)."""
-    thresholded: ClassVar[bool] = False
-    """Whether ``thresholds()`` gives per-user Top-K thresholds and ``k`` (the threshold metrics)."""
-    negative_gradient: ClassVar[bool] = True
-    """Whether ``main`` sends gradient to the negative scores (False: it uses the positive alone)."""
-    beats_popularity: ClassVar[bool] = True
-    """Whether the learning test expects it to beat the most-popular ranking on the synthetic data;
-    False: it need only clearly learn (three times the recall of a random ranking)."""
-    in_paper: ClassVar[bool] = False
-    """Whether the paper trains it (its baselines, Talos and the ablations): the quick suite runs each."""
-    listing_position: ClassVar[int | None] = None
-    """Place in ``talosbench losses`` (docs/protocol.md §2 order); None: after those, as registered."""
-    paper_table_position: ClassVar[int | None] = None
-    """Place among the paper's baselines in report tables and plots; None: after them, by name."""
+    declared: ClassVar[LossDeclaration]
+    """What the loss declares: name, hyper-parameters (the constructor's keywords) and traits."""
 
     def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None) -> None:
         super().__init__()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from talosbench.hparams import resolve
+from talosbench.declared.losses import listwise as declarations
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.losses.common import K_PARAM, tau_param
 from talosbench.losses.registry import register
 
 SINKHORN_ITERS, SINKHORN_TOL, EPS = 50, 1e-6, 1e-10
@@ -43,18 +42,13 @@ class NeuralNDCG(Loss):
     rather than the paper protocol's 1024 (≈ 4 GB per float32 ``B×N×N`` tensor at batch 1024).
     """
 
-    name = "neuralndcg"
-    listing_position = 15
-    beats_popularity = False  # never tuned by the paper: below the popularity ranking, still learning
-    hparams = (tau_param(help="NeuralSort temperature (reference flag ssm_temp)"), K_PARAM)
-    default_negatives = 64
+    declared = declarations.NEURAL_NDCG
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, *, tau: float, k: int
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.tau, self.k = hp["tau"], hp["k"]
+        self.tau, self.k = tau, k
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         x = torch.cat([batch.pos.unsqueeze(1), batch.neg], dim=1)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 
-from talosbench.hparams import resolve
+from talosbench.declared.losses import pairwise as declarations
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.registry import register
 
@@ -19,19 +18,7 @@ class BPR(Loss):
     Raw dot-product scores (no normalisation) are the reference setting.
     """
 
-    name = "bpr"
-    listing_position = 1
-    paper_table_position = 1
-    in_paper = True
-    hparams = ()
-    default_negatives = 1
-    default_normalize = False
-
-    def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
-    ) -> None:
-        super().__init__(n_users, n_items, generator)
-        resolve(self.hparams, hparams, f"{self.name}.")
+    declared = declarations.BPR
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         # softplus is -logσ of the margin and stays finite for unbounded scores.

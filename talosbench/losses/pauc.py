@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from talosbench.hparams import HParam, resolve
+from talosbench.declared.losses import pauc as declarations
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.registry import register
 
@@ -40,35 +40,19 @@ class LLPAUC(Loss):
     defaults (α 0.75 → 0.7, β 0.80 → 0.1).
     """
 
-    name = "llpauc"
-    listing_position = 6
-    paper_table_position = 9
-    in_paper = True
-    hparams = (
-        HParam(
-            "alpha",
-            float,
-            0.7,
-            "positive-side partial-AUC level α (reference flag alpha)",
-            space=(0.1, 0.3, 0.5, 0.7, 0.9),
-            low=1e-9,
-        ),
-        HParam(
-            "beta",
-            float,
-            0.1,
-            "negative-side partial-AUC level β (reference flag beta)",
-            space=(0.01, 0.1),
-            low=1e-9,
-        ),
-    )
+    declared = declarations.LLPAUC
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self,
+        n_users: int,
+        n_items: int,
+        generator: torch.Generator | None = None,
+        *,
+        alpha: float,
+        beta: float,
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.alpha, self.beta = hp["alpha"], hp["beta"]
+        self.alpha, self.beta = alpha, beta
         for name, init, *_ in _AUX:
             self.register_parameter(name, nn.Parameter(torch.tensor(init)))
 

@@ -7,9 +7,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from talosbench.hparams import HParam, resolve
+from talosbench.declared.losses import softmax as declarations
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.losses.common import tau_param
 from talosbench.losses.registry import register
 
 
@@ -21,17 +20,13 @@ class SL(Loss):
     denominator (the paper sums over all items).
     """
 
-    name = "sl"
-    listing_position = 2
-    paper_table_position = 5
-    in_paper = True
-    hparams = (tau_param(),)
+    declared = declarations.SL
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, *, tau: float
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        self.tau = resolve(self.hparams, hparams, f"{self.name}.")["tau"]
+        self.tau = tau
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         lse = torch.logsumexp(batch.neg / self.tau, dim=1)
@@ -45,26 +40,13 @@ class BSL(Loss):
     ``L = mean_b [(τ₂/τ₁)·LSE_j(s_bj/τ₂) − s⁺_b/τ₁]``; equals SL when ``τ₁ = τ₂``.
     """
 
-    name = "bsl"
-    listing_position = 3
-    paper_table_position = 6
-    in_paper = True
-    hparams = (
-        tau_param(help="positive-side temperature τ₁ (reference flag ssm_temp)"),
-        tau_param(
-            "tau2",
-            1.0,
-            help="negative-side temperature τ₂ (reference flag ssm_temp2); the "
-            "reference's default 1.0 is outside the paper's grid (τ₂ = τ₁ would make BSL plain SL)",
-        ),
-    )
+    declared = declarations.BSL
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, *, tau: float, tau2: float
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.tau, self.tau2 = hp["tau"], hp["tau2"]
+        self.tau, self.tau2 = tau, tau2
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         lse = torch.logsumexp(batch.neg / self.tau2, dim=1)
@@ -99,28 +81,19 @@ class PSL(Loss):
     reference value) but a zero gradient instead of the reference's NaN.
     """
 
-    name = "psl"
-    listing_position = 4
-    paper_table_position = 7
-    in_paper = True
-    hparams = (
-        tau_param(),
-        HParam(
-            "activation",
-            str,
-            "tanh",
-            "surrogate of exp (reference flag activate_func); paper uses tanh",
-            space=("tanh",),
-            choices=("tanh", "relu", "arctan", "exp"),
-        ),
-    )
+    declared = declarations.PSL
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self,
+        n_users: int,
+        n_items: int,
+        generator: torch.Generator | None = None,
+        *,
+        tau: float,
+        activation: str,
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.tau, self.activation = hp["tau"], hp["activation"]
+        self.tau, self.activation = tau, activation
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         d = (batch.neg - batch.pos.unsqueeze(1)) / 2.0

@@ -8,19 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from talosbench.hparams import HParam, resolve
+from talosbench.declared.losses import talos as declarations
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.losses.common import K_PARAM, sg_rows, tau_param
+from talosbench.losses.common import sg_rows
 from talosbench.losses.registry import register
-
-LR2_FIXED = HParam(
-    "lr2",
-    float,
-    1e-3,
-    "Adam lr of the per-user thresholds β (reference flag lr2); the paper fixes it",
-    space=(1e-3,),
-    low=0.0,
-)
 
 
 def pinball(x: torch.Tensor, level: float) -> torch.Tensor:
@@ -125,15 +116,11 @@ def quantile_term(batch: ScoreBatch, beta: torch.Tensor, k: int, n_items: int) -
 class LearnedThresholdLoss(Loss):
     """A loss with a per-user threshold ``β`` (zeros) learned by the quantile term at lr ``lr2``, no wd."""
 
-    needs_positive_scores = True
-    thresholded = True
-
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, *, k: int, lr2: float
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        self.hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.k, self.lr2 = self.hp["k"], self.hp["lr2"]
+        self.k, self.lr2 = k, lr2
         self.beta = nn.Parameter(torch.zeros(n_users))
 
     def quantile(self, batch: ScoreBatch) -> torch.Tensor:
@@ -156,16 +143,20 @@ class Talos(LearnedThresholdLoss):
     and ``β`` only from ``extra``; one joint Adam step updates both (docs/protocol.md §10.5).
     """
 
-    name = "talos"
-    listing_position = 11
-    in_paper = True
-    hparams = (tau_param(), K_PARAM, LR2_FIXED)
+    declared = declarations.TALOS
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self,
+        n_users: int,
+        n_items: int,
+        generator: torch.Generator | None = None,
+        *,
+        tau: float,
+        k: int,
+        lr2: float,
     ) -> None:
-        super().__init__(n_users, n_items, generator, **hparams)
-        self.tau = self.hp["tau"]
+        super().__init__(n_users, n_items, generator, k=k, lr2=lr2)
+        self.tau = tau
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         """The main loss from threshold-shifted scores ``x⁺`` (B,) and ``x`` (B, N)."""
@@ -185,9 +176,7 @@ class TalosInsideTemp(Talos):
     ``main = mean_b [LSE_j(logσ(x_bj/τ)) − logσ(x⁺_b/τ)]``; the QR term is kept.
     """
 
-    name = "talos-inside-temp"
-    listing_position = 13
-    in_paper = True
+    declared = declarations.TALOS_INSIDE_TEMP
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         lse = log_sigmoid_lse(neg, inner=1.0 / self.tau)
@@ -202,11 +191,7 @@ class TalosNoDenominator(Talos):
     still feed the QR term, which is kept).
     """
 
-    name = "talos-no-denominator"
-    listing_position = 14
-    in_paper = True
-    negative_gradient = False  # its main term uses the positive only (docs/protocol.md §2.12.4)
-    beats_popularity = False  # it only lifts positives: below the popularity ranking, still learning
+    declared = declarations.TALOS_NO_DENOMINATOR
 
     def main_loss(self, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
         return (math.log(self.k) - F.logsigmoid(pos) / self.tau).mean()
@@ -220,16 +205,13 @@ class TalosNoQuantile(Loss):
     not ``thresholded`` and needs no positive scores.
     """
 
-    name = "talos-no-quantile"
-    listing_position = 12
-    in_paper = True
-    hparams = (tau_param(),)
+    declared = declarations.TALOS_NO_QUANTILE
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self, n_users: int, n_items: int, generator: torch.Generator | None = None, *, tau: float
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        self.tau = resolve(self.hparams, hparams, f"{self.name}.")["tau"]
+        self.tau = tau
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         lse = log_sigmoid_lse(batch.neg, outer=1.0 / self.tau)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from talosbench.hparams import HParam, resolve
+from talosbench.declared.losses import topk as declarations
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.losses.common import K_PARAM, sg_rows, tau_param
+from talosbench.losses.common import sg_rows
 from talosbench.losses.registry import register
 from talosbench.losses.talos import LearnedThresholdLoss
 
@@ -23,30 +23,20 @@ class SLatK(Loss):
     of a user in the batch wins), which ``thresholds()`` returns and the loss never reads back.
     """
 
-    name = "slatk"
-    listing_position = 7
-    paper_table_position = 10
-    in_paper = True
-    hparams = (
-        tau_param(),
-        tau_param(
-            "tau_w",
-            1.25,
-            space=(),
-            help="temperature τ_w of the Top-K weight "
-            "(reference flag ssm_temp_beta); the paper gives no grid",
-        ),
-        K_PARAM,
-    )
-    needs_positive_scores = True
-    thresholded = True
+    declared = declarations.SL_AT_K
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self,
+        n_users: int,
+        n_items: int,
+        generator: torch.Generator | None = None,
+        *,
+        tau: float,
+        tau_w: float,
+        k: int,
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.tau, self.tau_w, self.k = hp["tau"], hp["tau_w"], hp["k"]
+        self.tau, self.tau_w, self.k = tau, tau_w, k
         self.register_buffer("beta_hat", torch.zeros(n_users))
 
     @torch.no_grad()
@@ -78,21 +68,7 @@ class AATP(LearnedThresholdLoss):
     per-user threshold ``β`` learned by the Talos quantile term (``extra``, docs/protocol.md §2.12.2).
     """
 
-    name = "aatp"
-    listing_position = 8
-    paper_table_position = 2
-    in_paper = True
-    hparams = (
-        K_PARAM,
-        HParam(
-            "lr2",
-            float,
-            1e-3,
-            "Adam lr of the per-user thresholds β (reference flag lr2)",
-            space=(1e-1, 1e-2, 1e-3, 1e-4),
-            low=0.0,
-        ),
-    )
+    declared = declarations.AATP
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         shift = sg_rows(self.beta, batch.users).to(batch.neg.dtype)
@@ -111,29 +87,20 @@ class SmoothI(Loss):
     grid's value closest to the reference's 0.5.
     """
 
-    name = "smoothi"
-    listing_position = 9
-    paper_table_position = 4
-    in_paper = True
-    hparams = (
-        tau_param(help="temperature τ = 1/α of the rank indicators (reference flag ssm_temp)"),
-        HParam(
-            "delta",
-            float,
-            0.3,
-            "recursion offset δ (reference flag SmoothI_delta)",
-            space=(0.05, 0.10, 0.15, 0.20, 0.25, 0.30),
-            low=0.0,
-        ),
-        K_PARAM,
-    )
+    declared = declarations.SMOOTHI
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self,
+        n_users: int,
+        n_items: int,
+        generator: torch.Generator | None = None,
+        *,
+        tau: float,
+        delta: float,
+        k: int,
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.tau, self.delta, self.k = hp["tau"], hp["delta"], hp["k"]
+        self.tau, self.delta, self.k = tau, delta, k
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         x = torch.cat([batch.pos.unsqueeze(1), batch.neg], dim=1)
@@ -155,35 +122,20 @@ class RSatK(Loss):
     ``L = mean_b [1 − σ((K − 1 − r_b)/τ₂)]``.
     """
 
-    name = "rsk"
-    listing_position = 10
-    paper_table_position = 3
-    in_paper = True
-    # Faithful to its definition, it stays below the popularity ranking of the synthetic data (recall@20
-    # about 0.2 against 0.29, measured): the sigmoid of the smooth rank saturates while the positive
-    # ranks below K among the samples.
-    beats_popularity = False
-    hparams = (
-        tau_param(
-            space=(0.01, *tau_param().space), help="rank-sigmoid temperature τ₁ (reference flag ssm_temp)"
-        ),
-        HParam(
-            "rank_temp",
-            float,
-            1.0,
-            "recall-sigmoid temperature τ₂ (reference flag rank_temp)",
-            space=(1.0, 2.0, 3.0, 4.0, 5.0),
-            low=1e-6,
-        ),
-        K_PARAM,
-    )
+    declared = declarations.RS_AT_K
 
     def __init__(
-        self, n_users: int, n_items: int, generator: torch.Generator | None = None, **hparams: object
+        self,
+        n_users: int,
+        n_items: int,
+        generator: torch.Generator | None = None,
+        *,
+        tau: float,
+        rank_temp: float,
+        k: int,
     ) -> None:
         super().__init__(n_users, n_items, generator)
-        hp = resolve(self.hparams, hparams, f"{self.name}.")
-        self.tau, self.rank_temp, self.k = hp["tau"], hp["rank_temp"], hp["k"]
+        self.tau, self.rank_temp, self.k = tau, rank_temp, k
 
     def forward(self, batch: ScoreBatch) -> LossTerms:
         rank = torch.sigmoid((batch.neg - batch.pos.unsqueeze(1)) / self.tau).sum(1)

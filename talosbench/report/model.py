@@ -11,9 +11,12 @@ from typing import Any
 
 import polars as pl
 
+from talosbench.declared.backbones import listing_order as backbone_order
+from talosbench.declared.losses import paper_table_order
 from talosbench.errors import USAGE, TalosbenchError
 
-BACKBONES = ("mf", "lightgcn", "xsimgcl")
+BACKBONES = tuple(backbone_order())
+"""The order backbones are reported in: as they are listed (``BackboneDeclaration.listing_position``)."""
 FAILURES = ("diverged", "failed", "oom")
 CELL = ("dataset", "scenario", "backbone", "loss")
 DASH = "–"
@@ -211,13 +214,10 @@ def order(values: Iterable[str], preferred: Sequence[str] = (), last: str | None
 
 
 def paper_losses() -> tuple[str, ...]:
-    """The paper's baselines in its tables' order, as each loss declares (``Loss.paper_table_position``).
+    """The paper's baselines in its tables' order, as each loss declares (``paper_table_position``).
 
     Tables and plots list these first, other losses after them alphabetically, the baseline last.
-    Imported on first use, so that importing the report package does not import torch.
     """
-    from talosbench.losses import paper_table_order
-
     return paper_table_order()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.paper import PAPER, PaperTable, PublishedValue, paper_tables, published_values
 from talosbench.report.model import (
     DASH,
@@ -188,19 +189,15 @@ def _comparison_footer(table: Table, unmatched: list[str], used: list[PaperTable
 
 def _setting(runs: Runs, key: tuple[str, ...]) -> CellSetting | None:
     """The matched setting of a cell, from its first run's stored configuration; None for unknown losses."""
-    from talosbench.losses import LOSSES  # torch: only when a comparison is asked for
-
     frame = runs.frame
     name = str(frame["loss_name"][0]) if frame["loss_name"][0] is not None else key[3].split("@")[0]
-    if name not in LOSSES.names():
+    if name not in DECLARED_LOSSES:
         return None
-    cls = LOSSES.get(name)
+    declared = DECLARED_LOSSES.get(name)
     params = json.loads(frame["params"][0] or "{}")
-    loss_params = params.get("loss_params") or {}
-    declared = {p.name: p.default for p in cls.hparams}
-    loss_k = int(loss_params.get("k", declared["k"])) if "k" in declared else None
-    negatives = params.get("negatives") or cls.default_negatives
-    return CellSetting(*key[:3], name, loss_k, int(negatives))
+    k = declared.hparam("k")
+    loss_k = int((params.get("loss_params") or {}).get("k", k.default)) if k is not None else None
+    return CellSetting(*key[:3], name, loss_k, int(declared.negatives(params.get("negatives"))))
 
 
 def _measured(runs: Runs, metrics: Sequence[str], setting: CellSetting | None) -> list[tuple]:

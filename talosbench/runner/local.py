@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from multiprocessing import get_context
-from typing import Any, Protocol
+from typing import Any
 
-from talosbench.runner.execute import Context, Outcome, RunnerUsageError, execute
-from talosbench.runner.plan import Job
+from talosbench.device_form import is_device
+from talosbench.runner.execute import execute
+from talosbench.runner.records import Context, Job, Listener, Outcome, RunnerUsageError
 from talosbench.threads import thread_count
-
-
-class Listener(Protocol):
-    """Where executors report progress (the CLI prints it; the library never does)."""
-
-    def started(self, job: Job) -> None: ...
-    def epoch(self, job: Job, info: dict[str, Any]) -> None: ...
-    def message(self, text: str) -> None: ...
 
 
 class SerialExecutor:
@@ -205,14 +197,11 @@ def sharing(assigned: Sequence[str]) -> list[tuple[str, int]]:
     return [(device, assigned.count(device)) for device in assigned]
 
 
-DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
-
-
 def parse_devices(text: str | Sequence[str]) -> list[str]:
     """``"cuda:0,cuda:1"`` (or a list of them) → checked device names; a bad entry is a RunnerUsageError."""
     items = text.split(",") if isinstance(text, str) else list(text)
     devices = [item.strip() for item in items if item.strip()]
-    bad = [d for d in devices if not DEVICE.match(d)]
+    bad = [d for d in devices if not is_device(d, auto=False)]
     if bad or not devices:
         shown = ", ".join(repr(d) for d in bad) or "nothing"
         raise RunnerUsageError(

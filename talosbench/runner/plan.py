@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from talosbench.config import RunConfig
+from talosbench.runner.records import Job
 from talosbench.suite import (
     Cell,
     Point,
@@ -14,37 +15,16 @@ from talosbench.suite import (
     SuiteError,
     budget,
     cells,
-    config,
     dims,
     full_grid,
     grid_size,
+    point_config,
     points,
 )
 from talosbench.suite.errors import unknown
 
 ONLY_KEYS = ("dataset", "scenario", "backbone", "loss")
 PLURAL = {"dataset": "datasets", "scenario": "scenarios", "backbone": "backbones", "loss": "losses"}
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run to train: its configuration, its grid cell, and whether it is a tuning trial."""
-
-    cell: Cell
-    """The grid cell (loss = the grid label)."""
-    config: RunConfig
-    """The fully resolved run configuration."""
-    role: str
-    """``trial`` (tuning, scored on validation only) or ``final`` (reported on test)."""
-    tuning: dict[str, Any] | None = None
-    """``{"point": {...}, "budget": n}`` in tuned cells, else None."""
-
-    @property
-    def run_id(self) -> str:
-        return self.config.run_id
-
-    def __str__(self) -> str:
-        return f"{self.cell} seed {self.config.seed}" + (" (trial)" if self.role == "trial" else "")
 
 
 @dataclass(frozen=True)
@@ -90,7 +70,7 @@ class CellPlan:
         if self.points:
             return self.trials()[0].config
         if self.tuned:  # a TPE cell before its first proposal
-            return config(
+            return point_config(
                 self.suite,
                 self.cell,
                 full_grid(self.suite, self.cell)[0],
@@ -107,7 +87,9 @@ class CellPlan:
         """One run per tuning point with the suite's tuning seed (never a reported seed)."""
         seed = self.suite.tuning_seed
         return [
-            Job(self.cell, config(self.suite, self.cell, p, seed, self.device), "trial", self._tuning(p))
+            Job(
+                self.cell, point_config(self.suite, self.cell, p, seed, self.device), "trial", self._tuning(p)
+            )
             for p in self.points
         ]
 
@@ -117,7 +99,7 @@ class CellPlan:
             raise ValueError(f"cell {self.cell} is tuned: its final runs need the chosen point")
         tuning = self._tuning(point) if point is not None else None
         return [
-            Job(self.cell, config(self.suite, self.cell, point, seed, self.device), "final", tuning)
+            Job(self.cell, point_config(self.suite, self.cell, point, seed, self.device), "final", tuning)
             for seed in self.suite.seeds
         ]
 

@@ -16,10 +16,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
-from talosbench.runner.execute import Context, Outcome, RunnerError, Trained, record, train
-from talosbench.runner.plan import Job
+from talosbench.runner.execute import record, train
+from talosbench.runner.records import Context, Job, Listener, Outcome, RunnerError, Trained
 
 INSTALL = "pip install 'talosbench[ray]'"
 
@@ -36,15 +36,6 @@ class RayOptions:
     """CPUs a run reserves; also its torch thread count."""
     max_retries: int = 2
     """Retries of a run whose worker process or node dies, before it is reported as failed."""
-
-
-class Listener(Protocol):
-    """Where the executor reports progress (the CLI prints it; the library never does)."""
-
-    def started(self, job: Job) -> None: ...
-    def epoch(self, job: Job, info: dict[str, Any]) -> None: ...
-    def message(self, text: str) -> None: ...
-    def running(self, where: dict[str, int]) -> None: ...
 
 
 def ray_installed() -> bool:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from talosbench.runner.execute import Outcome, RunnerUsageError
+from talosbench.runner.records import Outcome, RunnerUsageError
 from talosbench.suite import Point, Suite
 
 MAX_REPEATS = 100
@@ -120,16 +119,3 @@ class Study:
     def _point(self, params: dict[str, Any]) -> Point:
         dims = self.candidates[0].dims
         return Point(dims, tuple(d.values[params[d.label]] for d in dims))
-
-
-def replay(study: Study, stored: Callable[[Point], Outcome | None]) -> bool:
-    """Tell ``study`` every stored trial it proposes, in order; True once its budget is spent.
-
-    Stops at the first proposal with no stored outcome (``study.asked`` holds it).
-    """
-    while (point := study.ask()) is not None:
-        outcome = stored(point)
-        if outcome is None:
-            return False
-        study.tell(point, outcome)
-    return True

@@ -1,7 +1,7 @@
 """Suite files: the typed schema, validation before any work, grid expansion and tuning spaces."""
 
 from talosbench.suite.errors import SuiteError
-from talosbench.suite.grid import Point, budget, cells, config, dims, full_grid, grid_size, points
+from talosbench.suite.expand import Point, budget, cells, dims, full_grid, grid_size, point_config, points
 from talosbench.suite.load import load_suite, parse_suite
 from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite
 from talosbench.suite.shipped import find_suite, shipped_datasets, shipped_suites
@@ -16,13 +16,13 @@ __all__ = [
     "SuiteError",
     "budget",
     "cells",
-    "config",
     "dims",
     "find_suite",
     "full_grid",
     "grid_size",
     "load_suite",
     "parse_suite",
+    "point_config",
     "points",
     "shipped_datasets",
     "shipped_suites",

@@ -1,49 +1,39 @@
-"""The names and hyper-parameter schemas a suite may use, read from where they are declared.
+"""The names and hyper-parameter schemas a suite may use, from where they are declared.
 
-Losses, backbones and metrics declare them in modules that import torch; validating a suite must
-not (it would take a second and tie the suite layer to the trainer), so they are read with
-``talosbench.declarations``: the same class attributes, without importing torch. Datasets and
-scenarios come from the data package, which has no torch to avoid.
+Losses, backbones and metrics are declared in ``talosbench.declared`` (records without torch: validating
+a suite must not import it, which would take a second and tie the suite layer to the trainer).
+Datasets and scenarios come from the data package, which has no torch to avoid.
 """
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
-from talosbench.declarations import package_modules, plain, read
-from talosbench.hparams import HParam
-from talosbench.registry import Registry
-
-
-@functools.cache
-def _losses() -> Registry[Any]:
-    # talosbench.losses imports each module of the package in this order, and so registers them.
-    for module in package_modules("talosbench.losses"):
-        read(module)
-    return read("talosbench.losses.registry").LOSSES
-
-
-@functools.cache
-def _backbones() -> Registry[Any]:
-    return read("talosbench.models").BACKBONES
+from talosbench.declared.backbones import DECLARED_BACKBONES
+from talosbench.declared.backbones import listing_order as backbone_order
+from talosbench.declared.base import BackboneDeclaration, LossDeclaration
+from talosbench.declared.losses import DECLARED_LOSSES
+from talosbench.declared.metrics import METRICS
 
 
 def loss_names() -> list[str]:
-    return list(_losses())
+    return DECLARED_LOSSES.names()
 
 
-def loss_schema(name: str) -> tuple[HParam, ...]:
-    return plain(tuple(_losses().get(name).hparams), f"the hparams of loss {name}")
+def loss(name: str) -> LossDeclaration:
+    """The declaration of loss ``name`` (UnknownNameError)."""
+    return DECLARED_LOSSES.get(name)
 
 
 def backbone_names() -> list[str]:
-    return list(_backbones())
+    """Every backbone, in the order they are listed."""
+    return backbone_order()
 
 
-def backbone_schema(name: str) -> tuple[HParam, ...]:
-    return plain(tuple(_backbones().get(name).hparams), f"the hparams of backbone {name}")
+def backbone(name: str) -> BackboneDeclaration:
+    """The declaration of backbone ``name`` (UnknownNameError)."""
+    return DECLARED_BACKBONES.get(name)
 
 
 def scenario_names() -> list[str]:
@@ -55,7 +45,7 @@ def scenario_names() -> list[str]:
 def dataset_names(data_dir: Path | None = None) -> list[str]:
     """Catalog datasets, then those imported (``download --file``) into the data home of ``data_dir``."""
     from talosbench.data.catalog import CATALOG
-    from talosbench.data.datasets import imported_names
+    from talosbench.data.entries import imported_names
     from talosbench.data.store import data_home
 
     return list(CATALOG) + [n for n in imported_names(data_home(data_dir)) if n not in CATALOG]
@@ -74,7 +64,7 @@ def import_hint(data_dir: Path | None = None) -> str:
 def preprocess_defaults(dataset: str, data_dir: Path | None = None) -> dict[str, Any]:
     """What ``[datasets.<name>]`` may set: the preprocessing options of ``dataset`` (none for an imported
     folder of ready-made splits) and the split options (``cold``), each with its default."""
-    from talosbench.data.datasets import get_entry
+    from talosbench.data.entries import get_entry
     from talosbench.data.preprocess import FILTER_ORDERS, ORDER_KEY
     from talosbench.data.split import SPLIT_OPTIONS
     from talosbench.data.store import data_home
@@ -94,4 +84,4 @@ def option_choices(key: str) -> tuple[str, ...] | None:
 
 def metric_names() -> list[str]:
     """Metric families every run evaluates (``precision``, ``recall``, ...)."""
-    return list(plain(read("talosbench.metrics").METRICS, "talosbench.metrics.METRICS"))
+    return list(METRICS)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from talosbench.config import DEVICE, PER_LOSS_KEYS, TRAIN_KEYS
-from talosbench.config import schema as setting_schema
-from talosbench.hparams import HParam, HParamError
+from talosbench.config import PER_LOSS_KEYS, TRAIN_KEYS
+from talosbench.declared.base import Declaration
+from talosbench.hparams import HParamError, shown
 from talosbench.paths import name_problem
 from talosbench.suite import components
 from talosbench.suite.errors import SuiteError, did_you_mean, unknown
+from talosbench.suite.parser import Parser
 from talosbench.suite.schema import Component, Dim, EvalSettings, Suite
 from talosbench.toml import tomllib
 
@@ -58,7 +59,7 @@ def parse_suite(
     data: Mapping[str, Any], source: str | Path = "<suite>", *, data_dir: Path | None = None
 ) -> Suite:
     """Validate a parsed TOML document; ``source`` names the file in error messages."""
-    p = _Parser(str(source))
+    p = Parser(str(source))
     p.keys(data, "", TABLES, kind="table")
     head = p.table(data, "suite", required=True)
     p.keys(head, "[suite]", SUITE_KEYS)
@@ -132,125 +133,19 @@ def parse_suite(
         tuning_seed=tuning_seed,
         sampler=_sampler(p, head, budget, loss_tables),
     )
-    from talosbench.suite.grid import cells
+    from talosbench.suite.expand import cells
 
     if not cells(suite):
         raise SuiteError(f"{p.source}: [grid]: the [[exclude]] tables drop every cell; nothing would run")
     return suite
 
 
-class _Parser:
-    """Typed look-ups that raise SuiteErrors naming the file and the key path."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def error(self, path: str, message: str) -> SuiteError:
-        return SuiteError(f"{self.source}: {path}: {message}")
-
-    def keys(self, table: Mapping[str, Any], path: str, allowed: tuple[str, ...], kind: str = "key") -> None:
-        for key in table:
-            if key not in allowed:
-                where = f"{path} {key}" if path else key
-                raise SuiteError(
-                    f"{self.source}: {where}: unknown {kind}.{did_you_mean(key, allowed)} "
-                    f"Valid {kind}s{' in ' + path if path else ''}: {', '.join(allowed)}."
-                )
-
-    def table(self, data: Mapping[str, Any], key: str, required: bool = False) -> dict[str, Any]:
-        if key not in data:
-            if required:
-                raise SuiteError(f"{self.source}: [{key}]: missing table; every suite needs one")
-            return {}
-        value = data[key]
-        if not isinstance(value, dict):
-            raise self.error(f"[{key}]", f"must be a table, got {_show(value)}")
-        return value
-
-    def value(self, value: Any, path: str, kind: type, low: float | None = None) -> Any:
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(path, f"must be {_TYPE_NAMES[kind]}, got {_show(value)}")
-        if kind is float and not math.isfinite(value):  # TOML reads nan and inf: every run would diverge
-            raise self.error(path, f"must be a finite number, got {value!r}")
-        if low is not None and value < low:
-            raise self.error(path, f"must be >= {low:g}, got {value!r}")
-        return value
-
-    def setting(self, value: Any, path: str, name: str) -> Any:
-        """A value of the run setting ``name``, checked against its ``RunConfig`` schema."""
-        spec = setting_schema(name)
-        return self.value(value, path, spec.type, spec.low)
-
-    def get(
-        self,
-        table: Mapping[str, Any],
-        path: str,
-        key: str,
-        kind: type,
-        *,
-        required: bool = False,
-        low: float | None = None,
-        default: Any = None,
-    ) -> Any:
-        if key not in table:
-            if required:
-                raise self.error(f"{path} {key}", "missing; it is required")
-            return default
-        return self.value(table[key], f"{path} {key}", kind, low)
-
-    def _list(self, table: Mapping[str, Any], path: str, key: str, required: bool, default: Any) -> list:
-        if key not in table:
-            if required:
-                raise self.error(f"{path} {key}", "missing; it is required")
-            return list(default)
-        values = table[key]
-        if not isinstance(values, list):
-            raise self.error(f"{path} {key}", f"must be a list, got {_show(values)}")
-        if not values:
-            raise self.error(f"{path} {key}", "must not be empty")
-        return values
-
-    def int_list(
-        self, table: Mapping[str, Any], path: str, key: str, *, default: Any = (), low: float | None = None
-    ) -> list[int]:
-        values = self._list(table, path, key, False, default)
-        return [self.value(v, f"{path} {key}[{i}]", int, low) for i, v in enumerate(values)]
-
-    def str_list(
-        self, table: Mapping[str, Any], path: str, key: str, *, required: bool = False, default: Any = ()
-    ) -> list[str]:
-        values = self._list(table, path, key, required, default)
-        out = [self.value(v, f"{path} {key}[{i}]", str) for i, v in enumerate(values)]
-        if len(set(out)) != len(out):
-            raise self.error(f"{path} {key}", f"must not repeat a name, got {out}")
-        return out
-
-    def names(self, values: list[str], path: str, kind: str, choices: list[str], hint: str = "") -> None:
-        for i, value in enumerate(values):
-            if value not in choices:
-                raise SuiteError(f"{unknown(self.source, f'{path}[{i}]', kind, value, choices)}{hint}")
-
-
-_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
-
-
-def _show(value: Any) -> str:
-    kinds = {dict: "a table", list: "a list", bool: "a boolean", str: "a string", int: "an integer"}
-    return f"{kinds.get(type(value), type(value).__name__)} ({value!r})"
-
-
-def _train(p: _Parser, table: Mapping[str, Any]) -> dict[str, Any]:
+def _train(p: Parser, table: Mapping[str, Any]) -> dict[str, Any]:
     p.keys(table, "[train]", TRAIN_KEYS)
-    values = {key: p.setting(table[key], f"[train] {key}", key) for key in table}
-    device = values.get("device", "auto")
-    if not DEVICE.match(device):
-        raise p.error("[train] device", f"must be auto, cpu, cuda or cuda:N, got {device!r}")
-    return values
+    return {key: p.setting(table[key], f"[train] {key}", key) for key in table}
 
 
-def _check_valid_metric(p: _Parser, valid_metric: str, metric_names: list[str]) -> None:
+def _check_valid_metric(p: Parser, valid_metric: str, metric_names: list[str]) -> None:
     name, _, k = valid_metric.partition("@")
     if not k.isdigit() or int(k) < 1:
         raise p.error(
@@ -261,17 +156,11 @@ def _check_valid_metric(p: _Parser, valid_metric: str, metric_names: list[str]) 
 
 
 def _component(
-    p: _Parser,
-    path: str,
-    label: str,
-    name: str,
-    table: Mapping[str, Any],
-    schema: tuple[HParam, ...],
-    scope: str,
-    extra: tuple[str, ...],
+    p: Parser, path: str, label: str, declared: Declaration, table: Mapping[str, Any], extra: tuple[str, ...]
 ) -> Component:
     """Split a component table into fixed values and tuning dimensions, validating each value."""
-    by_name = {h.name: h for h in schema}
+    name, kind = declared.name, declared.kind
+    by_name = {h.name: h for h in declared.hparams}
     allowed = (*by_name, *extra)
     fixed: dict[tuple[Any, str], Any] = {}
     dims: list[Dim] = []
@@ -280,10 +169,10 @@ def _component(
             continue
         if key not in allowed:
             raise SuiteError(
-                f"{p.source}: {path} {key}: unknown hyper-parameter of {scope} '{name}'."
+                f"{p.source}: {path} {key}: unknown hyper-parameter of {kind} '{name}'."
                 f"{did_you_mean(key, allowed)} Valid: {', '.join(allowed) or '(none)'}."
             )
-        where = "train" if key in PER_LOSS_KEYS else scope
+        where = "train" if key in PER_LOSS_KEYS else kind
         values = raw if isinstance(raw, list) else [raw]
         if not values:
             raise p.error(f"{path} {key}", "an empty list has no value to try; give a value or a list")
@@ -303,11 +192,28 @@ def _component(
             dims.append(Dim(where, key, tuple(checked)))  # type: ignore[arg-type]
         else:
             fixed[(where, key)] = checked[0]
+    _check_rule(p, path, declared, fixed, dims)
     budget = p.get(table, path, "budget", int, low=1)
     return Component(label=label, name=name, fixed=fixed, dims=tuple(dims), budget=budget)
 
 
-def _sampler(p: _Parser, head: Mapping[str, Any], budget: int | None, losses: dict[str, Component]) -> str:
+def _check_rule(
+    p: Parser, path: str, declared: Declaration, fixed: Mapping[tuple[Any, str], Any], dims: list[Dim]
+) -> None:
+    """Every combination of the component's own values against the rule between its hyper-parameters
+    (a tuning trial would otherwise stop the suite when its run is configured)."""
+    if declared.rule is None:
+        return
+    given = {key: value for (where, key), value in fixed.items() if where == declared.kind}
+    own = [d for d in dims if d.target == declared.kind]
+    for combination in itertools.product(*(d.values for d in own)):
+        try:
+            declared.resolve({**given, **{d.name: v for d, v in zip(own, combination, strict=True)}})
+        except HParamError as exc:
+            raise p.error(path, exc.problem) from None
+
+
+def _sampler(p: Parser, head: Mapping[str, Any], budget: int | None, losses: dict[str, Component]) -> str:
     """``[suite] sampler``; TPE proposes trials until a budget is spent, so every loss needs one."""
     sampler = p.get(head, "[suite]", "sampler", str, default="grid")
     if sampler not in SAMPLERS:
@@ -327,7 +233,7 @@ def _loss_path(label: str) -> str:
     return f"[losses.{label}]" if BARE_KEY.match(label) else f'[losses."{label}"]'
 
 
-def _loss_tables(p: _Parser, tables: Mapping[str, Any], labels: list[str]) -> dict[str, Component]:
+def _loss_tables(p: Parser, tables: Mapping[str, Any], labels: list[str]) -> dict[str, Component]:
     losses = components.loss_names()
     for label in tables:
         if label not in labels:
@@ -340,7 +246,7 @@ def _loss_tables(p: _Parser, tables: Mapping[str, Any], labels: list[str]) -> di
         table = tables.get(label, {})
         path = _loss_path(label)
         if not isinstance(table, dict):
-            raise p.error(path, f"must be a table, got {_show(table)}")
+            raise p.error(path, f"must be a table, got {shown(table)}")
         if "loss" in table:
             name = p.get(table, path, "loss", str)
             if name not in losses:
@@ -353,12 +259,11 @@ def _loss_tables(p: _Parser, tables: Mapping[str, Any], labels: list[str]) -> di
                 f'Valid choices: {", ".join(sorted(losses))}. (An alias needs a [losses."{label}"] '
                 f'table with loss = "<registered name>".)'
             )
-        schema = components.loss_schema(name)
-        out[label] = _component(p, path, label, name, table, schema, "loss", PER_LOSS_KEYS)
+        out[label] = _component(p, path, label, components.loss(name), table, PER_LOSS_KEYS)
     return out
 
 
-def _backbone_tables(p: _Parser, tables: Mapping[str, Any], backbones: list[str]) -> dict[str, Component]:
+def _backbone_tables(p: Parser, tables: Mapping[str, Any], backbones: list[str]) -> dict[str, Component]:
     for name in tables:
         if name not in backbones:
             raise p.error(
@@ -371,16 +276,16 @@ def _backbone_tables(p: _Parser, tables: Mapping[str, Any], backbones: list[str]
         table = tables.get(name, {})
         path = f"[backbones.{name}]"
         if not isinstance(table, dict):
-            raise p.error(path, f"must be a table, got {_show(table)}")
+            raise p.error(path, f"must be a table, got {shown(table)}")
         if "loss" in table or "budget" in table:
             key = "loss" if "loss" in table else "budget"
             raise p.error(f"{path} {key}", "only a [losses.<label>] table takes this key")
-        out[name] = _component(p, path, name, name, table, components.backbone_schema(name), "backbone", ())
+        out[name] = _component(p, path, name, components.backbone(name), table, ())
     return out
 
 
 def _preprocess(
-    p: _Parser, tables: Mapping[str, Any], datasets: list[str], data_dir: Path | None
+    p: Parser, tables: Mapping[str, Any], datasets: list[str], data_dir: Path | None
 ) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, table in tables.items():
@@ -392,7 +297,7 @@ def _preprocess(
                 f"Grid datasets: {', '.join(datasets)}.",
             )
         if not isinstance(table, dict):
-            raise p.error(path, f"must be a table, got {_show(table)}")
+            raise p.error(path, f"must be a table, got {shown(table)}")
         defaults = components.preprocess_defaults(name, data_dir)
         values = {}
         for key, value in table.items():
@@ -405,15 +310,13 @@ def _preprocess(
             # The catalog default tells the type: integers stay integers, a None default takes a number.
             kind = int if isinstance(default, int) and not isinstance(default, bool) else type(default)
             kind = float if default is None or kind is float else kind
-            values[key] = p.value(value, f"{path} {key}", kind, 0 if kind in (int, float) else None)
-            choices = components.option_choices(key)
-            if choices is not None and value not in choices:
-                raise p.error(f"{path} {key}", f"must be one of {', '.join(choices)}, got {value!r}")
+            low = 0 if kind in (int, float) else None
+            values[key] = p.value(value, f"{path} {key}", kind, low, components.option_choices(key) or ())
         out[name] = values
     return out
 
 
-def _excludes(p: _Parser, tables: Any, grid: Mapping[str, list[str]]) -> list[dict[str, tuple[str, ...]]]:
+def _excludes(p: Parser, tables: Any, grid: Mapping[str, list[str]]) -> list[dict[str, tuple[str, ...]]]:
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise p.error("[[exclude]]", "must be an array of tables ([[exclude]] headers)")
     out = []

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from talosbench.config import schema
 
-Scope = Literal["train", "loss", "backbone"]
+Target = Literal["train", "loss", "backbone"]
+"""What a suite value sets: a run setting of ``[train]``, a loss hyper-parameter or a backbone one."""
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class EvalSettings:
 class Dim:
     """One tuning dimension: a list of values for one setting."""
 
-    scope: Scope
-    """Where the value goes: the run's training settings, the loss or the backbone."""
+    target: Target
+    """What the value sets: a run setting, a loss hyper-parameter or a backbone hyper-parameter."""
     name: str
     """Setting or hyper-parameter name."""
     values: tuple[Any, ...]
@@ -35,7 +36,7 @@ class Dim:
     @property
     def label(self) -> str:
         """Name shown in tuning points: ``tau``, ``lr``, ``backbone.layers``."""
-        return f"backbone.{self.name}" if self.scope == "backbone" else self.name
+        return f"backbone.{self.name}" if self.target == "backbone" else self.name
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class Component:
     """The grid name; for a loss alias (``talos@50``) it differs from ``name``."""
     name: str
     """Registered component name."""
-    fixed: dict[tuple[Scope, str], Any] = field(default_factory=dict)
-    """Values the table fixes, keyed by (scope, name)."""
+    fixed: dict[tuple[Target, str], Any] = field(default_factory=dict)
+    """Values the table fixes, keyed by (target, name)."""
     dims: tuple[Dim, ...] = ()
     """Tuning dimensions (lists in the table), in file order."""
     budget: int | None = None

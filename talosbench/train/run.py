@@ -14,24 +14,19 @@ from typing import Any
 from talosbench.config import RunConfig, RunResult
 from talosbench.data import Split, load_split
 from talosbench.device import resolve_device
-from talosbench.hparams import resolve
-from talosbench.losses import LOSSES
-from talosbench.models import BACKBONES
-from talosbench.train.trainer import build, fit, restore, run_evaluation, unflatten
+from talosbench.train.parts import build
+from talosbench.train.snapshot import restore, unflatten
+from talosbench.train.trainer import fit, run_evaluation
 
 
 def check_config(config: RunConfig) -> None:
-    """Fail fast on unknown names, bad hyper-parameters and a device this machine lacks, before any data
-    is touched (a download or a split must not come first only to end in a DeviceError).
+    """Fail fast on a device this machine lacks, before any data is touched (a download or a split must
+    not come first only to end in a DeviceError).
 
-    The run's own settings were checked when the ``RunConfig`` was built; its loss and backbone
-    hyper-parameters need the component's schema, so they are checked here.
+    Everything else was checked when the ``RunConfig`` was built: its settings, and its loss's and
+    backbone's names and hyper-parameters; only the device needs torch, to ask whether it exists.
     """
     resolve_device(config.device)
-    resolve(LOSSES.get(config.loss).hparams, config.loss_params, where=f"loss {config.loss}: ")
-    resolve(
-        BACKBONES.get(config.backbone).hparams, config.backbone_params, where=f"backbone {config.backbone}: "
-    )
 
 
 def run_config(

@@ -4,18 +4,17 @@ It reads top to bottom in the order things happen (docs/protocol.md §4). Nothin
 copies data to the host: the epoch loss is accumulated on the device and read once per epoch, which
 is also when divergence is detected.
 
-Public: ``fit`` (one run), and the steps it is made of, ``build`` (-> ``Parts``), ``train_epoch`` and
-``run_evaluation``, which ``talosbench.bench`` times so that it measures exactly what a run executes.
+Public: ``fit`` (one run), and the steps it is made of, ``build`` (-> ``Parts``, in ``train.parts``),
+``train_epoch`` and ``run_evaluation``, which ``talosbench.bench`` times so that it measures exactly what
+a run executes; the best epoch's state is kept as a ``train.snapshot``.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -23,16 +22,12 @@ import torch
 
 from talosbench.config import RunConfig, RunResult
 from talosbench.data.split import Split
+from talosbench.declared.metrics import METRICS
 from talosbench.device import device_name, synchronize
-from talosbench.interactions import InteractionCSR
-from talosbench.losses import LOSSES, build_loss
-from talosbench.losses.base import Loss
-from talosbench.metrics import METRICS, EvalResult, evaluate
-from talosbench.models import BackboneInputs, build_backbone
-from talosbench.models.base import Backbone
-from talosbench.train.memory import peak_host_bytes, retain_freed_memory
-from talosbench.train.sampler import NegativeSampler
-from talosbench.train.scoring import Scorer
+from talosbench.metrics import EvalResult, evaluate
+from talosbench.train.memory import peak_host_bytes
+from talosbench.train.parts import Parts, build, seeded
+from talosbench.train.snapshot import flatten, restore, snapshot
 
 EpochCallback = Callable[[dict[str, Any]], None]
 """Progress of a run: ``{"epoch", "epochs", "train_loss", "valid"}`` after each epoch and validation, and
@@ -52,39 +47,6 @@ class Diverged(RuntimeError):
         self.epoch = epoch
 
 
-@dataclass
-class Parts:
-    """Everything a run builds before its first epoch."""
-
-    backbone: Backbone
-    loss: Loss
-    optimizer: torch.optim.Optimizer
-    adversary: torch.optim.Optimizer | None
-    sampler: NegativeSampler
-    scorer: Scorer
-    train_users: torch.Tensor
-    train_items: torch.Tensor
-    train: InteractionCSR
-    valid: InteractionCSR
-    test: InteractionCSR
-    negatives: int
-    normalize: bool
-    threshold_k: int | None
-
-
-def _pairs(frame: pl.DataFrame, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    users = torch.tensor(frame["user"].to_numpy(), dtype=torch.long, device=device)
-    items = torch.tensor(frame["item"].to_numpy(), dtype=torch.long, device=device)
-    return users, items
-
-
-def _seeded(seed: int, stream: int, device: torch.device) -> torch.Generator:
-    """One independent generator per purpose, all derived from the run seed."""
-    generator = torch.Generator(device=device)
-    generator.manual_seed(seed * 1_000_003 + stream)
-    return generator
-
-
 def metric_names(ks: Sequence[int]) -> list[str]:
     return [f"{m}@{k}" for k in ks for m in METRICS]
 
@@ -93,71 +55,6 @@ def eval_ks(config: RunConfig) -> tuple[int, ...]:
     """Requested cut-offs plus the one the validation metric needs."""
     k = int(config.valid_metric.split("@")[1])
     return tuple(sorted(set(config.ks) | {k}))
-
-
-def build(split: Split, config: RunConfig, device: torch.device) -> Parts:
-    """Construct the model, loss, optimisers, sampler and interaction structures of a run."""
-    loss_cls = LOSSES.get(config.loss)
-    normalize = loss_cls.default_normalize if config.normalize is None else config.normalize
-    negatives = loss_cls.default_negatives if config.negatives is None else config.negatives
-    if device.type == "cpu":
-        retain_freed_memory()  # per-batch temporaries reuse heap pages instead of faulting in new ones
-    train_users, train_items = _pairs(split.train, device)
-    train = InteractionCSR.from_pairs(train_users, train_items, split.n_users, split.n_items, device)
-    valid = InteractionCSR.from_pairs(*_pairs(split.valid, device), split.n_users, split.n_items, device)
-    test = InteractionCSR.from_pairs(*_pairs(split.test, device), split.n_users, split.n_items, device)
-
-    with torch.device(device):
-        inputs = BackboneInputs(
-            split.n_users,
-            split.n_items,
-            train_users,
-            train_items,
-            config.dim,
-            normalize,
-            _seeded(config.seed, 1, device),
-        )
-        backbone = build_backbone(config.backbone, inputs, config.backbone_params)
-        loss = build_loss(
-            config.loss, split.n_users, split.n_items, config.loss_params, _seeded(config.seed, 2, device)
-        )
-    backbone.to(device)
-    loss.to(device)
-
-    # Adam with coupled L2 decay, as the paper; the loss's own state (e.g. Talos' thresholds) joins
-    # the same optimiser with its own learning rate and decay.
-    groups: list[dict[str, Any]] = [
-        {"params": list(backbone.parameters()), "lr": config.lr, "weight_decay": config.weight_decay}
-    ]
-    groups += loss.param_groups(config.lr, config.weight_decay)
-    # fused: one kernel over all tables instead of a dozen passes (5x faster on CPU, same update).
-    optimizer = torch.optim.Adam(groups, fused=True)
-    adversary_params = loss.adversary_parameters()
-    adversary = (
-        torch.optim.Adam(
-            adversary_params, lr=loss.adversary_lr(), weight_decay=config.weight_decay, fused=True
-        )
-        if adversary_params
-        else None
-    )
-    # Thresholded losses (Talos, AATP, SL@K) learn or estimate the score of the K-th ranked item.
-    threshold_k = int(loss.k) if loss_cls.thresholded else None
-    return Parts(
-        backbone=backbone,
-        loss=loss,
-        optimizer=optimizer,
-        adversary=adversary,
-        sampler=NegativeSampler(train, _seeded(config.seed, 3, device), shared=config.shared_negatives),
-        scorer=Scorer(normalize, split.n_items, train if loss_cls.needs_positive_scores else None),
-        train_users=train_users,
-        train_items=train_items,
-        train=train,
-        valid=valid,
-        test=test,
-        negatives=negatives,
-        normalize=normalize,
-        threshold_k=threshold_k,
-    )
 
 
 def train_epoch(
@@ -183,7 +80,12 @@ def train_epoch(
         neg_items = parts.sampler.sample(users, parts.negatives)
         user_reps, item_reps = backbone()  # graph propagation: once per batch
         batch = parts.scorer.score(
-            user_reps, item_reps, users, pos_items, neg_items, need_all_pos=type(loss).needs_positive_scores
+            user_reps,
+            item_reps,
+            users,
+            pos_items,
+            neg_items,
+            need_all_pos=loss.declared.needs_positive_scores,
         )
         terms = loss(batch)
         aux = backbone.aux_loss(users, pos_items)
@@ -229,48 +131,6 @@ def run_evaluation(parts: Parts, config: RunConfig, heldout: str) -> EvalResult:
     )
 
 
-Snapshot = dict[str, dict[str, torch.Tensor]]
-
-
-def snapshot(parts: Parts) -> Snapshot:
-    """Copies of the backbone's and the loss's state: together they are the model that is tested.
-
-    The loss's state (Talos' learned thresholds, SL@K's estimates, AdvInfoNCE's hardness tables)
-    is taken with the backbone, so the test thresholds and their error belong to the selected epoch.
-    """
-    return {
-        "backbone": copy.deepcopy(parts.backbone.state_dict()),
-        "loss": copy.deepcopy(parts.loss.state_dict()),
-    }
-
-
-def restore(parts: Parts, state: Snapshot) -> None:
-    """Put a ``snapshot`` back into the backbone and the loss."""
-    parts.backbone.load_state_dict(state["backbone"])
-    parts.loss.load_state_dict(state["loss"])
-
-
-def flatten(state: Snapshot) -> dict[str, torch.Tensor]:
-    """A snapshot as one flat ``{"backbone.<name>": tensor, "loss.<name>": tensor}`` on the host.
-
-    Flat names are what a weights file holds; ``unflatten`` is the inverse.
-    """
-    return {
-        f"{part}.{name}": tensor.detach().cpu().contiguous()
-        for part, tensors in state.items()
-        for name, tensor in tensors.items()
-    }
-
-
-def unflatten(tensors: dict[str, torch.Tensor]) -> Snapshot:
-    """The snapshot ``flatten`` made: tensors grouped back by their part (``backbone`` or ``loss``)."""
-    state: Snapshot = {"backbone": {}, "loss": {}}
-    for key, tensor in tensors.items():
-        part, _, name = key.partition(".")
-        state.setdefault(part, {})[name] = tensor
-    return state
-
-
 def fit(
     split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
 ) -> RunResult:
@@ -287,7 +147,7 @@ def fit(
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     parts = build(split, config, device)
-    shuffle = _seeded(config.seed, 4, device)
+    shuffle = seeded(config.seed, 4, device)
     valid_key = config.valid_metric
 
     history: list[dict[str, Any]] = []

@@ -18,9 +18,9 @@ from talosbench.bench.estimate import SETUP_SECONDS
 from talosbench.cli.run import describe_estimate
 from talosbench.config import RunResult
 from talosbench.data import prepare_dataset
-from talosbench.data.datasets import dataset_summary
+from talosbench.data.summary import dataset_summary
 from talosbench.results import run_dir, write_run
-from talosbench.runner.grid import describe
+from talosbench.runner.status import describe
 from talosbench.suite import Suite, load_suite
 
 SUITE = """

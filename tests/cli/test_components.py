@@ -7,9 +7,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from talosbench.backbones import BACKBONES
 from talosbench.cli import app
-from talosbench.losses import LOSSES, listing_order
-from talosbench.models import BACKBONES
+from talosbench.declared.losses import listing_order
+from talosbench.losses import LOSSES
 
 runner = CliRunner()
 WIDTH = 100
@@ -32,13 +33,13 @@ def test_losses_json_has_every_loss_with_its_declared_parameters_and_traits() ->
     items = json.loads(_ok("losses", "--json"))
     assert [item["name"] for item in items] == listing_order()
     for item in items:
-        cls = LOSSES.get(item["name"])
-        assert [p["name"] for p in item["parameters"]] == [p.name for p in cls.hparams]
-        for shown, declared in zip(item["parameters"], cls.hparams, strict=True):
+        record = LOSSES.get(item["name"]).declared
+        assert [p["name"] for p in item["parameters"]] == [p.name for p in record.hparams]
+        for shown, declared in zip(item["parameters"], record.hparams, strict=True):
             assert shown["default"] == declared.default and shown["space"] == list(declared.space)
             assert shown["help"] == declared.help and shown["type"] == declared.type.__name__
-        assert item["traits"]["default_negatives"] == cls.default_negatives
-        assert item["traits"]["thresholded"] == cls.thresholded
+        assert item["traits"]["default_negatives"] == record.default_negatives
+        assert item["traits"]["thresholded"] == record.thresholded
         assert item["summary"] and "``" not in item["summary"]
 
 
@@ -48,7 +49,7 @@ def test_losses_talos_shows_the_loss_in_full() -> None:
     assert text.startswith("loss talos: Talos, paper Eq. (3.7)")
     assert "LSE_j(logσ(x_bj)/τ) − logσ(x⁺_b)/τ" in text  # the equation, as plain unicode text
     assert "``" not in text
-    for param in LOSSES.get("talos").hparams:
+    for param in LOSSES.get("talos").declared.hparams:
         assert param.name in text
     assert "0.05, 0.1, 0.15, 0.2" in text and ">= 1e-06" in text  # search space and bounds
     assert "per-user Top-K threshold" in text and "learned or estimated" in text  # a trait
@@ -59,7 +60,8 @@ def test_backbones_name_shows_one_backbone() -> None:
     text = _ok("backbones", "xsimgcl")
     assert text.startswith("backbone xsimgcl: ") and "cl_rate" in text and "0.01, 0.05, 0.1, 0.2" in text
     items = json.loads(_ok("backbones", "--json"))
-    assert [item["name"] for item in items] == BACKBONES.names()
+    assert [item["name"] for item in items] == ["mf", "lightgcn", "xsimgcl"]  # their listing positions
+    assert sorted(item["name"] for item in items) == sorted(BACKBONES)
 
 
 @pytest.mark.parametrize(

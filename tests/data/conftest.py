@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from talosbench.cli import app
 from talosbench.data.catalog import CATALOG
 
 U_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "movielens-100k" / "u.data"
@@ -105,3 +107,16 @@ def mirror() -> Iterator[Mirror]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def download(home: Path, mirror: Mirror, *extra: str) -> tuple[int, str]:
+    """``talosbench download movielens-100k`` from the loopback mirror into ``home``: exit code and output."""
+    result = CliRunner().invoke(
+        app, ["download", "movielens-100k", "--mirror", mirror.url, "--data-dir", str(home), *extra]
+    )
+    return result.exit_code, result.output
+
+
+def leftovers(home: Path) -> list[Path]:
+    """Every file under ``home``: what a failed download must not leave."""
+    return [p for p in home.rglob("*") if p.is_file()] if home.exists() else []

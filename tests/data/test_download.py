@@ -18,25 +18,14 @@ from talosbench.cli import app
 from talosbench.data.catalog import CATALOG
 from talosbench.data.download import parse_md5
 
-from .conftest import Mirror, make_zip, pin_md5
+from .conftest import Mirror, download, leftovers, make_zip
 
 runner = CliRunner()
 
 
-def _download(home: Path, mirror: Mirror, *extra: str) -> tuple[int, str]:
-    result = runner.invoke(
-        app, ["download", "movielens-100k", "--mirror", mirror.url, "--data-dir", str(home), *extra]
-    )
-    return result.exit_code, result.output
-
-
-def _leftovers(home: Path) -> list[Path]:
-    return [p for p in home.rglob("*") if p.is_file()] if home.exists() else []
-
-
 def test_full_download(tmp_path: Path, mirror: Mirror, ml_zip: bytes, u_data: bytes) -> None:
     mirror.files["ml-100k.zip"] = ml_zip
-    code, out = _download(tmp_path, mirror)
+    code, out = download(tmp_path, mirror)
     assert code == 0, out
     ds = tmp_path / "movielens-100k"
     meta = json.loads((ds / "meta.json").read_text())
@@ -60,7 +49,7 @@ def test_full_download(tmp_path: Path, mirror: Mirror, ml_zip: bytes, u_data: by
     assert sidecar.split()[0] == hashlib.sha256(ml_zip).hexdigest()
     # A second call reuses the cache: no new request.
     seen = len(mirror.requests)
-    assert _download(tmp_path, mirror)[0] == 0
+    assert download(tmp_path, mirror)[0] == 0
     assert len(mirror.requests) == seen
     listing = runner.invoke(app, ["datasets", "--data-dir", str(tmp_path)]).output
     assert f"{stats['interactions']:,}" in listing
@@ -69,7 +58,7 @@ def test_full_download(tmp_path: Path, mirror: Mirror, ml_zip: bytes, u_data: by
 def test_interrupted_download_resumes_with_range(tmp_path: Path, mirror: Mirror, ml_zip: bytes) -> None:
     mirror.files["ml-100k.zip"] = ml_zip
     mirror.cut_next = 1
-    code, out = _download(tmp_path, mirror)
+    code, out = download(tmp_path, mirror)
     assert code == 0, out
     ranges = [r["range"] for r in mirror.requests if r["range"]]
     assert ranges == [f"bytes={len(ml_zip) // 2}-"]
@@ -85,17 +74,17 @@ def test_checksum_mismatch_leaves_nothing(
     pinned = "0" * 64
     entry = replace(CATALOG.get("movielens-100k"), sha256=pinned)
     monkeypatch.setitem(CATALOG._items, "movielens-100k", entry)
-    code, out = _download(tmp_path, mirror)
+    code, out = download(tmp_path, mirror)
     assert code == 1
     assert pinned in out and hashlib.sha256(ml_zip).hexdigest() in out and "--mirror" in out
-    assert _leftovers(tmp_path) == []
+    assert leftovers(tmp_path) == []
 
 
 def test_changed_upstream_is_refused(tmp_path: Path, mirror: Mirror, ml_zip: bytes, u_data: bytes) -> None:
     mirror.files["ml-100k.zip"] = ml_zip
-    assert _download(tmp_path, mirror)[0] == 0
+    assert download(tmp_path, mirror)[0] == 0
     mirror.files["ml-100k.zip"] = make_zip(u_data.replace(b"\t5\t", b"\t4\t", 1))
-    code, out = _download(tmp_path, mirror, "--force")
+    code, out = download(tmp_path, mirror, "--force")
     assert code == 1 and "expected sha256" in out
     raw = tmp_path / "movielens-100k" / "raw" / "ml-100k.zip"
     assert raw.read_bytes() == ml_zip  # the trusted file is untouched
@@ -103,20 +92,20 @@ def test_changed_upstream_is_refused(tmp_path: Path, mirror: Mirror, ml_zip: byt
 
 
 def test_http_404_names_url_and_status(tmp_path: Path, mirror: Mirror) -> None:
-    code, out = _download(tmp_path, mirror)
+    code, out = download(tmp_path, mirror)
     assert code == 1
     assert mirror.url + "ml-100k.zip" in out and "404" in out and "--file" in out
-    assert _leftovers(tmp_path) == []
+    assert leftovers(tmp_path) == []
 
 
 def test_malformed_row_names_file_and_line(tmp_path: Path, mirror: Mirror, u_data: bytes) -> None:
     lines = u_data.split(b"\n")
     lines[16] = b"196\t242\tthree\t881250949"
     mirror.files["ml-100k.zip"] = make_zip(b"\n".join(lines))
-    code, out = _download(tmp_path, mirror)
+    code, out = download(tmp_path, mirror)
     assert code == 1
     assert "ml-100k.zip:ml-100k/u.data:17" in out and "rating is not a number" in out
-    assert _leftovers(tmp_path) == []
+    assert leftovers(tmp_path) == []
 
 
 def test_file_mirror(tmp_path: Path, ml_zip: bytes) -> None:
@@ -143,89 +132,6 @@ def test_one_failing_source_does_not_stop_the_others(
     summary = result.output[result.output.index("error: 2 of 3 datasets failed (1 ready):") :].splitlines()
     assert [line.split(":")[0] for line in summary[1:]] == ["  gowalla", "  amazon-beauty"]
     assert all("404" in line and "--file PATH --name my-" in line for line in summary[1:])
-
-
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
-
-
-def test_the_publishers_md5_is_fetched_beside_the_file_and_checked(
-    tmp_path: Path, mirror: Mirror, ml_zip: bytes
-) -> None:
-    mirror.files["ml-100k.zip"] = ml_zip
-    mirror.files["ml-100k.zip.md5"] = f"MD5 (ml-100k.zip) = {_md5(ml_zip)}\n".encode()  # GroupLens' form
-    code, out = _download(tmp_path, mirror)
-    assert code == 0, out
-    assert f"verified md5 {_md5(ml_zip)} (published at {mirror.url}ml-100k.zip.md5)" in out
-    meta = json.loads((tmp_path / "movielens-100k" / "meta.json").read_text())
-    assert meta["source"]["md5"] == _md5(ml_zip)
-
-
-def test_a_file_that_differs_from_the_published_md5_is_refused(
-    tmp_path: Path, mirror: Mirror, ml_zip: bytes
-) -> None:
-    mirror.files["ml-100k.zip"] = ml_zip
-    mirror.files["ml-100k.zip.md5"] = f"{'1' * 32}  ml-100k.zip\n".encode()  # md5sum's form
-    code, out = _download(tmp_path, mirror)
-    assert code == 1
-    assert f"expected md5 {'1' * 32} (published at {mirror.url}ml-100k.zip.md5), got {_md5(ml_zip)}" in out
-    assert _leftovers(tmp_path) == []
-
-
-def test_the_pinned_md5_is_checked_where_no_md5_is_served(
-    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mirror.files["ml-100k.zip"] = ml_zip  # a mirror copying only the zip: the .md5 answers 404
-    pin_md5(monkeypatch, _md5(ml_zip))
-    code, out = _download(tmp_path, mirror)
-    assert code == 0, out
-    assert "ml-100k.zip.md5 (HTTP 404 Not Found); checking the md5 pinned in the catalog" in out
-    assert f"verified md5 {_md5(ml_zip)} (pinned in the catalog)" in out
-    pin_md5(monkeypatch, "2" * 32)
-    code, out = _download(tmp_path / "other", mirror)
-    assert code == 1 and f"expected md5 {'2' * 32} (pinned in the catalog)" in out
-    assert _leftovers(tmp_path / "other") == []
-
-
-def test_a_published_md5_other_than_the_pinned_one_stops_before_the_download(
-    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mirror.files["ml-100k.zip"] = ml_zip
-    mirror.files["ml-100k.zip.md5"] = f"MD5 (ml-100k.zip) = {_md5(ml_zip)}\n".encode()
-    pin_md5(monkeypatch, "3" * 32)
-    code, out = _download(tmp_path, mirror)
-    assert code == 1 and f"catalog pins {'3' * 32}" in out and "changed upstream" in out
-    assert [r["path"] for r in mirror.requests] == ["/ml-100k.zip.md5"]  # the zip was never fetched
-    assert _leftovers(tmp_path) == []
-
-
-def test_no_verify_md5_takes_a_copy_the_pin_refuses_and_says_so(
-    tmp_path: Path, mirror: Mirror, ml_zip: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mirror.files["ml-100k.zip"] = ml_zip  # re-packed from the same ratings: not the pinned bytes
-    pin_md5(monkeypatch, "4" * 32)
-    code, out = _download(tmp_path, mirror)
-    assert code == 1 and f"expected md5 {'4' * 32} (pinned in the catalog)" in out
-    code, out = _download(tmp_path, mirror, "--no-verify-md5")
-    assert code == 0, out
-    assert "the publisher's md5 is not checked (--no-verify-md5)" in out
-    assert f"recorded sha256 {hashlib.sha256(ml_zip).hexdigest()} (no published checksum)" in out
-    assert [r["path"] for r in mirror.requests if r["path"].endswith(".md5")] == ["/ml-100k.zip.md5"]
-    meta = json.loads((tmp_path / "movielens-100k" / "meta.json").read_text())
-    assert meta["source"]["md5"] is None  # nothing claims the publisher vouched for it
-
-
-def test_without_a_published_checksum_the_recorded_sha256_is_shown(
-    tmp_path: Path, mirror: Mirror, ml_zip: bytes
-) -> None:
-    mirror.files["ml-100k.zip"] = ml_zip
-    code, out = _download(tmp_path, mirror)
-    assert code == 0, out
-    sha = hashlib.sha256(ml_zip).hexdigest()
-    assert f"recorded sha256 {sha} (no published checksum)" in out
-    code, out = _download(tmp_path, mirror, "--force")
-    assert code == 0, out
-    assert f"verified sha256 {sha} (recorded at the first download; no published checksum)" in out
 
 
 @pytest.mark.parametrize(
@@ -257,7 +163,7 @@ def test_every_file_of_a_download_honours_the_umask(tmp_path: Path, mirror: Mirr
     # Issue 14 point 7: a shared data directory needs the files as readable as the umask allows,
     # not the 0600 of tempfile.mkstemp.
     mirror.files["ml-100k.zip"] = ml_zip
-    assert _download(tmp_path, mirror)[0] == 0
+    assert download(tmp_path, mirror)[0] == 0
     split = runner.invoke(
         app,
         [

@@ -130,7 +130,7 @@ def test_filter_order_decides_whether_the_k_core_or_the_rating_filter_has_the_la
 
 def test_catalog_filter_orders_follow_the_paper_statistics() -> None:
     from talosbench.data.catalog import CATALOG
-    from talosbench.data.datasets import resolve_params
+    from talosbench.data.entries import resolve_params
     from talosbench.data.preprocess import filter_order
 
     orders = {name: filter_order(CATALOG.get(name).preprocess) for name in CATALOG.names()}

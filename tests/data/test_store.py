@@ -17,9 +17,12 @@ from typer.testing import CliRunner
 from talosbench.bench import save_results
 from talosbench.cli import app
 from talosbench.data import store
-from talosbench.data.datasets import dataset_summary, get_entry, import_file, prepare_dataset
+from talosbench.data.entries import get_entry
 from talosbench.data.errors import BadNameError, DataError, OutsideHomeError
+from talosbench.data.prepare import prepare_dataset
 from talosbench.data.scenarios import load_split, prepare_split
+from talosbench.data.summary import dataset_summary
+from talosbench.data.user_files import import_file
 
 from .conftest import Mirror
 
@@ -223,19 +226,3 @@ def test_parquet_bytes_and_permissions_match_a_direct_write(tmp_path: Path) -> N
     assert atomic.read_bytes() == direct.read_bytes()
     assert stat.S_IMODE(atomic.stat().st_mode) == stat.S_IMODE(direct.stat().st_mode)  # not mkstemp's 0600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["atomic.parquet", "direct.parquet"]
-
-
-def test_data_prepared_under_other_defaults_is_prepared_again_not_trusted(tmp_path: Path) -> None:
-    # What a changed catalog default (amazon-beauty's filter order) leaves in the folder of the defaults.
-    (tmp_path / "x.csv").write_text(CSV)
-    home = tmp_path / "home"
-    folder = import_file(tmp_path / "x.csv", "mine", data_dir=home)
-    meta = store.read_meta(folder)
-    store.atomic_write_json(folder / store.META, {**meta, "preprocessing": {"k_core": 3}})
-    with pytest.raises(DataError, match="dataset 'mine' is not prepared in"):
-        load_split("mine", "iid", 0, data_dir=home)  # training reads no stale data
-    events: list[str] = []
-    assert prepare_dataset("mine", data_dir=home, on_event=events.append) == folder
-    assert events == ["reading x.csv"]  # prepared again from its raw copy
-    assert store.read_meta(folder)["preprocessing"] == meta["preprocessing"]
-    assert load_split("mine", "iid", 0, data_dir=home).n_users == 6

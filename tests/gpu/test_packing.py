@@ -12,7 +12,7 @@ from talosbench.device import device_name
 from talosbench.results import read_result, run_dir
 from talosbench.runner import Listener, run_suite
 from talosbench.runner.local import parse_devices
-from talosbench.runner.plan import Job
+from talosbench.runner.records import Job
 from talosbench.suite import load_suite
 
 pytestmark = pytest.mark.gpu

@@ -7,11 +7,12 @@ import math
 import pytest
 import torch
 
+from talosbench.backbones import BACKBONES
 from talosbench.config import RunConfig
 from talosbench.data.split import Split
 from talosbench.losses import LOSSES
-from talosbench.models import BACKBONES
-from talosbench.train.trainer import build, run_evaluation, train_epoch
+from talosbench.train.parts import build
+from talosbench.train.trainer import run_evaluation, train_epoch
 
 pytestmark = pytest.mark.gpu
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.hparams import HParamError
 from talosbench.losses import LOSSES, build_loss
 from talosbench.losses.base import Loss, ScoreBatch
@@ -52,7 +53,8 @@ def random_batch(
 
 
 def make(name: str, seed: int = 0, **params: object) -> Loss:
-    return build_loss(name, N_USERS, N_ITEMS, params, torch.Generator().manual_seed(seed))
+    values = DECLARED_LOSSES.get(name).resolve(params)
+    return build_loss(name, N_USERS, N_ITEMS, values, torch.Generator().manual_seed(seed))
 
 
 def test_every_loss_of_the_spec_is_registered() -> None:
@@ -68,7 +70,7 @@ def test_finite_value_and_gradients_reaching_the_scores(name: str) -> None:
     terms.total.backward()
     assert batch.pos.grad is not None and torch.isfinite(batch.pos.grad).all()
     assert batch.pos.grad.abs().sum() > 0
-    if not LOSSES.get(name).negative_gradient:
+    if not LOSSES.get(name).declared.negative_gradient:
         assert batch.neg.grad is None
     else:
         assert batch.neg.grad is not None and torch.isfinite(batch.neg.grad).all()
@@ -103,7 +105,7 @@ def test_thresholds_learn_only_from_the_quantile_term(name: str) -> None:
     assert extra_to_beta[in_batch].ne(0).all() and not extra_to_beta[~in_batch].any()
     main_to_pos = torch.autograd.grad(terms.main, batch.pos)[0]
     assert main_to_pos.abs().sum() > 0
-    assert LOSSES.get(name).needs_positive_scores and LOSSES.get(name).thresholded
+    assert LOSSES.get(name).declared.needs_positive_scores and LOSSES.get(name).declared.thresholded
 
 
 def test_quantile_term_moves_thresholds_towards_the_kth_score() -> None:
@@ -120,7 +122,7 @@ def test_positive_scores_are_needed_exactly_when_declared(name: str) -> None:
     # The trainer scores each user's training positives only for losses declaring the need.
     batch = random_batch(5)
     batch.all_pos = batch.all_pos_rows = None
-    if LOSSES.get(name).needs_positive_scores:
+    if LOSSES.get(name).declared.needs_positive_scores:
         with pytest.raises(ValueError, match="all_pos"):
             make(name)(batch)
     else:
@@ -132,7 +134,7 @@ def test_thresholds_exist_exactly_when_declared(name: str) -> None:
     # The trainer reads ``k`` and ``thresholds()`` of thresholded losses for the threshold metrics.
     loss = make(name)
     thresholds = loss.thresholds()
-    if LOSSES.get(name).thresholded:
+    if LOSSES.get(name).declared.thresholded:
         assert thresholds is not None and thresholds.shape == (N_USERS,) and int(loss.k) >= 1
     else:
         assert thresholds is None
@@ -162,9 +164,9 @@ def test_seed_changes_the_adversary_initialisation() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_hparam_schema_is_sane(name: str) -> None:
     cls = LOSSES.get(name)
-    names = [p.name for p in cls.hparams]
-    assert len(names) == len(set(names)) and cls.name == name and cls.__doc__
-    for p in cls.hparams:
+    names = [p.name for p in cls.declared.hparams]
+    assert len(names) == len(set(names)) and cls.declared.name == name and cls.__doc__
+    for p in cls.declared.hparams:
         assert p.help and p.validate(p.default) == p.default
         if p.space:
             documented = "outside the paper's grid" in p.help
@@ -189,15 +191,16 @@ def test_bad_values_and_names_raise_clear_errors() -> None:
 
 def test_class_defaults_of_the_spec() -> None:
     # The spec's losses only: a new loss declares its own traits and needs no entry here.
-    assert LOSSES.get("bpr").default_negatives == 1 and not LOSSES.get("bpr").default_normalize
-    assert all(LOSSES.get(n).default_negatives == 1024 for n in EXPECTED - {"bpr"})
-    assert LOSSES.get("neuralndcg").default_negatives == 64  # O(B·N²) memory
-    assert {n for n in EXPECTED if LOSSES.get(n).thresholded} == {
+    bpr = LOSSES.get("bpr").declared
+    assert bpr.default_negatives == 1 and not bpr.default_normalize
+    assert all(LOSSES.get(n).declared.default_negatives == 1024 for n in EXPECTED - {"bpr"})
+    assert LOSSES.get("neuralndcg").declared.default_negatives == 64  # O(B·N²) memory
+    assert {n for n in EXPECTED if LOSSES.get(n).declared.thresholded} == {
         "talos",
         "talos-inside-temp",
         "talos-no-denominator",
         "aatp",
         "slatk",
     }
-    assert {n for n in EXPECTED if not LOSSES.get(n).negative_gradient} == {"talos-no-denominator"}
-    assert {n for n in NAMES if LOSSES.get(n).in_paper} == EXPECTED  # NeuralNDCG: not in the paper
+    assert {n for n in EXPECTED if not LOSSES.get(n).declared.negative_gradient} == {"talos-no-denominator"}
+    assert {n for n in NAMES if LOSSES.get(n).declared.in_paper} == EXPECTED  # NeuralNDCG: not in the paper

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.losses import build_loss
 from talosbench.losses.base import Loss, ScoreBatch
 
@@ -65,7 +66,8 @@ def rows() -> list[tuple[int, float, list[float]]]:
 
 
 def make(name: str, **params: object) -> Loss:
-    return build_loss(name, N_USERS, N_ITEMS, params, torch.Generator().manual_seed(0)).double()
+    values = DECLARED_LOSSES.get(name).resolve(params)
+    return build_loss(name, N_USERS, N_ITEMS, values, torch.Generator().manual_seed(0)).double()
 
 
 def value(loss: Loss, batch: ScoreBatch | None = None) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from talosbench.declared.losses.talos import TALOS
 from talosbench.losses.base import ScoreBatch
 from talosbench.losses.talos import Talos, log_sigmoid_lse, pinball, quantile_term
 
@@ -64,7 +65,7 @@ def test_quantile_term_matches_float64_autograd(ties: bool) -> None:
 
 def test_talos_total_gradient_splits_between_model_and_thresholds() -> None:
     batch, beta = make_batch(False)
-    loss = Talos(N_USERS, N_ITEMS, k=K)
+    loss = Talos(N_USERS, N_ITEMS, **TALOS.resolve({"k": K}))
     with torch.no_grad():
         loss.beta.copy_(beta)
     terms = loss(batch)

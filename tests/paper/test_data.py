@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from talosbench.backbones import BACKBONES
 from talosbench.data.catalog import CATALOG
 from talosbench.data.scenarios import SCENARIOS
 from talosbench.losses import LOSSES
-from talosbench.models import BACKBONES
 from talosbench.paper import PaperError, paper_table, paper_tables, published_values
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
@@ -96,7 +96,7 @@ def test_names_are_talosbench_names() -> None:
         assert value.scenario in SCENARIOS.names()
         assert value.backbone in BACKBONES.names()
         assert value.loss == LABELS[value.label]
-        declares_k = any(p.name == "k" for p in LOSSES.get(value.loss).hparams)
+        declares_k = any(p.name == "k" for p in LOSSES.get(value.loss).declared.hparams)
         assert (value.loss_k is not None) == declares_k, value
         assert value.loss_k == (
             int(value.label.split("@")[1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,8 +84,17 @@ def _colors(ax: Any) -> dict[str, str]:
     }
 
 
+def test_losses_are_ordered_and_coloured_without_torch() -> None:
+    code = (
+        "import sys\nfrom talosbench import plots\nfrom talosbench.report.model import paper_losses\n"
+        "print(plots.loss_style('talos').focus, paper_losses()[0], 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "bpr", "False"]
+
+
 def test_talos_and_its_ablations_stand_out_in_stable_colours() -> None:
-    from talosbench.losses import listing_order
+    from talosbench.declared.losses import listing_order
 
     names = listing_order()
     styles = {name: plots.loss_style(name) for name in names}

@@ -14,9 +14,10 @@ from talosbench.config import RunConfig, RunResult
 from talosbench.device import DeviceError
 from talosbench.results import read_result, run_dir
 from talosbench.runner import Context, Job, RunnerError, RunnerUsageError, check_options
-from talosbench.runner.execute import Trained, record
+from talosbench.runner.execute import record
 from talosbench.runner.local import assign_devices, default_devices, parse_devices, sharing
 from talosbench.runner.ray_executor import INSTALL, RayOptions, import_ray, runs_per_device
+from talosbench.runner.records import Trained
 from talosbench.suite.schema import Cell
 from talosbench.threads import ThreadsError
 

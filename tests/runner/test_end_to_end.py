@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from talosbench.cli import app
 from talosbench.data.store import file_lock
 from talosbench.results import collect
-from talosbench.runner import Context, RunnerError, run_suite
-from talosbench.runner.grid import LOCK_FILE, hold_results
+from talosbench.runner import run_suite
+from talosbench.runner.lock import LOCK_FILE
 from talosbench.suite import load_suite
 from talosbench.threads import thread_count
 
@@ -119,18 +119,6 @@ def test_a_second_runner_on_the_same_results_is_refused_before_training(
     assert "Traceback" not in result.output
     assert sorted(p.name for p in results.joinpath("tiny").iterdir()) == []  # nothing trained, no lock left
     assert not (tmp_path / "d").exists()  # not even the data was prepared
-
-
-def test_a_lock_file_left_by_a_killed_runner_does_not_hold_the_results(tmp_path: Path) -> None:
-    ctx = Context(tmp_path, "tiny")
-    (tmp_path / "tiny").mkdir()
-    (tmp_path / "tiny" / LOCK_FILE).write_text("999999999\n")  # written by a runner that died by SIGKILL
-    with hold_results(ctx):
-        assert (tmp_path / "tiny" / LOCK_FILE).read_text() == f"{os.getpid()}\n"
-        held = rf"another talosbench run \(pid {os.getpid()}\)"
-        with pytest.raises(RunnerError, match=held), hold_results(ctx):
-            pass
-    assert not (tmp_path / "tiny" / LOCK_FILE).exists()
 
 
 def test_cli_exit_codes(tmp_path: Path, tiny_suite: Callable[..., Path]) -> None:

@@ -13,8 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from talosbench.cli import app
-from talosbench.runner import Listener
-from talosbench.runner.execute import Outcome
+from talosbench.runner import Listener, Outcome, SilentListener
 from talosbench.tracking import (
     MlflowLog,
     TrackingError,
@@ -180,7 +179,7 @@ def test_a_run_that_cannot_be_logged_is_reported_after_the_grid(tmp_path: Path) 
     pytest.importorskip("mlflow")
     log = MlflowLog(str(tmp_path / "store"), "broken")
     job = type("J", (), {"run_id": "missing"})()
-    with log.listening(Listener(), tmp_path / "runs", "broken") as listener:
+    with log.listening(SilentListener(), tmp_path / "runs", "broken") as listener:
         listener.finished(job, Outcome("missing", "completed"))  # type: ignore[arg-type]
     with pytest.raises(TrackingError, match=r"1 run\(s\) could not be logged to MLflow \(missing: "):
         log.check()

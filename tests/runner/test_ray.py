@@ -14,9 +14,10 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from talosbench.results import collect, read_result, run_dir  # noqa: E402
-from talosbench.runner import Context, Listener, build_plan, run_suite  # noqa: E402
-from talosbench.runner.execute import Trained, train  # noqa: E402
+from talosbench.runner import Context, Listener, SilentListener, build_plan, run_suite  # noqa: E402
+from talosbench.runner.execute import train  # noqa: E402
 from talosbench.runner.ray_executor import RayExecutor, RayOptions  # noqa: E402
+from talosbench.runner.records import Trained  # noqa: E402
 from talosbench.suite import load_suite  # noqa: E402
 
 
@@ -60,7 +61,8 @@ def test_ray_gives_the_same_runs_and_metrics_as_local(
     # bpr is tuned over two learning rates: its finals must come after both trials, as locally.
     suite_file = tiny_suite(3, lambda text: text.replace("[losses.bpr]", "[losses.bpr]\nlr = [0.01, 0.05]"))
     suite, data = load_suite(suite_file), tmp_path / "data"
-    local = run_suite(suite, tmp_path / "local", data_dir=data)
+    # One torch thread, as each Ray task has (its one CPU): thread counts change float sums.
+    local = run_suite(suite, tmp_path / "local", data_dir=data, threads=1)
     listener = Recorder()
     remote = run_suite(suite, tmp_path / "ray", data_dir=data, executor="ray", listener=listener)
     assert local.failed == remote.failed == [] and local.ran == remote.ran == 8
@@ -93,7 +95,7 @@ def _drive(executor: RayExecutor, count: int) -> list[Any]:
 def _executor(tmp_path: Path, work: Any, retries: int, tiny_suite: Callable[..., Path]) -> RayExecutor:
     suite = load_suite(tiny_suite(1, lambda text: text.replace('"sl", "talos"', '"sl"')))
     ctx = Context(tmp_path / "runs", suite.name, tmp_path / "data")
-    executor = RayExecutor(ctx, Listener(), RayOptions(max_retries=retries), "cpu", work=work)
+    executor = RayExecutor(ctx, SilentListener(), RayOptions(max_retries=retries), "cpu", work=work)
     executor.first = build_plan(suite)[0].finals()[0]  # type: ignore[attr-defined]
     return executor
 

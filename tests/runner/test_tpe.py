@@ -11,9 +11,9 @@ import pytest
 
 from talosbench.config import RunConfig
 from talosbench.runner import Listener, RunnerError, current_runs, describe, run_suite
-from talosbench.runner.plan import Job
+from talosbench.runner.records import Job
 from talosbench.suite import SuiteError, parse_suite
-from tests.runner.test_tuning import TAUS, Fake, install
+from tests.runner.test_scheduler import TAUS, Fake, install
 
 LRS = [0.1, 0.01, 0.001]
 

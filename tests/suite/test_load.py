@@ -126,7 +126,7 @@ def test_loss_hyper_parameters(tmp_path: Path) -> None:
     assert "[losses.talos] tua: unknown hyper-parameter of loss 'talos'. Did you mean 'tau'?" in message
     assert "Valid: tau, k, lr2, lr, weight_decay, negatives" in message
     message = error(tmp_path, BASE + '\n[losses.talos]\ntau = [0.1, "x"]\n')
-    assert "[losses.talos] tau[1]: " in message and "must be of type float" in message
+    assert "[losses.talos] tau[1]: tau must be a number, got a string ('x')" in message
     message = error(tmp_path, BASE + "\n[losses.talos]\nnegatives = [8, 0]\n")
     assert "[losses.talos] negatives[1]: must be >= 1, got 0" in message
     message = error(tmp_path, BASE + "\n[losses.talos]\ntau = []\n")
@@ -161,6 +161,14 @@ def test_backbone_table(tmp_path: Path) -> None:
     assert "[backbones.mf] budget: only a [losses.<label>] table takes this key" in message
 
 
+def test_a_rule_between_hyper_parameters_holds_for_every_combination_tried(tmp_path: Path) -> None:
+    # A trial whose run cannot be configured would stop the suite when its turn came: refused up front.
+    grid = BASE.replace('backbones = ["mf"]', 'backbones = ["xsimgcl"]')
+    assert load_suite(write(tmp_path, grid + "\n[backbones.xsimgcl]\nlayers = [2, 3]\ncl_layer = 1\n"))
+    message = error(tmp_path, grid + "\n[backbones.xsimgcl]\nlayers = [1, 2]\ncl_layer = 1\n")
+    assert "[backbones.xsimgcl]: cl_layer must be below layers (1), got 1" in message
+
+
 def test_dataset_preprocessing(tmp_path: Path) -> None:
     suite = load_suite(write(tmp_path, BASE + "\n[datasets.synthetic]\nn_users = 100\n"))
     assert suite.preprocess == {"synthetic": {"n_users": 100}}
@@ -173,13 +181,13 @@ def test_dataset_preprocessing(tmp_path: Path) -> None:
 
 
 def test_dataset_cold_split_option(tmp_path: Path) -> None:
-    from talosbench.suite import cells, config
+    from talosbench.suite import cells, point_config
 
     suite = load_suite(write(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "keep"\n'))
     assert suite.preprocess == {"synthetic": {"cold": "keep"}}
-    assert config(suite, cells(suite)[0], None, 1).preprocess == {"cold": "keep"}  # in the run id
+    assert point_config(suite, cells(suite)[0], None, 1).preprocess == {"cold": "keep"}  # in the run id
     default = load_suite(write(tmp_path, BASE))
-    assert config(default, cells(default)[0], None, 1).preprocess == {}  # "drop": run ids as before
+    assert point_config(default, cells(default)[0], None, 1).preprocess == {}  # "drop": run ids as before
     message = error(tmp_path, BASE + '\n[datasets.synthetic]\ncold = "maybe"\n')
     assert "[datasets.synthetic] cold: must be one of drop, keep, got 'maybe'" in message
 

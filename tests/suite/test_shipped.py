@@ -9,7 +9,14 @@ import pytest
 
 from talosbench.losses import LOSSES
 from talosbench.runner import build_plan, total_runs
-from talosbench.suite import SuiteError, config, find_suite, load_suite, shipped_datasets, shipped_suites
+from talosbench.suite import (
+    SuiteError,
+    find_suite,
+    load_suite,
+    point_config,
+    shipped_datasets,
+    shipped_suites,
+)
 from talosbench.suite.shipped import CHECKOUT_DIR, DEFAULT_DATASETS, INSTALLED_DIR, SUITES_DIR
 
 SUITES = sorted((Path(__file__).resolve().parents[2] / "suites").glob("*.toml"))
@@ -30,7 +37,7 @@ def test_shipped_suite_validates_and_plans(path: Path) -> None:
 
 def test_quick_runs_every_loss_untuned_on_synthetic_data() -> None:
     suite = load_suite(next(p for p in SUITES if p.stem == "quick"))
-    assert set(suite.losses) == {name for name in LOSSES if LOSSES.get(name).in_paper}
+    assert set(suite.losses) == {name for name in LOSSES if LOSSES.get(name).declared.in_paper}
     assert "neuralndcg" in LOSSES and "neuralndcg" not in suite.losses  # registered, not in the paper
     assert suite.datasets == ("synthetic",) and len(suite.seeds) == 2
     plans = build_plan(suite)
@@ -63,7 +70,7 @@ def test_iid_tunes_the_xsimgcl_contrastive_weight_over_the_papers_grid() -> None
     assert {p["backbone.cl_rate"] for p in tuned} <= {0.01, 0.05, 0.1, 0.2}
     assert len({p["backbone.cl_rate"] for p in tuned}) > 1  # the budget draws several weights
     assert all("backbone.cl_rate" not in p.as_dict() for p in plans[("lightgcn", "sl")].points)
-    chosen = config(suite, plans[("xsimgcl", "sl")].cell, plans[("xsimgcl", "sl")].points[0], 2024)
+    chosen = point_config(suite, plans[("xsimgcl", "sl")].cell, plans[("xsimgcl", "sl")].points[0], 2024)
     assert chosen.backbone_params["cl_rate"] == tuned[0]["backbone.cl_rate"]
 
 

@@ -13,19 +13,19 @@ import pytest
 PROBE = """
 import resource, sys, torch
 from talosbench.bench import SCALES, synthetic_split
-from talosbench.train import memory, trainer
+from talosbench.train import memory, parts, trainer
 from talosbench.config import RunConfig
 torch.set_num_threads(1)  # timing-free, and spared the spin-waits of a busy machine
 if sys.argv[1] == "default":
     memory._done = True
 split = synthetic_split(SCALES["tiny"])
 config = RunConfig(dataset="bench", loss="talos")
-parts = trainer.build(split, config, torch.device("cpu"))
+built = parts.build(split, config, torch.device("cpu"))
 gen = torch.Generator().manual_seed(0)
-trainer.train_epoch(parts, config, gen, adversarial=False)
+trainer.train_epoch(built, config, gen, adversarial=False)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(3):
-    trainer.train_epoch(parts, config, gen, adversarial=False)
+    trainer.train_epoch(built, config, gen, adversarial=False)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 

@@ -15,6 +15,8 @@ import torch
 from talosbench.config import RunConfig
 from talosbench.data import DataError, prepare_split
 from talosbench.data.split import Split
+from talosbench.declared.base import LossDeclaration
+from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.losses import LOSSES
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.metrics import EvalResult
@@ -159,8 +161,7 @@ def test_losses_without_adversary_keep_their_timing_keys(tiny: Split) -> None:
 class _ExplodingLoss(Loss):
     """SL that turns into NaN from its 8th call on, as a diverging run would."""
 
-    name = "test-exploding"
-    hparams = ()
+    declared = LossDeclaration(name="test-exploding")
 
     def __init__(self, n_users: int, n_items: int, generator: torch.Generator | None = None) -> None:
         super().__init__(n_users, n_items, generator)
@@ -175,6 +176,7 @@ class _ExplodingLoss(Loss):
 def test_divergence_ends_the_run_with_status_and_keeps_the_best_snapshot(
     tiny: Split, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(DECLARED_LOSSES._items, "test-exploding", _ExplodingLoss.declared)
     monkeypatch.setitem(LOSSES._items, "test-exploding", _ExplodingLoss)
     result = fit(tiny, config(loss="test-exploding", epochs=20, eval_every=1, patience=50), CPU)
     assert result.status == "diverged"
@@ -233,7 +235,7 @@ def _check_learns(split: Split, loss: str) -> None:
     settings.update(SETTINGS.get(loss, {}))
     result = fit(split, config(loss=loss, valid_metric="recall@20", **settings), CPU)
     assert result.status == "completed", result.error
-    if LOSSES.get(loss).beats_popularity:
+    if LOSSES.get(loss).declared.beats_popularity:
         assert result.test["recall@20"] > most_popular_recall(split)
     else:  # faithful to its definition, it stays below popularity on this data (see its class)
         assert result.test["recall@20"] > 3 * random_recall(split)

@@ -1,0 +1,77 @@
+"""Preparing a dataset imported with ``download --file`` from its copy under ``raw/``: a table or splits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from talosbench.data import store
+from talosbench.data.catalog import DatasetEntry
+from talosbench.data.download import EventFn
+from talosbench.data.errors import DataError
+from talosbench.data.prepared import prepared_meta, write_prepared
+from talosbench.data.preprocess import Prepared, preprocess, remap, stats
+from talosbench.data.readers import read_any, read_table
+
+SPLIT_PARTS = ("train", "valid", "test")
+
+
+def prepare_imported(
+    entry: DatasetEntry, home: Path, out: Path, params: Mapping[str, Any], event: EventFn
+) -> Path:
+    """Prepare a dataset imported with ``download --file`` from its copy under ``raw/``."""
+    info = entry.extra
+    raw = store.raw_dir(home, entry.name)
+    source = {"url": None, "sha256": info["sha256"], "file": info["original"]}
+    out.mkdir(parents=True, exist_ok=True)
+    if entry.raw_format == "table":
+        event(f"reading {info['files']['data']}")
+        frame = read_table(raw / info["files"]["data"])
+        prepared = preprocess(frame, params, name=entry.name)
+        write_prepared(home, out, prepared, prepared_meta(entry, params, prepared, source))
+        return out
+    parts = []
+    for part, fname in info["files"].items():
+        event(f"reading {fname}")
+        frame = read_any(raw / fname)
+        ordered = frame.with_row_index("_row").sort(["timestamp", "_row"], nulls_last=True)
+        parts.append(
+            ordered.unique(["user", "item"], keep="first", maintain_order=True)
+            .drop("_row")
+            .with_columns(pl.lit(part).alias("part"))
+        )
+    joined = pl.concat(parts)
+    # A pair in train and in valid/test would leak; keep its earliest part (train < valid < test).
+    rank = {p: i for i, p in enumerate(SPLIT_PARTS)}
+    joined = joined.with_columns(pl.col("part").replace_strict(rank).alias("_p")).sort("_p")
+    deduped = joined.unique(["user", "item"], keep="first", maintain_order=True)
+    overlap = joined.height - deduped.height
+    interactions, user_map, item_map = remap(deduped.drop("part"))
+    part_of = deduped.select("user", "item", "part")
+    interactions = (
+        remap_pairs(part_of, user_map, item_map)
+        .join(interactions, on=["user", "item"], how="left")
+        .select("user", "item", "rating", "timestamp", "part")
+        .sort(["user", "item"])
+    )
+    if interactions.filter(pl.col("part") == "train").height == 0:
+        raise DataError(
+            f"the ready-made split '{entry.name}' has an empty train file; it needs train and test."
+        )
+    steps = [{"step": "read", **stats(joined)}, {"step": "cross-part duplicates dropped", "rows": overlap}]
+    prepared = Prepared(interactions, user_map, item_map, steps)
+    write_prepared(home, out, prepared, prepared_meta(entry, params, prepared, source, kind="splits"))
+    return out
+
+
+def remap_pairs(frame: pl.DataFrame, user_map: pl.DataFrame, item_map: pl.DataFrame) -> pl.DataFrame:
+    """Replace original user/item strings in ``frame`` with their contiguous ids."""
+    return (
+        frame.join(user_map.rename({"original": "user", "id": "_u"}), on="user")
+        .join(item_map.rename({"original": "item", "id": "_i"}), on="item")
+        .drop("user", "item")
+        .rename({"_u": "user", "_i": "item"})
+    )

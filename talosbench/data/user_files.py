@@ -1,0 +1,109 @@
+"""``download --file``: a user's table or folder of ready-made splits, copied in and prepared."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from talosbench.data import store
+from talosbench.data.catalog import CATALOG
+from talosbench.data.download import EventFn, quiet, sha256_file
+from talosbench.data.entries import SOURCE
+from talosbench.data.errors import DataError
+from talosbench.data.imported import SPLIT_PARTS
+from talosbench.data.prepare import prepare_dataset
+from talosbench.data.prepared import cleanup_on_failure
+
+# File stems accepted for each part of a ready-made split; the reference's train_data/valid_data win over
+# train.txt, which there is the union of train and validation (docs/protocol.md §6.1).
+PART_STEMS = {
+    "train": ("train_data", "train"),
+    "valid": ("valid_data", "valid", "validation", "val"),
+    "test": ("test_data", "test"),
+}
+SPLIT_SUFFIXES = (".txt", ".csv", ".tsv", ".parquet")
+# What an import leaves in its folder (besides dot-named temporary files): --force removes only such folders.
+IMPORT_LAYOUT = frozenset(
+    {"raw", SOURCE, store.META, store.INTERACTIONS, "user_map.parquet", "item_map.parquet", "splits"}
+)
+
+
+def import_file(
+    path: Path,
+    name: str,
+    *,
+    data_dir: Path | None = None,
+    force: bool = False,
+    on_event: EventFn | None = None,
+) -> Path:
+    """Import a CSV/TSV/Parquet file, or a folder of ready-made splits, as dataset ``name``; prepare it."""
+    event = on_event or quiet
+    path = Path(path).expanduser()
+    home = store.data_home(data_dir)
+    folder = store.dataset_dir(home, name)  # checks the name before anything is read or written
+    if name in CATALOG:
+        raise DataError(f"'{name}' is a catalog dataset; choose another --name for your own data.")
+    if not path.exists():
+        raise DataError(f"--file {path} does not exist; give a CSV/TSV/Parquet file or a folder of splits.")
+    if path.is_dir():
+        files = {p: _find_part(path, p) for p in SPLIT_PARTS}
+        if files["train"] is None or files["test"] is None:
+            raise DataError(
+                f"{path} is not a folder of ready-made splits: it needs a train and a test file "
+                f"({', '.join(s + '.txt|.csv|.tsv|.parquet' for s in ('train', 'test'))}; optional valid)."
+            )
+        chosen = {p: f for p, f in files.items() if f is not None}
+        kind = "splits"
+    else:
+        if path.suffix not in (".csv", ".tsv", ".parquet", ".txt"):
+            raise DataError(f"--file {path}: expected a .csv, .tsv or .parquet file, or a folder of splits.")
+        chosen, kind = {"data": path}, "table"
+    digest = "+".join(sha256_file(f) for f in chosen.values())
+    source = folder / SOURCE
+    if source.is_file():
+        old = json.loads(source.read_text())
+        if old["sha256"] == digest and not force:
+            event(f"{name} already imported from the same file(s); reusing it")
+            return prepare_dataset(name, data_dir=home, on_event=on_event)
+        if not force:
+            raise DataError(
+                f"a dataset named '{name}' was already imported from {old['original']}; pass --force to "
+                "replace it, or choose another --name."
+            )
+    elif folder.exists() and not _is_import_folder(folder):
+        raise DataError(
+            f"{folder} already exists and holds files talosbench did not write; choose another --name, "
+            "or move that folder out of the data home."
+        )
+    store.remove_tree(home, folder)  # an old import being replaced (--force) or one left half-done
+    with cleanup_on_failure(home, folder):
+        raw = store.raw_dir(home, name)
+        raw.mkdir(parents=True, exist_ok=True)
+        for part, f in chosen.items():
+            event(f"copying {f} ({part})")
+            shutil.copyfile(f, raw / f.name)
+        info = {
+            "kind": kind,
+            "original": str(path.resolve()),
+            "sha256": digest,
+            "files": {p: f.name for p, f in chosen.items()},
+        }
+        store.atomic_write_json(source, info)
+        # a failure from here on removes the whole folder, source.json included
+        return prepare_dataset(name, data_dir=home, force=True, on_event=on_event)
+
+
+def _find_part(folder: Path, part: str) -> Path | None:
+    """The file of one part of a ready-made split in ``folder``, by the first stem and suffix present."""
+    for stem in PART_STEMS[part]:
+        for suffix in SPLIT_SUFFIXES:
+            if (folder / (stem + suffix)).is_file():
+                return folder / (stem + suffix)
+    return None
+
+
+def _is_import_folder(folder: Path) -> bool:
+    """True when ``folder`` holds only what an import writes (say, one an interrupted import left)."""
+    names = [p.name for p in folder.iterdir()] if folder.is_dir() and not folder.is_symlink() else [""]
+    return all(n in IMPORT_LAYOUT or n.startswith((".", "prep-")) for n in names)

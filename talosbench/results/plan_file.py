@@ -1,0 +1,66 @@
+"""A suite's plan file, ``<suite>/plan.json``: the runs the suite expanded to at its last ``run``.
+
+Its report leaves stored runs of an edited suite out; the file's ``source_sha256`` tells a report given
+the suite file whether the record is still that file's plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from talosbench.data import store
+from talosbench.results.errors import ResultsError
+from talosbench.results.layout import PLAN_FILE
+from talosbench.results.strict_json import json_bytes
+
+
+def write_plan(
+    suite_dir: Path,
+    runs: Iterable[str],
+    source: str | Path,
+    evaluation: Mapping[str, Sequence[str | int]] | None = None,
+) -> None:
+    """Record the run ids a suite expands to now; its report leaves every other stored run out.
+
+    ``source`` is the suite file; its content hash tells a report given that file whether the
+    record is still its plan. ``evaluation`` is the suite's ``[eval]`` (``metrics`` and ``ks``):
+    the metrics its report shows.
+    """
+    suite_dir = Path(suite_dir)
+    suite_dir.mkdir(parents=True, exist_ok=True)
+    data: dict[str, Any] = {
+        "suite": suite_dir.name,
+        "source": str(source),
+        "source_sha256": source_digest(source),
+        "runs": list(runs),
+    }
+    if evaluation is not None:
+        data["eval"] = {key: list(values) for key, values in evaluation.items()}
+    store.atomic_write_bytes(suite_dir / PLAN_FILE, json_bytes(data))
+
+
+def read_plan(suite_dir: Path) -> dict[str, Any] | None:
+    """What ``write_plan`` recorded for a suite directory; None in results of older versions."""
+    path = Path(suite_dir) / PLAN_FILE
+    if not path.exists():
+        return None
+    again = "rerun `talosbench run SUITE.toml` to record the suite's plan again"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ResultsError(f"{path} cannot be read ({error}); {again}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise ResultsError(f"{path} holds no list of runs; {again}")
+    return data
+
+
+def source_digest(path: str | Path) -> str | None:
+    """SHA-256 of a suite file's bytes; None when it is not a readable file (a suite built in code)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None

@@ -1,0 +1,90 @@
+"""Reading stored runs: completeness, damaged runs (truncated, missing or copied files), finding a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from talosbench.config import RunConfig
+from talosbench.results.errors import DamagedRunError, ResultsError
+from talosbench.results.layout import run_dir
+from talosbench.results.read import (
+    find_run,
+    is_complete,
+    read_config,
+    read_history,
+    read_per_user,
+    read_result,
+    read_run,
+)
+from talosbench.results.write import write_run
+
+from .conftest import CELL, run_result, write_demo
+
+
+def test_directory_without_marker_is_incomplete(tmp_path: Path) -> None:
+    done = write_demo(tmp_path, RunConfig(dataset="synthetic", seed=1))
+    unfinished = write_demo(tmp_path, RunConfig(dataset="synthetic", seed=2))
+    (unfinished / "result.json").unlink()
+    assert is_complete(done) and not is_complete(unfinished)
+    assert read_result(unfinished) is None and read_run(unfinished) is None
+
+
+@pytest.mark.parametrize("name", ["result.json", "config.json", "history.parquet", "per_user.parquet"])
+def test_a_run_with_a_truncated_file_is_damaged(tmp_path: Path, name: str) -> None:
+    kept = write_demo(tmp_path, RunConfig(dataset="synthetic", seed=1))
+    directory = write_demo(tmp_path, RunConfig(dataset="synthetic", seed=2))
+    data = (directory / name).read_bytes()
+    (directory / name).write_bytes(data[: len(data) // 2])
+    with pytest.raises(DamagedRunError) as caught:
+        read_run(directory)
+    assert caught.value.directory == directory and caught.value.problem.startswith(f"{name} cannot be read (")
+    assert not is_complete(directory) and is_complete(kept)
+
+
+def test_a_run_missing_a_file_is_damaged(tmp_path: Path) -> None:
+    directory = write_demo(tmp_path, RunConfig(dataset="synthetic"))
+    (directory / "history.parquet").unlink()
+    assert read_history(directory).is_empty()  # absent tables read as empty...
+    with pytest.raises(DamagedRunError, match=r"history\.parquet is missing"):
+        read_run(directory)  # ...but a complete run has all of its files
+
+
+def test_reading_a_truncated_table_names_the_run(tmp_path: Path) -> None:
+    directory = write_demo(tmp_path, RunConfig(dataset="synthetic"))
+    (directory / "per_user.parquet").write_bytes(b"PAR1")
+    with pytest.raises(DamagedRunError, match=r"per_user.parquet cannot be read \(.*redo the run"):
+        read_per_user(directory)
+
+
+def test_a_config_copied_from_another_run_is_damage(tmp_path: Path) -> None:
+    one = write_demo(tmp_path, RunConfig(dataset="synthetic", seed=1))
+    other = write_demo(tmp_path, RunConfig(dataset="synthetic", seed=2))
+    (other / "config.json").write_bytes((one / "config.json").read_bytes())
+    with pytest.raises(DamagedRunError, match=f"config.json belongs to run {one.name}, not to this"):
+        read_run(other)
+    assert not is_complete(other) and is_complete(one)
+
+
+def test_read_config_rebuilds_the_run_it_belongs_to(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic", loss="talos", lr=0.01, ks=(10, 20))
+    directory = write_demo(tmp_path, config)
+    assert read_config(directory) == config
+    (directory / "result.json").unlink()
+    with pytest.raises(ResultsError, match=r"holds no complete run \(no result.json\)"):
+        read_config(directory)
+
+
+def test_find_run_by_folder_id_or_suite_and_id(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic")
+    directory = write_demo(tmp_path, config)
+    assert find_run(tmp_path, directory) == directory
+    assert find_run(tmp_path, config.run_id) == directory
+    assert find_run(tmp_path, f"demo/{config.run_id}") == directory
+    with pytest.raises(ResultsError, match="no stored run at nope: not a run folder"):
+        find_run(tmp_path, "nope")
+    twin = run_dir(tmp_path, "other", config.run_id)
+    write_run(twin, config, run_result(), suite="other", cell=CELL)
+    with pytest.raises(ResultsError, match=r"stored in several suites .* name it as SUITE/RUN_ID"):
+        find_run(tmp_path, config.run_id)
