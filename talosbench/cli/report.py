@@ -45,6 +45,12 @@ def report(
     vs_paper: bool = typer.Option(
         False, "--vs-paper", help="Add the paper's published value beside every measured cell that has one."
     ),
+    vs_all: bool = typer.Option(
+        False,
+        "--vs-all",
+        help="Compare the baseline with every other loss (Holm over them all), not only the one best on "
+        "validation.",
+    ),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift.
 
@@ -79,6 +85,7 @@ def report(
             suite_file=given,
             on_note=on_note,
             vs_paper=vs_paper,
+            vs_all=vs_all,
         )
     else:
         text = build_report(
@@ -90,6 +97,7 @@ def report(
             suite_file=given,
             on_note=on_note,
             vs_paper=vs_paper,
+            vs_all=vs_all,
         )
     if output is None:
         typer.echo(text, nl=False)
