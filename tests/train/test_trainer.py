@@ -94,7 +94,13 @@ def test_thresholded_loss_reports_threshold_error(tiny: Split) -> None:
     # and of its best validation keeps its keys.
     columns = [f"valid_{name}" for name in THRESHOLD_VARIANTS]
     assert set(columns) <= set(result.history.columns)
-    assert result.history.filter(result.history["valid_threshold_error"].is_not_null())[columns].null_count().sum_horizontal().item() == 0
+    assert (
+        result.history.filter(result.history["valid_threshold_error"].is_not_null())[columns]
+        .null_count()
+        .sum_horizontal()
+        .item()
+        == 0
+    )
     assert not set(THRESHOLD_VARIANTS) & set(result.best_valid)
 
 
