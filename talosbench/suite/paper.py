@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from talosbench.paper import PaperTable, PublishedValue, paper_tables
-from talosbench.suite.components import loss_schema
+from talosbench.suite import components
 from talosbench.suite.errors import SuiteError
 from talosbench.suite.load import BARE_KEY
 from talosbench.suite.shipped import SUITES_DIR, shipped_suites
@@ -127,7 +127,7 @@ def _trains(label: str, entry: dict[str, Any], value: PublishedValue) -> bool:
     if loss != value.loss:
         return False
     if value.loss_k is not None:
-        declared = {p.name: p.default for p in loss_schema(loss)}
+        declared = {p.name: p.default for p in components.loss(loss).hparams}
         if entry.get("k", declared.get("k")) != value.loss_k:
             return False
     return entry.get("negatives") in (None, value.negatives or value.trained_negatives)

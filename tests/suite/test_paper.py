@@ -9,8 +9,7 @@ from typer.testing import CliRunner
 
 from talosbench.cli import app
 from talosbench.paper import PaperTable, paper_table, paper_tables
-from talosbench.suite import SuiteError, load_suite
-from talosbench.suite.components import loss_schema
+from talosbench.suite import SuiteError, components, load_suite
 from talosbench.suite.paper import paper_suite, suite_name, write_paper_suite
 from talosbench.suite.schema import Suite
 
@@ -24,7 +23,7 @@ def trains(suite: Suite, table: PaperTable) -> set[tuple[str, int | None, int]]:
     for label in suite.losses:
         component = suite.loss_tables[label]
         k = component.fixed.get(
-            ("loss", "k"), {p.name: p.default for p in loss_schema(component.name)}.get("k")
+            ("loss", "k"), {p.name: p.default for p in components.loss(component.name).hparams}.get("k")
         )
         negatives = component.fixed.get(("train", "negatives"), suite.setting("negatives"))
         out.add(
