@@ -51,6 +51,12 @@ def report(
         help="Compare the baseline with every other loss (Holm over them all), not only the one best on "
         "validation.",
     ),
+    vs_paper_all: bool = typer.Option(
+        False,
+        "--vs-paper-all",
+        help="As --vs-paper, with the relative difference also where a setting (negatives) or the "
+        "metric's definition differs (Table A.4); such a difference is not a comparison.",
+    ),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift.
 
@@ -86,6 +92,7 @@ def report(
             on_note=on_note,
             vs_paper=vs_paper,
             vs_all=vs_all,
+            vs_paper_all=vs_paper_all,
         )
     else:
         text = build_report(
@@ -98,6 +105,7 @@ def report(
             on_note=on_note,
             vs_paper=vs_paper,
             vs_all=vs_all,
+            vs_paper_all=vs_paper_all,
         )
     if output is None:
         typer.echo(text, nl=False)
