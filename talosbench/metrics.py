@@ -18,6 +18,16 @@ class EvalResult:
     users: torch.Tensor
     per_user: dict[str, torch.Tensor] = field(default_factory=dict)
     means: dict[str, float] = field(default_factory=dict)
+    diagnostics: dict[str, float] = field(default_factory=dict)
+    """Variants of the threshold error (``THRESHOLD_VARIANTS``), kept apart from ``means`` so that
+    what a run stores of its test and best validation keeps its keys; the trainer logs them per
+    validation in the run's history."""
+
+
+THRESHOLD_VARIANTS = ("threshold_signed_error", "threshold_error_ranked", "threshold_error_sigmoid")
+"""Mean over users of beta_u - t_u (signed); of |beta_u - r_u|, r_u the K-th highest score over the
+items ranked (the unmasked ones: the non-training items at validation); of |sigmoid(beta_u) -
+sigmoid(t_u)|. t_u is the exact K-th highest score over all items, as in ``threshold_error``."""
 
 
 CHUNK_FLOATS = 1 << 20
@@ -67,8 +77,8 @@ def _order(
 
 def _kth_over_all(
     candidate_vals: torch.Tensor, rows: torch.Tensor, known: torch.Tensor, n_rows: int, k: int
-) -> torch.Tensor:
-    """The ``k``-th highest score of each row over all items: from its best unmasked and its masked scores.
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k``-th highest score of each row over all items and over its unmasked items.
 
     ``candidate_vals`` holds each row's top ``>= k`` scores after masking (``_candidates``), and
     ``known`` the masked scores with their (sorted) ``rows``: every one of a row's top ``k`` items is
@@ -83,7 +93,7 @@ def _kth_over_all(
     padded = candidate_vals.new_full((n_rows, int(counts.max()) if rows.numel() else 0), -torch.inf)
     padded[rows, slot] = known
     both = torch.cat([candidate_vals, padded], 1)
-    return both.topk(k, dim=1, sorted=False).values.amin(1)
+    return both.topk(k, dim=1, sorted=False).values.amin(1), floor
 
 
 def _positions(csrs: Sequence[InteractionCSR], users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -142,7 +152,8 @@ def evaluate(
     holds ``threshold_error`` (mean |beta_u - the exact threshold_k-th highest score over all items|),
     ``mean_threshold``, ``mean_pos_score`` (per-user mean score of held-out items) and
     ``mean_neg_score`` (per-user mean over items neither known nor held out), each averaged over users
-    (users without any such item are left out of the last).
+    (users without any such item are left out of the last), and ``diagnostics`` the
+    ``THRESHOLD_VARIANTS``.
     """
     ks = sorted(set(ks))
     if not ks or ks[0] < 1:
@@ -164,6 +175,7 @@ def evaluate(
     item_sum = items.sum(0) if with_stats else None
     hit_blocks: list[torch.Tensor] = []
     stats: dict[str, list[torch.Tensor]] = {"threshold_error": [], "pos": [], "neg": []}
+    variants: dict[str, list[torch.Tensor]] = {name: [] for name in THRESHOLD_VARIANTS}
     for block in users.split(block_size):
         u = user_reps.index_select(0, block)
         if normalize:
@@ -200,8 +212,12 @@ def evaluate(
             if with_stats:
                 assert thresholds is not None and threshold_k is not None
                 top_k = min(threshold_k, n_items)
-                kth = _kth_over_all(found[-1][0], known_rows, known_scores, part.numel(), top_k)
-                stats["threshold_error"].append((thresholds[part].to(kth) - kth).abs())
+                kth, ranked = _kth_over_all(found[-1][0], known_rows, known_scores, part.numel(), top_k)
+                beta = thresholds[part].to(kth)
+                stats["threshold_error"].append((beta - kth).abs())
+                variants["threshold_signed_error"].append(beta - kth)
+                variants["threshold_error_ranked"].append((beta - ranked).abs())
+                variants["threshold_error_sigmoid"].append((beta.sigmoid() - kth.sigmoid()).abs())
 
         def rescore(tied: torch.Tensor, u: torch.Tensor = u, block: torch.Tensor = block) -> torch.Tensor:
             sub = u[tied] @ items.t()
@@ -222,4 +238,10 @@ def evaluate(
         means["mean_threshold"] = float(thresholds[users].double().cpu().mean())
         means["mean_pos_score"] = float(torch.cat(stats["pos"]).double().cpu().mean())
         means["mean_neg_score"] = float(torch.cat(stats["neg"]).double().cpu().nanmean())
-    return EvalResult(users=users.cpu(), per_user=per_user, means=means)
+    diagnostics = {}
+    if with_stats and users.numel():
+        for name, parts in variants.items():
+            values = torch.cat(parts).double().cpu()
+            # a user with fewer than K unmasked items has no K-th ranked score (-inf): left out
+            diagnostics[name] = float(values[values.isfinite()].mean())
+    return EvalResult(users=users.cpu(), per_user=per_user, means=means, diagnostics=diagnostics)

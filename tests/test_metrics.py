@@ -9,7 +9,7 @@ import torch
 from sklearn.metrics import ndcg_score
 
 from talosbench.interactions import InteractionCSR
-from talosbench.metrics import evaluate, topk_lowest_id
+from talosbench.metrics import THRESHOLD_VARIANTS, evaluate, topk_lowest_id
 
 N_USERS, N_ITEMS = 9, 14
 
@@ -144,6 +144,29 @@ def test_normalize_and_threshold_statistics(threshold_k: int) -> None:
     assert result.means["mean_neg_score"] == pytest.approx(neg, abs=1e-6)
     plain = brute_force(cos, test, train, [3])
     assert result.means["recall@3"] == pytest.approx(sum(plain["recall@3"]) / len(evaluated))
+    # The variants: signed, on the sigmoid scale, and against the K-th score over the ranked
+    # (unmasked) items, which user 8 (two unmasked items) does not have: left out.
+    beta = {u: float(thresholds[u]) for u in evaluated}
+    signed = sum(beta[u] - k for u, k in zip(evaluated, kth, strict=True)) / len(evaluated)
+    sig = [
+        abs(torch.sigmoid(torch.tensor(beta[u])) - torch.sigmoid(torch.tensor(k)))
+        for u, k in zip(evaluated, kth, strict=True)
+    ]
+    ranked = {
+        u: sorted((float(cos[u, i]) for i in range(N_ITEMS) if i not in train[u]), reverse=True)
+        for u in evaluated
+    }
+    deep = [u for u in evaluated if len(ranked[u]) >= min(threshold_k, N_ITEMS)]
+    assert len(deep) < len(evaluated)
+    ranked_err = sum(abs(beta[u] - ranked[u][min(threshold_k, N_ITEMS) - 1]) for u in deep) / len(deep)
+    assert result.diagnostics["threshold_signed_error"] == pytest.approx(signed, abs=1e-6)
+    assert result.diagnostics["threshold_error_sigmoid"] == pytest.approx(
+        float(sum(sig)) / len(sig), abs=1e-6
+    )
+    assert result.diagnostics["threshold_error_ranked"] == pytest.approx(ranked_err, abs=1e-6)
+    assert set(result.diagnostics) == set(THRESHOLD_VARIANTS) and not set(result.means) & set(
+        THRESHOLD_VARIANTS
+    )
 
 
 def test_bad_arguments() -> None:

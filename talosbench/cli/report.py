@@ -45,6 +45,18 @@ def report(
     vs_paper: bool = typer.Option(
         False, "--vs-paper", help="Add the paper's published value beside every measured cell that has one."
     ),
+    vs_all: bool = typer.Option(
+        False,
+        "--vs-all",
+        help="Compare the baseline with every other loss (Holm over them all), not only the one best on "
+        "validation.",
+    ),
+    vs_paper_all: bool = typer.Option(
+        False,
+        "--vs-paper-all",
+        help="As --vs-paper, with the relative difference also where a setting (negatives) or the "
+        "metric's definition differs (Table A.4); such a difference is not a comparison.",
+    ),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift.
 
@@ -79,6 +91,8 @@ def report(
             suite_file=given,
             on_note=on_note,
             vs_paper=vs_paper,
+            vs_all=vs_all,
+            vs_paper_all=vs_paper_all,
         )
     else:
         text = build_report(
@@ -90,6 +104,8 @@ def report(
             suite_file=given,
             on_note=on_note,
             vs_paper=vs_paper,
+            vs_all=vs_all,
+            vs_paper_all=vs_paper_all,
         )
     if output is None:
         typer.echo(text, nl=False)

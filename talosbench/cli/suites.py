@@ -18,7 +18,7 @@ def suites(
     """List the shipped suites (`talosbench run NAME` runs one): grid size and estimated time."""
     from talosbench.suite import shipped_suites
 
-    summaries = [_summary(name, path, data_dir) for name, path in shipped_suites().items()]
+    summaries = [suite_summary(name, path, data_dir) for name, path in shipped_suites().items()]
     if json_output:
         echo_json(summaries)
         return
@@ -32,7 +32,7 @@ def suites(
     typer.echo(paragraph(note), err=True)  # stdout stays the table
 
 
-def _summary(name: str, path: Path, data_dir: Path | None) -> dict[str, Any]:
+def suite_summary(name: str, path: Path, data_dir: Path | None) -> dict[str, Any]:
     """What the listing shows of one suite: its file, grid size and priced training time."""
     from talosbench.bench import estimate_plan
     from talosbench.runner import CellStatus, build_plan, total_runs
@@ -58,7 +58,7 @@ def _summary(name: str, path: Path, data_dir: Path | None) -> dict[str, Any]:
     }
 
 
-def _cost(estimate: dict[str, Any], runs: int) -> str:
+def cost_text(estimate: dict[str, Any], runs: int) -> str:
     """``~1m25s``; ``~40s for 12/28 runs`` when only some are priced; ``not priced`` when none is."""
     from talosbench.cli.progress import duration
 
@@ -72,7 +72,7 @@ def _table(summaries: list[dict[str, Any]]) -> str:
     """The listing as a table of at most ``WIDTH`` columns, the descriptions wrapped."""
     headers = ["suite", "description", "cells", "runs", "estimate"]
     rows = [
-        [s["name"], s["description"], s["cells"], s["runs"], _cost(s["estimate"], s["runs"])]
+        [s["name"], s["description"], s["cells"], s["runs"], cost_text(s["estimate"], s["runs"])]
         for s in summaries
     ]
     return fit(rows, headers, flexible=[1])

@@ -36,10 +36,14 @@ def build_tables(
     metrics: Sequence[str] = (),
     baseline: str | None = None,
     vs_paper: bool = False,
+    vs_all: bool = False,
+    vs_paper_all: bool = False,
 ) -> list[Table]:
     """The requested tables from a ``results.collect`` frame; final runs only, except tuning.
 
-    ``vs_paper`` adds the paper's published values beside every measured cell that has one.
+    ``vs_paper`` adds the paper's published values beside every measured cell that has one;
+    ``vs_all`` compares the baseline with every other loss instead of the best one on validation;
+    ``vs_paper_all`` gives the relative difference also where a setting or a definition differs.
     """
     unknown = [name for name in tables if name not in TABLES]
     if unknown:
@@ -56,7 +60,7 @@ def build_tables(
     out: list[Table] = []
     for name in tables:
         if name == "accuracy":
-            out.append(accuracy_table(final, metrics, chosen))
+            out.append(accuracy_table(final, metrics, chosen, vs_all))
         elif name == "efficiency":
             out.append(efficiency_table(final, chosen))
         elif name == "convergence":
@@ -65,8 +69,8 @@ def build_tables(
             out.append(tuning_table(frame, metric, chosen))
         else:
             out += [diagnostics_table(final), drop_table(final, metric, chosen)]
-    if vs_paper:
-        out.append(comparison_table(final, metrics))
+    if vs_paper or vs_paper_all:
+        out.append(comparison_table(final, metrics, compare_all=vs_paper_all))
     return out
 
 
@@ -80,6 +84,8 @@ def report(
     suite_file: Path | None = None,
     on_note: Callable[[str], None] | None = None,
     vs_paper: bool = False,
+    vs_all: bool = False,
+    vs_paper_all: bool = False,
 ) -> str:
     """The report of the runs under ``source`` (a results root or one suite's directory) as text.
 
@@ -88,7 +94,8 @@ def report(
 
     Only runs of each suite's current plan count (that of ``suite_file`` when given); each kind of
     run left out (stale or damaged) gets a note, passed to ``on_note`` and written below the tables.
-    ``vs_paper`` adds, per suite, the paper's published values beside the measured ones.
+    ``vs_paper`` adds, per suite, the paper's published values beside the measured ones; ``vs_all``
+    compares the baseline with every other loss (see ``build_tables``).
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
@@ -100,6 +107,8 @@ def report(
         suite_file=suite_file,
         on_note=on_note,
         vs_paper=vs_paper,
+        vs_all=vs_all,
+        vs_paper_all=vs_paper_all,
     )
     return render(built.tables, fmt, built.notes)
 
@@ -113,6 +122,8 @@ def report_tables(
     suite_file: Path | None = None,
     on_note: Callable[[str], None] | None = None,
     vs_paper: bool = False,
+    vs_all: bool = False,
+    vs_paper_all: bool = False,
 ) -> ReportTables:
     """The tables ``report`` renders, its notes on what it left out (see ``report``) and the runs it
     read (the current plan's), so that a caller needing the runs too reads the store once."""
@@ -128,7 +139,7 @@ def report_tables(
     for suite, runs in parts:
         shown = metrics or suite_metrics(runs, source, suite_file)
         try:
-            built = build_tables(runs, tables, shown, baseline, vs_paper)
+            built = build_tables(runs, tables, shown, baseline, vs_paper, vs_all, vs_paper_all)
         except ReportError as error:
             if len(parts) == 1 or (not out and suite == parts[-1][0]):
                 raise  # nothing else to show: the reason is the answer

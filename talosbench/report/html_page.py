@@ -25,7 +25,7 @@ from talosbench.report.figures import PlotError, plot_results
 from talosbench.report.names import TABLES
 from talosbench.report.renderers import html_tables
 from talosbench.report.scope import by_suite
-from talosbench.report.stats import CORRECTION, MIN_SEEDS, TESTS
+from talosbench.report.stats import CORRECTION, MIN_RUNS, TEST
 from talosbench.report.table import ReportError, Table
 from talosbench.results import DamagedRunError, cpu_model, read_plan, read_result
 
@@ -86,12 +86,14 @@ def html_report(
     on_note: Callable[[str], None] | None = None,
     figures: bool = True,
     vs_paper: bool = False,
+    vs_all: bool = False,
+    vs_paper_all: bool = False,
 ) -> str:
     """The HTML report of the runs under ``source``: header, figures (unless ``figures`` is False), tables.
 
     The tables and notes are those of ``report.report`` (with ``vs_paper``, the paper's values beside
-    the measured ones); figures that cannot be drawn (matplotlib missing) are left out with a paragraph
-    saying why.
+    the measured ones; with ``vs_all``, the baseline against every other loss); figures that cannot be
+    drawn (matplotlib missing) are left out with a paragraph saying why.
     """
     built, notes, frame = report_tables(
         source,
@@ -101,6 +103,8 @@ def html_report(
         suite_file=suite_file,
         on_note=on_note,
         vs_paper=vs_paper,
+        vs_all=vs_all,
+        vs_paper_all=vs_paper_all,
     )
     drawn, missing = _figures(source, metrics, baseline, suite_file) if figures else ([], None)
     title = "talosbench report: " + ", ".join(_suites(frame)) if not frame.is_empty() else "talosbench report"
@@ -253,11 +257,11 @@ def _protocol(frame: pl.DataFrame, built: list[Table]) -> str:
         )
     else:
         parts.append("no tuning: each cell trained at its suite's settings")
-    compared = [r for t in built if t.name == "accuracy" for r in t.records if "p_wilcoxon_holm" in r]
-    tested = sum(r["p_wilcoxon_holm"] is not None or r["p_ttest_holm"] is not None for r in compared)
-    parts.append(f"significance: {TESTS[0]}; {TESTS[1]}; correction: {CORRECTION}; α = {ALPHA}")
+    compared = [r for t in built if t.name == "accuracy" for r in t.records if "p_holm" in r]
+    tested = sum(r["p_holm"] is not None for r in compared)
+    parts.append(f"significance: {TEST}; correction: {CORRECTION}; α = {ALPHA}")
     if compared and not tested:
-        parts.append(f"no comparison was tested (a per-user test needs {MIN_SEEDS} seeds both cells share)")
+        parts.append(f"no comparison was tested (a test needs {MIN_RUNS} runs per side)")
     elif compared:
         parts.append(f"{tested} of {len(compared)} baseline comparisons tested")
     return "; ".join(parts) + "."

@@ -1,9 +1,11 @@
-"""The paper beside the user's numbers: a published table as a report table, and ``report --vs-paper``.
+"""The paper beside the user's numbers: ``report --vs-paper``.
 
-A measured cell matches a published value when its dataset, scenario, backbone, loss, metric and K
-are the published ones. The loss is the paper's: the registered loss, the K it was trained for
+A measured cell is set beside a published value when its dataset, scenario, backbone, loss, metric
+and K are the published ones. The loss is the paper's: the registered loss, the K it was trained for
 (Talos@50 is ``talos`` with ``k = 50``; the paper's default is 20) and, for Table A.2, the number of
-sampled negatives. Nothing else of the setting is compared (see ``NOT_COMPARED``).
+sampled negatives. The relative difference is given only where the comparison holds: the sampled
+negatives equal those the paper trained with, and the metric's published definition is talosbench's;
+a row shown anyway says what differs instead (``compare_all`` gives the difference there too).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import polars as pl
 
 from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.paper import PAPER, PaperTable, PublishedValue, paper_tables, published_values
+from talosbench.report.published import errata_lines, value_text
 from talosbench.report.table import (
     DASH,
     Runs,
@@ -26,17 +29,23 @@ from talosbench.report.table import (
     ordered_cells,
     runs_by_cell,
 )
+from talosbench.report.thresholds import threshold_note
 
 SECONDS = "seconds_per_epoch"
 THRESHOLD_ERROR = "threshold_error"
 MATCHED_ON = (
     "Matched on dataset, scenario, backbone, loss (the paper's: the K the loss was trained for, and "
-    "Table A.2's sampled negatives), metric and K."
+    "Table A.2's sampled negatives), metric and K; a relative difference needs the sampled negatives "
+    "the paper trained with too (1024, BPR 1, unless the table varies them), else the row says what "
+    "differs."
 )
 NOT_COMPARED = (
-    "Settings beyond those are not compared: the paper trained with 1024 sampled negatives per row "
-    "(BPR 1), batch 1024, embedding size 64, its own tuning grids, seeds and hardware; a difference "
-    "may come from any of them."
+    "Settings beyond those are not compared: the paper trained with batch 1024, embedding size 64, "
+    "its own tuning grids, seeds and hardware; a difference may come from any of them."
+)
+COMPARED_ALL = (
+    "--vs-paper-all: the relative difference is given on every row, also where a setting or the "
+    "metric's definition differs (said in brackets); such a difference is not a comparison."
 )
 
 
@@ -61,62 +70,29 @@ class CellSetting:
             and (value.negatives is None or value.negatives == self.negatives)
         )
 
-
-def published_table(table: PaperTable) -> Table:
-    """A published table laid out as printed: one row per loss (and backbone), one column per value."""
-    columns = list(dict.fromkeys((v.dataset, v.scenario, v.metric_name) for v in table.values))
-    with_scenario = len(table.scenarios) > 1
-    varied_negatives = any(v.negatives is not None for v in table.values)
-    head = ["backbone", "loss (paper)", "loss (talosbench)", *(["negatives"] if varied_negatives else [])]
-    out = Table(f"paper-{table.id}", f"Table {table.id}: {table.caption}", head)
-    out.columns += [_column(d, s, m, with_scenario) for d, s, m in columns]
-    found = {
-        (v.backbone, v.label, v.negatives, v.dataset, v.scenario, v.metric_name): v for v in table.values
-    }
-    previous = None
-    for backbone, label, negatives in table.rows:
-        cells = [found.get((backbone, label, negatives, *column)) for column in columns]
-        first = next(v for v in cells if v is not None)
-        row = [backbone, label, _loss_text(first), *([str(negatives)] if varied_negatives else [])]
-        out.add(*row, *(DASH if v is None else _value_text(v) for v in cells), rule=backbone != previous)
-        previous = backbone
-    out.records += [
-        {
-            "dataset": v.dataset,
-            "scenario": v.scenario,
-            "backbone": v.backbone,
-            "loss": v.loss,
-            "metric": v.metric_name,
-            "value": v.value,
-            "paper_table": v.table,
-            "paper_label": v.label,
-            "loss_k": v.loss_k,
-            "negatives": v.negatives,
-        }
-        for v in table.values
-    ]
-    scenario = "" if with_scenario else f"Scenario: {table.scenarios[0]}. "
-    out.footer = [
-        f"{scenario}Values as printed in {PAPER}; Imp. rows are left out.",
-        *table.notes,
-        *(f"{name} is not comparable with talosbench's: {why}." for name, why in table.incomparable.items()),
-    ]
-    return out
+    def differences(self, value: PublishedValue) -> list[str]:
+        """The settings of a matched ``value`` the paper fixed otherwise: ``negatives 256 vs 1024``."""
+        paper = value.trained_negatives
+        return [] if paper is None or paper == self.negatives else [f"negatives {self.negatives} vs {paper}"]
 
 
-def comparison_table(final: pl.DataFrame, metrics: Sequence[str]) -> Table:
+def comparison_table(final: pl.DataFrame, metrics: Sequence[str], compare_all: bool = False) -> Table:
     """Every measured cell and metric with a published counterpart, beside it, with the relative difference.
 
     Rows are measured cells in report order; a cell the paper published in several tables gets one
-    row per table. The footer lists, in one line, the measured cells with no published counterpart.
+    row per table. The difference is left out, and what differs said instead, where the cell's
+    sampled negatives are not the paper's or the metric's definition is not (``compare_all`` gives
+    it there too). The footer lists, in one line, the measured cells with no published counterpart.
     """
     columns = ["metric", "measured", "paper", "difference", "published in"]
     table = Table("paper", "Paper vs measured", ["dataset", "scenario", "backbone", "loss", *columns])
     tables = {t.id: t for t in paper_tables()}
     published = published_values()
+    noted: dict[PublishedValue, int] = {}  # values with errata, numbered as they appear
     cells = runs_by_cell(final)
     unmatched: list[str] = []
     used: set[str] = set()
+    thresholds: list[str] = []
     for key, new_block in ordered_cells(cells, baseline="talos"):
         runs = cells[key]
         setting = _setting(runs, key)
@@ -131,14 +107,19 @@ def comparison_table(final: pl.DataFrame, metrics: Sequence[str]) -> Table:
             if not matches:
                 missing.append(metric)
             for value in matches:
-                why = tables[value.table].incomparable.get(value.metric)
+                assert setting is not None
+                incomparable = tables[value.table].incomparable.get(value.metric)
+                why = [*setting.differences(value), *([incomparable.label] if incomparable else [])]
+                percent = _percent(mean, value.value, runs, why, compare_all)
+                if value.notes:
+                    noted.setdefault(value, len(noted) + 1)
                 table.add(
                     *key,
                     metric,
                     _measured_text(mean, spread, runs, metric),
-                    _value_text(value),
-                    _difference(mean, value.value, runs, why),
-                    f"Table {value.table} {value.label}",
+                    value_text(value, {}),
+                    _difference(percent, runs, why),
+                    f"Table {value.table} {value.label}" + (f" [{noted[value]}]" if value in noted else ""),
                     rule=new_block and not shown,
                 )
                 shown += 1
@@ -157,16 +138,25 @@ def comparison_table(final: pl.DataFrame, metrics: Sequence[str]) -> Table:
                         "paper": value.value,
                         "paper_table": value.table,
                         "paper_label": value.label,
-                        "difference_pct": _percent(mean, value.value, runs, why),
+                        "difference_pct": percent,
+                        "differs": "; ".join(why) or None,
+                        "paper_notes": "; ".join(value.notes) or None,
                     }
                 )
+                if value.metric == THRESHOLD_ERROR:
+                    note = threshold_note("/".join(key), runs)
+                    if note is not None and note not in thresholds:  # one per cell, not per table
+                        thresholds.append(note)
         if missing:
             unmatched.append(_cell_text(key, missing, matched=shown > 0))
-    table.footer = _comparison_footer(table, unmatched, [tables[i] for i in tables if i in used])
+    table.footer = _comparison_footer(table, unmatched, [tables[i] for i in tables if i in used], compare_all)
+    table.footer += thresholds + errata_lines(noted)
     return table
 
 
-def _comparison_footer(table: Table, unmatched: list[str], used: list[PaperTable]) -> list[str]:
+def _comparison_footer(
+    table: Table, unmatched: list[str], used: list[PaperTable], compare_all: bool
+) -> list[str]:
     lines = []
     if not table.rows:
         lines.append(f"No measured cell has a published counterpart in {PAPER}.")
@@ -175,11 +165,12 @@ def _comparison_footer(table: Table, unmatched: list[str], used: list[PaperTable
             "measured: mean ± sample std over completed seeds (median for seconds per epoch); paper: the "
             f"value published in {PAPER}; difference: (measured − paper) / paper × 100."
         )
-    lines += [MATCHED_ON, NOT_COMPARED]
+    lines += [MATCHED_ON, NOT_COMPARED, *([COMPARED_ALL] if compare_all else [])]
     for paper in used:
         lines += [f"Table {paper.id}: {note}" for note in paper.notes]
         lines += [
-            f"Table {paper.id}: {metric} not compared: {why}." for metric, why in paper.incomparable.items()
+            f"Table {paper.id}: {metric} not compared: {inc.why}."
+            for metric, inc in paper.incomparable.items()
         ]
     if unmatched:
         count = f"{len(unmatched)} cell{'s' if len(unmatched) > 1 else ''}"
@@ -213,39 +204,23 @@ def _median(values: list[float]) -> tuple[float | None, None]:
     return (statistics.median(values) if values else None), None
 
 
-def _percent(mean: float, published: float, runs: Runs, why: str | None) -> float | None:
-    if why is not None or not runs.complete or published == 0:
+def _percent(mean: float, published: float, runs: Runs, why: list[str], compare_all: bool) -> float | None:
+    if (why and not compare_all) or not runs.complete or published == 0:
         return None
     return (mean - published) / published * 100
 
 
-def _difference(mean: float, published: float, runs: Runs, why: str | None) -> str:
-    if why is not None:
-        return f"{DASH} (not comparable)"
+def _difference(percent: float | None, runs: Runs, why: list[str]) -> str:
+    """``+1.33%``; ``– (negatives 256 vs 1024)`` where a comparison does not hold; ``– (incomplete)``."""
     if not runs.complete:
         return f"{DASH} (incomplete)"
-    percent = _percent(mean, published, runs, why)
-    return DASH if percent is None else f"{percent:+.2f}%"
+    text = DASH if percent is None else f"{percent:+.2f}%"
+    return f"{text} ({'; '.join(why)})" if why else text
 
 
 def _measured_text(mean: float, spread: float | None, runs: Runs, metric: str) -> str:
     text = f"{mean:.2f}" if metric == SECONDS else fmt_metric(mean, spread)
     return text if runs.complete else f"{text} ({runs.summary()})"
-
-
-def _value_text(value: PublishedValue) -> str:
-    """As printed: seconds with two decimals, every other published value with four."""
-    return f"{value.value:.2f}" if value.metric == SECONDS else f"{value.value:.4f}"
-
-
-def _loss_text(value: PublishedValue) -> str:
-    """The registered loss and what the paper's label sets beyond the default (``talos, k=50``)."""
-    extra = [f"k={value.loss_k}"] if value.loss_k not in (None, 20) else []
-    return ", ".join([value.loss, *extra])
-
-
-def _column(dataset: str, scenario: str, metric: str, with_scenario: bool) -> str:
-    return f"{dataset}/{scenario} {metric}" if with_scenario else f"{dataset} {metric}"
 
 
 def _cell_text(key: tuple[str, ...], missing: list[str], matched: bool) -> str:

@@ -162,10 +162,18 @@ def write_suite_template(name: str, path: Path | None = None, *, force: bool = F
     ``mine.toml`` names the suite ``mine``, as the file name is what one tends to type.
     """
     name = name.removesuffix(".toml")
+    target = suite_path(name, path)
+    return write_suite_file(target, suite_template(name, str(target)), force=force)
+
+
+def suite_path(name: str, path: Path | None) -> Path:
+    """Where suite ``name`` is written: ``path``, ``NAME.toml`` in it when it is a folder, else here."""
     target = Path(f"{name}.toml") if path is None else path
-    if target.is_dir():
-        target = target / f"{name}.toml"
-    text = suite_template(name, str(target))
+    return target / f"{name}.toml" if target.is_dir() else target
+
+
+def write_suite_file(target: Path, text: str, *, force: bool = False) -> Path:
+    """Write a suite's ``text`` to ``target``; an existing file is kept unless ``force``."""
     try:
         with target.open("w" if force else "x", encoding="utf-8") as handle:  # "x": never overwrite
             handle.write(text)

@@ -164,7 +164,7 @@ def fit(
         row = history[-1] if history and history[-1]["epoch"] == completed else None
         if row is not None:
             row["eval_seconds"] = time.perf_counter() - t0
-            row.update({f"valid_{k}": v for k, v in result.means.items()})
+            row.update({f"valid_{k}": v for k, v in (result.means | result.diagnostics).items()})
         value = result.means[valid_key]
         if value > best_value:
             best_value, best_epoch, best_valid, patience = value, completed, dict(result.means), 0

@@ -27,7 +27,8 @@ def test_json_lists_every_shipped_suite_with_its_grid_size(tmp_path: Path) -> No
     assert quick["file"] == str(shipped_suites()["quick"])
     assert (quick["cells"], quick["runs"], quick["tuning_trials"]) == (14, 28, 0)  # 14 losses x 2 seeds
     movielens = next(s for s in listed if s["name"] == "movielens")
-    assert (movielens["cells"], movielens["runs"], movielens["tuning_trials"]) == (12, 108, 72)
+    # 72 tuning trials, then 12 cells x 5 seeds.
+    assert (movielens["cells"], movielens["runs"], movielens["tuning_trials"]) == (12, 132, 72)
     # An empty data home has no bench figures and no prepared dataset: nothing can be priced.
     assert quick["estimate"] == {"seconds": None, "priced_runs": 0, "unpriced_runs": 28}
 
@@ -50,12 +51,12 @@ def test_the_estimate_prices_every_run_of_the_suite(monkeypatch: pytest.MonkeyPa
             seen["runs"], seen["done"] = sum(c.runs for c in cells), sum(c.done for c in cells)
             return PlanEstimate(seconds=100.0, priced=28, unpriced=0)
         if cells[0].plan.suite.name == "movielens":
-            return PlanEstimate(seconds=30.0, priced=36, unpriced=72)
+            return PlanEstimate(seconds=30.0, priced=36, unpriced=96)
         return PlanEstimate(seconds=0.0, priced=0, unpriced=sum(c.runs for c in cells))
 
     monkeypatch.setattr("talosbench.bench.estimate_plan", fake)
     rows = {line.split()[0]: line for line in _invoke().splitlines()[2:] if line and not line[0].isspace()}
     assert seen == {"runs": 28, "done": 0}  # the whole suite, whatever a results folder holds
     assert rows["quick"].endswith("~1m40s")
-    assert rows["movielens"].endswith("~30s for 36/108 runs")
+    assert rows["movielens"].endswith("~30s for 36/132 runs")
     assert rows["iid"].endswith("not priced")

@@ -23,6 +23,7 @@ def store(root: Path, suite: str, label: str, test: dict[str, float], **config: 
     loss = config.pop("loss", label)
     thresholds = config.pop("thresholds", {})
     dataset = config.pop("dataset", "movielens-100k")
+    logged = config.pop("history", {})
     for seed in SEEDS:
         run = RunConfig(dataset=dataset, scenario="iid", backbone="mf", loss=loss, seed=seed, **config)
         values = {name: value + 0.002 * (seed - 1) for name, value in test.items()}
@@ -32,7 +33,7 @@ def store(root: Path, suite: str, label: str, test: dict[str, float], **config: 
             best_valid={"precision@20": 0.2},
             best_epoch=10,
             epochs=15,
-            history=pl.DataFrame({"epoch": [5, 10, 15], "train_loss": [1.0, 0.5, 0.4]}),
+            history=pl.DataFrame({"epoch": [5, 10, 15], "train_loss": [1.0, 0.5, 0.4], **logged}),
             timings={"train_seconds_per_epoch": 1.5},
             thresholds=thresholds,
         )
@@ -57,56 +58,30 @@ def test_vs_paper_puts_published_beside_measured(ml100k: Path) -> None:
     out = result.stdout
     assert "### Paper vs measured" in out
     lines = [line for line in out.splitlines() if line.startswith("| movielens")]
-    rows = {tuple(cell.strip() for cell in line.strip("|").split("|")) for line in lines}
+    cells = [tuple(cell.strip() for cell in line.strip("|").split("|")) for line in lines]
+    assert {row[:3] for row in cells} == {("movielens-100k", "iid", "mf")}
+    rows = {row[3:] for row in cells}  # loss, metric, measured, paper, difference, published in
     # measured mean of seeds 1 and 2 (0.2300, 0.2320) = 0.2310 against A.3's 0.2349: -1.66 %
+    assert ("talos", "precision@20", "0.2310 ± 0.0014", "0.2349", "-1.66%", "Table A.3 Talos") in rows
+    assert ("talos", "precision@50", "0.1512 ± 0.0014", "0.1600", "-5.50%", "Table A.3 Talos") in rows
+    # Table A.4 does not define its error: shown beside, not compared
+    not_comparable = "– (definition not published; not comparable)"
     assert (
-        "movielens-100k",
-        "iid",
-        "mf",
-        "talos",
-        "precision@20",
-        "0.2310 ± 0.0014",
-        "0.2349",
-        "-1.66%",
-        "Table A.3 Talos",
-    ) in rows
-    assert (
-        "movielens-100k",
-        "iid",
-        "mf",
-        "talos",
-        "precision@50",
-        "0.1512 ± 0.0014",
-        "0.1600",
-        "-5.50%",
-        "Table A.3 Talos",
-    ) in rows
-    assert (
-        "movielens-100k",
-        "iid",
-        "mf",
         "talos",
         "threshold_error@20",
         "0.0070 ± 0.0000",
         "0.0059",
-        "+18.64%",
+        not_comparable,
         "Table A.4 Talos",
     ) in rows
-    # 16 negatives: Table A.2's 16-negative column (and A.3, which states no negatives); never 8 or 32
-    assert (
-        "movielens-100k",
-        "iid",
-        "mf",
-        "talos@16neg",
-        "precision@20",
-        "0.2310 ± 0.0014",
-        "0.2311",
-        "-0.04%",
-        "Table A.2 Talos",
-    ) in rows
-    assert not any(row[3] == "talos" and row[-1] == "Table A.2 Talos" for row in rows)
-    assert "0.2310" not in {row[6] for row in rows if row[3] == "talos@16neg"}  # the 8-negative value
-    assert not any(row[3] == "bpr" for row in rows)
+    # 16 negatives: Table A.2's 16-negative column; never 8 or 32
+    assert ("talos@16neg", "precision@20", "0.2310 ± 0.0014", "0.2311", "-0.04%", "Table A.2 Talos") in rows
+    # Table A.3's Talos trained with 1024 negatives: shown, with what differs instead of a difference
+    differs = "– (negatives 16 vs 1024)"
+    assert ("talos@16neg", "precision@20", "0.2310 ± 0.0014", "0.2349", differs, "Table A.3 Talos") in rows
+    assert not any(row[0] == "talos" and row[-1] == "Table A.2 Talos" for row in rows)
+    assert "0.2310" not in {row[3] for row in rows if row[0] == "talos@16neg"}  # the 8-negative value
+    assert not any(row[0] == "bpr" for row in rows)
     unmatched = [line for line in out.splitlines() if line.startswith("Without a published counterpart")]
     assert unmatched == [
         "Without a published counterpart (3 cells): movielens-100k/iid/mf/bpr; "
@@ -114,6 +89,69 @@ def test_vs_paper_puts_published_beside_measured(ml100k: Path) -> None:
         "movielens-100k/iid/mf/talos recall@20, seconds_per_epoch."
     ]
     assert "Settings beyond those are not compared" in out
+
+
+def test_vs_paper_all_gives_every_difference_and_says_what_differs(ml100k: Path) -> None:
+    result = runner.invoke(app, ["report", str(ml100k), "--table", "accuracy", "--vs-paper-all"])
+    assert result.exit_code == 0, result.output
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|"))[3:]
+        for line in result.stdout.splitlines()
+        if line.startswith("| movielens")
+    }
+    assert (
+        "talos",
+        "threshold_error@20",
+        "0.0070 ± 0.0000",
+        "0.0059",
+        "+18.64% (definition not published; not comparable)",
+        "Table A.4 Talos",
+    ) in rows
+    assert (
+        "talos@16neg",
+        "precision@20",
+        "0.2310 ± 0.0014",
+        "0.2349",
+        "-1.66% (negatives 16 vs 1024)",
+        "Table A.3 Talos",
+    ) in rows
+    assert ("talos", "precision@20", "0.2310 ± 0.0014", "0.2349", "-1.66%", "Table A.3 Talos") in rows
+    assert "--vs-paper-all: the relative difference is given on every row" in result.stdout
+
+
+def test_errata_are_marked_beside_the_published_value(tmp_path: Path) -> None:
+    """Gowalla AdvInfoNCE R@20 is printed 0.2012 in Table 3.1 and 0.2013 in Table 3.2: both say so."""
+    store(tmp_path, "e", "advinfonce", {"recall@20": 0.2000}, dataset="gowalla")
+    table = comparison_table(results.collect(tmp_path / "e"), ["recall@20"])
+    shown = [(row[6].text, row[8].text) for row in table.rows if row[4].text == "recall@20"]
+    assert shown == [("0.2012", "Table 3.1 AdvInfoNCE [1]"), ("0.2013", "Table 3.2 AdvInfoNCE [2]")]
+    same = "for the same setting."
+    assert table.footer[-2:] == [
+        f"[1] Table 3.1 gowalla mf AdvInfoNCE recall@20 = 0.2012: Table 3.2 prints 0.2013 {same}",
+        f"[2] Table 3.2 gowalla mf AdvInfoNCE recall@20 = 0.2013: Table 3.1 prints 0.2012 {same}",
+    ]
+    assert [r["paper_notes"] for r in table.records if r["metric"] == "recall@20"] == [
+        "Table 3.2 prints 0.2013 for the same setting",
+        "Table 3.1 prints 0.2012 for the same setting",
+    ]
+
+
+def test_threshold_rows_come_with_the_variants_at_the_selected_epoch(tmp_path: Path) -> None:
+    logged = {
+        "valid_threshold_error": [0.30, 0.10, 0.05],
+        "valid_threshold_signed_error": [-0.30, -0.08, 0.01],
+        "valid_threshold_error_ranked": [0.20, 0.04, 0.03],
+        "valid_threshold_error_sigmoid": [0.07, 0.02, 0.01],
+        "valid_mean_threshold": [0.40, 0.50, 0.55],
+    }
+    store(tmp_path, "t", "talos", {"precision@20": 0.2}, thresholds={"threshold_error": 0.1}, history=logged)
+    table = comparison_table(results.collect(tmp_path / "t"), ["precision@20"])
+    assert (
+        "movielens-100k/iid/mf/talos threshold at the selected epoch (validation users, mean of 2 seeds): "
+        "error 0.1000, signed -0.0800, against the K-th non-training score 0.0400, on the sigmoid scale "
+        "0.0200; the mean threshold moved +25.0 % over the validation interval before it and +10.0 % from "
+        "it to the last validation."
+    ) in table.footer
 
 
 def test_without_vs_paper_no_comparison(ml100k: Path) -> None:
@@ -153,26 +191,27 @@ def test_paper_lists_and_prints_tables() -> None:
     lines = result.stdout.splitlines()
     ids = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
     assert ids == ["3.1", "3.2", "3.3", "3.4", "4.1", "A.1", "A.2", "A.3", "A.4", "D.2", "F.1"]
-    assert "       gowalla, amazon-beauty · temporal · mf · precision, recall @20 · 9 rows" in lines
+    assert (
+        "       gowalla, amazon-beauty · temporal · mf · precision, recall @20 · 9 rows · 36 values" in lines
+    )
+    assert (
+        "       gowalla, amazon-beauty, amazon-games, amazon-electronics · iid · mf, lightgcn, xsimgcl ·"
+        in lines
+    )
+    assert "       precision, recall @20 · 30 rows · 80/240 values" in lines
     assert max(map(len, lines)) <= 100
     assert runner.invoke(app, ["paper", "A.4", "--json"]).stdout.count('"loss": "talos"') == 4
     result = runner.invoke(app, ["paper", "4.1"])
     assert result.exit_code == 0, result.output
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in result.stdout.splitlines()]
-    assert [
-        "mf",
-        "w/o-denominator",
-        "talos-no-denominator",
-        "0.0278",
-        "0.0869",
-        "0.0101",
-        "0.0841",
-        "0.0127",
-        "0.1173",
-        "0.0018",
-        "0.0160",
-    ] in rows
+    assert ["mf", "w/o-denominator", "talos-no-denominator", "0.0018", "0.0160"] in rows  # Electronics
+    assert "### Table 4.1 — amazon-electronics: " in result.stdout
     result = runner.invoke(app, ["paper", "3.2"])
     assert "talos, k=50" in result.stdout
+    assert (
+        "| mf         | RS@K       | rsk          | 0.1218      | 0.1059 [2]  | 0.2406      |"
+        in result.stdout
+    )
+    assert "[2] Table 3.2 gowalla mf RS@K recall@50 = 0.1059: below the same row's Recall@20" in result.stdout
     result = runner.invoke(app, ["paper", "7"])
     assert result.exit_code == 2 and "no published table '7'" in result.output

@@ -29,6 +29,7 @@ PRECISION = {  # (scenario, loss) -> per-seed test precision@20
     ("temporal", "bpr"): (0.05, None, None),
 }
 RECALL = {"talos": (0.50, 0.56, 0.53), "sl": (0.55, 0.54, 0.56), "bpr": (0.40, 0.41, 0.42)}
+VALID = {"talos": 0.2, "sl": 0.2, "bpr": 0.1}  # precision@20 on validation: SL, not BPR, is the opponent
 SECONDS = {"talos": 1.2, "sl": 1.0, "bpr": 0.5}
 SLOPE = {"talos": 0.012, "sl": 0.01, "bpr": 0.006}
 SPLITS = {
@@ -89,7 +90,9 @@ def write(root: Path, scenario: str, loss: str, seed: int, **options: object) ->
     result = RunResult(
         status=status,
         test={"precision@20": precision, "recall@20": recall} if ok else {},
-        best_valid={"precision@20": float(options.get("valid", 0.2))} if ok else {},
+        best_valid={"precision@20": float(options.get("valid", VALID[loss])), "recall@20": recall}
+        if ok
+        else {},
         best_epoch=10 + seed if ok else None,
         epochs=20,
         history=history(loss, seed),

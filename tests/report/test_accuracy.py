@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from talosbench import results
-from talosbench.report import ReportError, build_tables, report
+from talosbench.report import ReportError, build_tables, report, stats
 
 
 def _rows(markdown: str) -> dict[str, list[str]]:
@@ -45,15 +46,44 @@ def test_best_bold_runner_up_underlined(accuracy: str) -> None:
 
 
 def test_imp_and_significance(accuracy: str) -> None:
-    imp = _rows(accuracy)["Imp.%"]
-    # precision: talos = SL + 0.1 for every user and seed -> both tests significant after Holm.
-    assert imp[2] == "+47.62%↑*† vs sl"
-    # recall: identical per-user values, noisy seed means -> no mark despite the -3.64% gap.
+    rows = _rows(accuracy)
+    imp = rows["Imp.%"]
+    # precision: talos = SL + 0.1 in every seed -> the t-test over the 3 paired runs holds after Holm.
+    assert imp[2] == "+47.62%↑* vs sl"
+    # recall: noisy seed means -> no mark despite the -3.64% gap.
     assert imp[3] == "-3.64% vs sl"
-    assert imp[4] == "+10.53%↑*† vs sl"
-    # Holm's family: one metric's comparisons in the table (iid and temporal), not every column.
-    assert "Holm correction per metric" in accuracy and "precision@20 (2), recall@20 (2)" in accuracy
-    assert "Wilcoxon signed-rank test over users" in accuracy and "averaged over the 3 seed(s)" in accuracy
+    assert imp[4] == "+10.53%↑* vs sl"
+    # Bootstrap intervals over runs, and P(better) over the seed pairs.
+    assert rows["Imp.% 95% CI"][2] == "[+45.45%, +50.00%]" and rows["P(better)"][2] == "1.00 [1.00, 1.00]"
+    assert rows["P(better)"][3] == "0.33 [0.00, 1.00]"  # talos's recall beats SL's in seed 2 only
+    # One family: every comparison of the table, all metrics together.
+    assert "Holm–Bonferroni over this table's family of 4 tested comparison(s)" in accuracy
+    assert "precision@20 2, recall@20 2" in accuracy and "t-test over trained runs" in accuracy
+
+
+def test_records_carry_the_test_and_its_intervals(golden: Path) -> None:
+    table = build_tables(results.collect(golden), ["accuracy"])[0]
+    imps = [r for r in table.records if r["loss"] == "Imp.%"]
+    precision = next(r for r in imps if r["scenario"] == "iid" and r["metric"] == "precision@20")
+    assert precision["test"] == "paired t" and precision["seeds"] == 3 and precision["p"] == 0.0
+    assert precision["difference"] == pytest.approx(0.1) and precision["p_better"] == 1.0
+    assert precision["imp_low"] == pytest.approx(100 * 0.1 / 0.22) and precision["mark"] == "↑*"
+    assert precision["users"] == 40 and precision["users_better"] == 1.0  # descriptive only
+    # Holm over the four tested comparisons together: the recall ones keep no mark.
+    pvalues = [r["p"] for r in imps]
+    assert [r["p_holm"] for r in imps] == pytest.approx(stats.holm(pvalues))
+    recall = [r for r in imps if r["metric"] == "recall@20"]
+    assert all(r["p_holm"] > 0.05 and r["mark"] == "" and r["statistic"] < 0 for r in recall)
+
+
+def test_the_footer_states_the_smallest_detectable_difference(golden: Path) -> None:
+    table = build_tables(results.collect(golden), ["accuracy"])[0]
+    records = [r for r in table.records if r["loss"] == "Imp.%"]
+    sd = math.sqrt(sum(r["seed_sd_pct"] ** 2 for r in records) / len(records))
+    found = stats.detectable_difference(sd, 3)
+    line = next(line for line in table.footer if line.startswith("Smallest difference detectable"))
+    assert f"{found:.1f}% of the opponent's mean (paired t-test over 3 seeds at α = 0.05" in line
+    assert f"{stats.detectable_difference(sd, 3, 0.05 / 4):.1f}% at α/4" in line
 
 
 def test_missing_and_failed_runs_are_plain_and_unranked(accuracy: str) -> None:
@@ -78,13 +108,40 @@ def test_identical_losses_are_not_marked(tmp_path: Path, golden: Path) -> None:
     same = pl.concat([frame.filter(pl.col("loss") != "talos"), copy])
     table = build_tables(same, ["accuracy"], ["precision@20"])[0]
     record = next(r for r in table.records if r["loss"] == "Imp.%")
-    assert record["value"] == 0 and record["p_wilcoxon_holm"] == 1.0 and record["p_ttest_holm"] == 1.0
-    assert table.rows[-1][2].text == "+0.00% vs sl"
+    assert record["value"] == 0 and record["p_holm"] == 1.0 and record["p_better"] == 0.5
+    assert table.rows[-3][2].text == "+0.00% vs sl"
+
+
+def test_the_opponent_is_the_best_loss_on_validation_not_on_test(golden: Path) -> None:
+    frame = results.collect(golden).filter(pl.col("scenario") == "iid", pl.col("role") == "final")
+    # BPR now validates best among the others although SL is better on test: BPR is the opponent,
+    # and the Imp.% compares the test values of talos and BPR.
+    moved = frame.with_columns(
+        pl.when(pl.col("loss") == "bpr")
+        .then(0.3)
+        .otherwise(pl.col("valid_precision@20"))
+        .alias("valid_precision@20")
+    )
+    table = build_tables(moved, ["accuracy"], ["precision@20"])[0]
+    record = next(r for r in table.records if r["loss"] == "Imp.%")
+    assert record["vs"] == "bpr" and record["vs_valid"] == pytest.approx(0.3)
+    assert record["value"] == pytest.approx((0.31 - 0.11) / 0.11 * 100)
+    assert "the other loss with the best validation mean of the column's metric" in "\n".join(table.footer)
+
+
+def test_vs_all_compares_every_other_loss_in_one_family(golden: Path) -> None:
+    text = report(golden, tables=["accuracy"], vs_all=True)
+    rows = _rows(text)
+    assert rows["Imp.% vs sl"][2] == "+47.62%↑*" and rows["Imp.% vs bpr"][2] == "+181.82%↑*"
+    assert rows["Imp.% vs bpr"][4] == "– (bpr incomplete)"  # temporal: bpr lost two seeds
+    # 3 comparisons per metric (sl iid and temporal, bpr iid): 6 in the family.
+    assert "family of 6 tested comparison(s), precision@20 3, recall@20 3;" in text
+    assert "against every other loss of the backbone block" in text
 
 
 def test_baseline_option(golden: Path) -> None:
     text = report(golden, tables=["accuracy"], metrics=["precision@20"], baseline="sl")
-    assert "Imp.%: sl against the best other loss" in text
+    assert "Imp.%: sl against the other loss with the best validation mean" in text
     # SL against the best other (talos 0.31): (0.21 - 0.31) / 0.31.
     assert _rows(text)["Imp.%"][2].startswith("-32.26%")
     with pytest.raises(ReportError, match="unknown baseline 'psl'; the losses in these runs: bpr, sl, talos"):
@@ -110,5 +167,36 @@ def test_one_seed_gets_no_marks(golden: Path) -> None:
     frame = results.collect(golden).filter(pl.col("seed") == 1, pl.col("scenario") == "iid")
     table = build_tables(frame, ["accuracy"], ["precision@20"])[0]
     record = next(r for r in table.records if r["loss"] == "Imp.%")
-    assert record["p_wilcoxon_holm"] is None and record["p_ttest_holm"] is None
+    assert record["p_holm"] is None and record["untested"] == "1 run(s) per side; a test needs 3"
     assert table.rows[-1][2].text == "+50.00% vs sl"
+
+
+def test_two_seeds_get_no_mark_and_the_table_says_why(golden: Path) -> None:
+    frame = results.collect(golden).filter(pl.col("seed") < 3, pl.col("scenario") == "iid")
+    table = build_tables(frame, ["accuracy"], ["precision@20"])[0]
+    # talos = SL + 0.1 in both seeds: a constant difference, yet two runs per side are not a test.
+    assert table.rows[-1][1].text == "Imp.%" and table.rows[-1][2].text == "+48.78% vs sl"
+    footer = "\n".join(table.footer)
+    assert "No significance mark: every comparison has fewer than 3 runs per side (2 seed(s))" in footer
+    assert "with 2 seed(s) none is tested" in footer and "with 3 seeds and" in footer
+
+
+def test_each_backbone_keeps_its_comparisons_and_one_family_spans_them(golden: Path) -> None:
+    frame = results.collect(golden).filter(pl.col("scenario") == "iid", pl.col("role") == "final")
+    both = pl.concat([frame, frame.with_columns(backbone=pl.lit("lightgcn"))])
+    table = build_tables(both, ["accuracy"], ["precision@20"])[0]
+    labels = [(row[0].text, row[1].text) for row in table.rows]
+    block = ["bpr", "sl", "talos", "Imp.%", "Imp.% 95% CI", "P(better)"]
+    assert labels == [("mf", loss) for loss in block] + [("lightgcn", loss) for loss in block]
+    assert table.rows[3][2].text == table.rows[9][2].text == "+47.62%↑* vs sl"
+    assert "family of 2 tested comparison(s), precision@20 2;" in "\n".join(table.footer)
+
+
+def test_cli_vs_all(golden: Path) -> None:
+    from typer.testing import CliRunner
+
+    from talosbench.cli import app
+
+    result = CliRunner().invoke(app, ["report", str(golden), "--table", "accuracy", "--vs-all"])
+    assert result.exit_code == 0, result.output
+    assert "| Imp.% vs bpr " in result.stdout and "| Imp.% vs sl " in result.stdout

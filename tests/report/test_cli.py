@@ -19,7 +19,7 @@ runner = CliRunner()
 def test_report_prints_markdown(golden: Path) -> None:
     result = runner.invoke(app, ["report", str(golden), "--table", "accuracy", "--metric", "precision@20"])
     assert result.exit_code == 0, result.output
-    assert "### Accuracy" in result.stdout and "+47.62%↑*† vs sl" in result.stdout
+    assert "### Accuracy" in result.stdout and "+47.62%↑* vs sl" in result.stdout
     assert "### Efficiency" not in result.stdout
 
 

@@ -63,7 +63,14 @@ def test_html_report_holds_every_table_and_embedded_figures(golden: Path, tmp_pa
             assert not attrs.get(name, "").startswith(("http:", "https:", "//")), attrs
     assert not page.all("link") and not page.all("script")
     text = " ".join(page.text)
-    for fact in ("golden", "3 seed(s) per cell (1, 2, 3)", "tuning budget 3", "Wilcoxon", "Holm", "α = 0.05"):
+    for fact in (
+        "golden",
+        "3 seed(s) per cell (1, 2, 3)",
+        "tuning budget 3",
+        "t-test over trained runs",
+        "Holm",
+        "α = 0.05",
+    ):
         assert fact in text
 
 

@@ -19,7 +19,7 @@ from talosbench.declared.base import LossDeclaration
 from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.losses import LOSSES
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
-from talosbench.metrics import EvalResult
+from talosbench.metrics import THRESHOLD_VARIANTS, EvalResult
 from talosbench.train import trainer
 from talosbench.train.trainer import fit
 
@@ -88,8 +88,20 @@ def test_history_has_one_row_per_epoch_and_validation_columns(tiny: Split) -> No
 
 def test_thresholded_loss_reports_threshold_error(tiny: Split) -> None:
     result = fit(tiny, config(loss="talos"), CPU)
-    assert {"threshold_error", "mean_threshold"} <= set(result.thresholds)
+    assert set(result.thresholds) == {"threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score"}
     assert result.thresholds["threshold_error"] >= 0
+    # The variants are logged per validation in the history only: what the run stores of its test
+    # and of its best validation keeps its keys.
+    columns = [f"valid_{name}" for name in THRESHOLD_VARIANTS]
+    assert set(columns) <= set(result.history.columns)
+    assert (
+        result.history.filter(result.history["valid_threshold_error"].is_not_null())[columns]
+        .null_count()
+        .sum_horizontal()
+        .item()
+        == 0
+    )
+    assert not set(THRESHOLD_VARIANTS) & set(result.best_valid)
 
 
 def test_test_thresholds_come_from_the_best_snapshot_not_the_last_epoch(
