@@ -144,6 +144,8 @@ def _check_types(directory: Path, row: Mapping[str, Any]) -> None:
 def _row(directory: Path) -> dict[str, Any] | None:
     try:
         return _raw_row(directory)
+    except DamagedRunError:
+        raise
     except (TypeError, ValueError, OverflowError, AttributeError) as error:  # text where a number belongs
         raise DamagedRunError(
             directory, f"{RESULT_FILE} or {CONFIG_FILE} holds a value no run writes ({error})"
