@@ -39,14 +39,19 @@ def setting(
     help: str,
     scope: Scope = "train",
     low: float | None = None,
+    high: float | None = None,
     per_loss: bool = False,
     default_factory: Any = MISSING,
 ) -> Any:
-    """A ``RunConfig`` field with its schema: help, where a suite sets it, lower bound, per-loss override."""
-    meta = {"help": help, "scope": scope, "low": low, "per_loss": per_loss}
+    """A ``RunConfig`` field with its schema: help, where a suite sets it, bounds, per-loss override."""
+    meta = {"help": help, "scope": scope, "low": low, "high": high, "per_loss": per_loss}
     if default_factory is not MISSING:
         return field(default_factory=default_factory, metadata=meta)
     return field(default=default, metadata=meta)
+
+
+SEED_MAX = 2**63 - 1
+"""The largest seed every generator takes (torch's seeds are signed 64-bit; larger ones overflow)."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,15 @@ class RunConfig:
     scenario: str = setting("iid", scope="grid", help="Shift scenario that splits the dataset.")
     backbone: str = setting("mf", scope="grid", help="Backbone (see `talosbench backbones`).")
     loss: str = setting("talos", scope="grid", help="Loss (see `talosbench losses`).")
-    seed: int = setting(2024, scope="suite", low=0, help="Run seed (every random generator derives from it).")
+    seed: int = setting(
+        2024, scope="suite", low=0, high=SEED_MAX, help="Run seed (every random generator derives from it)."
+    )
     split_seed: int = setting(
-        2024, scope="suite", low=0, help="Seed of the train/validation/test split, fixed across run seeds."
+        2024,
+        scope="suite",
+        low=0,
+        high=SEED_MAX,
+        help="Seed of the train/validation/test split, fixed across run seeds.",
     )
     loss_params: dict[str, Any] = setting(
         default_factory=dict, scope="params", help="Loss hyper-parameters over the loss's defaults."
@@ -140,13 +151,15 @@ UNIDENTIFYING = ("device", "save_model")
 
 @cache
 def schema(name: str) -> HParam:
-    """The schema of one ``RunConfig`` field as an ``HParam``: type, default, help, lower bound."""
+    """The schema of one ``RunConfig`` field as an ``HParam``: type, default, help, bounds."""
     spec = {f.name: f for f in fields(RunConfig)}[name]
     hint = get_type_hints(RunConfig)[name]
     kind = int if name == "ks" else next(t for t in getattr(hint, "__args__", (hint,)) if t is not type(None))
     default = spec.default if spec.default is not MISSING else spec.default_factory()  # type: ignore[misc]
     meta = spec.metadata
-    return HParam(name, getattr(kind, "__origin__", kind), default, meta["help"], low=meta["low"])
+    return HParam(
+        name, getattr(kind, "__origin__", kind), default, meta["help"], low=meta["low"], high=meta["high"]
+    )
 
 
 def names(scope: Scope) -> tuple[str, ...]:

@@ -65,11 +65,20 @@ class HParam:
             return f"must be a finite number, got {value!r}"
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(map(str, self.choices))}, got {value!r}"
-        if self.low is not None and value < self.low:
-            return f"must be >= {self.low:g}, got {value!r}"
-        if self.high is not None and value > self.high:
-            return f"must be <= {self.high:g}, got {value!r}"
+        below = self.low is not None and value < self.low
+        above = self.high is not None and value > self.high
+        if (below or above) and self.low is not None and self.high is not None:
+            return f"must be between {bound(self.low)} and {bound(self.high)}, got {value!r}"
+        if below:
+            return f"must be >= {bound(self.low)}, got {value!r}"  # type: ignore[arg-type]
+        if above:
+            return f"must be <= {bound(self.high)}, got {value!r}"  # type: ignore[arg-type]
         return None
+
+
+def bound(limit: float) -> str:
+    """A bound as a message shows it: every digit of an integer (a seed's 2**63 - 1), floats short."""
+    return str(limit) if isinstance(limit, int) else f"{limit:g}"
 
 
 def resolve(schema: Sequence[HParam], values: Mapping[str, Any], where: str = "") -> dict[str, Any]:

@@ -51,3 +51,13 @@ def test_a_setting_error_says_what_is_wrong_with_and_without_its_name() -> None:
     with pytest.raises(SettingError) as info:
         check_setting("lr", -0.5)
     assert (str(info.value), info.value.problem) == ("lr must be >= 0, got -0.5", "must be >= 0, got -0.5")
+
+
+def test_a_run_seed_must_fit_the_generators_and_valid_seeds_keep_their_run_id() -> None:
+    with pytest.raises(SettingError) as info:
+        RunConfig(seed=2**64)
+    assert str(info.value) == f"seed must be between 0 and 9223372036854775807, got {2**64}"
+    with pytest.raises(SettingError):
+        RunConfig(split_seed=2**63)
+    # The bound is no part of the run id: valid seeds keep the ids they had before it.
+    assert (RunConfig().run_id, RunConfig(seed=2**63 - 1).run_id) == ("837cb374f6ae7b3e", "40fb52bf18107583")

@@ -28,6 +28,8 @@ DELIMITED: dict[str, tuple[str, list[str | None]]] = {
     "gowalla": ("\t", ["user", "time", None, None, "item"]),
 }
 SEP_NAMES = {"\t": "tab", "::": "'::'", ",": "comma", " ": "whitespace"}
+MISSING_IDS = ("nan", "null", "na", "none", "")
+"""Ids (any case) that spreadsheets and pandas write for a missing value: a user's file must not use them."""
 
 
 def _bytes(path: Path, member: str | None) -> tuple[bytes, str]:
@@ -163,7 +165,9 @@ def read_table(path: Path) -> pl.DataFrame:
                     pl.Int64
                 )
             )
-        return _normalise(frame.select(cols))
+        frame = _normalise(frame.select(cols))
+        _refuse_missing_ids(str(path), frame.with_row_index("lineno", offset=1), frame, where="row")
+        return frame
     data, label = _bytes(path, None)
     rows = _lines(data, label)
     if rows.height == 0:
@@ -193,7 +197,25 @@ def read_table(path: Path) -> pl.DataFrame:
                 f"{label}:{rows['lineno'][0]}: expected a header naming user, item[, rating, timestamp] "
                 f"or 2-4 {SEP_NAMES[sep]}-separated columns in that order; found {len(header)} fields."
             )
-    return _split(label, rows, sep, names)
+    frame = _split(label, rows, sep, names)
+    _refuse_missing_ids(label, rows, frame)
+    return frame
+
+
+def _refuse_missing_ids(label: str, rows: pl.DataFrame, frame: pl.DataFrame, where: str = "line") -> None:
+    """A user or item id that reads as a missing value (``nan``, ``NULL``, ...) is a hole in the user's
+    data, not an id: kept, every such row would become one user (or item) called "nan"."""
+    for col in ("user", "item"):
+        ids = frame[col]
+        missing = ids.is_null() | ids.str.strip_chars().str.to_lowercase().is_in(MISSING_IDS)
+        bad = rows.select("lineno").with_columns(ids.alias("id")).filter(missing)
+        if bad.height:
+            lineno, value = bad["lineno"][0], bad["id"][0]
+            raise DataError(
+                f"{label}:{lineno if where == 'line' else f' row {lineno}'}: the {col} id {value!r} reads as "
+                f"a missing value (nan, null, NA, None or empty), not an id. Give that {where} a real "
+                f"{col} id or remove it, then import the file again."
+            )
 
 
 def _missing(header: list[str]) -> str:

@@ -15,7 +15,14 @@ from typing import Any
 import polars as pl
 
 from talosbench.report.table import CELL, ReportError
-from talosbench.results import RESULT_FILE, DamagedRunError, collect, read_plan, source_digest
+from talosbench.results import (
+    RESULT_FILE,
+    DamagedRunError,
+    ResultsError,
+    collect,
+    read_plan,
+    source_digest,
+)
 from talosbench.toml import tomllib
 
 
@@ -34,15 +41,17 @@ def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, 
     it differs from the suite the last ``run`` recorded, its own plan decides which runs count.
     """
     notes: list[str] = []
-    plans: dict[Path, _Plan] = {}
+    plans: dict[Path, _Plan | None] = {}  # None: a suite whose record does not read, left out
     left_out: Counter[Path] = Counter()
 
     def keep(directory: Path) -> bool:
         suite_dir = directory.parent
         if suite_dir not in plans:
-            plans[suite_dir] = _current_plan(suite_dir, suite_file if suite_dir == Path(source) else None)
-        runs = plans[suite_dir].runs
-        if runs is None or directory.name in runs:
+            plans[suite_dir] = _plan_or_note(suite_dir, Path(source), suite_file, notes)
+        plan = plans[suite_dir]
+        if plan is None:
+            return False
+        if plan.runs is None or directory.name in plan.runs:
             return True
         left_out[suite_dir] += 1
         return False
@@ -50,7 +59,7 @@ def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, 
     def damaged(error: DamagedRunError) -> None:
         notes.append(
             f"skipped damaged run {error.directory}: {error.problem}; "
-            f"{_redo(plans[error.directory.parent].source)}"
+            f"{_redo(plans[error.directory.parent].source)}"  # type: ignore[union-attr]
         )
 
     frame = collect(source, keep=keep, on_damaged=damaged)
@@ -61,6 +70,18 @@ def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, 
             "(edited since they ran)"
         )
     return frame, notes + _mixed_settings(frame)
+
+
+def _plan_or_note(suite_dir: Path, source: Path, suite_file: Path | None, notes: list[str]) -> _Plan | None:
+    """The suite's current plan; in a results root, a suite whose record does not read gets a note
+    instead, so that one damaged or hand-edited suite never stops the report of the others."""
+    if suite_dir == source:
+        return _current_plan(suite_dir, suite_file)
+    try:
+        return _current_plan(suite_dir, None)
+    except ResultsError as error:
+        notes.append(f"suite {suite_dir.name} left out of the report: {error}")
+        return None
 
 
 def _current_plan(suite_dir: Path, suite_file: Path | None) -> _Plan:

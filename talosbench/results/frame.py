@@ -12,7 +12,7 @@ import polars as pl
 
 from talosbench.config import PER_LOSS_KEYS, UNIDENTIFYING, RunConfig
 from talosbench.results.errors import DamagedRunError, ResultsError
-from talosbench.results.layout import CELL_KEYS, RESULT_FILE
+from talosbench.results.layout import CELL_KEYS, CONFIG_FILE, RESULT_FILE
 from talosbench.results.read import run_files
 
 THRESHOLD_KEYS = ("threshold_error", "mean_threshold", "mean_pos_score", "mean_neg_score")
@@ -109,6 +109,8 @@ def _rows(
     for directory in directories:
         try:
             row = _row(directory)
+            if row is not None:
+                _check_types(directory, row)
         except DamagedRunError as error:
             if on_damaged is None:
                 raise
@@ -124,7 +126,33 @@ def _setting(config: Mapping[str, Any]) -> str | None:
     return json.dumps({name: config.get(name) for name in fields}, sort_keys=True, default=str)
 
 
+def _check_types(directory: Path, row: Mapping[str, Any]) -> None:
+    """A value of the wrong type (a hand edit: a seed past 64 bits, text for a number) is damage to its
+    run: left to the frame, it would stop the report of every run and suite read with it."""
+    for name, kind in {**_HEAD, **_TAIL}.items():
+        value = row.get(name)
+        if value is None or (kind is pl.String and isinstance(value, str)):
+            continue
+        fits_int = isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+        if fits_int if kind is pl.Int64 else (kind is pl.Float64 and isinstance(value, float)):
+            continue
+        raise DamagedRunError(
+            directory, f"{RESULT_FILE} or {CONFIG_FILE} holds {name} = {value!r}, a value no run writes"
+        )
+
+
 def _row(directory: Path) -> dict[str, Any] | None:
+    try:
+        return _raw_row(directory)
+    except DamagedRunError:
+        raise
+    except (TypeError, ValueError, OverflowError, AttributeError) as error:  # text where a number belongs
+        raise DamagedRunError(
+            directory, f"{RESULT_FILE} or {CONFIG_FILE} holds a value no run writes ({error})"
+        ) from None
+
+
+def _raw_row(directory: Path) -> dict[str, Any] | None:
     files = run_files(directory)
     if files is None:
         return None

@@ -53,9 +53,36 @@ def read_plan(suite_dir: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ResultsError(f"{path} cannot be read ({error}); {again}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+    if not isinstance(data, dict) or not _strings(data.get("runs")):
         raise ResultsError(f"{path} holds no list of runs; {again}")
+    problem = _problem(data)
+    if problem is not None:
+        raise ResultsError(f"{path} {problem}; {again}")
     return data
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _problem(data: Mapping[str, Any]) -> str | None:
+    """What in a plan no ``write_plan`` writes (a hand edit): its readers trust the rest."""
+    for key in ("source", "source_sha256"):
+        if not isinstance(data.get(key), str | None):
+            return f"holds a {key} that is no text"
+    evaluation = data.get("eval")
+    if evaluation is None:
+        return None
+    ks = evaluation.get("ks") if isinstance(evaluation, dict) else None
+    if (
+        not isinstance(evaluation, dict)
+        or not _strings(evaluation.get("metrics"))
+        or not isinstance(ks, list)
+    ):
+        return "holds no [eval] metrics and ks"
+    if not all(isinstance(k, int) and not isinstance(k, bool) for k in ks):
+        return "holds no [eval] metrics and ks"
+    return None
 
 
 def source_digest(path: str | Path) -> str | None:

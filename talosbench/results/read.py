@@ -1,7 +1,8 @@
 """Reading stored runs: a run's files, whether it is complete, and damage (a file that does not read).
 
-A run whose files cannot be read (truncated by a full disk or a partial copy) or belong to another run
-(their run id is not the folder's) is damaged: it counts as not complete, so ``run`` trains it again,
+A run whose files cannot be read (truncated by a full disk or a partial copy), belong to another run
+(their run id is not the folder's) or hold a result no run writes (an unknown status, a completed run
+without finite test metrics) is damaged: it counts as not complete, so ``run`` trains it again,
 and ``collect`` reports it instead of failing.
 """
 
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from talosbench.config import RunConfig
+from talosbench.config import STATUSES, RunConfig
 from talosbench.results.errors import DamagedRunError, ResultsError
 from talosbench.results.layout import CONFIG_FILE, HISTORY_FILE, PER_USER_FILE, RESULT_FILE
 
@@ -117,6 +119,7 @@ def run_files(directory: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
         return None
     config = _read_object(directory, CONFIG_FILE)
     _check_owner(directory, result, config)
+    _check_outcome(directory, result)
     for name in (HISTORY_FILE, PER_USER_FILE):
         if not (directory / name).is_file():
             raise DamagedRunError(directory, f"{name} is missing")
@@ -136,6 +139,31 @@ def _check_owner(directory: Path, result: Mapping[str, Any], config: Mapping[str
         if owner is not None and owner != directory.name:
             raise DamagedRunError(
                 directory, f"{name} belongs to run {owner}, not to this folder's run {directory.name}"
+            )
+
+
+def _check_outcome(directory: Path, result: Mapping[str, Any]) -> None:
+    """``result.json`` must hold an outcome a run writes, or the report would table numbers no run had.
+
+    Every completed run has its test block; a non-finite metric is stored as null, and only a run that
+    did not complete may carry one (a diverged run's last snapshot).
+    """
+    status = result.get("status")
+    if status not in STATUSES:
+        raise DamagedRunError(
+            directory, f"{RESULT_FILE} has the unknown status {status!r} (a run ends {', '.join(STATUSES)})"
+        )
+    test = result.get("test") or {}
+    if not isinstance(test, dict):
+        raise DamagedRunError(directory, f"{RESULT_FILE} holds a test block that is no JSON object")
+    if status == "completed" and not test:
+        raise DamagedRunError(directory, f"{RESULT_FILE} of a completed run has no test metrics")
+    for name, value in test.items():
+        if value is None and status != "completed":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise DamagedRunError(
+                directory, f"{RESULT_FILE} has the test metric {name} = {value!r}, not a number"
             )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from talosbench.config import PER_LOSS_KEYS, TRAIN_KEYS
+from talosbench.config import PER_LOSS_KEYS, SEED_MAX, TRAIN_KEYS
 from talosbench.declared.base import Declaration
 from talosbench.hparams import HParamError, shown
 from talosbench.paths import name_problem
@@ -67,10 +67,10 @@ def parse_suite(
     problem = name_problem(name)
     if problem is not None:
         raise p.error("[suite] name", problem)
-    seeds = p.int_list(head, "[suite]", "seeds", default=[2024], low=0)
+    seeds = p.int_list(head, "[suite]", "seeds", default=[2024], low=0, high=SEED_MAX)
     if len(set(seeds)) != len(seeds):
         raise p.error("[suite] seeds", f"must not repeat a seed, got {seeds}")
-    tuning_seed = p.get(head, "[suite]", "tuning_seed", int, low=0, default=0)
+    tuning_seed = p.get(head, "[suite]", "tuning_seed", int, low=0, high=SEED_MAX, default=0)
     if tuning_seed in seeds:  # a reported run must not be the trial that won the selection
         raise p.error(
             "[suite] tuning_seed",
@@ -117,7 +117,7 @@ def parse_suite(
         source=Path(source),
         description=p.get(head, "[suite]", "description", str) or "",
         seeds=tuple(seeds),
-        split_seed=p.get(head, "[suite]", "split_seed", int, low=0, default=2024),
+        split_seed=p.get(head, "[suite]", "split_seed", int, low=0, high=SEED_MAX, default=2024),
         valid_metric=valid_metric,
         budget=budget,
         train=train,

@@ -43,11 +43,17 @@ class Parser:
         return value
 
     def value(
-        self, value: Any, path: str, kind: type, low: float | None = None, choices: tuple[str, ...] = ()
+        self,
+        value: Any,
+        path: str,
+        kind: type,
+        low: float | None = None,
+        choices: tuple[str, ...] = (),
+        high: float | None = None,
     ) -> Any:
-        """``value`` as a ``kind`` (at least ``low``, one of ``choices``), checked as hyper-parameters are."""
+        """``value`` as a ``kind`` (within ``low``..``high``, one of ``choices``), checked like parameters."""
         try:
-            return HParam(path, kind, None, "", low=low, choices=choices).validate(value)
+            return HParam(path, kind, None, "", low=low, high=high, choices=choices).validate(value)
         except HParamError as exc:
             raise self.error(path, exc.problem) from None
 
@@ -67,13 +73,14 @@ class Parser:
         *,
         required: bool = False,
         low: float | None = None,
+        high: float | None = None,
         default: Any = None,
     ) -> Any:
         if key not in table:
             if required:
                 raise self.error(f"{path} {key}", "missing; it is required")
             return default
-        return self.value(table[key], f"{path} {key}", kind, low)
+        return self.value(table[key], f"{path} {key}", kind, low, high=high)
 
     def _list(self, table: Mapping[str, Any], path: str, key: str, required: bool, default: Any) -> list:
         if key not in table:
@@ -88,10 +95,17 @@ class Parser:
         return values
 
     def int_list(
-        self, table: Mapping[str, Any], path: str, key: str, *, default: Any = (), low: float | None = None
+        self,
+        table: Mapping[str, Any],
+        path: str,
+        key: str,
+        *,
+        default: Any = (),
+        low: float | None = None,
+        high: float | None = None,
     ) -> list[int]:
         values = self._list(table, path, key, False, default)
-        return [self.value(v, f"{path} {key}[{i}]", int, low) for i, v in enumerate(values)]
+        return [self.value(v, f"{path} {key}[{i}]", int, low, high=high) for i, v in enumerate(values)]
 
     def str_list(
         self, table: Mapping[str, Any], path: str, key: str, *, required: bool = False, default: Any = ()

@@ -25,7 +25,7 @@ def captured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[RunConfig]
 
     def fake(config: RunConfig, **_: Any) -> RunResult:
         configs.append(config)
-        return RunResult(status="completed", epochs=1, device="cpu")
+        return RunResult(status="completed", epochs=1, device="cpu", test={"precision@20": 0.1})
 
     monkeypatch.setattr(run_module, "train_split", lambda config, _split, **kw: fake(config, **kw))
     monkeypatch.setattr("talosbench.runner.execute.prepare_split", lambda *args, **kwargs: None)

@@ -92,3 +92,14 @@ def test_a_dataset_too_small_to_split_fails_at_split_time(tmp_path: Path) -> Non
     assert "error: the iid split of 'two' (seed 2024) has no validation and no test rows" in result.output
     assert "more data" in result.output and "torch.cat" not in result.output
     assert not list((tmp_path / "home" / "two").glob("splits/*"))  # nothing unusable is cached
+
+
+def test_import_refuses_an_id_that_reads_as_a_missing_value(tmp_path: Path) -> None:
+    (tmp_path / "holes.csv").write_text("user,item\nu1,i1\nnan,i2\n")
+    home = tmp_path / "home"
+    result = runner.invoke(
+        app, ["download", "--file", str(tmp_path / "holes.csv"), "--name", "holes", "--data-dir", str(home)]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "holes.csv:3: the user id 'nan' reads as a missing value" in result.output
+    assert not (home / "holes").exists()

@@ -43,3 +43,36 @@ def test_a_file_without_data_rows_is_not_told_to_loosen_filters(tmp_path: Path) 
     with pytest.raises(DataError) as err:
         preprocess(empty, {"min_rating": None, "k_core": 0}, name="mine")
     assert "no data rows" in str(err.value) and "Loosen" not in str(err.value)
+
+
+@pytest.mark.parametrize("missing", ["nan", "NaN", "null", "NULL", "NA", "None", " nan "])
+@pytest.mark.parametrize("column", ["user", "item"])
+def test_an_id_that_reads_as_a_missing_value_is_refused_with_its_line(
+    tmp_path: Path, missing: str, column: str
+) -> None:
+    row = f"{missing},i2,4" if column == "user" else f"u2,{missing},4"
+    with pytest.raises(DataError) as err:
+        _read(tmp_path, f"user,item,rating\nu1,i1,5\n\n{row}\n")
+    assert str(err.value).startswith(
+        f"{tmp_path / 'mine.csv'}:4: the {column} id {missing.strip()!r} reads as a missing value"
+    )
+
+
+def test_an_empty_id_is_refused_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"mine.csv:2: malformed row ',i1': empty user"):
+        _read(tmp_path, "u1,i1\n,i1\n")
+
+
+@pytest.mark.parametrize("missing", ["NaN", None])
+def test_a_parquet_id_that_reads_as_a_missing_value_is_refused_with_its_row(
+    tmp_path: Path, missing: str | None
+) -> None:
+    path = tmp_path / "mine.parquet"
+    pl.DataFrame({"user": ["u1", "u2", "u3"], "item": ["i1", missing, "i2"]}).write_parquet(path)
+    with pytest.raises(DataError) as err:
+        read_table(path)
+    assert str(err.value).startswith(f"{path}: row 2: the item id {missing!r} reads as a missing value")
+
+
+def test_ids_that_only_contain_nan_are_ids(tmp_path: Path) -> None:
+    assert _read(tmp_path, "user,item\nnancy,banana\n")["user"].to_list() == ["nancy"]

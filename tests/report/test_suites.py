@@ -121,3 +121,48 @@ def test_cli_report_follows_the_suite(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["report", str(tmp_path / "iid"), "--table", "accuracy"])
     assert result.exit_code == 0, result.output
     assert "recall@20" in result.output and "precision@20" not in result.output
+
+
+PLAN_DAMAGE = {
+    "truncated": ("{", "cannot be read ("),
+    "runs of another type": ('{"runs": [{}]}', "holds no list of runs"),
+    "eval of another type": (
+        '{"runs": [], "eval": {"metrics": 5, "ks": [20]}}',
+        "holds no [eval] metrics and ks",
+    ),
+    "source of another type": ('{"runs": [], "source": 5}', "holds a source that is no text"),
+}
+
+
+@pytest.mark.parametrize(("text", "problem"), list(PLAN_DAMAGE.values()), ids=list(PLAN_DAMAGE))
+def test_a_suite_whose_plan_does_not_read_is_one_note_and_the_others_report(
+    two_suites: Path, text: str, problem: str
+) -> None:
+    _suite(two_suites, "broken")
+    (two_suites / "broken" / "plan.json").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", str(two_suites), "--table", "accuracy"])
+    assert result.exit_code == 0, result.output
+    assert "suite iid" in result.stdout and "suite ablation" in result.stdout
+    assert "— suite broken" not in result.stdout  # no table of it; the note ends the report
+    [note] = result.stderr.splitlines()
+    assert note.startswith(
+        f"note: suite broken left out of the report: {two_suites / 'broken' / 'plan.json'} "
+    )
+    assert problem in note and note.endswith("to record the suite's plan again")
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value"),
+    [("config.json", "seed", 2**64), ("result.json", "epochs", "20"), ("result.json", "tuning", [1])],
+)
+def test_a_run_holding_a_value_no_run_writes_is_one_damaged_run(
+    two_suites: Path, name: str, key: str, value: object
+) -> None:
+    victim = next(d for d in sorted((two_suites / "iid").iterdir()) if d.is_dir())
+    data = json.loads((victim / name).read_text(encoding="utf-8"))
+    (victim / name).write_text(json.dumps({**data, key: value}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", str(two_suites), "--table", "accuracy"])
+    assert result.exit_code == 0, result.output
+    assert "suite iid" in result.stdout and "suite ablation" in result.stdout
+    [note] = result.stderr.splitlines()
+    assert note.startswith(f"note: skipped damaged run {victim}: result.json or config.json holds ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,39 @@ def test_find_run_by_folder_id_or_suite_and_id(tmp_path: Path) -> None:
     write_run(twin, config, run_result(), suite="other", cell=CELL)
     with pytest.raises(ResultsError, match=r"stored in several suites .* name it as SUITE/RUN_ID"):
         find_run(tmp_path, config.run_id)
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            lambda d: d["test"].update({"precision@20": float("nan")}),
+            "has the test metric precision@20 = nan",
+        ),
+        (lambda d: d["test"].update({"recall@20": float("inf")}), "has the test metric recall@20 = inf"),
+        (lambda d: d["test"].update({"recall@20": None}), "has the test metric recall@20 = None"),
+        (lambda d: d["test"].update({"recall@20": "0.5"}), "has the test metric recall@20 = '0.5'"),
+        (lambda d: d.pop("test"), "of a completed run has no test metrics"),
+        (lambda d: d.update({"test": {}}), "of a completed run has no test metrics"),
+        (lambda d: d.update({"test": [0.5]}), "holds a test block that is no JSON object"),
+        (lambda d: d.update({"status": "finished"}), "has the unknown status 'finished'"),
+        (lambda d: d.pop("status"), "has the unknown status None"),
+    ],
+)
+def test_a_result_no_run_writes_is_damaged(
+    tmp_path: Path, edit: Callable[[dict], object], problem: str
+) -> None:
+    directory = write_demo(tmp_path, RunConfig(dataset="synthetic"))
+    data = json.loads((directory / "result.json").read_text(encoding="utf-8"))
+    edit(data)
+    (directory / "result.json").write_text(json.dumps(data), encoding="utf-8")  # NaN as JSON's NaN
+    with pytest.raises(DamagedRunError) as caught:
+        read_run(directory)
+    assert caught.value.problem.startswith(f"result.json {problem}")
+    assert not is_complete(directory)
+
+
+def test_a_run_that_did_not_complete_may_keep_a_null_metric(tmp_path: Path) -> None:
+    result = run_result(status="diverged", test={"precision@20": float("nan")}, error="loss is nan")
+    directory = write_demo(tmp_path, RunConfig(dataset="synthetic"), result=result)
+    assert read_run(directory)["test"] == {"precision@20": None}  # stored as null, strict JSON

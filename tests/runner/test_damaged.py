@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,3 +116,36 @@ def test_a_result_copied_from_another_run_is_damaged(tmp_path: Path, tiny_suite:
     assert f"damaged run {suite_dir / victim}: {problem}:" in result.stderr
     assert "6 runs: 1 trained, 5 already complete, 0 failed" in result.stderr
     assert collect(suite_dir).height == 6  # redone: the folder holds its own run again
+
+
+def test_a_result_no_run_writes_is_skipped_by_report_and_redone_by_run(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    """A NaN test metric, a missing test block and an unknown status: damaged, like a truncated file."""
+    suite = tiny_suite(2)
+    args = ["run", str(suite), "--quiet", "--results-dir", str(tmp_path / "runs")]
+    args += ["--data-dir", str(tmp_path / "data")]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    suite_dir = tmp_path / "runs" / "tiny"
+    runs = collect(suite_dir).sort("loss", "seed")["run_id"].to_list()
+    edits = {
+        runs[0]: lambda d: d["test"].update({"precision@20": float("nan")}),
+        runs[2]: lambda d: d.pop("test"),
+        runs[4]: lambda d: d.update({"status": "finished"}),
+    }
+    for run_id, edit in edits.items():
+        path = suite_dir / run_id / "result.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        edit(data)
+        path.write_text(json.dumps(data), encoding="utf-8")
+    report = CliRunner().invoke(app, ["report", str(suite_dir), "--table", "accuracy"])
+    assert report.exit_code == 0, report.output
+    notes = report.stderr.splitlines()
+    assert [line.split(":")[1].strip() for line in notes] == [
+        f"skipped damaged run {suite_dir / run_id}" for run_id in sorted(edits)
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "6 runs: 3 trained, 3 already complete, 0 failed" in result.stderr
+    assert collect(suite_dir).height == 6
+    assert CliRunner().invoke(app, ["report", str(suite_dir), "--table", "accuracy"]).stderr == ""

@@ -47,7 +47,7 @@ def test_ray_runs_share_a_gpu_by_their_fraction_and_a_node_by_its_cpus() -> None
 def test_a_stored_run_records_how_many_runs_shared_its_device(tmp_path: Path) -> None:
     config = RunConfig(dataset="synthetic", loss="sl")
     job = Job(Cell("synthetic", "iid", "mf", "sl"), config, "final")
-    result = RunResult(status="completed", device="cpu")
+    result = RunResult(status="completed", device="cpu", test={"precision@20": 0.1})
     for shared in (1, 3):
         ctx = Context(tmp_path / str(shared), "tiny", shared_device=shared)
         record(ctx, job, Trained(result))

@@ -274,3 +274,24 @@ def test_tuning_seed_defaults_apart_from_the_reported_seeds_and_may_not_be_one(t
     )
     clash = error(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [0, 1]"))  # the default, 0
     assert "[suite] tuning_seed: 0 is one of the reported seeds [0, 1]" in clash
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("seeds = [1, 18446744073709551616]", "[suite] seeds[1]"),
+        ("seeds = [-1]", "[suite] seeds[0]"),
+        ("seeds = [1]\ntuning_seed = 9223372036854775808", "[suite] tuning_seed"),
+        ("seeds = [1]\nsplit_seed = 9223372036854775808", "[suite] split_seed"),
+    ],
+)
+def test_seeds_outside_what_the_generators_take_are_refused_with_the_range(
+    tmp_path: Path, line: str, key: str
+) -> None:
+    message = error(tmp_path, BASE.replace("seeds = [1, 2]", line))
+    assert f"{key}: must be between 0 and 9223372036854775807, got " in message
+
+
+def test_the_largest_seed_the_generators_take_loads(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [9223372036854775807]")))
+    assert suite.seeds == (9223372036854775807,)
