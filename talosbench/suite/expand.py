@@ -126,6 +126,7 @@ def point_config(
         loss=loss.name,
         seed=seed,
         split_seed=suite.split_seed,
+        vary_split=suite.vary_split,
         loss_params={name: v for (target, name), v in sorted(values.items()) if target == "loss"},
         backbone_params={name: v for (target, name), v in sorted(values.items()) if target == "backbone"},
         preprocess=dict(sorted(suite.preprocess.get(cell.dataset, {}).items())),

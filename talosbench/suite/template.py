@@ -74,6 +74,9 @@ seeds = [1, 2]
 # tuning_seed = 0
 # Seed of the train/validation/test split, the same for every run seed. Default: 2024.
 # split_seed = 2024
+# Give each run seed its own split (its seed drawn from split_seed and the run seed), so that the
+# spread over seeds includes the data's; changes the run ids. Default: false (docs/protocol.md §6).
+# vary_split = false
 # Metric@K that selects the tuning point and the early-stopping snapshot (from [eval] metrics).
 valid_metric = "precision@20"
 # Most tuning points trained per loss, drawn from its grid (docs/protocol.md §11.2). Default: the

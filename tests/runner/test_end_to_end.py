@@ -213,3 +213,22 @@ def test_run_records_start_up_and_compares_its_time_with_the_estimate_from_store
     assert rest.exit_code == 0, rest.output
     summary = r"6 runs: 4 trained, 2 already complete, 0 failed, in \w+ \(estimated \w+\); results in "
     assert re.search(summary, rest.stderr), rest.stderr
+
+
+def test_vary_split_trains_each_seed_on_its_own_split_and_records_it(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    import json
+
+    text = tiny_suite(1, lambda t: t.replace("seeds = [1, 2]", "seeds = [1, 2]\nvary_split = true"))
+    data = tmp_path / "data"
+    summary = run_suite(load_suite(text), tmp_path / "r", data_dir=data, only=["loss=sl"])
+    assert summary.ran == 2 and summary.failed == []
+    configs = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").glob("tiny/*/config.json"))]
+    seeds = {c["seed"]: c["run_split_seed"] for c in configs}
+    assert all(c["vary_split"] is True for c in configs) and len(set(seeds.values())) == 2
+    # Each split was built and cached under its own seed, and the two differ.
+    cached = {s: next(data.glob(f"synthetic/**/splits/iid-seed{v}.parquet")) for s, v in seeds.items()}
+    assert not pl.read_parquet(cached[1]).equals(pl.read_parquet(cached[2]))
+    splits = collect(tmp_path / "r")["split"].to_list()
+    assert len(set(splits)) == 2  # the runs' diagnostics differ with their splits

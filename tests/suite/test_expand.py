@@ -137,3 +137,15 @@ def test_shared_dimensions_are_tried_alike_and_only_extras_are_sampled() -> None
 def test_grid_size_counts_the_full_grid() -> None:
     s = _budgeted({"sl": GRID})
     assert grid_size(s, cells(s)[0]) == 36 and len(points(s, cells(s)[0])) == 5
+
+
+def test_vary_split_reaches_every_run_and_leaves_a_suite_without_it_alone() -> None:
+    plain = suite()
+    varied = suite(suite={"name": "g", "seeds": [3, 4], "vary_split": True})
+    assert (plain.vary_split, varied.vary_split) == (False, True)
+    cell = cells(plain)[0]
+    before, after = point_config(plain, cell, None, seed=3), point_config(varied, cell, None, seed=3)
+    assert before.run_split_seed == before.split_seed == 2024 and not before.vary_split
+    assert after.vary_split and after.run_split_seed != 2024
+    assert after.run_split_seed != point_config(varied, cell, None, seed=4).run_split_seed
+    assert after.run_id != before.run_id
