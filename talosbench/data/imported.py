@@ -64,7 +64,7 @@ def prepare_imported(
         )
     steps = [{"step": "read", **stats(joined)}, {"step": "cross-part duplicates dropped", "rows": overlap}]
     cold = cold_parts(interactions)
-    if any(count for counts in cold.values() for count in counts.values()):
+    if any(counts["cold_rows"] for counts in cold.values()):  # a cold user or item has a cold row
         event(cold_warning(entry.name, cold))
     steps.append({"step": "absent from train", **cold})
     prepared = Prepared(interactions, user_map, item_map, steps)
