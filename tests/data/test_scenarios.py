@@ -291,7 +291,7 @@ def test_temporal_options_select_their_own_cached_split_and_are_checked(tmp_path
         DataError, match="option 'valid' of dataset 'synthetic' must be one of random, latest"
     ):
         prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={"valid": "newest"})
-    with pytest.raises(DataError, match="option 'train_k_core' .* must be a whole number >= 0, got -1"):
+    with pytest.raises(DataError, match=r"option 'train_k_core' .* must be a whole number >= 0, got -1"):
         prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={"train_k_core": -1})
 
 
