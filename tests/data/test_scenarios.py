@@ -330,3 +330,4 @@ def test_a_given_split_cached_before_its_cold_rows_were_counted_is_rebuilt_alike
     diag.write_text(__import__("json").dumps(old))  # what an earlier version cached
     again = load_split("pub", "given", 0, data_dir=home)
     assert again.diagnostics == fresh.diagnostics and again.test.equals(fresh.test)
+    assert again.diagnostics["cold_users"] == {"valid": 0, "test": 1}
