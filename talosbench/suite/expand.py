@@ -111,7 +111,7 @@ def point_config(
     suite: Suite, cell: Cell, point: Point | None, seed: int, device: str | None = None
 ) -> RunConfig:
     """The run configuration of ``cell`` at ``point`` (None: no tuning dimensions) and ``seed``."""
-    from talosbench.data.split import read_by  # polars-free suite checks import no data module
+    from talosbench.data.split import read_by  # on first use, as suite.components imports data
 
     loss, backbone = suite.loss_tables[cell.loss], suite.backbone_tables[cell.backbone]
     values: dict[tuple[str, str], Any] = {**backbone.fixed, **loss.fixed}

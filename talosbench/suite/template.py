@@ -116,10 +116,14 @@ losses = ["sl", "talos"]
 # Preprocessing of one dataset over its catalog defaults (docs/protocol.md §6.3), prepared into a
 # folder of its own: k_core, and for datasets with ratings min_rating and filter_order
 # ("rating-first" or "k-core-first"). cold: "drop" (default) or "keep" the validation and test rows
-# whose user or item never occurs in training.
+# whose user or item never occurs in training (a given split: "keep" by default). For temporal
+# only (§6.2): valid, "random" (default) or "latest" (the last 10 % of the training period by
+# time); train_k_core, a k-core over the training period alone (0, the default: none).
 # [datasets.synthetic]
 # k_core = 5
 # cold = "drop"
+# valid = "random"
+# train_k_core = 0
 
 # One table per loss label of [grid] losses. A value is fixed; a list of two or more values is a
 # tuning dimension, tried on validation with tuning_seed before every seed trains at the best
