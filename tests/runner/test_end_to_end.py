@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from talosbench.cli import app
 from talosbench.data.store import file_lock
 from talosbench.results import collect
+from talosbench.results.read import read_config
 from talosbench.runner import run_suite
 from talosbench.runner.lock import LOCK_FILE
 from talosbench.suite import load_suite
@@ -218,8 +220,6 @@ def test_run_records_start_up_and_compares_its_time_with_the_estimate_from_store
 def test_vary_split_trains_each_seed_on_its_own_split_and_records_it(
     tmp_path: Path, tiny_suite: Callable[..., Path]
 ) -> None:
-    import json
-
     text = tiny_suite(1, lambda t: t.replace("seeds = [1, 2]", "seeds = [1, 2]\nvary_split = true"))
     data = tmp_path / "data"
     summary = run_suite(load_suite(text), tmp_path / "r", data_dir=data, only=["loss=sl"])
@@ -232,3 +232,5 @@ def test_vary_split_trains_each_seed_on_its_own_split_and_records_it(
     assert not pl.read_parquet(cached[1]).equals(pl.read_parquet(cached[2]))
     splits = collect(tmp_path / "r")["split"].to_list()
     assert len(set(splits)) == 2  # the runs' diagnostics differ with their splits
+    for folder in (tmp_path / "r" / "tiny").glob("*/config.json"):  # `evaluate` rebuilds the same run
+        assert read_config(folder.parent).run_split_seed == seeds[read_config(folder.parent).seed]
