@@ -94,6 +94,8 @@ def read_table(
                 f"{', '.join(f.strip().lower() for f in first)} below it."
             )
     rows = data.rename({"text": "line"})
+    unclosed = rows["line"].str.count_matches('"', literal=True) % 2 == 1  # it ran to the end of the file
+    fail(label, rows, unclosed, f"a quote opened here is never closed; {QUOTING}")
     counts = rows["line"].str.replace_all(r'"[^"]*"', "").str.count_matches(sep, literal=True) + 1
     wanted = ", ".join(x or "_" for x in names)
     fail(
@@ -102,10 +104,10 @@ def read_table(
         counts != len(names),
         f"expected {len(names)} {_sep_name(sep)}-separated fields ({wanted})",
     )
-    parsed = _parse(text, sep, label, width=len(names))
-    if parsed.height != records.height:  # a quote the record count above read otherwise than the parser
+    # one record a line, blank lines left out: the parser's rows are these records, in order
+    parsed = _parse(rows["line"].str.join("\n").item(), sep, label, width=len(names))
+    if parsed.height != rows.height:  # the parser read the quotes otherwise than the count above
         raise DataError(f"{label}: {_unreadable(sep)} {FIX_HINT}")
-    parsed = parsed.filter(records["text"].str.strip_chars() != "").slice(1 if has_header else 0)
     named = parsed.select(pl.col(parsed.columns[i]).alias(n) for i, n in enumerate(names) if n)
     return _typed(label, named, rows)
 
@@ -114,11 +116,11 @@ def _sep_name(sep: str) -> str:
     return SEP_NAMES.get(sep, repr(sep))
 
 
+QUOTING = 'quote a field holding the separator, a quote or a line break as RFC 4180 does: "a, ""b"""'
+
+
 def _unreadable(sep: str) -> str:
-    return (
-        f"cannot be read as {_sep_name(sep)}-separated text: a field that holds the separator, a quote or a "
-        'line break must be quoted as in RFC 4180 ("a, ""b""").'
-    )
+    return f"cannot be read as {_sep_name(sep)}-separated text; {QUOTING}."
 
 
 def _parse(text: str, sep: str, label: str, width: int | None = None) -> pl.DataFrame:

@@ -170,3 +170,12 @@ def test_the_separator_is_one_character_or_a_name() -> None:
     assert [separator(s) for s in ("tab", "\\t", ";", "comma", None)] == ["\t", "\t", ";", ",", None]
     with pytest.raises(DataError, match="--sep '::': give one character"):
         separator("::")
+
+
+def test_an_unclosed_quote_and_blank_lines_keep_the_line_numbers(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError, match=r"u.csv:4: malformed row '\"u2,i2\\nu3,i3': a quote opened here is never"
+    ):
+        read_table(_write(tmp_path, "u.csv", '\n\nuser,item\n"u2,i2\nu3,i3\n'))
+    with pytest.raises(DataError, match=r"b.csv:7: malformed row 'u2,': empty item"):
+        read_table(_write(tmp_path, "b.csv", '\n \nuser,item\r\n"u\n\n1",i1\r\nu2,\n'))
