@@ -47,15 +47,20 @@ def metavar(param: TyperOption) -> str:
 
 def argument_label(param: TyperArgument) -> str:
     """An argument as the usage line and the argument list show it: ``NAME``, ``[NAME]``, ``[NAMES]...``."""
-    name = param.metavar or (param.name or "").upper()
+    name = param.metavar or (param.name or "").upper()  # settle_metavars sets it
     label = name if param.required else f"[{name}]"
     return label + ("..." if param.nargs != 1 else "")
 
 
 def settle_metavars(params: Sequence[Parameter]) -> None:
-    """Give every option that takes a value its placeholder (a flag takes none); kept where declared."""
+    """Give every option that takes a value its placeholder (a flag takes none), and every argument its
+    upper-case name (as errors name it too: "Missing argument 'SUITE_FILE'"); kept where declared."""
     for param in params:
-        if isinstance(param, TyperOption) and not (param.is_flag or param.count) and param.metavar is None:
+        if param.metavar is not None:
+            continue
+        if isinstance(param, TyperArgument):
+            param.metavar = (param.name or "").upper()
+        elif isinstance(param, TyperOption) and not (param.is_flag or param.count):
             param.metavar = metavar(param)
 
 

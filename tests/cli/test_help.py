@@ -91,3 +91,8 @@ def test_wrap_breaks_only_between_words() -> None:
         lines = wrap(text, width)
         assert " ".join(lines) == text
         assert max(len(line) for line in lines) <= width
+
+
+def test_errors_name_an_argument_as_the_usage_line_does() -> None:
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 2 and "Missing argument 'SUITE_FILE'" in result.output
