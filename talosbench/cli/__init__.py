@@ -26,6 +26,7 @@ from talosbench.cli import (
     train,
 )
 from talosbench.cli.errors import reports_errors
+from talosbench.cli.help import HelpCommand, HelpGroup
 
 app = typer.Typer(
     name="talosbench",
@@ -34,6 +35,8 @@ app = typer.Typer(
     add_completion=True,  # --install-completion / --show-completion; completion imports no torch
     context_settings={"help_option_names": ["-h", "--help"]},  # every command inherits -h
     pretty_exceptions_enable=False,
+    cls=HelpGroup,
+    rich_markup_mode=None,  # plain help that wraps between words (cli.help); no markup to escape
 )
 
 
@@ -70,6 +73,6 @@ COMMANDS = (
 """Every command, in the order ``--help`` lists them; each is named after its function."""
 
 for _command in COMMANDS:
-    app.command()(reports_errors(_command))
+    app.command(cls=HelpCommand)(reports_errors(_command))
 
 __all__ = ["app"]

@@ -17,8 +17,23 @@ def download(
         None, envvar="TALOSBENCH_MIRROR", help="Base URL (http(s):// or file://) replacing every source's."
     ),
     force: bool = typer.Option(False, "--force", help="Fetch and preprocess again even when cached."),
-    file: Path | None = typer.Option(None, "--file", help="Import your own CSV/TSV/Parquet or split folder."),
+    file: Path | None = typer.Option(
+        None, "--file", help="Import your own CSV/TSV/Parquet file, RecBole .inter file or split folder."
+    ),
     name: str | None = typer.Option(None, "--name", help="Dataset name for --file."),
+    sep: str | None = typer.Option(
+        None,
+        "--sep",
+        metavar="CHAR",
+        help="Field separator of --file: one character, or tab (default: detected from the first line).",
+    ),
+    columns: str | None = typer.Option(
+        None,
+        "--columns",
+        metavar="NAME=COLUMN",
+        help="Header columns of --file holding user, item, rating, timestamp, comma-separated: e.g. "
+        "user=userId,item=movieId (default: the columns named so, or user_id, item_id).",
+    ),
     verify_md5: bool = typer.Option(
         True,
         "--verify-md5/--no-verify-md5",
@@ -42,12 +57,18 @@ def download(
         progress.finish()
         typer.echo(message, err=True)
 
+    if file is None and (sep is not None or columns is not None):
+        raise typer.BadParameter(
+            "--sep and --columns say how to read --file PATH", param_hint="--sep/--columns"
+        )
     if file is not None or name is not None:
         if file is None or name is None:
             raise typer.BadParameter("--file and --name go together", param_hint="--file/--name")
         if names or all_:
             raise typer.BadParameter("give names or --file PATH --name NAME, not both", param_hint="NAME")
-        out = import_file(file, name, data_dir=data_dir, force=force, on_event=event)
+        out = import_file(
+            file, name, data_dir=data_dir, force=force, on_event=event, sep=sep, columns=columns
+        )
         typer.echo(f"{name}: {_format_stats(_read_stats(out))}  ({out})")
         return
     chosen = CATALOG.names() if all_ else (list(names) if names else suite.shipped_datasets())

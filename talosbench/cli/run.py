@@ -40,7 +40,10 @@ def run(
         False, "--dry-run", help="Print the plan and what is complete; train nothing."
     ),
     only: list[str] = typer.Option(
-        [], "--only", help="Keep cells with KEY=VALUE (dataset, scenario, backbone, loss; repeatable)."
+        [],
+        "--only",
+        metavar="KEY=VALUE",
+        help="Keep cells with KEY=VALUE (dataset, scenario, backbone, loss; repeatable).",
     ),
     device: str | None = typer.Option(None, help="auto, cpu, cuda or cuda:N (default: the suite's)."),
     jobs: int = typer.Option(1, min=1, help="Runs trained at once, in worker processes when > 1."),

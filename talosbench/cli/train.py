@@ -57,8 +57,12 @@ def train(
         help="Take the dataset's recommended starting settings (`talosbench datasets NAME`) for the "
         "options you leave unset; --no-recommended keeps the run defaults (the paper's protocol).",
     ),
-    set_: list[str] = typer.Option([], "--set", help="Loss hyper-parameter KEY=VALUE (repeatable)."),
-    backbone_set: list[str] = typer.Option([], "--backbone-set", help="Backbone hyper-parameter KEY=VALUE."),
+    set_: list[str] = typer.Option(
+        [], "--set", metavar="KEY=VALUE", help="Loss hyper-parameter KEY=VALUE (repeatable)."
+    ),
+    backbone_set: list[str] = typer.Option(
+        [], "--backbone-set", metavar="KEY=VALUE", help="Backbone hyper-parameter KEY=VALUE."
+    ),
     data_dir: Path | None = data_dir_option(),
     mirror: str | None = typer.Option(
         None, envvar="TALOSBENCH_MIRROR", help="Mirror base URL for downloads."

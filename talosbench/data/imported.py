@@ -15,7 +15,7 @@ from talosbench.data.download import EventFn
 from talosbench.data.errors import DataError
 from talosbench.data.prepared import prepared_meta, write_prepared
 from talosbench.data.preprocess import Prepared, preprocess, remap, stats
-from talosbench.data.readers import read_any, read_table
+from talosbench.data.user_table import read_any, read_table
 
 SPLIT_PARTS = ("train", "valid", "test")
 
@@ -30,14 +30,20 @@ def prepare_imported(
     out.mkdir(parents=True, exist_ok=True)
     if entry.raw_format == "table":
         event(f"reading {info['files']['data']}")
-        frame = read_table(raw / info["files"]["data"])
+        frame = read_table(
+            raw / info["files"]["data"],
+            sep=info.get("sep"),
+            columns=info.get("columns"),
+            label=info["original"],
+        )
         prepared = preprocess(frame, params, name=entry.name)
         write_prepared(home, out, prepared, prepared_meta(entry, params, prepared, source))
         return out
     parts = []
     for part, fname in info["files"].items():
         event(f"reading {fname}")
-        frame = read_any(raw / fname)
+        label = str(Path(info["original"]) / fname)
+        frame = read_any(raw / fname, sep=info.get("sep"), columns=info.get("columns"), label=label)
         ordered = frame.with_row_index("_row").sort(["timestamp", "_row"], nulls_last=True)
         parts.append(
             ordered.unique(["user", "item"], keep="first", maintain_order=True)

@@ -28,11 +28,9 @@ DELIMITED: dict[str, tuple[str, list[str | None]]] = {
     "gowalla": ("\t", ["user", "time", None, None, "item"]),
 }
 SEP_NAMES = {"\t": "tab", "::": "'::'", ",": "comma", " ": "whitespace"}
-MISSING_IDS = ("nan", "null", "na", "none", "")
-"""Ids (any case) that spreadsheets and pandas write for a missing value: a user's file must not use them."""
 
 
-def _bytes(path: Path, member: str | None) -> tuple[bytes, str]:
+def file_bytes(path: Path, member: str | None) -> tuple[bytes, str]:
     """Raw bytes of a file, a zip member or a gzip file, and the label used in error messages."""
     try:
         if member is not None:
@@ -56,19 +54,24 @@ def _bytes(path: Path, member: str | None) -> tuple[bytes, str]:
         ) from err
 
 
-def _lines(data: bytes, label: str) -> pl.DataFrame:
-    """Non-empty lines with their 1-based line numbers."""
+def utf8_text(data: bytes, label: str) -> str:
+    """``data`` decoded as UTF-8; a byte that is not is an error naming ``label`` and its line."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise DataError(f"{label}:{line}: not valid UTF-8 text ({err.reason}). {FIX_HINT}") from err
+
+
+def _lines(data: bytes, label: str) -> pl.DataFrame:
+    """Non-empty lines with their 1-based line numbers."""
+    text = utf8_text(data, label)
     frame = pl.DataFrame({"line": text.split("\n")}).with_row_index("lineno", offset=1)
     frame = frame.with_columns(pl.col("line").str.strip_chars_end("\r"))
     return frame.filter(pl.col("line").str.strip_chars() != "")
 
 
-def _fail(label: str, rows: pl.DataFrame, mask: pl.Series, what: str) -> None:
+def fail(label: str, rows: pl.DataFrame, mask: pl.Series, what: str) -> None:
     """Raise a DataError for the first row flagged by ``mask``."""
     bad = rows.filter(mask)
     if bad.height:
@@ -80,24 +83,24 @@ def _typed(label: str, rows: pl.DataFrame, fields: pl.DataFrame) -> pl.DataFrame
     """Cast parsed string fields to the common schema, reporting the first value that does not parse."""
     for col in ("user", "item"):
         if col in fields.columns:
-            _fail(label, rows, fields[col].is_null() | (fields[col].str.strip_chars() == ""), f"empty {col}")
+            fail(label, rows, fields[col].is_null() | (fields[col].str.strip_chars() == ""), f"empty {col}")
     out = {c: fields[c].str.strip_chars() for c in ("user", "item")}
     if "rating" in fields.columns and fields["rating"] is not None:
         rating = fields["rating"].str.strip_chars().cast(pl.Float64, strict=False)
-        _fail(label, rows, rating.is_null() & fields["rating"].is_not_null(), "rating is not a number")
+        fail(label, rows, rating.is_null() & fields["rating"].is_not_null(), "rating is not a number")
         out["rating"] = rating
     if "timestamp" in fields.columns:
         ts = fields["timestamp"].str.strip_chars().cast(pl.Int64, strict=False)
-        _fail(label, rows, ts.is_null() & fields["timestamp"].is_not_null(), "timestamp is not an integer")
+        fail(label, rows, ts.is_null() & fields["timestamp"].is_not_null(), "timestamp is not an integer")
         out["timestamp"] = ts
     if "time" in fields.columns:
         parsed = fields["time"].str.strip_chars().str.to_datetime("%Y-%m-%dT%H:%M:%SZ", strict=False)
-        _fail(label, rows, parsed.is_null(), "time is not ISO-8601 like 2010-10-19T23:55:27Z")
+        fail(label, rows, parsed.is_null(), "time is not ISO-8601 like 2010-10-19T23:55:27Z")
         out["timestamp"] = parsed.dt.epoch("s")
-    return _normalise(pl.DataFrame(out))
+    return normalise(pl.DataFrame(out))
 
 
-def _normalise(frame: pl.DataFrame) -> pl.DataFrame:
+def normalise(frame: pl.DataFrame) -> pl.DataFrame:
     """Add missing optional columns as nulls and order/cast to the common schema."""
     cols = [(pl.col(c) if c in frame.columns else pl.lit(None)).cast(SCHEMA[c]).alias(c) for c in COLUMNS]
     return frame.select(cols)
@@ -108,7 +111,7 @@ def _split(label: str, rows: pl.DataFrame, sep: str, names: list[str | None]) ->
     n = parts.list.len()
     sep_name = SEP_NAMES.get(sep, repr(sep))
     wanted = ", ".join(x or "_" for x in names)
-    _fail(label, rows, n != len(names), f"expected {len(names)} {sep_name}-separated fields ({wanted})")
+    fail(label, rows, n != len(names), f"expected {len(names)} {sep_name}-separated fields ({wanted})")
     fields = pl.DataFrame({name: parts.list.get(i) for i, name in enumerate(names) if name})
     return _typed(label, rows, fields)
 
@@ -117,14 +120,16 @@ def read_raw(fmt: str, path: Path, member: str | None = None) -> pl.DataFrame:
     """Read a catalog source file of format ``fmt`` into the common user/item/rating/timestamp frame."""
     if fmt not in DELIMITED:
         raise DataError(f"unknown raw format '{fmt}' for {path}; known: {', '.join(DELIMITED)}.")
-    data, label = _bytes(path, member)
+    data, label = file_bytes(path, member)
     sep, names = DELIMITED[fmt]
     return _split(label, _lines(data, label), sep, names)
 
 
-def read_lightgcn(path: Path) -> pl.DataFrame:
-    """LightGCN-style ``user item item ...`` lines (whitespace separated); lines without items are skipped."""
-    data, label = _bytes(path, None)
+def read_lightgcn(path: Path, label: str | None = None) -> pl.DataFrame:
+    """LightGCN-style ``user item item ...`` lines (whitespace separated); lines without items are skipped.
+    ``label`` names the file in errors (default: ``path``)."""
+    data, own = file_bytes(path, None)
+    label = label or own
     rows = _lines(data, label)
     parts = rows["line"].str.strip_chars().str.replace_all(r"\s+", " ").str.split(" ")
     rows = rows.with_columns(parts.alias("parts")).filter(pl.col("parts").list.len() >= 2)
@@ -138,101 +143,5 @@ def read_lightgcn(path: Path) -> pl.DataFrame:
         exploded["user"].cast(pl.Int64, strict=False).is_null()
         | exploded["item"].cast(pl.Int64, strict=False).is_null()
     )
-    _fail(label, exploded, bad, "expected integer ids `user item [item ...]`")
-    return _normalise(exploded.select("user", "item"))
-
-
-def read_table(path: Path) -> pl.DataFrame:
-    """A user's own CSV / TSV / Parquet with columns user, item and optional rating, timestamp."""
-    if path.suffix == ".parquet":
-        try:
-            frame = pl.read_parquet(path)
-        except Exception as err:
-            raise DataError(f"Cannot read Parquet file {path}: {err}.") from err
-        missing = [c for c in ("user", "item") if c not in frame.columns]
-        if missing:
-            raise DataError(
-                f"{path} lacks column(s) {', '.join(missing)} (it has {', '.join(frame.columns)}); "
-                "a dataset file needs columns user, item and optionally rating, timestamp."
-            )
-        cols = [pl.col("user").cast(pl.Utf8), pl.col("item").cast(pl.Utf8)]
-        if "rating" in frame.columns:
-            cols.append(pl.col("rating").cast(pl.Float64))
-        if "timestamp" in frame.columns:
-            ts = frame.schema["timestamp"]
-            cols.append(
-                (pl.col("timestamp").dt.epoch("s") if ts.is_temporal() else pl.col("timestamp")).cast(
-                    pl.Int64
-                )
-            )
-        frame = _normalise(frame.select(cols))
-        _refuse_missing_ids(str(path), frame.with_row_index("lineno", offset=1), frame, where="row")
-        return frame
-    data, label = _bytes(path, None)
-    rows = _lines(data, label)
-    if rows.height == 0:
-        raise DataError(f"{path} is empty; a dataset file needs rows of user, item[, rating[, timestamp]].")
-    first = rows["line"][0]
-    sep = "\t" if path.suffix == ".tsv" or ("\t" in first and path.suffix != ".csv") else ","
-    header = [h.strip().lower() for h in first.split(sep)]
-    if "user" in header and "item" in header:
-        rows = rows.slice(1)
-        if rows.height == 0:
-            raise DataError(
-                f"{label} has a header but no data rows; add rows of {', '.join(header)} below it."
-            )
-        names: list[str | None] = [h if h in COLUMNS else None for h in header]
-    elif _looks_like_header(header):
-        named = [h for h in header if h in COLUMNS]
-        raise DataError(
-            f"{label}:{rows['lineno'][0]}: the first row {first[:200]!r} looks like a header, but "
-            f"{'it names no known column' if not named else 'it lacks ' + _missing(header)}: a header "
-            "names columns user and item (and optionally rating, timestamp). Rename those columns, or "
-            f"remove the header row and keep the columns in the order user, item[, rating, timestamp]."
-        )
-    else:
-        names = list(COLUMNS[: len(header)])
-        if not 2 <= len(names) <= 4:
-            raise DataError(
-                f"{label}:{rows['lineno'][0]}: expected a header naming user, item[, rating, timestamp] "
-                f"or 2-4 {SEP_NAMES[sep]}-separated columns in that order; found {len(header)} fields."
-            )
-    frame = _split(label, rows, sep, names)
-    _refuse_missing_ids(label, rows, frame)
-    return frame
-
-
-def _refuse_missing_ids(label: str, rows: pl.DataFrame, frame: pl.DataFrame, where: str = "line") -> None:
-    """A user or item id that reads as a missing value (``nan``, ``NULL``, ...) is a hole in the user's
-    data, not an id: kept, every such row would become one user (or item) called "nan"."""
-    for col in ("user", "item"):
-        ids = frame[col]
-        missing = ids.is_null() | ids.str.strip_chars().str.to_lowercase().is_in(MISSING_IDS)
-        bad = rows.select("lineno").with_columns(ids.alias("id")).filter(missing)
-        if bad.height:
-            lineno, value = bad["lineno"][0], bad["id"][0]
-            raise DataError(
-                f"{label}:{lineno if where == 'line' else f' row {lineno}'}: the {col} id {value!r} reads as "
-                f"a missing value (nan, null, NA, None or empty), not an id. Give that {where} a real "
-                f"{col} id or remove it, then import the file again."
-            )
-
-
-def _missing(header: list[str]) -> str:
-    return " and ".join(c for c in ("user", "item") if c not in header)
-
-
-def _looks_like_header(fields: list[str]) -> bool:
-    """A first row that names a known column, or holds 3-4 words without digits (``uid,iid,score``).
-
-    A data row's third and fourth fields are a rating and a timestamp, which are numbers, so such a
-    row is a header whose names talosbench does not know rather than a malformed row.
-    """
-    if any(f in COLUMNS for f in fields):
-        return True
-    return len(fields) >= 3 and all(f[:1].isalpha() and not any(c.isdigit() for c in f) for f in fields)
-
-
-def read_any(path: Path) -> pl.DataFrame:
-    """Read a user-supplied split file: ``.txt`` as LightGCN lines, CSV/TSV/Parquet as tables."""
-    return read_lightgcn(path) if path.suffix == ".txt" else read_table(path)
+    fail(label, exploded, bad, "expected integer ids `user item [item ...]`")
+    return normalise(exploded.select("user", "item"))

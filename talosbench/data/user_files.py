@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from talosbench.data import store
@@ -14,6 +15,7 @@ from talosbench.data.errors import DataError
 from talosbench.data.imported import SPLIT_PARTS
 from talosbench.data.prepare import prepare_dataset
 from talosbench.data.prepared import cleanup_on_failure
+from talosbench.data.user_table import column_mapping, separator
 
 # File stems accepted for each part of a ready-made split; the reference's train_data/valid_data win over
 # train.txt, which there is the union of train and validation (docs/protocol.md §6.1).
@@ -22,7 +24,8 @@ PART_STEMS = {
     "valid": ("valid_data", "valid", "validation", "val"),
     "test": ("test_data", "test"),
 }
-SPLIT_SUFFIXES = (".txt", ".csv", ".tsv", ".parquet")
+SPLIT_SUFFIXES = (".txt", ".csv", ".tsv", ".inter", ".parquet")
+TABLE_SUFFIXES = (".csv", ".tsv", ".inter", ".parquet", ".txt")
 # What an import leaves in its folder (besides dot-named temporary files): --force removes only such folders.
 IMPORT_LAYOUT = frozenset(
     {"raw", SOURCE, store.META, store.INTERACTIONS, "user_map.parquet", "item_map.parquet", "splits"}
@@ -36,9 +39,15 @@ def import_file(
     data_dir: Path | None = None,
     force: bool = False,
     on_event: EventFn | None = None,
+    sep: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> Path:
-    """Import a CSV/TSV/Parquet file, or a folder of ready-made splits, as dataset ``name``; prepare it."""
+    """Import a CSV/TSV/RecBole ``.inter``/Parquet file, or a folder of ready-made splits, as dataset
+    ``name``; prepare it. ``sep`` (one character, or ``tab``) and ``columns`` ({talosbench column: the
+    file's column}) say how to read a delimited file when detection and the header's names do not."""
     event = on_event or quiet
+    options = {"sep": separator(sep), "columns": column_mapping(columns)}
+    options = {key: value for key, value in options.items() if value is not None}
     path = Path(path).expanduser()
     home = store.data_home(data_dir)
     folder = store.dataset_dir(home, name)  # checks the name before anything is read or written
@@ -56,20 +65,27 @@ def import_file(
         chosen = {p: f for p, f in files.items() if f is not None}
         kind = "splits"
     else:
-        if path.suffix not in (".csv", ".tsv", ".parquet", ".txt"):
-            raise DataError(f"--file {path}: expected a .csv, .tsv or .parquet file, or a folder of splits.")
+        if path.suffix not in TABLE_SUFFIXES:
+            raise DataError(
+                f"--file {path}: expected a .csv, .tsv or .parquet file, or a folder of splits "
+                "(a RecBole atomic file ends in .inter)."
+            )
         chosen, kind = {"data": path}, "table"
     digest = "+".join(sha256_file(f) for f in chosen.values())
     source = folder / SOURCE
     if source.is_file():
         old = json.loads(source.read_text())
-        if old["sha256"] == digest and not force:
+        same_options = {k: old.get(k) for k in ("sep", "columns")} == {
+            k: options.get(k) for k in ("sep", "columns")
+        }
+        if old["sha256"] == digest and same_options and not force:
             event(f"{name} already imported from the same file(s); reusing it")
             return prepare_dataset(name, data_dir=home, on_event=on_event)
         if not force:
+            again = "" if old["sha256"] != digest else " with other --sep/--columns"
             raise DataError(
-                f"a dataset named '{name}' was already imported from {old['original']}; pass --force to "
-                "replace it, or choose another --name."
+                f"a dataset named '{name}' was already imported from {old['original']}{again}; pass --force "
+                "to replace it, or choose another --name."
             )
     elif folder.exists() and not _is_import_folder(folder):
         raise DataError(
@@ -88,6 +104,7 @@ def import_file(
             "original": str(path.resolve()),
             "sha256": digest,
             "files": {p: f.name for p, f in chosen.items()},
+            **options,  # only when given: an import without them records what it always did
         }
         store.atomic_write_json(source, info)
         # a failure from here on removes the whole folder, source.json included

@@ -103,3 +103,32 @@ def test_import_refuses_an_id_that_reads_as_a_missing_value(tmp_path: Path) -> N
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "holes.csv:3: the user id 'nan' reads as a missing value" in result.output
     assert not (home / "holes").exists()
+
+
+def test_import_maps_columns_and_names_the_users_own_file_in_errors(tmp_path: Path) -> None:
+    rows = "".join(f"{u},{i},4,2010-10-{10 + u}T12:00:00Z\n" for u in range(4) for i in range(3))
+    (tmp_path / "excel.csv").write_text("\ufeffuserId,movieId,rating,timestamp\n" + rows, encoding="utf-8")
+    home = tmp_path / "home"
+    args = ["download", "--file", str(tmp_path / "excel.csv"), "--name", "mine", "--data-dir", str(home)]
+    result = runner.invoke(
+        app, [*args, "--columns", "user=userId,item=movieId,rating=rating,timestamp=timestamp"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "mine: users 4  items 3  interactions 12" in result.output
+    source = json.loads((home / "mine" / "source.json").read_text())
+    assert source["columns"] == {
+        "user": "userId",
+        "item": "movieId",
+        "rating": "rating",
+        "timestamp": "timestamp",
+    }
+    (tmp_path / "excel.csv").write_text("userId,movieId\n1,2\n3,\n", encoding="utf-8")
+    result = runner.invoke(app, [*args, "--columns", "user=userId,item=movieId", "--force"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{tmp_path / 'excel.csv'}:3: malformed row '3,': empty item" in result.output
+    assert "raw" not in result.output
+
+
+def test_sep_and_columns_go_with_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", "synthetic", "--sep", ";", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--sep and --columns say how to read --file PATH" in result.output

@@ -61,3 +61,18 @@ def test_what_cannot_be_imported_is_refused_before_anything_is_written(tmp_path:
     with pytest.raises(DataError, match="is not a folder of ready-made splits: it needs a train and a test"):
         import_file(tmp_path / "only-train", "mine", data_dir=home)
     assert not home.exists() or list(home.iterdir()) == []
+
+
+def test_a_recbole_file_is_imported_and_other_options_need_force(tmp_path: Path) -> None:
+    rows = "".join(f"{u}\t{i}\t3\t88125094{i}\n" for u in range(4) for i in range(3))
+    path = tmp_path / "ml.inter"
+    path.write_text("user_id:token\titem_id:token\trating:float\ttimestamp:float\n" + rows)
+    home = tmp_path / "home"
+    import_file(path, "recbole", data_dir=home)
+    assert "sep" not in (home / "recbole" / "source.json").read_text()  # recorded only when given
+    with pytest.raises(
+        DataError, match=r"already imported from .*ml.inter with other --sep/--columns; pass --force"
+    ):
+        import_file(path, "recbole", data_dir=home, sep="tab")
+    import_file(path, "recbole", data_dir=home, sep="tab", force=True)
+    assert '"sep": "\\t"' in (home / "recbole" / "source.json").read_text()
