@@ -9,7 +9,7 @@ import torch
 from sklearn.metrics import ndcg_score
 
 from talosbench.interactions import InteractionCSR
-from talosbench.metrics import THRESHOLD_VARIANTS, evaluate, topk_lowest_id
+from talosbench.metrics import THRESHOLD_VARIANTS, _candidates, _ranking_metrics, evaluate, topk_lowest_id
 
 N_USERS, N_ITEMS = 9, 14
 
@@ -175,3 +175,74 @@ def test_bad_arguments() -> None:
         evaluate(users, items, normalize=False, heldout=csr(pairs(test)), known=[], ks=[0])
     with pytest.raises(ValueError, match="together"):
         evaluate(users, items, normalize=False, heldout=csr(pairs(test)), known=[], ks=[5], threshold_k=5)
+
+
+def random_sets(gen: torch.Generator, n_users: int, n_items: int, most: int) -> InteractionCSR:
+    count = torch.randint(0, most + 1, (n_users,), generator=gen)
+    users = torch.repeat_interleave(torch.arange(n_users), count)
+    items = torch.randint(0, n_items, (int(count.sum()),), generator=gen)
+    return InteractionCSR.from_pairs(users, items, n_users, n_items)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_candidates_hold_a_top_k_plus_one_with_ties_masks_and_nan(seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    n_items, k = 2_003, 20  # 125 segments of 16 and 3 leftover columns: the segment search runs
+    scores = torch.randint(-40, 40, (64, n_items), generator=gen).float()  # many ties
+    scores[torch.rand(scores.shape, generator=gen) < 0.3] = -torch.inf
+    scores[1, :-5] = -torch.inf  # fewer finite scores than k + 1
+    scores[2, 7] = scores[3, 1_500] = torch.nan
+    scores[4, -2] = 1e9  # the best score in a leftover column
+    vals, idx = _candidates(scores, k)
+    expected = scores.topk(k + 1, dim=1).values
+    assert torch.equal(vals.sort(1, descending=True).values.nan_to_num(), expected.nan_to_num())
+    assert torch.equal(scores.gather(1, idx).nan_to_num(), vals.nan_to_num())
+    assert all(len(set(row)) == k + 1 for row in idx.tolist())
+
+
+@pytest.mark.parametrize("integer", [True, False])
+def test_evaluate_equals_a_full_sort_bit_for_bit(integer: bool) -> None:
+    # Scale where the CPU segment search runs (K + 1 = 21 candidates, 1 301 items, blocks of 50):
+    # per-user metrics and threshold errors equal those from the full score matrix, the known items
+    # masked and a stable sort by score (ids ascending among ties).
+    gen = torch.Generator().manual_seed(3)
+    n_users, n_items, k = 130, 1_401, 20
+    if integer:  # exact dot products in any summation order, many tied scores
+        users = torch.randint(-2, 3, (n_users, 4), generator=gen).float()
+        items = torch.randint(-2, 3, (n_items, 4), generator=gen).float()
+    else:
+        users, items = torch.randn(n_users, 8, generator=gen), torch.randn(n_items, 8, generator=gen)
+    train, valid = random_sets(gen, n_users, n_items, 40), random_sets(gen, n_users, n_items, 3)
+    test = random_sets(gen, n_users, n_items, 4)
+    thresholds = torch.randn(n_users, generator=gen)
+    result = evaluate(
+        users,
+        items,
+        normalize=False,
+        heldout=test,
+        known=[train, valid],
+        ks=[5, k],
+        block_size=n_users,
+        threshold_k=k,
+        thresholds=thresholds,
+    )
+    evaluated = (test.counts() > 0).nonzero().squeeze(1)
+    assert torch.equal(result.users, evaluated)
+    scores = users[evaluated] @ items.t()  # the same rows in one matmul, as evaluate's one block
+    everything = scores.sort(1, descending=True).values
+    masked = scores.clone()
+    for csr_ in (train, valid):
+        rows, cols = csr_.entries(evaluated)
+        masked[rows, cols] = -torch.inf
+    order = masked.argsort(dim=1, descending=True, stable=True)[:, :k]
+    ranked = masked.gather(1, order)
+    hits = test.contains(evaluated[:, None], order) & (ranked > -torch.inf)
+    expected = _ranking_metrics(hits, test.counts()[evaluated], [5, k])
+    for name, values in expected.items():
+        assert torch.equal(result.per_user[name], values), name
+        assert result.means[name] == float(values.mean())
+    beta, kth = thresholds[evaluated], everything[:, k - 1]
+    assert result.means["threshold_error"] == float((beta - kth).abs().double().mean())
+    assert result.diagnostics["threshold_signed_error"] == float((beta - kth).double().mean())
+    error_ranked = (beta - ranked[:, k - 1]).abs().double()
+    assert result.diagnostics["threshold_error_ranked"] == float(error_ranked[error_ranked.isfinite()].mean())
