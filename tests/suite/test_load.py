@@ -295,3 +295,19 @@ def test_seeds_outside_what_the_generators_take_are_refused_with_the_range(
 def test_the_largest_seed_the_generators_take_loads(tmp_path: Path) -> None:
     suite = load_suite(write(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [9223372036854775807]")))
     assert suite.seeds == (9223372036854775807,)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "says"),
+    [
+        ("utf-16", "saved as UTF-16, not UTF-8"),
+        ("utf-32", "saved as UTF-32, not UTF-8"),
+        ("latin-1", "not UTF-8 text (byte 0xe9 on line 4; Latin-1 or another 8-bit encoding?)"),
+    ],
+)
+def test_a_suite_file_in_another_encoding_is_one_error(tmp_path: Path, encoding: str, says: str) -> None:
+    path = tmp_path / "suite.toml"
+    path.write_bytes(BASE.replace('name = "t"', 'name = "t"\ndescription = "café"').encode(encoding))
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    assert str(info.value) == f"{path}: {says}; save it as UTF-8, the encoding TOML requires"
