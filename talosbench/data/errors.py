@@ -41,3 +41,16 @@ class DamagedImportError(DataError):
             f"{path}: the record of the import of dataset '{name}' is damaged: {problem}; import the file "
             f"again with `talosbench download --file PATH --name {name} --force`"
         )
+
+
+def unusable_home(home: Path, dataset: str, exc: OSError) -> DataError:
+    """The one message of a data home no run can use: full, read-only, or a file where a folder must be."""
+    if home.exists() and not home.is_dir():
+        problem = "it is a file, not a folder"
+    else:
+        where = exc.filename if exc.filename is not None else home
+        problem = f"{where}: {exc.strerror or exc}"
+    return DataError(
+        f"cannot prepare dataset '{dataset}' in the data home {home}: {problem}; free some space, fix its "
+        "permissions, or choose another --data-dir (or $TALOSBENCH_HOME)"
+    )

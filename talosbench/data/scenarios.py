@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from talosbench.data import store
-from talosbench.data.errors import DataError, UnknownDatasetError
+from talosbench.data.errors import DataError, UnknownDatasetError, unusable_home
 from talosbench.data.prepare import prepare_dataset, prepared_folder
 from talosbench.data.scenario_names import SCENARIO_HELP
 from talosbench.data.split import SPLIT_OPTIONS, Split, split_options
@@ -319,8 +319,14 @@ def prepare_split(
     The runner and the CLI call it before they train; training itself only reads (``load_split``).
     """
     get_scenario(scenario)  # fail on a bad name before any download
-    prepare_dataset(dataset, data_dir=data_dir, preprocess=preprocess, mirror=mirror, on_event=on_event)
-    return load_split(dataset, scenario, seed, data_dir=data_dir, preprocess=preprocess, on_event=on_event)
+    home = store.data_home(data_dir)
+    try:
+        prepare_dataset(dataset, data_dir=data_dir, preprocess=preprocess, mirror=mirror, on_event=on_event)
+        return load_split(
+            dataset, scenario, seed, data_dir=data_dir, preprocess=preprocess, on_event=on_event
+        )
+    except OSError as exc:  # a data home that is full, read-only or a file: no run can use it
+        raise unusable_home(home, dataset, exc) from None
 
 
 def load_split(
