@@ -111,7 +111,7 @@ def test_a_dataset_that_cannot_be_downloaded_is_tried_once_per_grid(
         },
         "s.toml",
     )
-    with pytest.raises(DataError, match="^Could not download movielens-100k: Connection refused"):
+    with pytest.raises(DataError, match=r"^Could not download movielens-100k: Connection refused"):
         run_suite(suite, tmp_path / "runs", data_dir=tmp_path / "home", device="cpu")
     assert tries == ["movielens-100k"] and trained == []
 
