@@ -72,7 +72,7 @@ def _source_problem(info: Any) -> str | None:
     """What makes ``info`` something no import writes, or None."""
     if not isinstance(info, dict):
         return "it holds no JSON object"
-    if info.get("kind") not in _IMPORT_PARTS:
+    if not isinstance(info.get("kind"), str) or info["kind"] not in _IMPORT_PARTS:
         return f"its kind is {info.get('kind')!r}, not one of {', '.join(_IMPORT_PARTS)}"
     for key in ("original", "sha256"):
         if not isinstance(info.get(key), str):

@@ -155,17 +155,7 @@ def read_table(path: Path) -> pl.DataFrame:
                 f"{path} lacks column(s) {', '.join(missing)} (it has {', '.join(frame.columns)}); "
                 "a dataset file needs columns user, item and optionally rating, timestamp."
             )
-        cols = [pl.col("user").cast(pl.Utf8), pl.col("item").cast(pl.Utf8)]
-        if "rating" in frame.columns:
-            cols.append(pl.col("rating").cast(pl.Float64))
-        if "timestamp" in frame.columns:
-            ts = frame.schema["timestamp"]
-            cols.append(
-                (pl.col("timestamp").dt.epoch("s") if ts.is_temporal() else pl.col("timestamp")).cast(
-                    pl.Int64
-                )
-            )
-        frame = _normalise(frame.select(cols))
+        frame = _normalise(_typed_parquet(path, frame))
         _refuse_missing_ids(str(path), frame.with_row_index("lineno", offset=1), frame, where="row")
         return frame
     data, label = _bytes(path, None)
@@ -200,6 +190,29 @@ def read_table(path: Path) -> pl.DataFrame:
     frame = _split(label, rows, sep, names)
     _refuse_missing_ids(label, rows, frame)
     return frame
+
+
+def _typed_parquet(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
+    """User and item as text, rating a number, timestamp an integer (seconds from a date); a value that is
+    not one is a DataError naming its row."""
+    wanted = {"user": pl.Utf8, "item": pl.Utf8, "rating": pl.Float64, "timestamp": pl.Int64}
+    found = [c for c in wanted if c in frame.columns]
+    if "timestamp" in found and frame.schema["timestamp"].is_temporal():
+        frame = frame.with_columns(pl.col("timestamp").dt.epoch("s"))
+    try:
+        typed = frame.select(pl.col(c).cast(wanted[c], strict=False) for c in found)
+    except pl.exceptions.PolarsError as err:  # a list or struct column, say: no cast reads it
+        kinds = ", ".join(f"{c} {frame.schema[c]}" for c in found)
+        raise DataError(
+            f"{path}: its columns ({kinds}) cannot be read as user, item, rating, timestamp ({err})."
+        ) from None
+    for column, what in (("rating", "a number"), ("timestamp", "an integer or a date")):
+        if column in found:
+            bad = typed[column].is_null() & frame[column].is_not_null()
+            if bad.any():
+                row = int(bad.arg_true()[0]) + 1
+                raise DataError(f"{path}: row {row}: {column} {frame[column][row - 1]!r} is not {what}.")
+    return typed
 
 
 def _refuse_missing_ids(label: str, rows: pl.DataFrame, frame: pl.DataFrame, where: str = "line") -> None:
