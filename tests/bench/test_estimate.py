@@ -147,3 +147,25 @@ def test_describe_estimate_words_a_central_figure_and_its_range() -> None:
     assert describe_estimate(estimate, jobs=2) == "about 20s (12s-35s), from 12 stored runs of this suite"
     one = PlanEstimate(30.0, 1, 0, low=30.0, high=30.0, stored=1)
     assert describe_estimate(one) == "about 30s, from 1 stored run of this suite"
+
+
+@pytest.mark.parametrize(
+    "timings", [3.5, {"wall_seconds": "slow"}, {"wall_seconds": 2, "prepare_seconds": [1]}]
+)
+def test_a_stored_run_with_timings_no_run_writes_prices_nothing(tmp_path: Path, timings: object) -> None:
+    import json
+
+    from talosbench.bench.estimate import stored_timings
+
+    path = tmp_path / "priced.toml"
+    path.write_text(SUITE, encoding="utf-8")
+    suite = load_suite(path)
+    root = tmp_path / "runs"
+    store(root, suite, {"sl": [4.0, 6.0]})
+    (edited, kept) = sorted((root / "priced").glob("*/result.json"))
+    data = json.loads(edited.read_text())
+    data["timings"] = timings
+    edited.write_text(json.dumps(data))
+    assert [timing.seconds for timing in stored_timings(root, "priced")] == [
+        json.loads(kept.read_text())["timings"]["wall_seconds"] + 0.5
+    ]

@@ -76,3 +76,23 @@ def test_a_parquet_id_that_reads_as_a_missing_value_is_refused_with_its_row(
 
 def test_ids_that_only_contain_nan_are_ids(tmp_path: Path) -> None:
     assert _read(tmp_path, "user,item\nnancy,banana\n")["user"].to_list() == ["nancy"]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "says"),
+    [
+        ("timestamp", ["1", "nan", "3"], "row 2: timestamp 'nan' is not an integer or a date."),
+        ("rating", ["4", "5", "good"], "row 3: rating 'good' is not a number."),
+    ],
+)
+def test_a_parquet_value_of_the_wrong_type_is_refused_with_its_row(
+    tmp_path: Path, column: str, values: list[str], says: str
+) -> None:
+    path = tmp_path / "mine.parquet"
+    pl.DataFrame({"user": ["u1", "u2", "u3"], "item": ["i1", "i2", "i3"], column: values}).write_parquet(path)
+    with pytest.raises(DataError, match=f"^{path}: {says}$".replace(".", r"\.")):
+        read_table(path)
+    nested = tmp_path / "nested.parquet"
+    pl.DataFrame({"user": [[1], [2]], "item": ["i1", "i2"]}).write_parquet(nested)
+    with pytest.raises(DataError, match="cannot be read as user, item, rating, timestamp"):
+        read_table(nested)

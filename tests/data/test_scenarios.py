@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -209,3 +210,30 @@ def test_cold_option_selects_its_own_cached_split_of_the_same_prepared_data(tmp_
     assert again.test.equals(keep.test) and again.diagnostics == keep.diagnostics
     with pytest.raises(DataError, match="option 'cold' of dataset 'synthetic' must be one of drop, keep"):
         prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={"cold": "maybe"})
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / "splits" / "iid-seed1.parquet").write_bytes(b"PAR1"),
+        lambda folder: (folder / "splits" / "iid-seed1.json").write_bytes(b"\xfa{"),
+        lambda folder: pl.DataFrame({"x": [1]}).write_parquet(folder / "splits" / "iid-seed1.parquet"),
+        lambda folder: (folder / "meta.json").write_text("{}"),
+    ],
+)
+def test_a_damaged_cache_or_meta_json_is_made_again(tmp_path: Path, damage: Callable[[Path], object]) -> None:
+    first = prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL)
+    (folder,) = (tmp_path / "synthetic").glob("prep-*")
+    damage(folder)
+    again = prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL)
+    assert again.train.equals(first.train) and again.diagnostics == first.diagnostics
+
+
+def test_damaged_prepared_interactions_are_one_error_saying_how_to_redo_them(tmp_path: Path) -> None:
+    prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL)
+    (folder,) = (tmp_path / "synthetic").glob("prep-*")
+    (folder / "interactions.parquet").write_bytes(b"PAR1 cut short")
+    with pytest.raises(DataError) as info:
+        prepare_split("synthetic", "iid", 2, data_dir=tmp_path, preprocess=SMALL)
+    assert str(info.value).startswith(f"{folder / 'interactions.parquet'} cannot be read (")
+    assert str(info.value).endswith("prepare 'synthetic' again with `talosbench download synthetic --force`")
