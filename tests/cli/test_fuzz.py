@@ -27,6 +27,7 @@ from typer.testing import CliRunner, Result
 from talosbench.cli import app
 from talosbench.config import TRAIN_KEYS
 from talosbench.errors import TalosbenchError
+from talosbench.suite.load import GRID_KEYS, SUITE_KEYS
 
 SHORT = 25
 """Examples per target in the normal test run: the whole set stays well under 30 s on 2 cores."""
@@ -144,19 +145,10 @@ BASE_SUITE: dict[str, dict[str, Any]] = {
     "backbones": {"mf": {"init_std": 0.1}},
 }
 KEYS = {
-    "suite": [
-        "name",
-        "description",
-        "seeds",
-        "tuning_seed",
-        "split_seed",
-        "valid_metric",
-        "budget",
-        "sampler",
-    ],
+    "suite": list(SUITE_KEYS),
     "train": list(TRAIN_KEYS),
     "eval": ["metrics", "ks"],
-    "grid": ["datasets", "scenarios", "backbones", "losses"],
+    "grid": list(GRID_KEYS),
     "exclude": ["dataset", "loss"],
     "datasets": ["synthetic", "movielens-100k", "nope"],
     "losses": ["talos", "bpr", "sl", "psl", "nope"],
