@@ -7,6 +7,7 @@ and evaluation included, as a central figure with a range.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -158,10 +159,12 @@ def stored_timings(results_dir: Path, suite: str) -> list[StoredTiming]:
             result = read_result(marker.parent) or {}
         except DamagedRunError:
             continue
-        timings, cell = result.get("timings") or {}, result.get("cell") or {}
-        if not isinstance(timings.get("wall_seconds"), (int, float)):
+        timings, cell = result.get("timings"), result.get("cell")
+        if not isinstance(timings, dict) or not isinstance(cell, dict):
+            continue  # a hand-edited result.json prices nothing
+        seconds = _seconds(timings.get("wall_seconds")) + _seconds(timings.get("prepare_seconds") or 0.0)
+        if not math.isfinite(seconds) or seconds < 0:
             continue
-        seconds = float(timings["wall_seconds"]) + float(timings.get("prepare_seconds") or 0.0)
         key = (
             str(cell.get("dataset")),
             str(cell.get("scenario")),
@@ -170,6 +173,13 @@ def stored_timings(results_dir: Path, suite: str) -> list[StoredTiming]:
         )
         out.append(StoredTiming(key, _device_kind(str(result.get("device") or "")), seconds))
     return out
+
+
+def _seconds(value: object) -> float:
+    """A stored duration; NaN (never priced) for anything that is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > 1e300:
+        return math.nan
+    return float(value)
 
 
 def _device_kind(device: str) -> str:

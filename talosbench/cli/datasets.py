@@ -27,11 +27,19 @@ def datasets(
     """List the dataset catalog (and imported datasets) with statistics of those already prepared."""
     from talosbench.data.catalog import CATALOG
     from talosbench.data.entries import imported_names
+    from talosbench.data.errors import DamagedImportError
     from talosbench.data.store import data_home
     from talosbench.data.summary import dataset_summary
 
     names = [name] if name is not None else CATALOG.names() + imported_names(data_home(data_dir))
-    infos = {n: dataset_summary(n, data_dir) for n in names}  # an unknown name: did-you-mean, exit 2
+    infos = {}
+    for n in names:
+        try:
+            infos[n] = dataset_summary(n, data_dir)  # an unknown name: did-you-mean, exit 2
+        except DamagedImportError as error:
+            if name is not None:
+                raise
+            typer.echo(f"note: {error}", err=True)  # one damaged import never hides the others
     if json_out:
         items = [_as_json(n, info) for n, info in infos.items()]
         echo_json(items[0] if name is not None else items)

@@ -23,7 +23,8 @@ def plot(
         "--output",
         "-o",
         "--out",
-        help="Folder of the figures (default: <results>/plots); or FOLDER/NAME.png|.pdf|.svg: the figures "
+        help="Folder of the figures (default: <results>/plots, or ./plots/<suite> when the results cannot be "
+        "written); or FOLDER/NAME.png|.pdf|.svg: the figures "
         "go to FOLDER as NAME-<figure> in that format.",
     ),
     fmt: Format | None = typer.Option(
@@ -39,7 +40,7 @@ def plot(
 
     chosen = output_format(fmt.value if fmt is not None else None, output, SUFFIXES) or "png"
     where = resolve_source(source, results_dir)
-    folder, prefix = output or where / "plots", ""
+    folder, prefix = output, ""
     if output is not None and output.suffix.lower() in SUFFIXES:  # a file name: its stem prefixes each figure
         folder, prefix = output.parent, f"{output.stem}-"
     paths = plot_results(

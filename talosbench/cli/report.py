@@ -64,6 +64,7 @@ def report(
     """
     from talosbench.report import report as build_report
     from talosbench.report import resolve_source, suite_file
+    from talosbench.results import check_writable, write_output
 
     chosen = output_format(fmt.value if fmt is not None else None, output, SUFFIXES)
     if chosen is None and output is not None and output.suffix:
@@ -72,6 +73,10 @@ def report(
             "or pass --format",
             param_hint="'--output'",
         )
+    if output is not None and output.is_dir():
+        raise typer.BadParameter(f"{output} is a folder: name the file to write", param_hint="'--output'")
+    if output is not None:  # before any work: a report that cannot be written is not built
+        check_writable(output.parent, "-o")
     names = [t.value for t in table]
     tables = list(TABLES) if "all" in names else names
     where = resolve_source(source, results_dir)
@@ -110,6 +115,5 @@ def report(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    write_output(output, text.encode("utf-8"))  # whole or not at all, as a run's files
     typer.echo(f"report of {where} written to {output}", err=True)

@@ -10,13 +10,15 @@ from typing import Any
 
 from talosbench.data import store
 from talosbench.data.catalog import CATALOG, DatasetEntry
-from talosbench.data.errors import DataError, UnknownDatasetError
+from talosbench.data.errors import DamagedImportError, DataError, UnknownDatasetError
 from talosbench.data.preprocess import FILTER_ORDERS, ORDER_KEY, filter_order
 from talosbench.data.split import is_split_option, split_option_problem
 from talosbench.paths import name_problem
 
 FILTER_KEYS = ("min_rating", "k_core", ORDER_KEY)
 SOURCE = "source.json"  # written by import_file: marks an imported dataset
+# The files of each kind of import (source.json's "files"): those it needs, then those it may have.
+_IMPORT_PARTS = {"table": (("data",), ("data",)), "splits": (("train", "test"), ("train", "valid", "test"))}
 
 
 def imported_names(home: Path) -> list[str]:
@@ -33,7 +35,7 @@ def get_entry(name: str, home: Path) -> DatasetEntry:
         return CATALOG.get(name)
     source = folder / SOURCE
     if source.is_file():
-        info = json.loads(source.read_text())
+        info = read_source(source, name)
         return DatasetEntry(
             name=name,
             source=f"imported from {info['original']}",
@@ -51,6 +53,41 @@ def get_entry(name: str, home: Path) -> DatasetEntry:
         f"unknown dataset '{name}'.{hint} Valid choices: {', '.join(choices)} "
         "(or import your own with `talosbench download --file PATH --name NAME`)."
     )
+
+
+def read_source(path: Path, name: str) -> dict[str, Any]:
+    """The record ``download --file`` left at ``path`` for dataset ``name``; DamagedImportError when it is
+    not one (cut short, edited, or naming a file outside the import's ``raw/`` folder)."""
+    try:
+        info = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise DamagedImportError(path, name, f"it does not read ({exc})") from None
+    problem = _source_problem(info)
+    if problem is not None:
+        raise DamagedImportError(path, name, problem)
+    return info
+
+
+def _source_problem(info: Any) -> str | None:
+    """What makes ``info`` something no import writes, or None."""
+    if not isinstance(info, dict):
+        return "it holds no JSON object"
+    if not isinstance(info.get("kind"), str) or info["kind"] not in _IMPORT_PARTS:
+        return f"its kind is {info.get('kind')!r}, not one of {', '.join(_IMPORT_PARTS)}"
+    for key in ("original", "sha256"):
+        if not isinstance(info.get(key), str):
+            return f"its {key!r} is not a string"
+    files, (required, allowed) = info.get("files"), _IMPORT_PARTS[info["kind"]]
+    if not isinstance(files, dict) or not set(required) <= set(files) or not set(files) <= set(allowed):
+        return f"its 'files' do not name the {' and '.join(required)} file(s) of a {info['kind']} import"
+    if any(not isinstance(f, str) or name_problem(f) is not None for f in files.values()):
+        return "its 'files' name something other than a file of its raw/ folder"
+    if "sep" in info and not (isinstance(info["sep"], str) and len(info["sep"]) == 1):
+        return "its 'sep' is not one character"
+    columns = info.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in [*columns, *columns.values()]):
+        return "its 'columns' is not a mapping of column names"
+    return None
 
 
 def resolve_params(entry: DatasetEntry, overrides: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -24,10 +24,22 @@ def is_current(out: Path, params: Mapping[str, Any]) -> bool:
     if not store.is_prepared(out):
         return False
     try:
-        recorded = store.read_meta(out).get("preprocessing")
-    except (OSError, ValueError):  # being rewritten by another process right now
+        meta = store.read_meta(out)
+    except (OSError, ValueError):  # being rewritten by another process right now, or damaged
         return False
+    if not _has_sizes(meta):  # damaged (cut short, edited): prepared again, as if absent
+        return False
+    recorded = meta.get("preprocessing")
     return recorded is None or _comparable(recorded) == _comparable(params)
+
+
+def _has_sizes(meta: Any) -> bool:
+    """Whether ``meta`` is a meta.json a preparation writes, as far as a split reads it (its sizes)."""
+    stats = meta.get("stats") if isinstance(meta, dict) else None
+    return isinstance(stats, dict) and all(
+        isinstance(stats.get(key), int) and not isinstance(stats.get(key), bool) and stats[key] >= 0
+        for key in ("users", "items")
+    )
 
 
 def _comparable(params: Mapping[str, Any]) -> Any:

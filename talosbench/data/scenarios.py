@@ -18,7 +18,7 @@ import polars as pl
 
 from talosbench.data import store
 from talosbench.data.cold import apply_cold, drop_cold, unseen_counts
-from talosbench.data.errors import DataError, UnknownDatasetError
+from talosbench.data.errors import DataError, UnknownDatasetError, unusable_home
 from talosbench.data.prepare import prepare_dataset, prepared_folder
 from talosbench.data.preprocess import k_core
 from talosbench.data.scenario_names import SCENARIO_HELP
@@ -312,8 +312,14 @@ def prepare_split(
     The runner and the CLI call it before they train; training itself only reads (``load_split``).
     """
     get_scenario(scenario)  # fail on a bad name before any download
-    prepare_dataset(dataset, data_dir=data_dir, preprocess=preprocess, mirror=mirror, on_event=on_event)
-    return load_split(dataset, scenario, seed, data_dir=data_dir, preprocess=preprocess, on_event=on_event)
+    home = store.data_home(data_dir)
+    try:
+        prepare_dataset(dataset, data_dir=data_dir, preprocess=preprocess, mirror=mirror, on_event=on_event)
+        return load_split(
+            dataset, scenario, seed, data_dir=data_dir, preprocess=preprocess, on_event=on_event
+        )
+    except OSError as exc:  # a data home that is full, read-only or a file: no run can use it
+        raise unusable_home(home, dataset, exc) from None
 
 
 def load_split(
@@ -336,18 +342,14 @@ def load_split(
     n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
     options = split_options(preprocess, scenario)  # split options ride along with the preprocessing
     parquet, diag_path = _cache_paths(prepared, scenario, seed, options)
-    if parquet.is_file() and diag_path.is_file():
-        frame = pl.read_parquet(parquet)
-        parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
-        diag = json.loads(diag_path.read_text())
-        # Else an old cache of an unusable split (rebuilt to explain), or a given split cached before
-        # its cold rows were counted (rebuilt: the same parts, with the counts).
-        if all(part.height for part in parts) and (scenario != "given" or "cold_users" in diag):
-            return Split(dataset, scenario, int(seed), n_users, n_items, *parts, diagnostics=diag)
+    cached = _read_cache(parquet, diag_path)
+    # A given split cached before its cold rows were counted is built again: the same parts, with the counts.
+    if cached is not None and (scenario != "given" or "cold_users" in cached[1]):
+        return Split(dataset, scenario, int(seed), n_users, n_items, *cached[0], diagnostics=cached[1])
     if on_event:
         on_event(f"building {scenario} split of {dataset} (seed {seed})")
     split = build_split(
-        pl.read_parquet(prepared / store.INTERACTIONS),
+        _read_interactions(prepared, dataset),
         scenario,
         seed,
         dataset=dataset,
@@ -364,3 +366,40 @@ def load_split(
     store.atomic_write_json(diag_path, split.diagnostics)
     store.atomic_write_parquet(parquet, frame)  # written last: the cache's completion marker
     return split
+
+
+def _read_cache(parquet: Path, diag_path: Path) -> tuple[list[pl.DataFrame], dict[str, Any]] | None:
+    """The train, validation and test frames and diagnostics of a cached split; None (built again) when
+    absent, damaged (cut short, edited) or an old cache of an unusable split."""
+    if not (parquet.is_file() and diag_path.is_file()):
+        return None
+    try:
+        frame = pl.read_parquet(parquet)
+        diag = json.loads(diag_path.read_bytes())
+        ids = frame.schema.get("user"), frame.schema.get("item")
+        if (
+            not isinstance(diag, dict)
+            or "part" not in frame.columns
+            or not all(k and k.is_integer() for k in ids)
+        ):
+            return None
+        parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
+    except (OSError, ValueError, pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        return None
+    return (parts, diag) if all(part.height for part in parts) else None
+
+
+def _read_interactions(prepared: Path, dataset: str) -> pl.DataFrame:
+    """A prepared folder's interactions; a file that does not read is a DataError saying how to redo it."""
+    path = prepared / store.INTERACTIONS
+    try:
+        frame = pl.read_parquet(path)
+        if not all((kind := frame.schema.get(key)) and kind.is_integer() for key in ("user", "item")):
+            raise ValueError("no integer user and item columns")
+        return frame
+    except (OSError, ValueError, pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise DataError(
+            f"{path} cannot be read ({first}); prepare '{dataset}' again with "
+            f"`talosbench download {dataset} --force`"
+        ) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 from talosbench.data import store
 from talosbench.data.catalog import CATALOG
 from talosbench.data.download import EventFn, quiet, sha256_file
-from talosbench.data.entries import SOURCE
+from talosbench.data.entries import SOURCE, read_source
 from talosbench.data.errors import DataError
 from talosbench.data.imported import SPLIT_PARTS
 from talosbench.data.prepare import prepare_dataset
@@ -73,21 +72,20 @@ def import_file(
         chosen, kind = {"data": path}, "table"
     digest = "+".join(sha256_file(f) for f in chosen.values())
     source = folder / SOURCE
-    if source.is_file():
-        old = json.loads(source.read_text())
+    if source.is_file() and not force:  # with --force it is replaced below, even when damaged
+        old = read_source(source, name)  # a damaged one: the error says to pass --force
         same_options = {k: old.get(k) for k in ("sep", "columns")} == {
             k: options.get(k) for k in ("sep", "columns")
         }
-        if old["sha256"] == digest and same_options and not force:
+        if old["sha256"] == digest and same_options:
             event(f"{name} already imported from the same file(s); reusing it")
             return prepare_dataset(name, data_dir=home, on_event=on_event)
-        if not force:
-            again = "" if old["sha256"] != digest else " with other --sep/--columns"
-            raise DataError(
-                f"a dataset named '{name}' was already imported from {old['original']}{again}; pass --force "
-                "to replace it, or choose another --name."
-            )
-    elif folder.exists() and not _is_import_folder(folder):
+        again = "" if old["sha256"] != digest else " with other --sep/--columns"
+        raise DataError(
+            f"a dataset named '{name}' was already imported from {old['original']}{again}; pass --force "
+            "to replace it, or choose another --name."
+        )
+    if not source.is_file() and folder.exists() and not _is_import_folder(folder):
         raise DataError(
             f"{folder} already exists and holds files talosbench did not write; choose another --name, "
             "or move that folder out of the data home."

@@ -247,11 +247,23 @@ def _read_parquet(path: Path, columns: Mapping[str, str] | None, label: str) -> 
     frame = frame.rename(dict(zip(frame.columns, header, strict=True))).select(
         c for c in COLUMNS if c in header
     )
-    cols = [pl.col("user").cast(pl.Utf8), pl.col("item").cast(pl.Utf8)]
-    if "rating" in frame.columns:
-        cols.append(pl.col("rating").cast(pl.Float64))
-    frame = frame.select(*cols, *(["timestamp"] if "timestamp" in frame.columns else []))
     rows = frame.with_row_index("lineno", offset=1).select("lineno")
+    wanted = {"user": pl.Utf8, "item": pl.Utf8, "rating": pl.Float64}
+    try:
+        typed = frame.select(pl.col(c).cast(wanted[c], strict=False) for c in wanted if c in frame.columns)
+    except pl.exceptions.PolarsError as err:  # a list or struct column, say: no cast reads it
+        kinds = ", ".join(f"{c} {frame.schema[c]}" for c in frame.columns)
+        raise DataError(
+            f"{label}: its columns ({kinds}) cannot be read as {', '.join(COLUMNS)} ({err})."
+        ) from None
+    if "rating" in frame.columns:
+        bad = rows.filter(typed["rating"].is_null() & frame["rating"].is_not_null())
+        if bad.height:
+            row = bad["lineno"][0]
+            raise DataError(
+                f"{label}: row {row}: rating {frame['rating'][row - 1]!r} is not a number. {FIX_HINT}"
+            )
+    frame = typed.with_columns(frame.select(c for c in ["timestamp"] if c in frame.columns))
     if "timestamp" in frame.columns:
         seconds = unix_seconds(frame["timestamp"])
         bad = rows.filter(seconds.is_null() & frame["timestamp"].is_not_null())

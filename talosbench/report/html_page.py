@@ -131,7 +131,12 @@ def _figures(
         out = Path(folder)
         try:
             paths = plot_results(
-                source, out, metrics=metrics, baseline=baseline or DEFAULT_BASELINE, suite_file=suite_file
+                source,
+                out,
+                metrics=metrics,
+                baseline=baseline or DEFAULT_BASELINE,
+                suite_file=suite_file,
+                option="$TMPDIR",  # where the page's figures are drawn before they are embedded
             )
         except (PlotError, ReportError) as error:  # the tables stand without figures
             return [], str(error)

@@ -23,7 +23,6 @@ from talosbench.results import (
     read_plan,
     source_digest,
 )
-from talosbench.toml import tomllib
 
 
 @dataclass(frozen=True)
@@ -221,9 +220,7 @@ def resolve_source(argument: str | None, runs_dir: Path = Path("runs")) -> Path:
     if path.is_dir():
         return path
     if path.suffix == ".toml" and path.is_file():
-        with open(path, "rb") as handle:
-            name = tomllib.load(handle).get("suite", {}).get("name", path.stem)
-        path = runs_dir / str(name)
+        path = runs_dir / _suite_name(path)
     elif (runs_dir / argument).is_dir():
         path = runs_dir / argument
     if not path.is_dir():
@@ -233,3 +230,19 @@ def resolve_source(argument: str | None, runs_dir: Path = Path("runs")) -> Path:
             f"(suites there: {', '.join(known) or 'none'})"
         )
     return path
+
+
+def _suite_name(suite_file: Path) -> str:
+    """The ``[suite] name`` of a suite file (its stem when it has none): the folder of its results."""
+    from talosbench.paths import UnsafePathError, check_name
+    from talosbench.suite import SuiteError, read_suite_file
+
+    try:
+        table = read_suite_file(suite_file).get("suite", {})
+    except SuiteError as error:
+        raise ReportError(str(error)) from None
+    name = table.get("name", suite_file.stem) if isinstance(table, dict) else suite_file.stem
+    try:
+        return check_name(str(name), "suite name")
+    except UnsafePathError as error:
+        raise ReportError(f"{suite_file}: [suite] name: {error}") from None

@@ -9,9 +9,9 @@ counts as not complete, so ``run`` trains it again, and ``collect`` reports it i
 ``<suite>/plan.json`` records which runs the suite expanded to at its last ``run``, so that runs of an
 edited suite can be left out of its report.
 
-Modules: ``layout`` (folders and file names), ``write`` (``write_run``), ``model_file`` (kept
-weights), ``read`` (a run's files, completeness, damage), ``host`` (the run's environment), ``frame``
-(``collect``), ``plan_file`` (``plan.json``), ``errors``.
+Modules: ``layout`` (folders and file names), ``write`` (``write_run``, ``write_output``),
+``model_file`` (kept weights), ``read`` (a run's files, completeness, damage), ``host`` (the run's
+environment), ``frame`` (``collect``), ``plan_file`` (``plan.json``), ``errors``.
 """
 
 from talosbench.results.errors import DamagedRunError, ResultsError, ResultsWriteError, cannot_write
@@ -49,7 +49,7 @@ from talosbench.results.read import (
     read_result,
     read_run,
 )
-from talosbench.results.write import write_run
+from talosbench.results.write import write_output, write_run
 
 __all__ = [
     "CELL_KEYS",
@@ -87,6 +87,7 @@ __all__ = [
     "run_dir",
     "source_digest",
     "suite_dir",
+    "write_output",
     "write_plan",
     "write_run",
 ]

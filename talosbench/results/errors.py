@@ -30,16 +30,18 @@ class DamagedRunError(ResultsError):
         super().__init__(f"{directory}: {problem}; rerun `talosbench run SUITE.toml` to redo the run")
 
 
-# What to do about a failed write, by errno; anything else is a permission or path problem.
+# What to do about a failed write, by errno ({option}: the option that chose the folder); anything else
+# is a permission or path problem.
 _WRITE_ADVICE = {
-    errno.ENOSPC: "free some space or choose another --results-dir",
-    errno.EDQUOT: "free some space or choose another --results-dir",
-    errno.ENAMETOOLONG: "choose a shorter --results-dir",
+    errno.ENOSPC: "free some space or choose another {option}",
+    errno.EDQUOT: "free some space or choose another {option}",
+    errno.ENAMETOOLONG: "choose a shorter {option}",
 }
 
 
-def cannot_write(directory: Path, exc: OSError) -> ResultsWriteError:
-    """The one message of a failed write: the folder, the system's reason, and what to do."""
+def cannot_write(directory: Path, exc: OSError, option: str = "--results-dir") -> ResultsWriteError:
+    """The one message of a failed write: the folder, the system's reason, and what to do (``option``:
+    the command-line option that chose where to write)."""
     reason = exc.strerror or str(exc)
-    advice = _WRITE_ADVICE.get(exc.errno or 0, "choose another --results-dir or fix its permissions")
-    return ResultsWriteError(f"cannot write to {directory}: {reason}; {advice}")
+    advice = _WRITE_ADVICE.get(exc.errno or 0, "choose another {option} or fix its permissions")
+    return ResultsWriteError(f"cannot write to {directory}: {reason}; {advice.format(option=option)}")

@@ -128,7 +128,13 @@ def _setting(config: Mapping[str, Any]) -> str | None:
 
 def _check_types(directory: Path, row: Mapping[str, Any]) -> None:
     """A value of the wrong type (a hand edit: a seed past 64 bits, text for a number) is damage to its
-    run: left to the frame, it would stop the report of every run and suite read with it."""
+    run: left to the frame, it would stop the report of every run and suite read with it. So is a
+    missing cell key or seed, which every run records."""
+    for name in (*CELL_KEYS, "seed"):
+        if row.get(name) is None:
+            raise DamagedRunError(
+                directory, f"{RESULT_FILE} and {CONFIG_FILE} do not record the run's {name}"
+            )
     for name, kind in {**_HEAD, **_TAIL}.items():
         value = row.get(name)
         if value is None or (kind is pl.String and isinstance(value, str)):

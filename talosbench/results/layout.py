@@ -39,14 +39,15 @@ def run_dir(results_dir: Path, suite: str, run_id: str) -> Path:
     return inside(results_dir, suite_dir(results_dir, suite) / check_name(run_id, "run id"))
 
 
-def check_writable(directory: Path) -> None:
-    """Create ``directory`` and prove that a file can be written there, before any training depends on it.
+def check_writable(directory: Path, option: str = "--results-dir") -> None:
+    """Create ``directory`` and prove that a file can be written there, before any work depends on it.
 
-    Raises ResultsWriteError; the probe file is removed either way.
+    Raises ResultsWriteError (its advice names ``option``, what chose the folder); the probe file is
+    removed either way.
     """
     directory = Path(directory)
     try:
         store.atomic_write_bytes(directory / ".write-check", b"talosbench\n")
         (directory / ".write-check").unlink(missing_ok=True)  # a grid started beside this one may race us
     except OSError as exc:
-        raise cannot_write(directory, exc) from None
+        raise cannot_write(directory, exc, option) from None

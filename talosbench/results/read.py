@@ -161,10 +161,28 @@ def _check_outcome(directory: Path, result: Mapping[str, Any]) -> None:
     for name, value in test.items():
         if value is None and status != "completed":
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if not _is_number(value):
             raise DamagedRunError(
                 directory, f"{RESULT_FILE} has the test metric {name} = {value!r}, not a number"
             )
+    valid = result.get("best_valid") or {}
+    if not isinstance(valid, dict):
+        raise DamagedRunError(directory, f"{RESULT_FILE} holds a best_valid block that is no JSON object")
+    for name, value in valid.items():  # tuning chooses by these: null where a metric was not finite
+        if value is not None and not _is_number(value):
+            raise DamagedRunError(
+                directory, f"{RESULT_FILE} has the validation metric {name} = {value!r}, not a number"
+            )
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (JSON's true and false are not metric values)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int past any float
+        return False
 
 
 def _read_object(directory: Path, name: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""Storing one run: its files written atomically, ``result.json`` last because it marks the run complete."""
+"""Storing one run: its files written atomically, ``result.json`` last because it marks the run complete;
+and ``write_output``, the same atomic write for what a report or a figure leaves beside the store."""
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -89,3 +91,19 @@ def _write_files(
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     store.atomic_write_bytes(directory / RESULT_FILE, json_bytes(record))  # last: it marks the run complete
+
+
+def write_output(path: Path, data: bytes, option: str = "-o") -> Path:
+    """Write ``data`` to ``path`` whole or not at all (``store.atomic_write_bytes``, as a run's files are).
+
+    A failure (a full disk, a read-only folder, a folder where the file goes) leaves no partial file and
+    raises one ResultsWriteError naming the path and what to do about ``option``, what chose it.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(path))
+        store.atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise cannot_write(path, exc, option) from None
+    return path

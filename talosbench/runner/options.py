@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Protocol
 from talosbench.results import check_writable, suite_dir
 from talosbench.runner.executors import EXECUTORS
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
-from talosbench.runner.plan import CellPlan
-from talosbench.runner.prepare import prepare_splits
 from talosbench.runner.records import Context, Job, Listener, Outcome, RunnerUsageError
 from talosbench.threads import thread_count
 
@@ -107,7 +105,6 @@ def open_executor(
     kind: str,
     ctx: Context,
     listener: Listener,
-    plans: list[CellPlan],
     jobs: int,
     device: str,
     devices: Sequence[str] | None,
@@ -126,6 +123,5 @@ def open_executor(
             f"(pass --jobs {len(pinned)} or more to use them all)"
         )
     if jobs > 1:
-        prepare_splits(plans, ctx, listener.message)
         return PoolExecutor(ctx, listener, jobs, pinned, threads)
     return SerialExecutor(ctx, listener, pinned[0] if pinned else None, threads)

@@ -1,8 +1,9 @@
-"""Data preparation before a worker pool starts: each split once, in the driver."""
+"""Data preparation before any run trains: each split once, in the driver, so that a fault of the data
+(a dataset that is not there, too small to split, a data home that is full or a file) stops the grid once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from talosbench.config import RunConfig
@@ -11,8 +12,9 @@ from talosbench.runner.plan import CellPlan
 from talosbench.runner.records import Context
 
 
-def prepare_splits(plans: list[CellPlan], ctx: Context, on_event: Callable[[str], None]) -> None:
-    """Prepare each split once in this process so that workers only read caches (no racing writers)."""
+def prepare_splits(plans: Iterable[CellPlan], ctx: Context, on_event: Callable[[str], None]) -> None:
+    """Prepare each split of ``plans`` once in this process, before any run; workers then only read caches
+    (no racing writers), and a split that cannot be made raises its one DataError here, not once per run."""
     seen = set()
     for plan in plans:
         for config in _split_configs(plan):

@@ -11,6 +11,7 @@ from talosbench.runner.interrupt import stop_on_signals
 from talosbench.runner.lock import hold_results
 from talosbench.runner.options import open_executor, preflight
 from talosbench.runner.plan import build_plan, parse_only
+from talosbench.runner.prepare import prepare_splits
 from talosbench.runner.records import Context, Listener, RunnerError, SilentListener, Summary
 from talosbench.runner.scheduler import Scheduler
 from talosbench.runner.status import StoredOutcomes, cell_status
@@ -40,7 +41,9 @@ def run_suite(
 
     Failed runs are recorded and the grid goes on; options that do not fit together, a results
     directory that cannot be written or a device this machine lacks stop it before anything trains
-    (RunnerUsageError, ResultsWriteError, DeviceError; see ``options.check_options``), and
+    (RunnerUsageError, ResultsWriteError, DeviceError; see ``options.check_options``), as does a
+    split that cannot be made (a dataset that does not download, too small to split, a data home
+    that is full or a file: one DataError, from ``prepare.prepare_splits``), and
     a write that fails later stops it with a RunnerError, keeping every completed run. Tuned cells
     train every point with the suite's tuning seed, choose the best on validation, then train every
     reported seed fresh there (no reported run is a trial that won the selection). ``executor`` is ``local``
@@ -79,7 +82,10 @@ def run_suite(
         selected = {plan.cell for plan in plans}
         done = 0 if force else sum(status.done for status in statuses if status.plan.cell in selected)
         listener.planned(scheduler.summary.total, done)
-        pool = open_executor(executor, ctx, listener, plans, jobs, runs_on, devices, ray, threads)
+        # Every split a run still needs, made once before any run trains: a fault of the data stops here.
+        pending = [s.plan for s in statuses if s.plan.cell in selected and (force or s.done < s.runs)]
+        prepare_splits(pending, ctx, listener.message)
+        pool = open_executor(executor, ctx, listener, jobs, runs_on, devices, ray, threads)
         try:
             summary = scheduler.run(pool)
         except ResultsWriteError as exc:  # a full or read-only disk does not heal by itself: stop the grid

@@ -2,7 +2,7 @@
 
 from talosbench.suite.errors import SuiteError
 from talosbench.suite.expand import Point, budget, cells, dims, full_grid, grid_size, point_config, points
-from talosbench.suite.load import load_suite, parse_suite
+from talosbench.suite.load import load_suite, parse_suite, read_suite_file
 from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite
 from talosbench.suite.shipped import find_suite, shipped_datasets, shipped_suites
 
@@ -24,6 +24,7 @@ __all__ = [
     "parse_suite",
     "point_config",
     "points",
+    "read_suite_file",
     "shipped_datasets",
     "shipped_suites",
 ]

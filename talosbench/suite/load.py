@@ -43,17 +43,36 @@ def load_suite(path: str | Path, *, data_dir: Path | None = None) -> Suite:
     ``data_dir`` is the data home the suite will run with: datasets imported there are valid names.
     """
     path = Path(path)
+    return parse_suite(read_suite_file(path), path, data_dir=data_dir)
+
+
+def read_suite_file(path: Path) -> dict[str, Any]:
+    """The TOML tables of the suite file at ``path``, unchecked; a file that does not read is a SuiteError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SuiteError(f"{path}: no such suite file") from None
     except OSError as exc:
-        raise SuiteError(f"{path}: cannot read the suite file: {exc.strerror}") from None
+        raise SuiteError(f"{path}: cannot read the suite file: {exc.strerror or exc}") from None
     try:
-        data = tomllib.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SuiteError(
+            f"{path}: {_not_utf8(raw, exc)}; save it as UTF-8, the encoding TOML requires"
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: not valid TOML: {exc}") from None
-    return parse_suite(data, path, data_dir=data_dir)
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """Why ``raw`` is not UTF-8, naming the encoding it was likely saved in (a BOM says UTF-16 or UTF-32)."""
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            return f"saved as {encoding}, not UTF-8"
+    line = raw[: exc.start].count(b"\n") + 1
+    return f"not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}; Latin-1 or another 8-bit encoding?)"
 
 
 def parse_suite(

@@ -168,3 +168,25 @@ def test_a_bench_figure_with_adversarial_epochs_prices_those_its_schedule_runs(t
     # 10 epochs at the cap with the default schedule (T_adv 5, E_adv 5): ascents before epochs 2 and 7,
     # each half a normal epoch as the figure says; three runs (seeds) of the one cell
     assert priced.high - without.high == pytest.approx(3 * 2 * per_epoch / 2)
+
+
+@pytest.mark.parametrize(
+    "timings", [3.5, {"wall_seconds": "slow"}, {"wall_seconds": 2, "prepare_seconds": [1]}]
+)
+def test_a_stored_run_with_timings_no_run_writes_prices_nothing(tmp_path: Path, timings: object) -> None:
+    import json
+
+    from talosbench.bench.estimate import stored_timings
+
+    path = tmp_path / "priced.toml"
+    path.write_text(SUITE, encoding="utf-8")
+    suite = load_suite(path)
+    root = tmp_path / "runs"
+    store(root, suite, {"sl": [4.0, 6.0]})
+    (edited, kept) = sorted((root / "priced").glob("*/result.json"))
+    data = json.loads(edited.read_text())
+    data["timings"] = timings
+    edited.write_text(json.dumps(data))
+    assert [timing.seconds for timing in stored_timings(root, "priced")] == [
+        json.loads(kept.read_text())["timings"]["wall_seconds"] + 0.5
+    ]

@@ -53,3 +53,29 @@ def _csv(folder: Path) -> Path:
     rows = [f"{u},{i}" for u in range(12) for i in range(12) if (u + i) % 3]
     path.write_text("user,item\n" + "\n".join(rows) + "\n")
     return path
+
+
+def test_a_damaged_import_is_one_note_in_the_listing_and_an_error_by_name(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_text(
+        "user,item\n" + "".join(f"u{u},i{i}\n" for u in range(4) for i in range(3))
+    )
+    home = ["--data-dir", str(tmp_path / "home")]
+    assert (
+        runner.invoke(app, ["download", "--file", str(tmp_path / "x.csv"), "--name", "mine", *home]).exit_code
+        == 0
+    )
+    source = tmp_path / "home" / "mine" / "source.json"
+    source.write_text('{"kind": ')
+    listing = runner.invoke(app, ["datasets", *home])
+    assert listing.exit_code == 0, listing.output
+    notes = [line for line in listing.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and notes[0].startswith(
+        f"note: {source}: the record of the import of dataset 'mine'"
+    )
+    assert "movielens-100k" in listing.stdout and "mine" not in listing.stdout
+    alone = runner.invoke(app, ["datasets", "mine", *home])
+    assert (
+        alone.exit_code == 1
+        and alone.stderr.startswith(f"error: {source}: ")
+        and "Traceback" not in alone.output
+    )

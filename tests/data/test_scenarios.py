@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -331,3 +332,30 @@ def test_a_given_split_cached_before_its_cold_rows_were_counted_is_rebuilt_alike
     again = load_split("pub", "given", 0, data_dir=home)
     assert again.diagnostics == fresh.diagnostics and again.test.equals(fresh.test)
     assert again.diagnostics["cold_users"] == {"valid": 0, "test": 1}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / "splits" / "iid-seed1.parquet").write_bytes(b"PAR1"),
+        lambda folder: (folder / "splits" / "iid-seed1.json").write_bytes(b"\xfa{"),
+        lambda folder: pl.DataFrame({"x": [1]}).write_parquet(folder / "splits" / "iid-seed1.parquet"),
+        lambda folder: (folder / "meta.json").write_text("{}"),
+    ],
+)
+def test_a_damaged_cache_or_meta_json_is_made_again(tmp_path: Path, damage: Callable[[Path], object]) -> None:
+    first = prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL)
+    (folder,) = (tmp_path / "synthetic").glob("prep-*")
+    damage(folder)
+    again = prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL)
+    assert again.train.equals(first.train) and again.diagnostics == first.diagnostics
+
+
+def test_damaged_prepared_interactions_are_one_error_saying_how_to_redo_them(tmp_path: Path) -> None:
+    prepare_split("synthetic", "iid", 1, data_dir=tmp_path, preprocess=SMALL)
+    (folder,) = (tmp_path / "synthetic").glob("prep-*")
+    (folder / "interactions.parquet").write_bytes(b"PAR1 cut short")
+    with pytest.raises(DataError) as info:
+        prepare_split("synthetic", "iid", 2, data_dir=tmp_path, preprocess=SMALL)
+    assert str(info.value).startswith(f"{folder / 'interactions.parquet'} cannot be read (")
+    assert str(info.value).endswith("prepare 'synthetic' again with `talosbench download synthetic --force`")

@@ -76,3 +76,39 @@ def test_a_recbole_file_is_imported_and_other_options_need_force(tmp_path: Path)
         import_file(path, "recbole", data_dir=home, sep="tab")
     import_file(path, "recbole", data_dir=home, sep="tab", force=True)
     assert '"sep": "\\t"' in (home / "recbole" / "source.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        ('{"kind": "tab', "it does not read (Unterminated string"),
+        (b"\xff\xfe{", "it does not read ("),
+        ("[1, 2]", "it holds no JSON object"),
+        ('{"kind": "zip"}', "its kind is 'zip', not one of table, splits"),
+        ('{"kind": "table", "original": "x", "sha256": 3}', "its 'sha256' is not a string"),
+        (
+            '{"kind": "table", "original": "x", "sha256": "a", "files": {"data": "../../etc/passwd"}}',
+            "its 'files' name something other than a file of its raw/ folder",
+        ),
+    ],
+)
+def test_a_damaged_import_record_is_one_error_and_force_replaces_it(
+    tmp_path: Path, csv: Path, record: str | bytes, problem: str
+) -> None:
+    from talosbench.data.entries import get_entry
+    from talosbench.data.errors import DamagedImportError
+
+    home = tmp_path / "home"
+    import_file(csv, "mine", data_dir=home)
+    source = home / "mine" / "source.json"
+    source.write_bytes(record if isinstance(record, bytes) else record.encode())
+    for attempt in (lambda: get_entry("mine", home), lambda: import_file(csv, "mine", data_dir=home)):
+        with pytest.raises(DamagedImportError) as info:
+            attempt()
+        assert str(info.value).startswith(
+            f"{source}: the record of the import of dataset 'mine' is damaged: "
+        )
+        assert problem in str(info.value)
+        assert str(info.value).endswith("`talosbench download --file PATH --name mine --force`")
+    import_file(csv, "mine", data_dir=home, force=True)
+    assert get_entry("mine", home).extra["original"] == str(csv.resolve())

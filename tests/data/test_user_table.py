@@ -179,3 +179,24 @@ def test_an_unclosed_quote_and_blank_lines_keep_the_line_numbers(tmp_path: Path)
         read_table(_write(tmp_path, "u.csv", '\n\nuser,item\n"u2,i2\nu3,i3\n'))
     with pytest.raises(DataError, match=r"b.csv:7: malformed row 'u2,': empty item"):
         read_table(_write(tmp_path, "b.csv", '\n \nuser,item\r\n"u\n\n1",i1\r\nu2,\n'))
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "says"),
+    [
+        ("timestamp", ["1", "soon", "3"], "row 2: timestamp is neither Unix seconds nor a date"),
+        ("rating", ["4", "5", "good"], "row 3: rating 'good' is not a number."),
+    ],
+)
+def test_a_parquet_value_of_the_wrong_type_is_refused_with_its_row(
+    tmp_path: Path, column: str, values: list[str], says: str
+) -> None:
+    path = tmp_path / "mine.parquet"
+    pl.DataFrame({"user": ["u1", "u2", "u3"], "item": ["i1", "i2", "i3"], column: values}).write_parquet(path)
+    with pytest.raises(DataError) as info:
+        read_table(path)
+    assert str(info.value).startswith(f"{path}: {says}")
+    nested = tmp_path / "nested.parquet"
+    pl.DataFrame({"user": [[1], [2]], "item": ["i1", "i2"]}).write_parquet(nested)
+    with pytest.raises(DataError, match="cannot be read as user, item, rating, timestamp"):
+        read_table(nested)

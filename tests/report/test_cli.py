@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -122,3 +123,112 @@ def test_plot_format_option_and_conflicts(golden: Path, tmp_path: Path) -> None:
     clash = runner.invoke(app, ["plot", str(golden), "--format", "pdf", "-o", str(tmp_path / "a.svg")])
     assert clash.exit_code == 2 and "does not match" in " ".join(clash.output.replace("│", " ").split())
     assert list(tmp_path.iterdir()) == []
+
+
+def read_only(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Every atomic write under ``root`` fails as on a read-only file system (root ignores chmod)."""
+    from talosbench.data import store
+
+    write = store.atomic_write_bytes
+
+    def refuse(path: Path, data: bytes) -> None:
+        if root == path or root in path.parents:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        write(path, data)
+
+    monkeypatch.setattr(store, "atomic_write_bytes", refuse)
+
+
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills up once a file passes 1 KB: the write-check probe fits, a report or figure not."""
+    fsync = os.fsync
+
+    def fill(fd: int) -> None:
+        if os.fstat(fd).st_size > 1024:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fill)
+
+
+def test_report_output_is_checked_writable_before_any_work(
+    golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_only(monkeypatch, tmp_path / "ro")
+    built: list[Path] = []
+    monkeypatch.setattr("talosbench.report.report", lambda where, **kwargs: built.append(where) or "text")
+    result = runner.invoke(app, ["report", str(golden), "-o", str(tmp_path / "ro" / "report.md")])
+    assert result.exit_code == 2 and built == []
+    assert result.stderr == (
+        f"error: cannot write to {tmp_path / 'ro'}: Read-only file system; choose another -o or fix its "
+        "permissions\n"
+    )
+    folder = runner.invoke(app, ["report", str(golden), "-o", str(tmp_path)])
+    message = " ".join(folder.output.replace("│", " ").split())  # typer's framed message, unwrapped
+    assert folder.exit_code == 2 and "is a folder: name the file to write" in message
+
+
+@pytest.mark.parametrize("name", ["report.html", "report.md"])
+def test_report_on_a_full_disk_leaves_no_partial_file(
+    golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    full_disk(monkeypatch)
+    target = tmp_path / "out" / name
+    result = runner.invoke(app, ["report", str(golden), "-o", str(target), "--table", "accuracy"])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    if name.endswith(".md"):
+        full = "No space left on device; free some space or choose another -o"
+        assert line == f"error: cannot write to {target}: {full}"
+    else:  # the page's figures are drawn in a temporary folder first, and fill the disk there
+        assert line.startswith("error: cannot write to ") and line.endswith(
+            ".png: No space left on device; free some space or choose another $TMPDIR"
+        )
+    assert "Traceback" not in result.output and list(target.parent.iterdir()) == []
+
+
+def test_plot_on_a_read_only_store_goes_to_a_writable_folder_and_says_so(
+    golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib")
+    store = tmp_path / "store" / "golden"
+    shutil.copytree(golden, store)
+    read_only(monkeypatch, tmp_path / "store")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["plot", str(store), "--metric", "precision@20"])
+    assert result.exit_code == 0, result.output
+    moved = tmp_path / "plots" / "golden"
+    assert (
+        f"note: cannot write to {store / 'plots'}: Read-only file system; choose another -o or fix its "
+        f"permissions: the figures go to {moved} instead" in result.stderr.splitlines()
+    )
+    paths = [Path(line) for line in result.stdout.splitlines()]
+    assert paths and all(p.parent == moved and p.is_file() for p in paths)
+    assert not (store / "plots").exists()
+
+
+def test_plot_keeps_its_default_folder_where_the_store_is_writable(golden: Path, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    store = tmp_path / "golden"
+    shutil.copytree(golden, store)
+    result = runner.invoke(app, ["plot", str(store), "--metric", "precision@20"])
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert {Path(line).parent for line in result.stdout.splitlines()} == {store / "plots"}
+
+
+def test_plot_checks_its_folder_first_and_a_full_disk_leaves_no_partial_figure(
+    golden: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib")
+    read_only(monkeypatch, tmp_path / "ro")
+    refused = runner.invoke(app, ["plot", str(golden), "-o", str(tmp_path / "ro")])
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.startswith(f"error: cannot write to {tmp_path / 'ro'}: Read-only file system")
+    full_disk(monkeypatch)
+    result = runner.invoke(app, ["plot", str(golden), "-o", str(tmp_path / "figs")])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: cannot write to {tmp_path / 'figs'}/") and line.endswith(
+        ": No space left on device; free some space or choose another -o"
+    )
+    assert list((tmp_path / "figs").iterdir()) == []  # no figure, whole or cut, and no temporary file

@@ -78,3 +78,18 @@ def test_metrics_sort_by_family_then_cut_off() -> None:
         "test_hit@5",
         "custom",
     ]
+
+
+@pytest.mark.parametrize("key", ["seed", "dataset"])
+def test_a_run_that_does_not_record_its_cell_or_seed_is_damaged(tmp_path: Path, key: str) -> None:
+    directory = write_demo(tmp_path, RunConfig(dataset="synthetic"))
+    for name in ("config.json", "result.json"):
+        data = json.loads((directory / name).read_text())
+        data.pop(key, None)
+        data.get("cell", {}).pop(key, None)
+        (directory / name).write_text(json.dumps(data))
+    damaged: list[DamagedRunError] = []
+    assert collect(tmp_path, on_damaged=damaged.append).is_empty()
+    assert [error.problem for error in damaged] == [
+        f"result.json and config.json do not record the run's {key}"
+    ]

@@ -107,6 +107,9 @@ def test_find_run_by_folder_id_or_suite_and_id(tmp_path: Path) -> None:
         (lambda d: d.update({"test": [0.5]}), "holds a test block that is no JSON object"),
         (lambda d: d.update({"status": "finished"}), "has the unknown status 'finished'"),
         (lambda d: d.pop("status"), "has the unknown status None"),
+        (lambda d: d.update({"best_valid": [0.5]}), "holds a best_valid block that is no JSON object"),
+        (lambda d: d["best_valid"].update({"x": "mf"}), "has the validation metric x = 'mf', not a number"),
+        (lambda d: d["best_valid"].update({"x": 10**400}), "has the validation metric x = 1000"),
     ],
 )
 def test_a_result_no_run_writes_is_damaged(

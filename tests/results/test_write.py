@@ -16,7 +16,7 @@ from talosbench.results.errors import ResultsWriteError
 from talosbench.results.layout import run_dir
 from talosbench.results.plan_file import write_plan
 from talosbench.results.read import is_complete, read_history, read_per_user, read_result
-from talosbench.results.write import write_run
+from talosbench.results.write import write_output, write_run
 
 from .conftest import CELL, run_result, write_demo
 
@@ -104,3 +104,23 @@ def test_run_files_and_the_plan_honour_the_umask(tmp_path: Path) -> None:
     assert {p.name for p in files} >= {"config.json", "result.json", "history.parquet", "plan.json"}
     assert all(p.parent == directory or p.parent == tmp_path / "demo" for p in files)
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {p.name: "0o640" for p in files}
+
+
+def test_write_output_is_whole_or_nothing_with_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = write_output(tmp_path / "out" / "report.md", b"old")
+    assert target.read_bytes() == b"old"
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(ResultsWriteError) as info:
+        write_output(target, b"new" * 4096)
+    assert str(info.value) == (
+        f"cannot write to {target}: No space left on device; free some space or choose another -o"
+    )
+    assert target.read_bytes() == b"old" and sorted(p.name for p in target.parent.iterdir()) == ["report.md"]
+    with pytest.raises(ResultsWriteError, match="it is a folder, not a file; choose another -o"):
+        write_output(tmp_path, b"x")

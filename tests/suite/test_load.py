@@ -303,3 +303,19 @@ def test_vary_split_must_be_true_or_false(tmp_path: Path) -> None:
     assert load_suite(
         write(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [1, 2]\nvary_split = true"))
     ).vary_split
+
+
+@pytest.mark.parametrize(
+    ("encoding", "says"),
+    [
+        ("utf-16", "saved as UTF-16, not UTF-8"),
+        ("utf-32", "saved as UTF-32, not UTF-8"),
+        ("latin-1", "not UTF-8 text (byte 0xe9 on line 4; Latin-1 or another 8-bit encoding?)"),
+    ],
+)
+def test_a_suite_file_in_another_encoding_is_one_error(tmp_path: Path, encoding: str, says: str) -> None:
+    path = tmp_path / "suite.toml"
+    path.write_bytes(BASE.replace('name = "t"', 'name = "t"\ndescription = "café"').encode(encoding))
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    assert str(info.value) == f"{path}: {says}; save it as UTF-8, the encoding TOML requires"

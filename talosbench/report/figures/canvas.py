@@ -4,6 +4,7 @@ alike, and where each figure's file goes."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import polars as pl
 
 from talosbench.errors import USAGE, TalosbenchError
 from talosbench.report.table import BACKBONES
+from talosbench.results import write_output
 
 GROUP = ("dataset", "scenario", "backbone")
 """The columns a figure is drawn per (one figure, or one group of bars, per combination)."""
@@ -33,11 +35,14 @@ class PlotError(TalosbenchError, RuntimeError):
 
 @dataclass(frozen=True)
 class Figures:
-    """Where figures go: a folder, a file-name prefix (``quick-`` from ``-o figs/quick.svg``), a format."""
+    """Where figures go: a folder, a file-name prefix (``quick-`` from ``-o figs/quick.svg``), a format, and
+    the option that chose the folder."""
 
     folder: Path
     fmt: str = "png"
     prefix: str = ""
+    option: str = "-o"
+    """What chose ``folder`` (``-o``, ``$TMPDIR``), named by the error of a write that fails."""
 
     def path(self, *parts: str) -> Path:
         """The file of the figure named by ``parts`` (characters a file name cannot hold replaced)."""
@@ -45,15 +50,16 @@ class Figures:
         return self.folder / f"{self.prefix}{name}.{self.fmt}"
 
     def save(self, fig: Any, *parts: str) -> Path:
-        """Write ``fig`` to the file of ``parts`` (whole or not at all) and close it."""
+        """Write ``fig`` to the file of ``parts`` and close it: drawn in memory, then written whole or not
+        at all by the results store's writer (a full disk: one ResultsWriteError, no partial file)."""
         import matplotlib.pyplot as plt
 
-        path = self.path(*parts)
-        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # savefig takes the format from the suffix
-        fig.savefig(tmp, dpi=DPI, bbox_inches="tight")  # tight: a legend below the axes stays in
-        plt.close(fig)
-        tmp.replace(path)
-        return path
+        buffer = io.BytesIO()
+        try:
+            fig.savefig(buffer, format=self.fmt, dpi=DPI, bbox_inches="tight")  # tight: keeps a legend below
+        finally:
+            plt.close(fig)
+        return write_output(self.path(*parts), buffer.getvalue(), self.option)
 
 
 def groups(frame: pl.DataFrame) -> list[tuple[tuple[str, ...], pl.DataFrame]]:
