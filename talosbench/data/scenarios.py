@@ -343,6 +343,9 @@ def load_split(
     n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
     options = split_options(preprocess)  # split options ride along with the preprocessing overrides
     parquet, diag_path = _cache_paths(prepared, scenario, seed, options)
+    # ``splits/`` is the one folder of a prepared dataset not built by ``store``: a link there must
+    # not lead the split files out of the data home.
+    store.within(store.data_home(data_dir), parquet)
     if parquet.is_file() and diag_path.is_file():
         frame = pl.read_parquet(parquet)
         parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
