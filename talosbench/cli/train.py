@@ -25,6 +25,7 @@ from talosbench.cli.options import (
 from talosbench.cli.settings import with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenario_names import SCENARIO_HELP
+from talosbench.paths import SINGLE_RUNS
 from talosbench.tracking import LOGGERS
 
 Scenario = choices("Scenario", SCENARIO_HELP)
@@ -66,7 +67,8 @@ def train(
     threads: int | None = threads_option(),
     results_dir: Path = results_dir_option(),
     name: str = typer.Option(
-        "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
+        SINGLE_RUNS,
+        help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot).",
     ),
     log: Log | None = log_option(),
     mlflow_uri: str | None = mlflow_uri_option(),
