@@ -43,8 +43,8 @@ def suite_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a suite (its results folder), or None when it can."""
     if name == SINGLE_RUNS:
         return (
-            f"must not be {SINGLE_RUNS!r}: `talosbench train` stores its runs in <results-dir>/{SINGLE_RUNS}, "
-            "and a suite there would mix with them; choose another name"
+            f"must not be {SINGLE_RUNS!r}: `talosbench train` stores its runs in "
+            f"<results-dir>/{SINGLE_RUNS}, and a suite there would mix with them; choose another name"
         )
     return name_problem(name)
 
