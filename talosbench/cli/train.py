@@ -22,7 +22,7 @@ from talosbench.cli.options import (
     results_dir_option,
     threads_option,
 )
-from talosbench.cli.settings import with_settings
+from talosbench.cli.settings import flag, with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenario_names import SCENARIO_HELP
 from talosbench.paths import SINGLE_RUNS
@@ -106,7 +106,12 @@ def train(
     label = f"{config.dataset}/{config.scenario}/{config.backbone}/{config.loss} seed {config.seed}"
     with torch_threads(thread_count(threads)), TrainProgress(label, config.valid_metric) as progress:
         result = prepare_and_run(  # prepares the data first: training itself never downloads
-            config, data_dir=data_dir, mirror=mirror, on_event=progress.message, on_epoch=progress
+            config,
+            data_dir=data_dir,
+            mirror=mirror,
+            on_event=progress.message,
+            on_epoch=progress,
+            limits=lambda field: flag(field) if field in given else f"{flag(field)} (left unset)",
         )
     replaced = is_complete(run_dir(results_dir, name, config.run_id))
     directory = store(results_dir, name, config, result)

@@ -133,6 +133,22 @@ def test_evaluate_on_truncated_weights_names_the_command_that_stored_the_run(
     assert "rerun `talosbench run SUITE.toml` to redo the run" in suite_run.stderr
 
 
+def test_train_refuses_settings_past_the_datasets_items_or_the_memory(tmp_path: Path, home: Path) -> None:
+    root, result = _train(tmp_path, home, "--negatives", "5000")
+    assert result.exit_code == 2
+    assert "error: --negatives = 5000 is more than small's 90 items - 1" in result.output
+    root, result = _train(tmp_path, home, "--k", "20", "--k", "100000")
+    assert result.exit_code == 2
+    assert "error: --k asks for a cut-off of 100000, more than small's 90 items" in result.output
+    root, result = _train(tmp_path, home, "--dim", "100000000")
+    assert result.exit_code == 2
+    assert (
+        "error: --dim = 100000000, --batch-size (left unset) = 1024 and 16 negatives need about"
+        in result.output
+    )
+    assert not list(root.glob("*/*/result.json"))
+
+
 def test_a_suite_folder_is_refused_before_training(tmp_path: Path) -> None:
     root = tmp_path / "runs"
     write_plan(root / "quick", ["abc"], tmp_path / "quick.toml")
