@@ -35,6 +35,20 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+SINGLE_RUNS = "train"
+"""The results folder ``talosbench train`` stores its runs in by default: no suite may take it."""
+
+
+def suite_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a suite (its results folder), or None when it can."""
+    if name == SINGLE_RUNS:
+        return (
+            f"must not be {SINGLE_RUNS!r}: `talosbench train` stores its runs in "
+            f"<results-dir>/{SINGLE_RUNS}, and a suite there would mix with them; choose another name"
+        )
+    return name_problem(name)
+
+
 def check_name(name: str, what: str) -> str:
     """``name`` unchanged when it is a plain folder name, else ``UnsafePathError`` naming ``what``."""
     problem = name_problem(name)

@@ -27,19 +27,13 @@ def datasets(
     """List the dataset catalog (and imported datasets) with statistics of those already prepared."""
     from talosbench.data.catalog import CATALOG
     from talosbench.data.entries import imported_names
-    from talosbench.data.errors import DamagedImportError
     from talosbench.data.store import data_home
     from talosbench.data.summary import dataset_summary
 
-    names = [name] if name is not None else CATALOG.names() + imported_names(data_home(data_dir))
-    infos = {}
-    for n in names:
-        try:
-            infos[n] = dataset_summary(n, data_dir)  # an unknown name: did-you-mean, exit 2
-        except DamagedImportError as error:
-            if name is not None:
-                raise
-            typer.echo(f"note: {error}", err=True)  # one damaged import never hides the others
+    if name is not None:
+        infos = {name: dataset_summary(name, data_dir)}  # an unknown name: did-you-mean, exit 2
+    else:
+        infos = _readable(CATALOG.names() + imported_names(data_home(data_dir)), data_dir)
     if json_out:
         items = [_as_json(n, info) for n, info in infos.items()]
         echo_json(items[0] if name is not None else items)
@@ -61,6 +55,33 @@ def datasets(
             "`talosbench datasets NAME` shows one in full (terms, citation, URL); --json prints every field.",
             err=True,
         )
+
+
+def _readable(names: list[str], data_dir: Path | None) -> dict[str, dict[str, Any]]:
+    """The summary of every dataset in ``names`` that reads; any other folder is skipped with a note.
+
+    The data home is the user's folder: a link leading out of it, a ``source.json`` that does not
+    read or other junk there is not a dataset, and must not hide the ones that are.
+    """
+    from talosbench.data.errors import DamagedImportError
+    from talosbench.data.store import data_home
+    from talosbench.data.summary import dataset_summary
+    from talosbench.errors import TalosbenchError
+
+    infos = {}
+    for name in names:
+        try:
+            infos[name] = dataset_summary(name, data_dir)
+        except DamagedImportError as error:  # its message says how to import it again
+            typer.echo(f"note: {error}", err=True)
+        except (TalosbenchError, OSError, ValueError, KeyError, TypeError) as exc:
+            reason = str(exc) if isinstance(exc, TalosbenchError) else f"{type(exc).__name__}: {exc}"
+            typer.echo(
+                f"note: skipped {data_home(data_dir) / name}, not a dataset talosbench can read ({reason}); "
+                "remove it, or import the data again with `talosbench download --file PATH --name NAME`",
+                err=True,
+            )
+    return infos
 
 
 def _stats(stats: dict[str, Any] | None) -> list[str]:

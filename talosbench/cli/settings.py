@@ -26,10 +26,15 @@ CONTEXT = "_settings_context"
 """The generated command's context parameter (typer fills a parameter annotated ``typer.Context``)."""
 
 
+def flag(name: str) -> str:
+    """The option of ``RunConfig`` field ``name``: ``--batch-size``, ``--k`` for ``ks``."""
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
 def _parameter(name: str, choices: Mapping[str, type[Enum]]) -> inspect.Parameter:
     """The typer option of one ``RunConfig`` field."""
     spec = schema(name)
-    flag = FLAGS.get(name, "--" + name.replace("_", "-"))
+    option_name = flag(name)
     kind: Any = choices.get(name, spec.type)
     default: Any = spec.default
     if name in choices:
@@ -37,10 +42,10 @@ def _parameter(name: str, choices: Mapping[str, type[Enum]]) -> inspect.Paramete
     if name == "ks":
         kind, default = list[int], list(default)
     if spec.type is bool:
-        flag = f"{flag}/--no-{flag[2:]}"
+        option_name = f"{option_name}/--no-{option_name[2:]}"
     if nullable(name):
         kind = kind | None
-    option = typer.Option(default, flag, help=spec.help)
+    option = typer.Option(default, option_name, help=spec.help)
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
 
 

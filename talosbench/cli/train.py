@@ -22,9 +22,10 @@ from talosbench.cli.options import (
     results_dir_option,
     threads_option,
 )
-from talosbench.cli.settings import with_settings
+from talosbench.cli.settings import flag, with_settings
 from talosbench.data.catalog import Recommended
 from talosbench.data.scenario_names import SCENARIO_HELP
+from talosbench.paths import SINGLE_RUNS
 from talosbench.tracking import LOGGERS
 
 Scenario = choices("Scenario", SCENARIO_HELP)
@@ -70,7 +71,8 @@ def train(
     threads: int | None = threads_option(),
     results_dir: Path = results_dir_option(),
     name: str = typer.Option(
-        "train", help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot)."
+        SINGLE_RUNS,
+        help="Folder under --results-dir the run is stored in (a pseudo-suite for report and plot).",
     ),
     log: Log | None = log_option(),
     mlflow_uri: str | None = mlflow_uri_option(),
@@ -108,7 +110,12 @@ def train(
     label = f"{config.dataset}/{config.scenario}/{config.backbone}/{config.loss} seed {config.seed}"
     with torch_threads(thread_count(threads)), TrainProgress(label, config.valid_metric) as progress:
         result = prepare_and_run(  # prepares the data first: training itself never downloads
-            config, data_dir=data_dir, mirror=mirror, on_event=progress.message, on_epoch=progress
+            config,
+            data_dir=data_dir,
+            mirror=mirror,
+            on_event=progress.message,
+            on_epoch=progress,
+            limits=lambda field: flag(field) if field in given else f"{flag(field)} (left unset)",
         )
     replaced = is_complete(run_dir(results_dir, name, config.run_id))
     directory = store(results_dir, name, config, result)

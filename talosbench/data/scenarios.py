@@ -342,6 +342,9 @@ def load_split(
     n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
     options = split_options(preprocess, scenario)  # split options ride along with the preprocessing
     parquet, diag_path = _cache_paths(prepared, scenario, seed, options)
+    # ``splits/`` is the one folder of a prepared dataset not built by ``store``: a link there must
+    # not lead the split files out of the data home.
+    store.within(store.data_home(data_dir), parquet)
     cached = _read_cache(parquet, diag_path)
     # A given split cached before its cold rows were counted is built again: the same parts, with the counts.
     if cached is not None and (scenario != "given" or "cold_users" in cached[1]):

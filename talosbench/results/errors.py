@@ -27,7 +27,20 @@ class DamagedRunError(ResultsError):
         self.directory = Path(directory)
         self.problem = problem
         """What is wrong, e.g. ``per_user.parquet cannot be read (...)``."""
-        super().__init__(f"{directory}: {problem}; rerun `talosbench run SUITE.toml` to redo the run")
+        super().__init__(f"{directory}: {problem}; {redo_advice(self.directory)}")
+
+
+PLAN_FILE = "plan.json"
+"""A suite's plan in its results folder (``layout`` re-exports it): here, where an error tells from it
+which command stored a run."""
+
+
+def redo_advice(directory: Path) -> str:
+    """The command that redoes the run in ``directory``: ``talosbench run`` for a suite's run (its folder
+    holds the suite's plan), else the ``talosbench train`` that stored it."""
+    if (Path(directory).parent / PLAN_FILE).is_file():
+        return "rerun `talosbench run SUITE.toml` to redo the run"
+    return "rerun the `talosbench train` that stored it (its settings are in its config.json) to redo the run"
 
 
 # What to do about a failed write, by errno ({option}: the option that chose the folder); anything else

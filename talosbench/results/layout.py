@@ -11,13 +11,13 @@ from pathlib import Path
 
 from talosbench.data import store
 from talosbench.paths import check_name, inside
+from talosbench.results.errors import PLAN_FILE as PLAN_FILE  # where the store keeps it, with the run files
 from talosbench.results.errors import cannot_write
 
 RESULT_FILE = "result.json"
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.parquet"
 PER_USER_FILE = "per_user.parquet"
-PLAN_FILE = "plan.json"
 MODEL_FILE = "model.safetensors"
 ROLES = ("trial", "final")
 """What a stored run was for: a tuning trial, or a final run at the chosen point."""

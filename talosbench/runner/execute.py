@@ -20,18 +20,28 @@ def prepare_and_run(
     mirror: str | None = None,
     on_event: Callable[[str], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    limits: Callable[[str], str] | None = None,
 ) -> RunResult:
     """Check ``config``, prepare its data (the one step that may download), then train and test it.
 
     Names and hyper-parameters are checked first, so a typo never starts a download; training
     itself (``train_split``) only trains on the split prepared here, which is loaded once.
     With ``config.save_model`` the tested snapshot's weights come back in ``RunResult.model``.
+    With ``limits`` (how the user set a field: ``--negatives``) the settings are checked against the
+    split's items and the device's memory first (``train.limits``; a grid checks them once instead).
     """
     from talosbench.train.run import check_config, train_split
 
     start = time.perf_counter()
     check_config(config)
     split = split_of(config, data_dir, mirror, on_event)
+    if limits is not None:
+        from talosbench.device import resolve_device
+        from talosbench.train.limits import check_limits
+
+        check_limits(
+            config, split.n_users, split.n_items, config.dataset, resolve_device(config.device), limits
+        )
     prepared = time.perf_counter() - start
     result = train_split(config, split, on_epoch=on_epoch)
     # The start-up before training (checks, loading the split; a download too when one was needed),

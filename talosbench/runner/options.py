@@ -10,7 +10,7 @@ from talosbench.results import check_writable, suite_dir
 from talosbench.runner.executors import EXECUTORS
 from talosbench.runner.local import PoolExecutor, SerialExecutor, parse_devices, worker_devices
 from talosbench.runner.records import Context, Job, Listener, Outcome, RunnerUsageError
-from talosbench.threads import thread_count
+from talosbench.threads import available_cpus, thread_count
 
 if TYPE_CHECKING:
     from talosbench.runner.ray_executor import RayOptions
@@ -122,6 +122,24 @@ def open_executor(
             f"{len(pinned)} devices but {jobs} job(s): {', '.join(pinned[jobs:])} stay idle "
             f"(pass --jobs {len(pinned)} or more to use them all)"
         )
+    warn_oversubscribed(jobs, pinned, listener)
     if jobs > 1:
         return PoolExecutor(ctx, listener, jobs, pinned, threads)
     return SerialExecutor(ctx, listener, pinned[0] if pinned else None, threads)
+
+
+def warn_oversubscribed(jobs: int, pinned: Sequence[str] | None, listener: Listener) -> None:
+    """Say once when ``jobs`` local runs outnumber the CPUs this process may use, or the GPUs they are
+    pinned to: they then share them, each slower, and each holds its own memory."""
+    cpus = available_cpus()
+    if jobs > cpus:
+        listener.message(
+            f"warning: --jobs {jobs} is more than the {cpus} CPU(s) available: the runs share them, each "
+            f"slower and each holding its memory; --jobs {cpus} trains the grid as fast with less memory"
+        )
+    gpus = sorted({name for name in pinned or () if name.startswith("cuda")})
+    if gpus and jobs > len(gpus):
+        listener.message(
+            f"note: --jobs {jobs} on {len(gpus)} GPU(s): up to {-(-jobs // len(gpus))} runs share "
+            "each GPU and its memory"
+        )

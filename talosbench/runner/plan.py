@@ -130,10 +130,31 @@ def parse_only(suite: Suite, only: Sequence[str]) -> dict[str, set[str]]:
             raise SuiteError(f"--only {item!r}: expected KEY=VALUE, e.g. --only loss=talos")
         if key not in grid:
             raise unknown(f"--only {item}", "key", "filter key", key, ONLY_KEYS)
+        if value not in grid[key] and value in _known(key):
+            raise SuiteError(
+                f"--only {item}: {key} '{value}' is not in this grid; [grid] {PLURAL[key]}: "
+                f"{', '.join(grid[key])}"
+            )
         if value not in grid[key]:
             raise unknown(f"--only {item}", f"[grid] {PLURAL[key]}", key, value, grid[key])
         filters.setdefault(key, set()).add(value)
     return filters
+
+
+def _known(key: str) -> Sequence[str]:
+    """Every name a ``--only`` key could take in some suite: a grid lacking one lacks, not misspells, it."""
+    from talosbench.data.catalog import CATALOG
+    from talosbench.data.scenario_names import SCENARIO_HELP
+    from talosbench.declared.backbones import DECLARED_BACKBONES
+    from talosbench.declared.losses import DECLARED_LOSSES
+
+    known = {
+        "dataset": CATALOG,
+        "scenario": SCENARIO_HELP,
+        "backbone": DECLARED_BACKBONES,
+        "loss": DECLARED_LOSSES,
+    }
+    return list(known[key])
 
 
 def build_plan(

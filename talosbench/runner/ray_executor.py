@@ -137,7 +137,7 @@ class RayExecutor:
         self.ctx = replace(self.ctx, shared_device=runs_per_device(gpus, options.cpus_per_run, ray.nodes()))
         self.slots = slots
         self.threads = max(1, math.floor(options.cpus_per_run))
-        self.events = Queue(actor_options={"num_cpus": 0})
+        self.events = Queue(actor_options={"num_cpus": 0, "scheduling_strategy": self._on_this_node()})
         self.remote = ray.remote(_task).options(
             num_cpus=options.cpus_per_run,
             num_gpus=gpus,
@@ -149,6 +149,16 @@ class RayExecutor:
         self.where: dict[str, str] = {}
         """Node of each running task, by run id."""
         self.gpus = gpus
+
+    def _on_this_node(self) -> Any:
+        """Place an actor on the driver's node: one elsewhere dies with its node, and the grid with it.
+
+        The progress queue is read by the driver at every poll; on a node lost mid-grid it would take
+        the driver down with an ActorDiedError, while the driver's own node going ends the grid anyway.
+        """
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        return NodeAffinitySchedulingStrategy(self.ray.get_runtime_context().get_node_id(), soft=False)
 
     def _resources(self, device: str) -> tuple[float, int]:
         """GPUs per run, and how many runs to keep submitted (about twice what fits at once)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from talosbench.results import ResultsWriteError
 from talosbench.runner.interrupt import stop_on_signals
+from talosbench.runner.limits import check_grid_limits
 from talosbench.runner.lock import hold_results
 from talosbench.runner.options import open_executor, preflight
 from talosbench.runner.plan import build_plan, parse_only
@@ -65,10 +66,16 @@ def run_suite(
         stored = StoredOutcomes(
             ctx, lambda job, error: listener.damaged(job, f"{error.directory}: {error.problem}")
         )
+        selected = {plan.cell for plan in plans}
         # The whole suite's runs, whatever --only keeps: its report leaves every other stored run out.
         statuses = [
             cell_status(suite, plan, stored) for plan in (build_plan(suite, device=device) if only else plans)
         ]
+        pending = [s.plan for s in statuses if s.plan.cell in selected and (force or s.done < s.runs)]
+        # Every split a run still needs, made once before any run trains: a fault of the data stops here.
+        prepare_splits(pending, ctx, listener.message)
+        local = None if executor == "ray" else list(devices or [runs_on])  # Ray places runs on its nodes
+        check_grid_limits(suite, pending, ctx, local, listener.message)
         scheduler = Scheduler(
             suite,
             ctx,
@@ -79,12 +86,8 @@ def run_suite(
             force=force,
         )
         scheduler.write_plan()
-        selected = {plan.cell for plan in plans}
         done = 0 if force else sum(status.done for status in statuses if status.plan.cell in selected)
         listener.planned(scheduler.summary.total, done)
-        # Every split a run still needs, made once before any run trains: a fault of the data stops here.
-        pending = [s.plan for s in statuses if s.plan.cell in selected and (force or s.done < s.runs)]
-        prepare_splits(pending, ctx, listener.message)
         pool = open_executor(executor, ctx, listener, jobs, runs_on, devices, ray, threads)
         try:
             summary = scheduler.run(pool)

@@ -11,7 +11,7 @@ from typing import Any
 from talosbench.config import PER_LOSS_KEYS, SEED_MAX, TRAIN_KEYS
 from talosbench.declared.base import Declaration
 from talosbench.hparams import HParamError, shown
-from talosbench.paths import name_problem
+from talosbench.paths import suite_name_problem
 from talosbench.suite import components
 from talosbench.suite.errors import SuiteError, did_you_mean, unknown
 from talosbench.suite.parser import Parser
@@ -84,7 +84,7 @@ def parse_suite(
     head = p.table(data, "suite", required=True)
     p.keys(head, "[suite]", SUITE_KEYS)
     name = p.get(head, "[suite]", "name", str, required=True)
-    problem = name_problem(name)
+    problem = suite_name_problem(name)
     if problem is not None:
         raise p.error("[suite] name", problem)
     seeds = p.int_list(head, "[suite]", "seeds", default=[2024], low=0, high=SEED_MAX)

@@ -13,7 +13,7 @@ from typing import Any
 
 from talosbench.config import TRAIN_KEYS
 from talosbench.config import schema as setting_schema
-from talosbench.paths import name_problem
+from talosbench.paths import suite_name_problem
 from talosbench.suite import components
 from talosbench.suite.errors import SuiteError
 
@@ -149,7 +149,7 @@ init_std = 0.1
 
 def suite_template(name: str, file: str | None = None) -> str:
     """The text of a commented suite called ``name``; ``file`` is how its comments show the path."""
-    problem = name_problem(name)
+    problem = suite_name_problem(name)
     if problem is not None:
         raise SuiteError(f"suite name: {problem}")
     return HEAD.format(

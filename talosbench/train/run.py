@@ -14,6 +14,7 @@ from typing import Any
 from talosbench.config import RunConfig, RunResult
 from talosbench.data import Split, load_split
 from talosbench.device import resolve_device
+from talosbench.train.limits import out_of_memory
 from talosbench.train.parts import build
 from talosbench.train.snapshot import restore, unflatten
 from talosbench.train.trainer import fit, run_evaluation
@@ -63,7 +64,10 @@ def train_split(
         return fit(split, config, device, on_epoch=on_epoch)
     except Exception as exc:  # a crash inside training is recorded, not propagated
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return RunResult(status="failed", error=detail, device=str(device), split=dict(split.diagnostics))
+        status = "oom" if out_of_memory(exc) else "failed"  # e.g. building embeddings too large to allocate
+        if status == "oom":
+            detail = f"out of memory on {device}: {detail}"
+        return RunResult(status=status, error=detail, device=str(device), split=dict(split.diagnostics))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from talosbench.data.split import Split
 from talosbench.declared.metrics import METRICS
 from talosbench.device import device_name, synchronize
 from talosbench.metrics import EvalResult, evaluate
+from talosbench.train.limits import out_of_memory
 from talosbench.train.memory import peak_host_bytes
 from talosbench.train.parts import Parts, build, seeded
 from talosbench.train.snapshot import flatten, restore, snapshot
@@ -201,7 +202,9 @@ def fit(
             validate(config.epochs)
     except Diverged as exc:
         status, error = "diverged", str(exc)
-    except torch.OutOfMemoryError as exc:
+    except Exception as exc:
+        if not out_of_memory(exc):  # the CPU allocator's failure is a RuntimeError, CUDA's its own type
+            raise
         status, error = "oom", f"out of device memory in epoch {epoch + 1}: {exc}".splitlines()[0]
 
     result = RunResult(

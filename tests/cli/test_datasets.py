@@ -48,6 +48,25 @@ def test_the_data_home_comes_from_talosbench_home(tmp_path: Path) -> None:
     assert "mine" in [item["name"] for item in json.loads(result.stdout)]
 
 
+def test_a_foreign_folder_in_the_data_home_is_skipped_with_a_note(tmp_path: Path) -> None:
+    home, outside = tmp_path / "home", tmp_path / "outside"
+    runner.invoke(app, ["download", "--file", str(_csv(tmp_path)), "--name", "mine", "--data-dir", str(home)])
+    (outside / "linked").mkdir(parents=True)
+    (outside / "linked" / "source.json").write_text("{not json")
+    (home / "linked").symlink_to(outside / "linked", target_is_directory=True)
+    (home / "junk").mkdir()
+    (home / "junk" / "source.json").write_text('{"kind": "table"}')  # no original: no import wrote it
+    for extra in ([], ["--json"]):
+        result = runner.invoke(app, ["datasets", "--data-dir", str(home), *extra])
+        assert result.exit_code == 0, result.output
+        assert f"note: skipped {home / 'linked'}, not a dataset" in result.stderr
+        assert "outside the data home" in result.stderr
+        # a source.json no import wrote is a damaged import: the note says how to import it again
+        assert f"note: {home / 'junk' / 'source.json'}: the record of the import" in result.stderr
+    names = [item["name"] for item in json.loads(result.stdout)]
+    assert names == [*CATALOG.names(), "mine"]
+
+
 def _csv(folder: Path) -> Path:
     path = folder / "mine.csv"
     rows = [f"{u},{i}" for u in range(12) for i in range(12) if (u + i) % 3]

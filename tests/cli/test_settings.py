@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,7 +29,8 @@ def captured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[RunConfig]
         return RunResult(status="completed", epochs=1, device="cpu", test={"precision@20": 0.1})
 
     monkeypatch.setattr(run_module, "train_split", lambda config, _split, **kw: fake(config, **kw))
-    monkeypatch.setattr("talosbench.runner.execute.prepare_split", lambda *args, **kwargs: None)
+    sizes = SimpleNamespace(n_users=1000, n_items=1000)  # what the settings' limits are checked against
+    monkeypatch.setattr("talosbench.runner.execute.prepare_split", lambda *args, **kwargs: sizes)
     return configs
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from talosbench.data import DataError, UnknownDatasetError, import_file, load_split, prepare_split
+from talosbench.data.errors import OutsideHomeError
 from talosbench.data.preprocess import preprocess
 from talosbench.data.scenarios import SCENARIOS, build_split
 from talosbench.data.synthetic import generate
@@ -180,6 +182,18 @@ def test_a_cached_split_with_an_empty_part_is_rebuilt_and_explained(tmp_path: Pa
     (prepared / "splits" / "iid-seed0.json").write_text("{}")
     with pytest.raises(DataError, match="has no validation and no test rows"):
         load_split("two", "iid", 0, data_dir=tmp_path / "home")
+
+
+def test_a_splits_folder_linked_out_of_the_data_home_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    home, outside = tmp_path / "home", tmp_path / "outside"
+    outside.mkdir()
+    prepare_split("synthetic", "iid", 0, data_dir=home, preprocess=SMALL)
+    (prepared,) = (home / "synthetic").glob("prep-*")
+    shutil.rmtree(prepared / "splits")
+    (prepared / "splits").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(OutsideHomeError, match=r"splits/iid-seed1\.parquet: it resolves to .*outside"):
+        prepare_split("synthetic", "iid", 1, data_dir=home, preprocess=SMALL)
+    assert list(outside.iterdir()) == []
 
 
 def test_temporal_cold_keep_keeps_and_counts_the_rows_drop_removes(interactions: pl.DataFrame) -> None:

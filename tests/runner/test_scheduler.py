@@ -16,7 +16,7 @@ from talosbench.config import RunConfig, RunResult
 from talosbench.device import DeviceError
 from talosbench.results import ResultsWriteError, collect, read_plan, read_run, run_dir
 from talosbench.runner import Listener, RunnerError, build_plan, current_runs, describe, run_suite
-from talosbench.suite import parse_suite
+from talosbench.suite import SuiteError, parse_suite
 
 TAUS = [0.05, 0.1, 0.2, 0.3]
 
@@ -262,6 +262,20 @@ def test_a_write_failure_stops_the_grid_with_one_error_and_keeps_completed_runs(
     assert len(fake.calls) == 2  # the disk does not heal by itself: the third run never trained
     assert [p.parent.name for p in tmp_path.glob("*/*/result.json")] == [fake.calls[0].run_id]
     assert list(tmp_path.rglob("*.tmp")) == []
+
+
+def test_only_tells_a_name_not_in_this_grid_from_an_unknown_one(tmp_path: Path) -> None:
+    suite = make_suite(sl={}, talos={})
+    with pytest.raises(
+        SuiteError, match=r"--only loss=bpr: loss 'bpr' is not in this grid; \[grid\] losses: sl, talos"
+    ):
+        run_suite(suite, tmp_path, only=["loss=bpr"])
+    with pytest.raises(
+        SuiteError, match=r"--only backbone=lightgcn: backbone 'lightgcn' is not in this grid"
+    ):
+        run_suite(suite, tmp_path, only=["backbone=lightgcn"])
+    with pytest.raises(SuiteError, match=r"unknown loss 'tallos'\. Did you mean 'talos'\?"):
+        run_suite(suite, tmp_path, only=["loss=tallos"])
 
 
 def _read_only(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:

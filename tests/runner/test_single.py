@@ -112,6 +112,43 @@ def test_training_again_replaces_the_run_and_weights_not_kept_cannot_be_evaluate
     assert f"error: {directory} holds no saved model; train the run again with" in evaluated.stderr
 
 
+def test_evaluate_on_truncated_weights_names_the_command_that_stored_the_run(
+    tmp_path: Path, home: Path
+) -> None:
+    root, result = _train(tmp_path, home, "--save-model")
+    assert result.exit_code == 0, result.output
+    [directory] = (root / "train").iterdir()
+    weights = directory / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    evaluated = runner.invoke(app, ["evaluate", str(directory), "--data-dir", str(home)])
+    assert evaluated.exit_code == 2
+    assert "model.safetensors cannot be read" in evaluated.stderr
+    assert (
+        "rerun the `talosbench train` that stored it (its settings are in its config.json)"
+        in evaluated.stderr
+    )
+    assert "talosbench run" not in evaluated.stderr
+    write_plan(root / "train", [directory.name], tmp_path / "suite.toml")  # as if a suite had stored it
+    suite_run = runner.invoke(app, ["evaluate", str(directory), "--data-dir", str(home)])
+    assert "rerun `talosbench run SUITE.toml` to redo the run" in suite_run.stderr
+
+
+def test_train_refuses_settings_past_the_datasets_items_or_the_memory(tmp_path: Path, home: Path) -> None:
+    root, result = _train(tmp_path, home, "--negatives", "5000")
+    assert result.exit_code == 2
+    assert "error: --negatives = 5000 is more than small's 90 items - 1" in result.output
+    root, result = _train(tmp_path, home, "--k", "20", "--k", "100000")
+    assert result.exit_code == 2
+    assert "error: --k asks for a cut-off of 100000, more than small's 90 items" in result.output
+    root, result = _train(tmp_path, home, "--dim", "100000000")
+    assert result.exit_code == 2
+    assert (
+        "error: --dim = 100000000, --batch-size (left unset) = 1024 and 16 negatives need about"
+        in result.output
+    )
+    assert not list(root.glob("*/*/result.json"))
+
+
 def test_a_suite_folder_is_refused_before_training(tmp_path: Path) -> None:
     root = tmp_path / "runs"
     write_plan(root / "quick", ["abc"], tmp_path / "quick.toml")

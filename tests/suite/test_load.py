@@ -236,6 +236,11 @@ def test_a_suite_name_too_long_for_a_folder_is_rejected_at_load(tmp_path: Path) 
     assert "[suite] name: is 300 bytes long; at most 200 fit in a folder name" in message
 
 
+def test_the_folder_of_talosbench_train_is_no_suite_name(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE.replace('name = "t"', 'name = "train"'))
+    assert "[suite] name: must not be 'train': `talosbench train` stores its runs in" in message
+
+
 def test_a_dataset_imported_into_the_data_home_is_a_valid_grid_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

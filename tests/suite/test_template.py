@@ -55,6 +55,11 @@ def test_a_name_that_cannot_be_a_folder_is_refused(name: str) -> None:
         suite_template(name)
 
 
+def test_the_folder_of_talosbench_train_is_no_suite_name() -> None:
+    with pytest.raises(SuiteError, match="suite name: must not be 'train'"):
+        suite_template("train")
+
+
 def test_write_refuses_to_overwrite_unless_forced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert write_suite_template("mine") == Path("mine.toml")
