@@ -1,7 +1,20 @@
 """Suite files: the typed schema, validation before any work, grid expansion and tuning spaces."""
 
 from talosbench.suite.errors import SuiteError
-from talosbench.suite.expand import Point, budget, cells, dims, full_grid, grid_size, point_config, points
+from talosbench.suite.expand import (
+    Point,
+    budget,
+    cells,
+    default_point,
+    dims,
+    full_grid,
+    grid_size,
+    point_config,
+    points,
+    second_stage,
+    second_stage_size,
+    two_stage,
+)
 from talosbench.suite.load import load_suite, parse_suite
 from talosbench.suite.schema import Cell, Component, Dim, EvalSettings, Suite
 from talosbench.suite.shipped import find_suite, shipped_datasets, shipped_suites
@@ -16,6 +29,7 @@ __all__ = [
     "SuiteError",
     "budget",
     "cells",
+    "default_point",
     "dims",
     "find_suite",
     "full_grid",
@@ -24,6 +38,9 @@ __all__ = [
     "parse_suite",
     "point_config",
     "points",
+    "second_stage",
+    "second_stage_size",
     "shipped_datasets",
     "shipped_suites",
+    "two_stage",
 ]

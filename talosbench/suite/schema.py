@@ -117,6 +117,9 @@ class Suite:
     """Per backbone: fixed values and tuning dimensions."""
     tuning_seed: int = 0
     """Seed of every tuning trial; never one of ``seeds``, so no reported run is a selection winner."""
+    extra_budget: int = 6  # load.EXTRA_BUDGET
+    """Second-stage trials of every budgeted loss with dimensions of its own (``[suite] extra_budget``;
+    0: one stage), the same for each such loss."""
     sampler: str = "grid"
     """How budgeted cells pick their trials: ``grid`` (a seeded draw made up front) or ``tpe``
     (Optuna's TPE sampler, one trial at a time; needs the ``tune`` extra)."""

@@ -122,16 +122,20 @@ def test_identical_grids_draw_identical_points_whatever_the_loss_label() -> None
     assert len(drawn["talos"]) == 5 and drawn["talos"] == drawn["talos-no-quantile"] == drawn["sl"]
 
 
-def test_shared_dimensions_are_tried_alike_and_only_extras_are_sampled() -> None:
+def test_first_stage_varies_the_shared_dimensions_alike_with_extras_at_their_defaults() -> None:
     extras = {**GRID, "adv_interval": [5, 10, 15], "adv_lr": [1e-4, 1e-5]}
     s = _budgeted({"sl": GRID, "advinfonce": extras})
     by_loss = {c.loss: points(s, c) for c in cells(s)}
     assert len(by_loss["advinfonce"]) == 5 and len({p.values for p in by_loss["advinfonce"]}) == 5
-    assert _shared(by_loss["advinfonce"]) == _shared(by_loss["sl"])  # as sl: only its extras are sampled
-    # a budget over the shared grid's 36 combinations tries every one of them, no point twice
+    assert _shared(by_loss["advinfonce"]) == _shared(by_loss["sl"])  # the shared points of sl
+    # its own dimensions sit at their declared defaults (adv_interval 5, adv_lr 1e-4)
+    assert {(p.as_dict()["adv_interval"], p.as_dict()["adv_lr"]) for p in by_loss["advinfonce"]} == {
+        (5, 1e-4)
+    }
+    # a budget over the shared grid's 36 combinations tries every one of them once in the first stage
     wide = _budgeted({"sl": GRID, "advinfonce": extras}, budget=40)
     adv = points(wide, next(c for c in cells(wide) if c.loss == "advinfonce"))
-    assert len({p.values for p in adv}) == 40 and len(_shared(adv)) == 36
+    assert len({p.values for p in adv}) == 36 and len(_shared(adv)) == 36
 
 
 def test_grid_size_counts_the_full_grid() -> None:
