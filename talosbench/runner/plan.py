@@ -195,7 +195,8 @@ def _cell_plan(suite: Suite, cell: Cell, device: str | None) -> CellPlan:
         return CellPlan(suite, cell, (), device, size, tpe_budget=cap)
     drawn = tuple(points(suite, cell))
     if two_stage(suite, cell):
-        return CellPlan(suite, cell, drawn, device, size, len(drawn), second_stage_size(suite, cell))
+        second = second_stage_size(suite, cell)
+        return CellPlan(suite, cell, drawn, device, size, first_stage=len(drawn), second_stage=second)
     return CellPlan(suite, cell, drawn, device, size)
 
 

@@ -135,7 +135,7 @@ def second_stage(suite: Suite, cell: Cell, best: Point, tried: Collection[Point]
         return []
     extra = [i for i, d in enumerate(best.dims) if not is_shared(d)]
     anchor = dict(enumerate(best.values))
-    parent = _parent_point(suite, cell, best)
+    parent = parent_point(suite, cell, best)
     if parent is not None:
         anchor.update((i, v) for i, v in enumerate(parent.values) if v in best.dims[i].values)
     chosen: list[Point] = []
@@ -157,7 +157,7 @@ def second_stage_size(suite: Suite, cell: Cell) -> int:
     return len(second_stage(suite, cell, base, [base]))
 
 
-def _parent_point(suite: Suite, cell: Cell, best: Point) -> Point | None:
+def parent_point(suite: Suite, cell: Cell, best: Point) -> Point | None:
     """``best`` with the loss's own dimensions where the loss equals its parent; None when it declares no
     such point or the point sets none of the cell's own dimensions."""
     table = suite.loss_tables[cell.loss]
@@ -181,8 +181,9 @@ def _design(base: Point, varied: list[int], count: int | None, stage: str) -> li
     content = [stage, [[base.dims[i].label, [repr(v) for v in base.dims[i].values]] for i in by_label]]
     rng = seeded_random(content)
     ordered = [first_then_shuffled(base.dims[i].values, base.values[i], rng) for i in by_label]
-    fastest = list(range(len(by_label)))
-    rng.shuffle(fastest)  # which dimension the design cycles through first
+    # the smallest dimensions cycle first: two of equal size then meet in every pair before a larger
+    # one repeats them (lr x weight decay, 3 x 3, all 9 pairs within 9 points)
+    fastest = sorted(range(len(by_label)), key=lambda k: len(ordered[k]))
     sizes = [len(ordered[k]) for k in fastest]
     total = math.prod(sizes)
     out = []
