@@ -295,3 +295,11 @@ def test_seeds_outside_what_the_generators_take_are_refused_with_the_range(
 def test_the_largest_seed_the_generators_take_loads(tmp_path: Path) -> None:
     suite = load_suite(write(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [9223372036854775807]")))
     assert suite.seeds == (9223372036854775807,)
+
+
+def test_extra_budget_is_a_count_of_second_stage_points(tmp_path: Path) -> None:
+    assert load_suite(write(tmp_path, BASE)).extra_budget == 6  # docs/protocol.md §7's default
+    head = BASE.replace("seeds = [1, 2]\n", "seeds = [1, 2]\nextra_budget = {}\n")
+    assert load_suite(write(tmp_path, head.format(0))).extra_budget == 0  # one stage
+    assert "[suite] extra_budget: must be >= 0, got -1" in error(tmp_path, head.format(-1))
+    assert "[suite] extra_budget: must be an integer" in error(tmp_path, head.format('"6"'))
