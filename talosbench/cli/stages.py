@@ -61,11 +61,9 @@ def _second_stage(status: CellStatus, first: list[Point]) -> list[str]:
     best = next(p for p in first if _shared(p) == _shared(second[0]))  # the point stage 2 varies
     parent = parent_point(plan.suite, plan.cell, best)
     loss = components.loss(plan.suite.loss_tables[plan.cell.loss].name)
+    reduced = f"  ({loss.name} equals {loss.reduces_to.parent} here)" if loss.reduces_to else ""
     lines = [f"  stage 2, at the best stage-1 point ({_show(best)}): {_covered(second, plan.grid_size)}"]
-    for point in second:
-        reduced = parent is not None and point == parent and loss.reduces_to is not None
-        note = f"  ({loss.name} equals {loss.reduces_to.parent} here)" if reduced else ""  # type: ignore[union-attr]
-        lines.append(f"    {_show(point)}{note}")
+    lines += [f"    {_show(p)}{reduced if p == parent else ''}" for p in second]
     return lines
 
 
