@@ -207,6 +207,7 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     from tabulate import tabulate
 
     from talosbench.bench import estimate_plan
+    from talosbench.cli.stages import stage_lines
 
     rows = []
     for status in cells:
@@ -223,6 +224,8 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     )
     headers = ["dataset", "scenario", "backbone", "loss", "tuning", "runs", "complete", "chosen"]
     typer.echo(tabulate(rows, headers=headers))
+    for line in stage_lines(cells):
+        typer.echo(line)
     total, done = sum(s.runs for s in cells), sum(s.done for s in cells)
     trials = sum(s.plan.trial_count for s in cells)
     typer.echo(

@@ -60,6 +60,35 @@ class Declaration:
         return resolved
 
 
+@dataclass(frozen=True)
+class SameAs:
+    """A hyper-parameter value read from another hyper-parameter of the same loss (BSL's τ₂ = τ₁)."""
+
+    name: str
+    """The hyper-parameter whose value it takes."""
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """Where a loss becomes the loss it extends: the values of its own hyper-parameters that make it so."""
+
+    parent: str
+    """The loss it then equals (``sl``)."""
+    at: tuple[tuple[str, Any], ...]
+    """``(hyper-parameter, value)`` pairs; a ``SameAs`` value is read from the point's other values."""
+
+    def values(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """``at`` at ``point`` (hyper-parameter name -> value); a ``SameAs`` whose source ``point`` lacks
+        is left out."""
+        out = {}
+        for name, value in self.at:
+            if not isinstance(value, SameAs):
+                out[name] = value
+            elif value.name in point:
+                out[name] = point[value.name]
+        return out
+
+
 @dataclass(frozen=True, kw_only=True)
 class LossDeclaration(Declaration):
     """A loss: name, hyper-parameters, and the traits the trainer, listings, report and tests read.
@@ -86,6 +115,9 @@ class LossDeclaration(Declaration):
     """Whether the paper trains it (its baselines, Talos and the ablations): the quick suite runs each."""
     paper_table_position: int | None = None
     """Place among the paper's baselines in report tables and plots; None: after them, by name."""
+    reduces_to: Reduction | None = None
+    """Where it equals a simpler loss (BSL at τ₂ = τ₁ is SL): tuning's second stage always tries that
+    point; None when no value of its own hyper-parameters makes it another loss."""
 
     def negatives(self, configured: int | None) -> int:
         """Sampled negatives per positive of a run that sets ``configured`` (None: this loss's default)."""

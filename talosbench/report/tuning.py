@@ -1,7 +1,8 @@
-"""The tuning table: the hyper-parameters chosen per cell and how many points were tried."""
+"""The tuning table: the hyper-parameters chosen per cell, each stage's trials and what they covered."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import polars as pl
@@ -11,8 +12,19 @@ from talosbench.results import point_columns
 
 
 def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
-    """Per tuned cell: the chosen point (final runs); points tried, coverage and failures (trials)."""
-    columns = ["chosen", "points tried", "coverage", "failed trials", "budget", f"valid {metric} (chosen)"]
+    """Per tuned cell: the chosen point (final runs) and its stage; each stage's trials, points tried,
+    coverage of the grid and of each dimension's values, failures (trials)."""
+    columns = [
+        "chosen",
+        "stage 1",
+        "stage 2",
+        "points tried",
+        "coverage",
+        "values tried",
+        "failed trials",
+        "budget",
+        f"valid {metric} (chosen)",
+    ]
     table = Table("tuning", "Tuning", [*CELL, *columns])
     labels = point_columns(frame)
     tuned = pl.any_horizontal(pl.col(labels).is_not_null()) if labels else pl.lit(False)
@@ -37,11 +49,18 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         budget = int(budgets.max()) if budgets.len() else None
         grids = pool["tuning_grid"].drop_nulls()
         grid = int(grids.max()) if grids.len() else None  # None: stored before the grid size was
+        stages = cell_trials["tuning_stage"].drop_nulls()  # a one-stage cell records none
+        per_stage = [int((stages == n).sum()) for n in (1, 2)] if stages.len() else None
+        chosen_stage = cell_final["tuning_stage"].drop_nulls()
+        values = _values_tried(pool.filter(tuned), labels)
         table.add(
             *key,
-            "; ".join(_show(p) for p in _points(chosen)) or "not chosen yet",
+            _chosen(chosen, int(chosen_stage[0]) if chosen_stage.len() else None),
+            str(per_stage[0]) if per_stage else str(tried),
+            str(per_stage[1]) if per_stage else DASH,
             str(tried),
             _coverage(tried, grid),
+            ", ".join(f"{label} {n}" for label, n in values.items()),
             str(failed),
             DASH if budget is None else str(budget),
             fmt_metric(max(scores), None) if scores else DASH,
@@ -49,6 +68,12 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         )
         record = dict(zip(CELL, key, strict=True))
         table.records.append({**record, "metric": "points_tried", "value": tried, "budget": budget})
+        for stage, count in enumerate(per_stage or [], start=1):
+            table.records.append({**record, "metric": f"stage_{stage}_trials", "value": count})
+        table.records += [
+            {**record, "metric": f"values_tried.{label}", "value": None, "text": text}
+            for label, text in values.items()
+        ]
         table.records.append(
             {**record, "metric": "coverage", "value": tried / grid if grid else None, "grid": grid}
         )
@@ -64,8 +89,12 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         ]
     table.footer = [
         "Chosen: the point trained with every reported seed, picked on validation from trials "
-        "trained with the tuning seed, which no reported run uses (test never seen). Points tried: "
-        "distinct grid points trained for the cell; coverage: points tried / points in its full grid."
+        "trained with the tuning seed, which no reported run uses (test never seen), over both stages "
+        "where there are two. Stage 1: points of the shared dimensions (lr, weight decay, tau, the "
+        "backbone's), a balanced draw with the loss's own dimensions at their defaults; stage 2: the "
+        "loss's own dimensions at the best stage-1 point (a dash: one stage). Points tried: "
+        "distinct grid points trained for the cell; coverage: points tried / points in its full grid; "
+        "values tried: per dimension, the values tried / the values its grid lists."
         if table.rows
         else "No cell was tuned (no trial runs and no tuned final runs)."
     ]
@@ -78,6 +107,28 @@ def _points(chosen: pl.DataFrame) -> list[dict[str, Any]]:
         {name.removeprefix("point."): value for name, value in row.items() if value is not None}
         for row in chosen.iter_rows(named=True)
     ]
+
+
+def _chosen(chosen: pl.DataFrame, stage: int | None) -> str:
+    """``tau=0.1, tau2=0.1 (stage 2)``: the chosen point(s), with the stage it came from in two."""
+    text = "; ".join(_show(p) for p in _points(chosen)) or "not chosen yet"
+    return f"{text} (stage {stage})" if stage is not None and chosen.height else text
+
+
+def _values_tried(trials: pl.DataFrame, labels: list[str]) -> dict[str, str]:
+    """Per tuned setting, ``3/3``: distinct values its trials tried / the values its grid lists (the bare
+    count when the store does not record the grid)."""
+    grids: dict[str, int] = {}
+    for recorded in trials["tuning_values"].drop_nulls().unique().to_list():
+        grids.update(json.loads(recorded))
+    out = {}
+    for column in labels:
+        tried = trials[column].drop_nulls()
+        if not tried.len():
+            continue
+        label = column.removeprefix("point.")
+        out[label] = f"{tried.n_unique()}/{grids[label]}" if label in grids else str(tried.n_unique())
+    return out
 
 
 def _coverage(tried: int, grid: int | None) -> str:

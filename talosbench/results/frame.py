@@ -41,6 +41,8 @@ _HEAD: dict[str, type[pl.DataType]] = {
     "loss_name": pl.String,
     "seed": pl.Int64,
     "params": pl.String,
+    "tuning_stage": pl.Int64,  # 1 or 2 in a two-stage cell; null: one stage, or untuned
+    "tuning_values": pl.String,  # JSON: each tuned setting's number of grid values; null: not recorded
     "tuning_budget": pl.Int64,
     "tuning_grid": pl.Int64,
     "best_epoch": pl.Int64,
@@ -179,6 +181,8 @@ def _raw_row(directory: Path) -> dict[str, Any] | None:
         "seed": config.get("seed"),
         "params": json.dumps(params, sort_keys=True, default=str),
         **{f"{POINT}{label}": value for label, value in (point or {}).items()},
+        "tuning_stage": tuning.get("stage"),
+        "tuning_values": json.dumps(tuning["values"], sort_keys=True) if tuning.get("values") else None,
         "tuning_budget": tuning.get("budget"),
         "tuning_grid": tuning.get("grid"),  # the full grid's size; absent in runs stored before it
         "best_epoch": result.get("best_epoch"),

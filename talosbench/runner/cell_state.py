@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from talosbench.runner.plan import CellPlan
 from talosbench.runner.records import Job, Outcome
-from talosbench.suite import Point, Suite, full_grid
+from talosbench.suite import Point, Suite, full_grid, second_stage
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,39 @@ class GridTuned(CellState):
         return Step()
 
 
+class TwoStageTuned(CellState):
+    """The shared dimensions' points drawn up front (stage 1); at the best of them (chosen on validation),
+    the loss's own dimensions (stage 2, proposed once stage 1 is told); the finals at the best point of
+    both stages once every trial is told."""
+
+    def __init__(self, suite: Suite, plan: CellPlan) -> None:
+        super().__init__(suite, plan)
+        self.both: CellPlan | None = None
+        """The plan with both stages' points, once the first stage's best point is known."""
+
+    def next_step(self) -> Step:
+        if not self.begun:
+            self.begun = True
+            return Step(self.plan.trials())
+        if self.choice is not None or not self._all_told(self.tried()):
+            return Step()
+        if self.both is not None:
+            return self._choose(self.both)
+        best = select(self.suite, self.plan, self.outcomes)
+        if best is None:  # every first-stage trial failed: the cell is unreachable
+            return self._choose(self.plan)
+        first = self.plan.points
+        self.both = self.plan.with_points([*first, *second_stage(self.suite, self.plan.cell, best, first)])
+        second = self.both.trials()[len(first) :]
+        return Step(second, proposed=True) if second else self._choose(self.both)
+
+    def _all_told(self, plan: CellPlan) -> bool:
+        return all(job.run_id in self.outcomes for job in plan.trials())
+
+    def tried(self) -> CellPlan:
+        return self.both if self.both is not None else self.plan
+
+
 class TpeTuned(CellState):
     """Trials proposed one at a time by Optuna's TPE from the outcomes so far; the finals once the budget
     is spent (see ``runner.tpe``)."""
@@ -146,4 +179,6 @@ def cell_state(suite: Suite, plan: CellPlan) -> CellState:
     """The state object that takes ``plan``'s cell to its finals."""
     if plan.tpe:
         return TpeTuned(suite, plan)
+    if plan.two_stage:
+        return TwoStageTuned(suite, plan)
     return GridTuned(suite, plan) if plan.tuned else Untuned(suite, plan)

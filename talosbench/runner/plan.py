@@ -20,6 +20,9 @@ from talosbench.suite import (
     grid_size,
     point_config,
     points,
+    second_stage,
+    second_stage_size,
+    two_stage,
 )
 from talosbench.suite.errors import unknown
 
@@ -42,6 +45,11 @@ class CellPlan:
     tpe_budget: int | None = None
     """Trials a TPE cell trains (``[suite] sampler = "tpe"``); its ``points`` are then the trials proposed
     so far, one at a time (see ``runner.tpe``). None: the points were drawn up front."""
+    first_stage: int = 0
+    """A two-stage cell's first-stage trials, ``points[:first_stage]``; the second stage's follow them once
+    the first stage's best point is known. 0: one stage."""
+    second_stage: int = 0
+    """Trials a two-stage cell's second stage trains (the loss's own dimensions); 0: one stage."""
 
     @property
     def tuned(self) -> bool:
@@ -52,9 +60,22 @@ class CellPlan:
         return self.tpe_budget is not None
 
     @property
+    def two_stage(self) -> bool:
+        return self.second_stage > 0
+
+    @property
     def trial_count(self) -> int:
-        """Trials the cell trains in all (a TPE cell may have proposed fewer so far)."""
+        """Trials the cell trains in all (a TPE cell may have proposed fewer so far, a two-stage cell may
+        not know its second stage's points yet)."""
+        if self.two_stage:
+            return self.first_stage + self.second_stage
         return self.tpe_budget if self.tpe_budget is not None else len(self.points)
+
+    def stage(self, point: Point) -> int | None:
+        """The stage ``point`` was tried in (1 or 2) in a two-stage cell; None in a one-stage cell."""
+        if not self.two_stage:
+            return None
+        return 1 if self.points.index(point) < self.first_stage else 2
 
     @property
     def runs(self) -> int:
@@ -80,8 +101,19 @@ class CellPlan:
         return self.finals()[0].config
 
     def _tuning(self, point: Point) -> dict[str, Any]:
-        tuning = {"point": point.as_dict(), "budget": self.trial_count, "grid": self.grid_size}
-        return {**tuning, "sampler": "tpe"} if self.tpe else tuning
+        tuning: dict[str, Any] = {
+            "point": point.as_dict(),
+            "budget": self.trial_count,
+            "grid": self.grid_size,
+        }
+        # each dimension's number of values: what the report measures per-dimension coverage against
+        tuning["values"] = {d.label: len(d.values) for d in point.dims}
+        if self.tpe:
+            tuning["sampler"] = "tpe"
+        stage = self.stage(point)
+        if stage is not None:
+            tuning["stage"] = stage
+        return tuning
 
     def trials(self) -> list[Job]:
         """One run per tuning point with the suite's tuning seed (never a reported seed)."""
@@ -182,15 +214,31 @@ def _cell_plan(suite: Suite, cell: Cell, device: str | None) -> CellPlan:
     size, cap = grid_size(suite, cell), budget(suite, cell)
     if suite.sampler == "tpe" and cap is not None and cap < size:  # a whole grid needs no sampler
         return CellPlan(suite, cell, (), device, size, tpe_budget=cap)
-    return CellPlan(suite, cell, tuple(points(suite, cell)), device, size)
+    drawn = tuple(points(suite, cell))
+    if two_stage(suite, cell):
+        second = second_stage_size(suite, cell)
+        return CellPlan(suite, cell, drawn, device, size, first_stage=len(drawn), second_stage=second)
+    return CellPlan(suite, cell, drawn, device, size)
+
+
+def possible_points(plan: CellPlan) -> list[Point]:
+    """Every point ``plan``'s cell may train: a TPE cell's whole grid; a two-stage cell's first stage and
+    the second stage that each of its points would bring, were it the best."""
+    if plan.tpe:
+        return full_grid(plan.suite, plan.cell)
+    if not plan.two_stage:
+        return list(plan.points)
+    first = plan.points[: plan.first_stage]
+    second = (p for best in first for p in second_stage(plan.suite, plan.cell, best, first))
+    return list(dict.fromkeys([*first, *second]))
 
 
 def _check_distinct(suite: Suite, plans: list[CellPlan]) -> None:
     """Two grid entries that train identical configurations would overwrite each other's results."""
     seen: dict[str, Cell] = {}
     for plan in plans:
-        if plan.tpe:  # any point of its grid may be proposed
-            plan = plan.with_points(full_grid(suite, plan.cell))
+        if plan.tpe or plan.two_stage:  # points chosen as it goes: any it may train
+            plan = replace(plan, points=tuple(possible_points(plan)), first_stage=0, second_stage=0)
         jobs = plan.trials() if plan.tuned else plan.finals()
         for job in jobs:
             other = seen.setdefault(job.run_id, job.cell)

@@ -76,7 +76,8 @@ class Scheduler:
                     self.record(state, job, outcome)
                     continue
                 if step.proposed:  # the report counts a proposal as soon as it trains
-                    self.runs[state.plan.cell] = [*state.run_ids(), job.run_id]
+                    runs = [*state.run_ids(), job.run_id]  # a second stage's are in run_ids already
+                    self.runs[state.plan.cell] = list(dict.fromkeys(runs))
                     self.write_plan()
                 self.queue.append(job)
 

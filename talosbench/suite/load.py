@@ -28,8 +28,11 @@ SUITE_KEYS = (
     "vary_split",
     "valid_metric",
     "budget",
+    "extra_budget",
     "sampler",
 )
+EXTRA_BUDGET = 6
+"""Default second-stage trials of a loss's own dimensions (docs/protocol.md §7): BSL's whole τ₂ grid."""
 SAMPLERS = ("grid", "tpe")
 """``[suite] sampler`` values: a seeded draw made up front, or Optuna's TPE one trial at a time."""
 GRID_KEYS = ("datasets", "scenarios", "backbones", "losses")
@@ -152,6 +155,7 @@ def parse_suite(
         loss_tables=loss_tables,
         backbone_tables=backbone_tables,
         tuning_seed=tuning_seed,
+        extra_budget=p.get(head, "[suite]", "extra_budget", int, low=0, default=EXTRA_BUDGET),
         sampler=_sampler(p, head, budget, loss_tables),
     )
     from talosbench.suite.expand import cells

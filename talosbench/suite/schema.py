@@ -119,6 +119,9 @@ class Suite:
     """Seed of every tuning trial; never one of ``seeds``, so no reported run is a selection winner."""
     vary_split: bool = False
     """Whether each run seed trains on its own split (``RunConfig.vary_split``), not one fixed split."""
+    extra_budget: int = 6  # load.EXTRA_BUDGET
+    """Second-stage trials of every budgeted loss with dimensions of its own (``[suite] extra_budget``;
+    0: one stage), the same for each such loss."""
     sampler: str = "grid"
     """How budgeted cells pick their trials: ``grid`` (a seeded draw made up front) or ``tpe``
     (Optuna's TPE sampler, one trial at a time; needs the ``tune`` extra)."""

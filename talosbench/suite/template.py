@@ -79,11 +79,15 @@ seeds = [1, 2]
 # vary_split = false
 # Metric@K that selects the tuning point and the early-stopping snapshot (from [eval] metrics).
 valid_metric = "precision@20"
-# Most tuning points trained per loss, drawn from its grid (docs/protocol.md §11.2). Default: the
-# whole grid.
+# Most tuning points trained per loss in the first stage: a balanced draw over the shared
+# dimensions (lr, weight_decay, tau, the backbone's), a loss's own at their defaults
+# (docs/protocol.md §11.2). Default: the whole grid.
 # budget = 12
-# How tuning points are chosen: "grid" (a seeded draw) or "tpe" (Optuna; the tune extra, and
-# a budget). Default: "grid".
+# Second-stage points of every budgeted loss with dimensions of its own, tuned at its best
+# first-stage point (BSL's tau2 = tau always among them); 0: one stage. Default: 6.
+# extra_budget = 6
+# How tuning points are chosen: "grid" (the seeded two-stage draw) or "tpe" (Optuna over the whole
+# grid, one stage; the tune extra, and a budget). Default: "grid".
 # sampler = "grid"
 
 [train]

@@ -204,3 +204,22 @@ def test_class_defaults_of_the_spec() -> None:
     }
     assert {n for n in EXPECTED if not LOSSES.get(n).declared.negative_gradient} == {"talos-no-denominator"}
     assert {n for n in NAMES if LOSSES.get(n).declared.in_paper} == EXPECTED  # NeuralNDCG: not in the paper
+
+
+REDUCING = [n for n in NAMES if DECLARED_LOSSES.get(n).reduces_to is not None]
+
+
+def test_a_declared_parent_point_exists_where_the_papers_losses_have_one() -> None:
+    assert REDUCING == ["bsl"]  # AdvInfoNCE: with no adversarial epoch its random hardness stays, not SL
+
+
+@pytest.mark.parametrize("name", REDUCING)
+@pytest.mark.parametrize("tau", [0.05, 0.2])
+def test_a_loss_at_its_declared_parent_point_equals_its_parent(name: str, tau: float) -> None:
+    reduction = DECLARED_LOSSES.get(name).reduces_to
+    assert reduction is not None
+    point = {"tau": tau}
+    loss = make(name, **point, **reduction.values(point))
+    parent = make(reduction.parent, **point)
+    batch = random_batch(3)
+    assert torch.allclose(loss(batch).total, parent(batch).total, rtol=1e-6, atol=1e-7)

@@ -426,3 +426,85 @@ def test_every_path_a_grid_writes_or_removes_lies_inside_the_results_directory(
         and base not in Path(os.path.realpath(p)).parents
     ]
     assert outside == []
+
+
+class TwoStageFake(Fake):
+    """Validation prefers tau near 0.2, then tau2 near 0.3; ``stop_at`` second-stage trainings end the run."""
+
+    def __init__(self, stop_at: int | None = None) -> None:
+        super().__init__()
+        self.stop_at = stop_at
+
+    def __call__(self, config: RunConfig, **kwargs: Any) -> RunResult:
+        tau2 = config.loss_params.get("tau2", 0.05)
+        if self.stop_at is not None and config.seed == 0 and tau2 != 0.05:
+            if self.stop_at == 0:
+                raise KeyboardInterrupt  # Ctrl-C in the middle of the second stage
+            self.stop_at -= 1
+        result = super().__call__(config, **kwargs)
+        result.best_valid["precision@20"] -= 0.01 * abs(tau2 - 0.3)
+        return result
+
+
+def two_stage_suite():  # type: ignore[no-untyped-def]
+    data = {
+        "suite": {"name": "fake", "seeds": [1, 2], "budget": 3, "extra_budget": 3},
+        "train": {"epochs": 2},
+        "grid": {"datasets": ["synthetic"], "losses": ["sl", "bsl"]},
+        "losses": {
+            "sl": {"tau": TAUS, "lr": [0.1, 0.01]},
+            "bsl": {"tau": TAUS, "lr": [0.1, 0.01], "tau2": TAUS},
+        },
+    }
+    return parse_suite(data, "f.toml")
+
+
+def test_a_two_stage_grid_resumes_after_an_interrupt_and_trains_what_an_uninterrupted_one_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    whole = install(monkeypatch, TwoStageFake())
+    summary = run_suite(two_stage_suite(), tmp_path / "whole")
+    assert summary.failed == [] and summary.total == (3 + 2) + (3 + 3 + 2) and summary.ran == summary.total
+    expected = [(c.run_id, c.seed) for c in whole.calls]
+    bsl = collect(tmp_path / "whole").filter(pl.col("loss") == "bsl")
+    trials = bsl.filter(pl.col("role") == "trial")
+    assert sorted(trials["tuning_stage"].to_list()) == [1, 1, 1, 2, 2, 2]
+    finals = bsl.filter(pl.col("role") == "final")
+    assert set(finals["point.tau"]) == {0.2} and set(finals["point.tau2"]) == {0.3}  # both stages' best
+    assert set(finals["tuning_stage"]) == {2}
+
+    interrupted = install(monkeypatch, TwoStageFake(stop_at=1))
+    with pytest.raises(KeyboardInterrupt):
+        run_suite(two_stage_suite(), tmp_path / "cut")
+    stored = {c.run_id for c in interrupted.calls}  # the interrupted training is not among them
+    plan = set(read_plan(tmp_path / "cut" / "fake")["runs"])  # type: ignore[index]
+    assert stored < plan and len(stored) < summary.total  # the second stage joins the plan as it trains
+    resumed = install(monkeypatch, TwoStageFake())
+    again = run_suite(two_stage_suite(), tmp_path / "cut")
+    assert again.reused == len(stored) and again.ran == summary.total - len(stored)
+    assert not stored & {c.run_id for c in resumed.calls}  # nothing stored trains again
+    assert sorted((c.run_id, c.seed) for c in interrupted.calls + resumed.calls) == sorted(expected)
+    runs = [read_plan(tmp_path / name / "fake")["runs"] for name in ("cut", "whole")]  # type: ignore[index]
+    assert sorted(runs[0]) == sorted(runs[1])
+
+
+def test_the_tuning_table_shows_both_stages_each_dimension_s_coverage_and_the_chosen_stage(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from talosbench.report.table import DASH
+    from talosbench.report.tuning import tuning_table
+
+    install(monkeypatch, TwoStageFake())
+    run_suite(two_stage_suite(), tmp_path)
+    table = tuning_table(collect(tmp_path), "precision@20", "sl")
+    rows = {row[3].text: dict(zip(table.columns, (c.text for c in row), strict=True)) for row in table.rows}
+    bsl, sl = rows["bsl"], rows["sl"]
+    assert bsl["chosen"].endswith("tau2=0.3 (stage 2)") and "tau=0.2" in bsl["chosen"]
+    assert (bsl["stage 1"], bsl["stage 2"], bsl["points tried"]) == ("3", "3", "6")
+    assert bsl["values tried"] == "lr 2/2, tau 3/4, tau2 4/4" and bsl["coverage"] == "6/32 (19 %)"
+    assert (sl["stage 1"], sl["stage 2"], sl["values tried"]) == ("3", DASH, "lr 2/2, tau 3/4")
+    assert "Stage 1: points of the shared dimensions" in table.footer[0]
+    stages = sorted(
+        (r["loss"], r["metric"], r["value"]) for r in table.records if r["metric"].startswith("stage_")
+    )
+    assert stages == [("bsl", "stage_1_trials", 3), ("bsl", "stage_2_trials", 3)]

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
 
-from talosbench.suite import SuiteError, cells, dims, grid_size, parse_suite, point_config, points
+from talosbench.suite import (
+    SuiteError,
+    cells,
+    default_point,
+    dims,
+    grid_size,
+    parent_point,
+    parse_suite,
+    point_config,
+    points,
+    second_stage,
+    second_stage_size,
+    two_stage,
+)
 
 
 def suite(**tables: Any):  # type: ignore[no-untyped-def]
@@ -124,16 +138,20 @@ def test_identical_grids_draw_identical_points_whatever_the_loss_label() -> None
     assert len(drawn["talos"]) == 5 and drawn["talos"] == drawn["talos-no-quantile"] == drawn["sl"]
 
 
-def test_shared_dimensions_are_tried_alike_and_only_extras_are_sampled() -> None:
+def test_first_stage_varies_the_shared_dimensions_alike_with_extras_at_their_defaults() -> None:
     extras = {**GRID, "adv_interval": [5, 10, 15], "adv_lr": [1e-4, 1e-5]}
     s = _budgeted({"sl": GRID, "advinfonce": extras})
     by_loss = {c.loss: points(s, c) for c in cells(s)}
     assert len(by_loss["advinfonce"]) == 5 and len({p.values for p in by_loss["advinfonce"]}) == 5
-    assert _shared(by_loss["advinfonce"]) == _shared(by_loss["sl"])  # as sl: only its extras are sampled
-    # a budget over the shared grid's 36 combinations tries every one of them, no point twice
+    assert _shared(by_loss["advinfonce"]) == _shared(by_loss["sl"])  # the shared points of sl
+    # its own dimensions sit at their declared defaults (adv_interval 5, adv_lr 1e-4)
+    assert {(p.as_dict()["adv_interval"], p.as_dict()["adv_lr"]) for p in by_loss["advinfonce"]} == {
+        (5, 1e-4)
+    }
+    # a budget over the shared grid's 36 combinations tries every one of them once in the first stage
     wide = _budgeted({"sl": GRID, "advinfonce": extras}, budget=40)
     adv = points(wide, next(c for c in cells(wide) if c.loss == "advinfonce"))
-    assert len({p.values for p in adv}) == 40 and len(_shared(adv)) == 36
+    assert len({p.values for p in adv}) == 36 and len(_shared(adv)) == 36
 
 
 def test_grid_size_counts_the_full_grid() -> None:
@@ -175,3 +193,111 @@ def test_temporal_split_options_are_checked_when_the_suite_loads() -> None:
         suite(datasets={"synthetic": {"valid": "newest"}})
     with pytest.raises(SuiteError, match=r"\[datasets.synthetic\] train_k_core: must be >= 0"):
         suite(datasets={"synthetic": {"train_k_core": -2}})
+
+
+TAUS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+PAPER = {"lr": [0.1, 0.01, 0.001], "weight_decay": [0.0, 1e-6, 1e-8], "tau": TAUS}
+"""The shared grid of iid.toml's softmax-type losses: 54 points, budget 12."""
+
+
+def _paper(budget: int = 12, **suite_keys: Any):  # type: ignore[no-untyped-def]
+    losses = {
+        "sl": PAPER,
+        "talos": PAPER,
+        "bsl": {**PAPER, "tau2": TAUS},
+        "advinfonce": {**PAPER, "adv_epochs": [5, 10, 15, 20, 25, 30], "adv_lr": [1e-4, 1e-5]},
+        "llpauc": {"lr": PAPER["lr"], "weight_decay": PAPER["weight_decay"], "alpha": [0.1, 0.5, 0.9]},
+    }
+    return suite(
+        suite={"name": "g", "seeds": [3, 4], "budget": budget, **suite_keys},
+        grid={"datasets": ["synthetic", "movielens-100k"], "losses": list(losses)},
+        losses=losses,
+    )
+
+
+def _cell(s: Any, loss: str, dataset: str = "synthetic") -> Any:
+    return next(c for c in cells(s) if c.loss == loss and c.dataset == dataset)
+
+
+@pytest.mark.parametrize("budget", [5, 7, 12, 20, 30])
+def test_the_first_stage_tries_every_shared_value_equally_often(budget: int) -> None:
+    s = _paper(budget)
+    for loss in ("sl", "bsl", "advinfonce"):
+        drawn = points(s, _cell(s, loss))
+        assert len({p.values for p in drawn}) == budget  # no point twice
+        for label, values in PAPER.items():
+            counts = Counter(p.as_dict()[label] for p in drawn)
+            low, high = budget // len(values), -(-budget // len(values))
+            assert all(low <= counts[v] <= high for v in values), (loss, label, counts)
+    # iid.toml's case: 12 of 54 points try each tau twice, each lr and weight decay 4 times
+    taus = Counter(p.as_dict()["tau"] for p in points(_paper(), _cell(_paper(), "sl")))
+    assert taus == dict.fromkeys(TAUS, 2) if budget == 12 else True
+
+
+def test_the_first_stage_holds_the_default_point_and_a_loss_s_own_dimensions_at_their_defaults() -> None:
+    s = _paper(5)
+    for loss in ("sl", "bsl", "advinfonce", "llpauc"):
+        cell = _cell(s, loss)
+        drawn = points(s, cell)
+        assert default_point(s, cell) in drawn
+        # lr: this suite's [train] value; weight decay: the run setting's default
+        assert {"lr": 0.01, "weight_decay": 0.0}.items() <= default_point(s, cell).as_dict().items()
+    assert {"tau": 0.1}.items() <= default_point(s, _cell(s, "sl")).as_dict().items()
+    # BSL's declared tau2 (1.0) is not in its grid: the grid's first value stands in
+    assert {p.as_dict()["tau2"] for p in points(s, _cell(s, "bsl"))} == {0.05}
+    assert {
+        (p.as_dict()["adv_epochs"], p.as_dict()["adv_lr"]) for p in points(s, _cell(s, "advinfonce"))
+    } == {(5, 1e-4)}
+
+
+def test_identical_shared_grids_draw_identical_first_stages_everywhere_and_every_time() -> None:
+    s = _paper()
+    shared = lambda cell: [tuple(p.as_dict()[k] for k in PAPER) for p in points(s, cell)]  # noqa: E731
+    first = shared(_cell(s, "sl"))
+    for loss in ("talos", "bsl", "advinfonce"):
+        for dataset in ("synthetic", "movielens-100k"):
+            assert shared(_cell(s, loss, dataset)) == first
+    assert shared(_cell(_paper(), "sl")) == first  # a fresh parse, the same points
+    reordered = suite(
+        suite={"name": "g", "budget": 12},
+        grid={"datasets": ["synthetic"], "losses": ["sl"]},
+        losses={"sl": dict(reversed(PAPER.items()))},
+    )
+    assert sorted(
+        tuple(p.as_dict()[k] for k in PAPER) for p in points(reordered, cells(reordered)[0])
+    ) == sorted(first)
+
+
+def test_the_second_stage_starts_where_the_loss_equals_its_parent() -> None:
+    s = _paper(5)
+    cell = _cell(s, "bsl")
+    first = points(s, cell)
+    for best in first:
+        second = second_stage(s, cell, best, first)
+        parent = parent_point(s, cell, best)
+        assert parent is not None and parent.as_dict() == {**best.as_dict(), "tau2": best.as_dict()["tau"]}
+        # BSL at tau2 = tau is SL: the second stage's first point, unless the first stage tried it
+        # (its tau2 stands at 0.05, so at a best point with tau 0.05)
+        assert second[0] == parent if parent not in first else parent == best
+        assert all(_shared_of(p) == _shared_of(best) for p in second)  # at the best stage-1 point
+        assert not set(second) & set(first) and len(set(second)) == len(second)
+    assert parent_point(s, _cell(s, "advinfonce"), first[0]) is None  # declares no parent point
+
+
+def _shared_of(point: Any) -> tuple[Any, ...]:
+    return tuple(point.as_dict()[k] for k in PAPER)
+
+
+def test_every_loss_with_its_own_dimensions_gets_the_same_second_stage_budget() -> None:
+    s = _paper(5, extra_budget=2)
+    sizes = {c.loss: second_stage_size(s, c) for c in cells(s) if c.dataset == "synthetic"}
+    assert sizes == {"sl": 0, "talos": 0, "bsl": 2, "advinfonce": 2, "llpauc": 2}
+    for loss in ("bsl", "advinfonce", "llpauc"):
+        first = points(s, _cell(s, loss))
+        assert len(second_stage(s, _cell(s, loss), first[-1], first)) == 2
+    default = _paper(5)
+    assert default.extra_budget == 6 and second_stage_size(default, _cell(default, "bsl")) == 5  # tau2's rest
+    one = _paper(5, extra_budget=0)
+    assert not two_stage(one, _cell(one, "bsl")) and second_stage_size(one, _cell(one, "bsl")) == 0
+    whole = _paper(100_000)  # a budget over the whole grid trains it whole, in one stage
+    assert not two_stage(whole, _cell(whole, "bsl")) and len(points(whole, _cell(whole, "bsl"))) == 324

@@ -324,3 +324,10 @@ def test_a_suite_file_in_another_encoding_is_one_error(tmp_path: Path, encoding:
     with pytest.raises(SuiteError) as info:
         load_suite(path)
     assert str(info.value) == f"{path}: {says}; save it as UTF-8, the encoding TOML requires"
+
+def test_extra_budget_is_a_count_of_second_stage_points(tmp_path: Path) -> None:
+    assert load_suite(write(tmp_path, BASE)).extra_budget == 6  # docs/protocol.md §7's default
+    head = BASE.replace("seeds = [1, 2]\n", "seeds = [1, 2]\nextra_budget = {}\n")
+    assert load_suite(write(tmp_path, head.format(0))).extra_budget == 0  # one stage
+    assert "[suite] extra_budget: must be >= 0, got -1" in error(tmp_path, head.format(-1))
+    assert "[suite] extra_budget: must be an integer" in error(tmp_path, head.format('"6"'))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from talosbench.declared.base import LossDeclaration, declare
+from talosbench.declared.base import LossDeclaration, Reduction, SameAs, declare
 from talosbench.declared.losses.common import tau_param
 from talosbench.hparams import HParam
 
@@ -31,6 +31,7 @@ BSL = declare(
                 "reference's default 1.0 is outside the paper's grid (τ₂ = τ₁ would make BSL plain SL)",
             ),
         ),
+        reduces_to=Reduction("sl", (("tau2", SameAs("tau")),)),
     )
 )
 
