@@ -13,14 +13,26 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from talosbench.report.table import CELL, DASH, Runs, Table, mean_std, ordered_cells, runs_by_cell
+from talosbench.report.table import (
+    CELL,
+    DASH,
+    Planned,
+    Runs,
+    Table,
+    mean_std,
+    ordered_cells,
+    partial_label,
+    runs_by_cell,
+)
 from talosbench.results import read_history
 
 MIN_SEEDS = 2
 """Seeds needed at an epoch for its across-seed spread to be defined."""
 
 
-def convergence_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
+def convergence_table(
+    final: pl.DataFrame, metric: str, baseline: str, planned: Planned | None = None
+) -> Table:
     """Per cell: test std, validation seed band, curve roughness, epochs to best, failures."""
     columns = [
         "runs",
@@ -32,7 +44,10 @@ def convergence_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
         "failed",
     ]
     table = Table("convergence", "Convergence variance", [*CELL, *columns])
-    cells = runs_by_cell(final)
+    cells = runs_by_cell(final, planned)
+    label = partial_label(cells) if planned is not None else None
+    if label is not None:
+        table.title += f" — {label}"
     for key, first in ordered_cells(cells, baseline):
         runs = cells[key]
         _, test_std = mean_std(runs.values(f"test_{metric}"))

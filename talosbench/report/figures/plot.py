@@ -43,7 +43,7 @@ def plot_results(
     """
     if fmt not in FIGURE_FORMATS:
         raise PlotError(f"unknown figure format {fmt!r}; choose {', '.join(FIGURE_FORMATS)}")
-    frame, notes = gather(source, suite_file)
+    frame, notes, _ = gather(source, suite_file)
     for note in notes:
         if on_note is not None:
             on_note(note)
