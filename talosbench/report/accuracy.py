@@ -69,7 +69,11 @@ def accuracy_table(
             for c, (d, s, m) in enumerate(columns):
                 mean, std, runs = grid[r][c]
                 row.append(TableCell(_text(mean, std, runs), bold=(r, c) in best, underline=(r, c) in second))
-                partial_fields = {} if absent is None else {"ranked": c not in withheld, "partial": absent}
+                partial_fields = (
+                    {}
+                    if absent is None
+                    else {"ranked": c not in withheld, "partial": absent.removeprefix("partial: ")}
+                )
                 table.records.append(
                     {
                         "dataset": d,
@@ -146,9 +150,9 @@ def _lacking(cells: dict[tuple[str, ...], Runs], columns: list[tuple[str, str, s
 
 def _partial_note(label: str, partial: bool, withheld: bool, planned: Planned | None) -> str:
     """What a table of a suite whose planned runs did not all complete ranks, and why."""
-    absent = "absent: missing (not trained yet, or interrupted), failed, diverged"
+    absent = "absent: not trained yet or interrupted, failed or diverged"
     absent += (
-        " or still running (the suite is being run now)" if planned is not None and planned.running else ""
+        ", or in training now (the suite is being run)" if planned is not None and planned.running else ""
     )
     if partial:
         return (

@@ -264,6 +264,8 @@ def notes(comparisons: Sequence[Comparison], baseline: str, skipped: set[str], v
 def _significance_note(comparisons: Sequence[Comparison], baseline: str) -> str:
     made = [c for c in comparisons if not c.record["refused"] and c.record["value"] is not None]
     tested = [c for c in made if c.tested]
+    if not made:
+        return "No significance mark: no comparison was made, each one's side or column lacking runs."
     if not tested:
         runs = sorted({c.record["seeds"] for c in made})
         return (
