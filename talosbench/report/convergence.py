@@ -80,10 +80,10 @@ def convergence_table(
         epoch_mean, epoch_std = mean_std(epochs)
         failed = runs.count("failed") + runs.count("oom")
         measures = {
-            "test_std": (_std(tests), _interval(tests, _std_of)),
-            "seed_band": (seed_band(curves.values), _interval(curves.values, _band_of)),
-            "roughness": (_mean(roughs), _interval(roughs, _mean_of)),
-            "best_epoch_mean": (epoch_mean, _interval(np.array(epochs), _mean_of)),
+            "test_std": _measure(_std(tests), tests, _std_of),
+            "seed_band": _measure(seed_band(curves.values), curves.values, _band_of),
+            "roughness": _measure(_mean(roughs), roughs, _mean_of),
+            "best_epoch_mean": _measure(epoch_mean, np.array(epochs), _mean_of),
         }
         table.add(
             *key,
@@ -96,7 +96,7 @@ def convergence_table(
             str(failed),
             rule=first,
         )
-        values = {name: measure for name, measure in measures.items()}
+        values = dict(measures)
         values |= {
             "best_epoch_std": (epoch_std, None),
             "diverged": (runs.count("diverged"), None),
@@ -219,12 +219,15 @@ def net_roughness(curves: Curves) -> list[float | None]:
     ]
 
 
-def _interval(values: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray]) -> Interval:
-    """The bootstrap interval of ``statistic`` over the runs (rows of ``values``), with enough runs."""
-    if len(values) < stats.MIN_RUNS:
-        return None
-    found = stats.run_interval(values, statistic)
-    return found if all(math.isfinite(v) for v in found) else None
+def _measure(
+    value: float | None, runs: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray]
+) -> tuple[float | None, Interval]:
+    """A measure and the bootstrap interval of ``statistic`` over its runs (rows of ``runs``), given
+    where the measure is defined and there are enough runs."""
+    if value is None or len(runs) < stats.MIN_RUNS:
+        return value, None
+    found = stats.run_interval(runs, statistic)
+    return value, found if all(math.isfinite(v) for v in found) else None
 
 
 def _std_of(draws: np.ndarray) -> np.ndarray:
@@ -236,7 +239,7 @@ def _mean_of(draws: np.ndarray) -> np.ndarray:
 
 
 def _std(values: np.ndarray) -> float | None:
-    return float(values.std(ddof=1)) if len(values) >= MIN_SEEDS else None
+    return mean_std(values.tolist())[1]
 
 
 def _mean(values: np.ndarray) -> float | None:

@@ -286,3 +286,16 @@ def test_runs_of_a_suite_being_run_read_as_running(tmp_path: Path) -> None:
         text = report(suite, tables=["accuracy"])
     assert _rows(text)["psl"][2] == "– (0/3 seeds, 3 running or queued)" and "in training now" in text
     assert _rows(report(suite, tables=["accuracy"]))["psl"][2] == "– (0/3 seeds, 3 missing)"
+
+
+def test_cli_partial(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from talosbench.cli import app
+
+    suite = str(_interrupted(tmp_path))
+    plain = CliRunner().invoke(app, ["report", suite, "--table", "accuracy"])
+    partial = CliRunner().invoke(app, ["report", suite, "--table", "accuracy", "--partial"])
+    assert plain.exit_code == partial.exit_code == 0, plain.output + partial.output
+    assert "**" not in plain.stdout and "**0.3100 ± 0.0100**" in partial.stdout
+    assert all("partial: 5 of 12 planned runs absent" in r.stdout for r in (plain, partial))
