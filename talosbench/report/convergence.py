@@ -96,23 +96,21 @@ def convergence_table(
             str(failed),
             rule=first,
         )
-        values = dict(measures)
-        values |= {
-            "best_epoch_std": (epoch_std, None),
-            "diverged": (runs.count("diverged"), None),
-            "failed": (failed, None),
-        }
+        # Intervals as rows of their own (``seed_band_low``, ...): the tidy columns stay those of every table.
+        values: dict[str, float | None] = {name: value for name, (value, _) in measures.items()}
+        for name, (_, interval) in measures.items():
+            low, high = interval if interval is not None else (None, None)
+            values |= {f"{name}_low": low, f"{name}_high": high}
+        values |= {"best_epoch_std": epoch_std, "diverged": runs.count("diverged"), "failed": failed}
         table.records += [
             {
                 **dict(zip(CELL, key, strict=True)),
                 "metric": name,
                 "value": value,
-                "low": interval[0] if interval else None,
-                "high": interval[1] if interval else None,
                 "runs": runs.summary(),
                 "of": metric,
             }
-            for name, (value, interval) in values.items()
+            for name, value in values.items()
         ]
     table.footer = _footer(metric)
     return table

@@ -78,7 +78,13 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> Table:
 
 
 def _records(table: Table) -> dict[str, dict]:
-    return {r["metric"]: r for r in table.records}
+    """Each measure's record, its interval (its ``_low`` and ``_high`` records) as ``low``, ``high``."""
+    found = {r["metric"]: r for r in table.records}
+    return {
+        name: {**r, "low": found[f"{name}_low"]["value"], "high": found[f"{name}_high"]["value"]}
+        for name, r in found.items()
+        if f"{name}_low" in found
+    }
 
 
 def _common() -> list[list[float]]:
