@@ -74,7 +74,12 @@ class RunConfig:
         scope="suite",
         low=0,
         high=SEED_MAX,
-        help="Seed of the train/validation/test split, fixed across run seeds.",
+        help="Seed of the train/validation/test split, fixed across run seeds (unless vary_split).",
+    )
+    vary_split: bool = setting(
+        False,
+        scope="suite",
+        help="Give each run seed its own split, its seed derived from split_seed and the run seed.",
     )
     loss_params: dict[str, Any] = setting(
         default_factory=dict, scope="params", help="Loss hyper-parameters over the loss's defaults."
@@ -131,9 +136,30 @@ class RunConfig:
         """Every hyper-parameter of the backbone: its declared defaults overlaid with ``backbone_params``."""
         return DECLARED_BACKBONES.get(self.backbone).resolve(self.backbone_params)
 
+    @property
+    def run_split_seed(self) -> int:
+        """The seed of the split this run trains on: ``split_seed``, or with ``vary_split`` one drawn
+        from (``split_seed``, ``seed``), so that each run seed meets its own split."""
+        if not self.vary_split:
+            return self.split_seed
+        digest = hashlib.sha256(f"{self.split_seed}:{self.seed}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") >> 1  # 63 bits: every generator takes it
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field as stored in ``config.json``; a field of ``OMITTED_AT_DEFAULT`` only when set,
+        so that runs stored before it existed keep their files and run ids."""
+        data = asdict(self)
+        for name in OMITTED_AT_DEFAULT:
+            if data[name] == schema(name).default:
+                data.pop(name)
+        if self.vary_split:
+            data["run_split_seed"] = self.run_split_seed  # what the run used, for a reader of the file
+        return data
+
     def identity(self) -> dict[str, Any]:
         """The fields that define the run's outcome (the device and whether its weights are kept do not)."""
-        data = asdict(self)
+        data = self.to_record()
+        data.pop("run_split_seed", None)  # follows from the fields; the id hashes the fields alone
         for name in UNIDENTIFYING:
             data.pop(name)
         data["ks"] = list(self.ks)
@@ -147,6 +173,8 @@ class RunConfig:
 
 UNIDENTIFYING = ("device", "save_model")
 """Settings that leave a run's outcome as it is: not part of its run id, so changing one never retrains."""
+OMITTED_AT_DEFAULT = ("vary_split",)
+"""Settings added after runs were stored: left out of ``config.json`` and the run id at their default."""
 
 
 @cache

@@ -61,3 +61,21 @@ def test_a_run_seed_must_fit_the_generators_and_valid_seeds_keep_their_run_id() 
         RunConfig(split_seed=2**63)
     # The bound is no part of the run id: valid seeds keep the ids they had before it.
     assert (RunConfig().run_id, RunConfig(seed=2**63 - 1).run_id) == ("837cb374f6ae7b3e", "40fb52bf18107583")
+
+
+def test_vary_split_draws_each_run_seeds_split_and_is_recorded_only_when_set() -> None:
+    fixed = RunConfig(seed=1)
+    # Off (the default), nothing of it reaches the stored configuration or the run id.
+    assert "vary_split" not in fixed.to_record() and "run_split_seed" not in fixed.to_record()
+    assert fixed.run_id == RunConfig(seed=1, vary_split=False).run_id
+    assert fixed.run_split_seed == fixed.split_seed == 2024
+    one, two = RunConfig(seed=1, vary_split=True), RunConfig(seed=2, vary_split=True)
+    assert one.run_id != fixed.run_id and one.to_record()["vary_split"] is True
+    # Drawn from (split_seed, seed) as the docs say, so a reader can recompute it.
+    digest = __import__("hashlib").sha256(b"2024:1").digest()
+    assert one.run_split_seed == int.from_bytes(digest[:8], "big") // 2
+    assert one.to_record()["run_split_seed"] == one.run_split_seed
+    assert len({one.run_split_seed, two.run_split_seed, 2024}) == 3
+    assert one.run_split_seed != RunConfig(seed=1, split_seed=7, vary_split=True).run_split_seed
+    assert 0 <= one.run_split_seed < 2**63
+    assert "run_split_seed" not in one.identity()

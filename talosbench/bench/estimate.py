@@ -21,6 +21,7 @@ from talosbench.config import RunConfig
 from talosbench.data import DataError
 from talosbench.data.summary import dataset_summary
 from talosbench.declared.losses import DECLARED_LOSSES
+from talosbench.declared.losses.adversarial import adversarial_epochs_in
 from talosbench.device import DeviceError, device_name, resolve_device
 from talosbench.runner.status import CellStatus
 from talosbench.train.scoring import Scorer
@@ -207,10 +208,18 @@ def _from_bench(config: RunConfig, data_dir: Path | None) -> tuple[float, float]
     # A full-ranking pass scores every user against every item.
     scale = (users * items) / max(int(ref.get("n_users") or users) * int(ref["n_items"]), 1)
     eval_pass = float(ref.get("eval_seconds") or 0.0) * scale
+    # An adversarial epoch scales as a normal one does: the same rows, negatives and scoring path.
+    adversarial = (
+        per_epoch * float(ref.get("adversarial_seconds") or 0.0) / float(ref["train_seconds_per_epoch"])
+    )
+    values = config.loss_values
 
     def seconds(epochs: int) -> float:
         passes = epochs // config.eval_every + 1 + 1  # validations, the one after the cap, the test
-        return SETUP_SECONDS + per_epoch * epochs + eval_pass * passes
+        ascents = (
+            adversarial_epochs_in(epochs, values["adv_interval"], values["adv_epochs"]) if adversarial else 0
+        )
+        return SETUP_SECONDS + per_epoch * epochs + adversarial * ascents + eval_pass * passes
 
     # The first validation always improves; ``patience`` more without improvement stop the run.
     earliest = min(config.epochs, config.eval_every * (config.patience + 1))

@@ -46,6 +46,11 @@ class BenchResult:
     """Every timed epoch, in the order measured."""
     eval_seconds_all: list[float] = field(default_factory=list)
     """Every timed evaluation pass, in the order measured."""
+    adversarial_seconds: float | None = None
+    """Median seconds of one adversarial epoch (AdvInfoNCE's ascent on its hardness tables); None for
+    losses without one. Kept apart from ``train_seconds_per_epoch``, which is one normal epoch."""
+    adversarial_seconds_all: list[float] = field(default_factory=list)
+    """Every timed adversarial epoch, in the order measured."""
 
     @property
     def key(self) -> str:

@@ -92,7 +92,11 @@ def bench_one(
     eval_passes: int = 3,
     seed: int = 0,
 ) -> BenchResult:
-    """Train ``epochs`` timed epochs after one warm-up epoch and time full test-set evaluation passes."""
+    """Train ``epochs`` timed epochs after one warm-up epoch and time full test-set evaluation passes.
+
+    A loss with adversarial epochs (AdvInfoNCE) also runs ``epochs`` timed adversarial epochs after one
+    warm-up, after the normal ones, so that a run's price can count the ones its schedule runs.
+    """
     config = RunConfig(dataset=split.dataset, backbone=backbone, loss=loss, seed=seed, device=str(device))
     _reset_peak_rss()
     if device.type == "cuda":
@@ -104,6 +108,14 @@ def bench_one(
         _timed(lambda: train_epoch(parts, config, shuffle, adversarial=False), device)
         for _ in range(epochs + 1)
     ][1:]
+    adversarial_seconds = (
+        [
+            _timed(lambda: train_epoch(parts, config, shuffle, adversarial=True), device)
+            for _ in range(epochs + 1)
+        ][1:]
+        if parts.adversary is not None
+        else []
+    )
     eval_seconds = [
         _timed(lambda: run_evaluation(parts, config, "test"), device) for _ in range(eval_passes + 1)
     ][1:]
@@ -128,6 +140,8 @@ def bench_one(
         load=machine_load(),
         epoch_seconds=epoch_seconds,
         eval_seconds_all=eval_seconds,
+        adversarial_seconds=statistics.median(adversarial_seconds) if adversarial_seconds else None,
+        adversarial_seconds_all=adversarial_seconds,
     )
 
 
@@ -135,6 +149,7 @@ def pool_rounds(results: Sequence[BenchResult]) -> BenchResult:
     """One result from several rounds of the same pair: medians over every timed epoch and pass."""
     epochs = [t for r in results for t in r.epoch_seconds]
     passes = [t for r in results for t in r.eval_seconds_all]
+    adversarial = [t for r in results for t in r.adversarial_seconds_all]
     per_epoch = statistics.median(epochs)
     last = results[-1]
     return replace(
@@ -150,6 +165,8 @@ def pool_rounds(results: Sequence[BenchResult]) -> BenchResult:
         rounds=len(results),
         epoch_seconds=epochs,
         eval_seconds_all=passes,
+        adversarial_seconds=statistics.median(adversarial) if adversarial else None,
+        adversarial_seconds_all=adversarial,
     )
 
 
@@ -215,6 +232,7 @@ def format_rows(results: Sequence[BenchResult]) -> tuple[list[str], list[list[ob
         "train rows",
         "N",
         "s/epoch",
+        "adv s/epoch",
         "eval s",
         "rows/s",
         "host peak GB",
@@ -232,6 +250,7 @@ def format_rows(results: Sequence[BenchResult]) -> tuple[list[str], list[list[ob
                 r.n_train_rows,
                 r.negatives,
                 f"{r.train_seconds_per_epoch:.3f}",
+                "-" if r.adversarial_seconds is None else f"{r.adversarial_seconds:.3f}",
                 f"{r.eval_seconds:.3f}",
                 f"{r.rows_per_second:,.0f}",
                 f"{r.host_peak_bytes / 1e9:.2f}",

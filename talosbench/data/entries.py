@@ -12,7 +12,7 @@ from talosbench.data import store
 from talosbench.data.catalog import CATALOG, DatasetEntry
 from talosbench.data.errors import DataError, UnknownDatasetError
 from talosbench.data.preprocess import FILTER_ORDERS, ORDER_KEY, filter_order
-from talosbench.data.split import SPLIT_OPTIONS
+from talosbench.data.split import is_split_option, split_option_problem
 from talosbench.paths import name_problem
 
 FILTER_KEYS = ("min_rating", "k_core", ORDER_KEY)
@@ -56,7 +56,7 @@ def get_entry(name: str, home: Path) -> DatasetEntry:
 def resolve_params(entry: DatasetEntry, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """Catalog defaults updated with ``overrides``; unknown keys are an error naming the valid ones.
 
-    Split options (``SPLIT_OPTIONS``, e.g. ``cold``) may ride along in ``overrides``: they are checked
+    Split options (``split.is_split_option``, e.g. ``cold``) may ride along in ``overrides``: they are checked
     and left out, since they select a split of the prepared data, not other prepared data.
     """
     params = dict(entry.preprocess)
@@ -64,12 +64,10 @@ def resolve_params(entry: DatasetEntry, overrides: Mapping[str, Any] | None) -> 
     if entry.raw_format == "splits":
         valid = set()  # ready-made splits are used unchanged
     for key, value in (overrides or {}).items():
-        if key in SPLIT_OPTIONS:  # a split option: checked here, but the prepared data does not depend on it
-            if value not in SPLIT_OPTIONS[key]:
-                raise DataError(
-                    f"split option '{key}' of dataset '{entry.name}' must be one of "
-                    f"{', '.join(SPLIT_OPTIONS[key])}, got {value!r}."
-                )
+        if is_split_option(key):  # a split option: checked here, but the prepared data does not depend on it
+            problem = split_option_problem(key, value)
+            if problem is not None:
+                raise DataError(f"split option '{key}' of dataset '{entry.name}' {problem}.")
             continue
         if key not in valid:
             raise DataError(

@@ -10,6 +10,7 @@ import polars as pl
 
 from talosbench.data import store
 from talosbench.data.catalog import DatasetEntry
+from talosbench.data.cold import drop_cold, unseen_counts
 from talosbench.data.download import EventFn
 from talosbench.data.errors import DataError
 from talosbench.data.prepared import prepared_meta, write_prepared
@@ -62,6 +63,10 @@ def prepare_imported(
             f"the ready-made split '{entry.name}' has an empty train file; it needs train and test."
         )
     steps = [{"step": "read", **stats(joined)}, {"step": "cross-part duplicates dropped", "rows": overlap}]
+    cold = cold_parts(interactions)
+    if any(counts["cold_rows"] for counts in cold.values()):  # a cold user or item has a cold row
+        event(cold_warning(entry.name, cold))
+    steps.append({"step": "absent from train", **cold})
     prepared = Prepared(interactions, user_map, item_map, steps)
     write_prepared(home, out, prepared, prepared_meta(entry, params, prepared, source, kind="splits"))
     return out
@@ -74,4 +79,36 @@ def remap_pairs(frame: pl.DataFrame, user_map: pl.DataFrame, item_map: pl.DataFr
         .join(item_map.rename({"original": "item", "id": "_i"}), on="item")
         .drop("user", "item")
         .rename({"_u": "user", "_i": "item"})
+    )
+
+
+def cold_parts(interactions: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """Per part after train: its users, items and rows, and how many of each never occur in training."""
+    by_part = {p: interactions.filter(pl.col("part") == p).drop("part") for p in SPLIT_PARTS}
+    train, others = by_part.pop("train"), {p: f for p, f in by_part.items() if f.height}
+    unseen = unseen_counts(train, others)
+    return {
+        part: {
+            "users": frame["user"].n_unique(),
+            "cold_users": unseen["cold_users"][part],
+            "items": frame["item"].n_unique(),
+            "cold_items": unseen["cold_items"][part],
+            "rows": frame.height,
+            "cold_rows": drop_cold(frame, train)[1],
+        }
+        for part, frame in others.items()
+    }
+
+
+def cold_warning(name: str, cold: dict[str, dict[str, int]]) -> str:
+    """One line: per part, its users, items and rows that training never saw, and what becomes of them."""
+    parts = "; ".join(
+        f"{part}: {c['cold_users']} of {c['users']} users, {c['cold_items']} of {c['items']} items, "
+        f"{c['cold_rows']} of {c['rows']} rows"
+        for part, c in cold.items()
+    )
+    return (
+        f"warning: '{name}' has validation/test users or items absent from training ({parts}); "
+        f'scenario given keeps and evaluates those rows (cold = "drop" in [datasets.{name}] removes '
+        "them) and the report marks results where most test rows are cold"
     )

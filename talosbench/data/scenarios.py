@@ -17,10 +17,12 @@ import numpy as np
 import polars as pl
 
 from talosbench.data import store
+from talosbench.data.cold import apply_cold, drop_cold, unseen_counts
 from talosbench.data.errors import DataError, UnknownDatasetError
 from talosbench.data.prepare import prepare_dataset, prepared_folder
+from talosbench.data.preprocess import k_core
 from talosbench.data.scenario_names import SCENARIO_HELP
-from talosbench.data.split import SPLIT_OPTIONS, Split, split_options
+from talosbench.data.split import Split, split_defaults, split_options
 from talosbench.registry import Registry, UnknownNameError
 
 Parts = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]
@@ -36,12 +38,12 @@ PART_NAMES = {"train": "training", "valid": "validation", "test": "test"}
 class Scenario:
     """A named split rule: ``build(interactions, rng, options) -> (train, valid, test, extra diagnostics)``.
 
-    ``options`` are the split options (``SPLIT_OPTIONS``, defaults filled in); a rule may ignore them.
+    ``options`` are the split options (``split.split_options``, defaults filled in); a rule may ignore them.
     """
 
     name: str
     help: str
-    build: Callable[[pl.DataFrame, np.random.Generator, Mapping[str, str]], Parts]
+    build: Callable[[pl.DataFrame, np.random.Generator, Mapping[str, Any]], Parts]
 
 
 SCENARIOS: Registry[Scenario] = Registry("scenario")
@@ -73,32 +75,8 @@ def _holdout(frame: pl.DataFrame, rng: np.random.Generator, fraction: tuple[int,
     return ranked.select(pl.col("rank") < quota)["rank"]
 
 
-def _drop_cold(part: pl.DataFrame, train: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Drop rows whose user or item never appears in ``train``; return (kept, dropped count)."""
-    kept = part.join(train.select("user").unique(), on="user", how="semi").join(
-        train.select("item").unique(), on="item", how="semi"
-    )
-    return kept, part.height - kept.height
-
-
-def _cold(
-    train: pl.DataFrame, valid: pl.DataFrame, test: pl.DataFrame, cold: str
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
-    """Apply the ``cold`` option to validation and test: drop cold rows, or keep them; count them either way.
-
-    Under "drop" the diagnostics keep their old form (``dropped_cold`` only), so existing splits are
-    unchanged; under "keep" ``cold_kept`` counts the cold rows left in and ``dropped_cold`` is zero.
-    """
-    kept_valid, cold_valid = _drop_cold(valid, train)
-    kept_test, cold_test = _drop_cold(test, train)
-    if cold == "keep":
-        counts = {"valid": cold_valid, "test": cold_test}
-        return valid, test, {"dropped_cold": {"valid": 0, "test": 0}, "cold_kept": counts}
-    return kept_valid, kept_test, {"dropped_cold": {"valid": cold_valid, "test": cold_test}}
-
-
 @_scenario("iid")
-def iid(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
+def iid(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, Any]) -> Parts:
     """Per-user random split: test = ceil(20%), validation = ceil(10%) of the rest, >= 1 train row kept."""
     test_mask = _holdout(frame, rng, TEST_FRACTION)
     rest, test = frame.filter(~test_mask), frame.filter(test_mask)
@@ -107,28 +85,36 @@ def iid(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str
 
 
 @_scenario("temporal")
-def temporal(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
-    """Global time cut; validation drawn at random from train; cold valid/test rows dropped (or kept) and
-    counted."""
+def temporal(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, Any]) -> Parts:
+    """Global time cut; validation drawn at random from the training period (or its latest 10 %), which
+    may be k-cored alone; cold valid/test rows dropped (or kept) and counted."""
     if frame["timestamp"].null_count():
         raise DataError(
             "scenario 'temporal' needs timestamps, and this dataset has none; use iid or popularity."
         )
     # Ties at the cut are broken by a seeded random key so no implicit file order leaks in.
     ordered = frame.with_columns(pl.Series("_key", rng.random(frame.height))).sort(["timestamp", "_key"])
-    n_train = round(frame.height * (1 - TEST_FRACTION[0] / TEST_FRACTION[1]))
-    train_all, test = ordered.head(n_train).drop("_key"), ordered.slice(n_train).drop("_key")
+    n_cut = round(frame.height * (1 - TEST_FRACTION[0] / TEST_FRACTION[1]))
+    train_all, test = ordered.head(n_cut).drop("_key"), ordered.slice(n_cut).drop("_key")
+    extra: dict[str, Any] = {}
+    if options["train_k_core"]:  # filter keeps the time order, which "latest" below relies on
+        train_all = k_core(train_all, options["train_k_core"])[0]
+        extra["train_k_core_dropped"] = n_cut - train_all.height
+    n_train = train_all.height
     n_valid = round(n_train * VALID_FRACTION[0] / VALID_FRACTION[1])
     pick = np.zeros(n_train, dtype=bool)
-    pick[rng.choice(n_train, size=n_valid, replace=False)] = True
+    if options["valid"] == "latest":
+        pick[n_train - n_valid :] = True
+    else:
+        pick[rng.choice(n_train, size=n_valid, replace=False)] = True
     mask = pl.Series(pick)
     train, valid = train_all.filter(~mask), train_all.filter(mask)
-    valid, test, counts = _cold(train, valid, test, options["cold"])
-    return train, valid, test, counts
+    valid, test, counts = apply_cold(train, valid, test, options["cold"])
+    return train, valid, test, {**counts, **extra}
 
 
 @_scenario("popularity")
-def popularity(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
+def popularity(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, Any]) -> Parts:
     """Weighted sampling without replacement (Efraimidis-Spirakis keys) with weight 1 / item popularity.
 
     Each item gives at most half of its rows and each user at most half of theirs to the test set, so
@@ -158,16 +144,20 @@ def popularity(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[s
     rest, test = frame.filter(~mask), frame.filter(mask)
     valid_mask = _holdout(rest, rng, VALID_FRACTION)
     train, valid = rest.filter(~valid_mask), rest.filter(valid_mask)
-    kept_test, cold_test = _drop_cold(test, train)
+    kept_test, cold_test = drop_cold(test, train)
     if options["cold"] == "keep":  # count cold validation rows too (under "drop" they were never removed)
-        kept = {"valid": _drop_cold(valid, train)[1], "test": cold_test}
+        kept = {"valid": drop_cold(valid, train)[1], "test": cold_test}
         return train, valid, test, {"dropped_cold": {"valid": 0, "test": 0}, "cold_kept": kept}
     return train, valid, kept_test, {"dropped_cold": {"valid": 0, "test": cold_test}}
 
 
 @_scenario("given")
-def given(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, str]) -> Parts:
-    """Use the imported parts; without a validation file carve 10% of each user's train as in iid."""
+def given(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, Any]) -> Parts:
+    """Use the imported parts; without a validation file carve 10% of each user's train as in iid.
+
+    Cold validation and test rows stay (``cold = "keep"``, this scenario's default) or go (``"drop"``);
+    either way they are counted, with the users and items of each part that training never saw.
+    """
     if "part" not in frame.columns:
         raise DataError(
             "scenario 'given' needs a dataset imported from a folder of ready-made splits "
@@ -180,7 +170,9 @@ def given(frame: pl.DataFrame, rng: np.random.Generator, options: Mapping[str, s
     if carved:
         valid_mask = _holdout(train, rng, VALID_FRACTION)
         train, valid = train.filter(~valid_mask), train.filter(valid_mask)
-    return train, valid, test, {"valid_carved_from_train": carved}
+    unseen = unseen_counts(train, {"valid": valid, "test": test})
+    valid, test, counts = apply_cold(train, valid, test, options["cold"])
+    return train, valid, test, {"valid_carved_from_train": carved, **counts, **unseen}
 
 
 def get_scenario(name: str) -> Scenario:
@@ -237,7 +229,7 @@ def build_split(
 ) -> Split:
     """Split prepared interactions (Int64 user/item[, timestamp][, part]) with a named scenario.
 
-    ``options`` may hold split options (``SPLIT_OPTIONS``); unset ones take their defaults.
+    ``options`` may hold split options (``split.split_options``); unset ones take their defaults.
     """
     rule = get_scenario(scenario)
     keep = ["user", "item"] + (
@@ -253,7 +245,7 @@ def build_split(
     )
     if "timestamp" not in keep:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Int64).alias("timestamp"))
-    train, valid, test, extra = rule.build(frame, _rng(seed, scenario), split_options(options))
+    train, valid, test, extra = rule.build(frame, _rng(seed, scenario), split_options(options, scenario))
     train, valid, test = (p.select(keep).sort(keep[:2]) for p in (train, valid, test))
     dropped = extra.pop("dropped_cold", {"valid": 0, "test": 0})
     _require_rows(frame, {"train": train, "valid": valid, "test": test}, dropped, dataset, scenario, seed)
@@ -297,9 +289,10 @@ def _require_rows(
     )
 
 
-def _cache_paths(prepared: Path, scenario: str, seed: int, options: Mapping[str, str]) -> tuple[Path, Path]:
-    """``<scenario>-seed<seed>``, plus ``-<option>-<value>`` for each split option off its default."""
-    tail = "".join(f"-{k}-{v}" for k, v in sorted(options.items()) if v != SPLIT_OPTIONS[k][0])
+def _cache_paths(prepared: Path, scenario: str, seed: int, options: Mapping[str, Any]) -> tuple[Path, Path]:
+    """``<scenario>-seed<seed>``, plus ``-<option>-<value>`` per split option off the scenario's default."""
+    defaults = split_defaults(scenario)
+    tail = "".join(f"-{k}-{v}" for k, v in sorted(options.items()) if v != defaults[k])
     base = prepared / "splits" / f"{scenario}-seed{seed}{tail}"
     return base.with_suffix(".parquet"), base.with_suffix(".json")
 
@@ -341,13 +334,15 @@ def load_split(
     prepared = prepared_folder(dataset, data_dir=data_dir, preprocess=preprocess)
     meta = store.read_meta(prepared)
     n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
-    options = split_options(preprocess)  # split options ride along with the preprocessing overrides
+    options = split_options(preprocess, scenario)  # split options ride along with the preprocessing
     parquet, diag_path = _cache_paths(prepared, scenario, seed, options)
     if parquet.is_file() and diag_path.is_file():
         frame = pl.read_parquet(parquet)
         parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
         diag = json.loads(diag_path.read_text())
-        if all(part.height for part in parts):  # else an old cache of an unusable split: rebuild to explain
+        # Else an old cache of an unusable split (rebuilt to explain), or a given split cached before
+        # its cold rows were counted (rebuilt: the same parts, with the counts).
+        if all(part.height for part in parts) and (scenario != "given" or "cold_users" in diag):
             return Split(dataset, scenario, int(seed), n_users, n_items, *parts, diagnostics=diag)
     if on_event:
         on_event(f"building {scenario} split of {dataset} (seed {seed})")

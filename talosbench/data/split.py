@@ -36,11 +36,53 @@ class Split:
 SPLIT_OPTIONS: dict[str, tuple[str, ...]] = {
     # "drop": validation/test rows whose user or item never occurs in training are removed (counted in
     # the diagnostics as dropped_cold); "keep": they stay and are evaluated (counted as cold_kept).
+    # A ``given`` split keeps them unless "drop" is set (its default is "keep": the publisher's split).
     "cold": ("drop", "keep"),
+    # temporal only: "random" draws 10 % of the training period as validation (the paper's protocol);
+    # "latest" takes its last 10 % by time, so that validation is shifted as the test is.
+    "valid": ("random", "latest"),
 }
+SPLIT_COUNTS: dict[str, int] = {
+    # temporal only: an iterative k-core over the training period alone (after the time cut), so that no
+    # user or item qualifies through interactions after it; 0 (the default) leaves the period as cut.
+    "train_k_core": 0,
+}
+"""Split options that take a whole number (>= 0), with their defaults."""
+TEMPORAL_ONLY = ("valid", "train_k_core")
+"""Split options that only the ``temporal`` rule reads: runs of other scenarios leave them out."""
+SCENARIO_DEFAULTS: dict[str, dict[str, str]] = {"given": {"cold": "keep"}}
+"""Where a scenario's default differs: a ``given`` split keeps cold rows, as it always did."""
 
 
-def split_options(options: Mapping[str, Any] | None) -> dict[str, str]:
-    """The split options in ``options`` (a ``[datasets.<name>]`` mapping), defaults filled in."""
-    given = options or {}
-    return {key: str(given.get(key, choices[0])) for key, choices in SPLIT_OPTIONS.items()}
+def split_defaults(scenario: str | None = None) -> dict[str, Any]:
+    """Every split option's default (of ``scenario`` where it has its own)."""
+    defaults: dict[str, Any] = {key: choices[0] for key, choices in SPLIT_OPTIONS.items()}
+    return {**defaults, **SPLIT_COUNTS, **SCENARIO_DEFAULTS.get(scenario or "", {})}
+
+
+def split_option_problem(key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for the split option ``key`` (None: nothing)."""
+    if key in SPLIT_OPTIONS:
+        choices = SPLIT_OPTIONS[key]
+        return None if value in choices else f"must be one of {', '.join(choices)}, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return f"must be a whole number >= 0, got {value!r}"
+    return None
+
+
+def split_options(options: Mapping[str, Any] | None, scenario: str | None = None) -> dict[str, Any]:
+    """The split options in ``options`` (a ``[datasets.<name>]`` mapping) that ``scenario`` reads,
+    defaults filled in."""
+    given = read_by(scenario, options or {})
+    return {key: given.get(key, default) for key, default in split_defaults(scenario).items()}
+
+
+def read_by(scenario: str | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` less the split options that ``scenario`` does not read (``TEMPORAL_ONLY``)."""
+    ignored = TEMPORAL_ONLY if scenario not in (None, "temporal") else ()
+    return {key: value for key, value in options.items() if key not in ignored}
+
+
+def is_split_option(key: str) -> bool:
+    """Whether ``key`` of a ``[datasets.<name>]`` table is a split option rather than preprocessing."""
+    return key in SPLIT_OPTIONS or key in SPLIT_COUNTS

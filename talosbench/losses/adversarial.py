@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from talosbench.declared.losses import adversarial as declarations
+from talosbench.declared.losses.adversarial import adversarial_epoch_due
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
 from talosbench.losses.registry import register
 
@@ -75,5 +76,4 @@ class AdvInfoNCE(Loss):
         return self.adv_lr
 
     def adversarial_epoch_due(self, epoch: int, done: int) -> bool:
-        # The reference driver's schedule: epochs 2, 7, 12, ... for T_adv = 5, up to E_adv of them.
-        return epoch > 0 and (epoch + 3) % self.adv_interval == 0 and done < self.adv_epochs
+        return adversarial_epoch_due(epoch, done, self.adv_interval, self.adv_epochs)

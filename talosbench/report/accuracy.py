@@ -56,6 +56,7 @@ def accuracy_table(
     columns = [(d, s, m) for d, s in pairs for m in metrics]
     table.columns += [column_label(d, s, m, with_scenario) for d, s, m in columns]
     table.column_datasets = {2 + c: d for c, (d, _, _) in enumerate(columns)}
+    table.column_scenarios = {2 + c: s for c, (_, s, _) in enumerate(columns)}
     withheld = set() if absent is None or partial else _lacking(cells, columns)
     blocks: list[tuple[int, list[tuple[str, dict[int, verdicts.Comparison]]]]] = []
     skipped: set[str] = set()

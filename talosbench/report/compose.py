@@ -9,6 +9,7 @@ from typing import NamedTuple
 import polars as pl
 
 from talosbench.report.accuracy import accuracy_table
+from talosbench.report.cold_marks import cold_splits, mark_cold
 from talosbench.report.convergence import convergence_table
 from talosbench.report.efficiency import efficiency_table
 from talosbench.report.names import FORMATS, TABLES
@@ -75,6 +76,9 @@ def build_tables(
             out += [diagnostics_table(final), drop_table(final, metric, chosen)]
     if vs_paper or vs_paper_all:
         out.append(comparison_table(final, metrics, compare_all=vs_paper_all))
+    cold = cold_splits(frame)
+    for table in out:
+        mark_cold(table, cold)
     return out
 
 

@@ -35,6 +35,9 @@ NAMES: dict[str, tuple[str, str]] = {
     "dropped_cold": ("cold {part} rows dropped", "count"),
     "cold_kept": ("cold {part} rows kept and evaluated", "count"),
     "valid_carved_from_train": ("validation carved from training", "yes / no"),
+    "cold_users": ("{part} users absent from training", "count"),
+    "cold_items": ("{part} items absent from training", "count"),
+    "train_k_core_dropped": ("training rows dropped by the training-period k-core", "count"),
 }
 
 
@@ -56,6 +59,7 @@ def diagnostics_table(final: pl.DataFrame) -> Table:
     }
     table.columns += [f"{dataset}/{scenario}" for dataset, scenario in splits]
     table.column_datasets = {2 + i: dataset for i, (dataset, _) in enumerate(splits)}
+    table.column_scenarios = {2 + i: scenario for i, (_, scenario) in enumerate(splits)}
     for name in names:
         label, unit = diagnostic_name(name)
         table.add(label, unit, *(_text(merged[where][name], unit) for where in splits))
@@ -93,6 +97,8 @@ def drop_table(final: pl.DataFrame, metric: str, baseline: str) -> Table:
         table.footer = ["No drop to report: it needs iid runs and runs of at least one shift scenario."]
         return table
     table.columns.insert(3, f"{IID} {metric}")
+    # Columns: dataset, backbone, loss, iid, then a value and a drop per shifted scenario.
+    table.column_scenarios = {3: IID} | {4 + 2 * i + j: s for i, s in enumerate(shifted) for j in (0, 1)}
     for dataset in order({k[0] for k in cells}):
         first = True
         for backbone in order({k[2] for k in cells if k[0] == dataset}, BACKBONES):

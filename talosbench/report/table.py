@@ -51,6 +51,8 @@ class Table:
     """Row indices preceded by a rule (a new block, e.g. the next backbone)."""
     column_datasets: dict[int, str] = field(default_factory=dict)
     """Column index -> the dataset of its values, for tables laid out with datasets as columns."""
+    column_scenarios: dict[int, str] = field(default_factory=dict)
+    """Column index -> the scenario of its values, for tables laid out with scenarios as columns."""
 
     def add(self, *cells: TableCell | str, rule: bool = False) -> None:
         """Append a row; plain strings become unemphasised cells."""
@@ -90,6 +92,7 @@ def per_dataset(table: Table) -> list[tuple[str, Table]]:
                 rules=set(),
                 footer=[],
                 column_datasets={},
+                column_scenarios={},
             )
             for index, row in enumerate(table.rows):
                 if row[at].text == name:
@@ -110,6 +113,7 @@ def per_dataset(table: Table) -> list[tuple[str, Table]]:
                 rules=set(table.rules),
                 footer=[],
                 column_datasets={},
+                column_scenarios={},
             )
             parts.append((name, part))
     parts = [(name, dataclasses.replace(part, title=f"{table.title} — {name}")) for name, part in parts]

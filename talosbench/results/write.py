@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,7 +64,7 @@ def _write_files(
     cell_data = {key: str(cell[key]) for key in CELL_KEYS}
     tuning_data = dict(tuning) if tuning is not None else None
     config_data = {
-        **dataclasses.asdict(config),
+        **config.to_record(),
         "run_id": config.run_id,
         "suite": suite,
         "cell": cell_data,

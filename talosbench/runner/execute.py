@@ -47,7 +47,7 @@ def split_of(
     return prepare_split(
         config.dataset,
         config.scenario,
-        config.split_seed,
+        config.run_split_seed,
         data_dir=data_dir,
         preprocess=config.preprocess or None,
         mirror=mirror,

@@ -63,15 +63,15 @@ def import_hint(data_dir: Path | None = None) -> str:
 
 def preprocess_defaults(dataset: str, data_dir: Path | None = None) -> dict[str, Any]:
     """What ``[datasets.<name>]`` may set: the preprocessing options of ``dataset`` (none for an imported
-    folder of ready-made splits) and the split options (``cold``), each with its default."""
+    folder of ready-made splits) and the split options (``cold``, ``valid``, ...), each with its default."""
     from talosbench.data.entries import get_entry
     from talosbench.data.preprocess import FILTER_ORDERS, ORDER_KEY
-    from talosbench.data.split import SPLIT_OPTIONS
+    from talosbench.data.split import split_defaults
     from talosbench.data.store import data_home
 
     entry = get_entry(dataset, data_home(data_dir))
     options = {} if entry.raw_format == "splits" else {ORDER_KEY: FILTER_ORDERS[0], **entry.preprocess}
-    return {**options, **{k: v[0] for k, v in SPLIT_OPTIONS.items()}}
+    return {**options, **split_defaults()}
 
 
 def option_choices(key: str) -> tuple[str, ...] | None:

@@ -111,6 +111,8 @@ def point_config(
     suite: Suite, cell: Cell, point: Point | None, seed: int, device: str | None = None
 ) -> RunConfig:
     """The run configuration of ``cell`` at ``point`` (None: no tuning dimensions) and ``seed``."""
+    from talosbench.data.split import read_by  # on first use, as suite.components imports data
+
     loss, backbone = suite.loss_tables[cell.loss], suite.backbone_tables[cell.backbone]
     values: dict[tuple[str, str], Any] = {**backbone.fixed, **loss.fixed}
     if point is not None:
@@ -126,9 +128,10 @@ def point_config(
         loss=loss.name,
         seed=seed,
         split_seed=suite.split_seed,
+        vary_split=suite.vary_split,
         loss_params={name: v for (target, name), v in sorted(values.items()) if target == "loss"},
         backbone_params={name: v for (target, name), v in sorted(values.items()) if target == "backbone"},
-        preprocess=dict(sorted(suite.preprocess.get(cell.dataset, {}).items())),
+        preprocess=dict(sorted(read_by(cell.scenario, suite.preprocess.get(cell.dataset, {})).items())),
         ks=suite.eval.ks,
         valid_metric=suite.valid_metric,
         **settings,

@@ -23,7 +23,7 @@ from talosbench.toml import tomllib
 
 UNMEASURED = ("threshold_error", "seconds_per_epoch")
 """Published metrics a run records without an ``[eval]`` entry (thresholded losses, timings)."""
-SUITE_KEYS = ("seeds", "tuning_seed", "split_seed", "valid_metric", "budget", "sampler")
+SUITE_KEYS = ("seeds", "tuning_seed", "split_seed", "vary_split", "valid_metric", "budget", "sampler")
 """The ``[suite]`` settings kept from the table's shipped suite."""
 
 

@@ -90,7 +90,7 @@ class Suite:
     seeds: tuple[int, ...]
     """Reported training seeds: every one trains fresh at each cell's chosen point."""
     split_seed: int
-    """Seed of every train/validation/test split."""
+    """Seed of every train/validation/test split (with ``vary_split``, the base of each run seed's)."""
     valid_metric: str
     """Validation metric (``precision@20``) for early stopping and tuning."""
     budget: int | None
@@ -117,6 +117,8 @@ class Suite:
     """Per backbone: fixed values and tuning dimensions."""
     tuning_seed: int = 0
     """Seed of every tuning trial; never one of ``seeds``, so no reported run is a selection winner."""
+    vary_split: bool = False
+    """Whether each run seed trains on its own split (``RunConfig.vary_split``), not one fixed split."""
     sampler: str = "grid"
     """How budgeted cells pick their trials: ``grid`` (a seeded draw made up front) or ``tpe``
     (Optuna's TPE sampler, one trial at a time; needs the ``tune`` extra)."""

@@ -74,6 +74,9 @@ seeds = [1, 2]
 # tuning_seed = 0
 # Seed of the train/validation/test split, the same for every run seed. Default: 2024.
 # split_seed = 2024
+# Give each run seed its own split (its seed drawn from split_seed and the run seed), so that the
+# spread over seeds includes the data's; changes the run ids. Default: false (docs/protocol.md §6).
+# vary_split = false
 # Metric@K that selects the tuning point and the early-stopping snapshot (from [eval] metrics).
 valid_metric = "precision@20"
 # Most tuning points trained per loss, drawn from its grid (docs/protocol.md §11.2). Default: the
@@ -113,10 +116,14 @@ losses = ["sl", "talos"]
 # Preprocessing of one dataset over its catalog defaults (docs/protocol.md §6.3), prepared into a
 # folder of its own: k_core, and for datasets with ratings min_rating and filter_order
 # ("rating-first" or "k-core-first"). cold: "drop" (default) or "keep" the validation and test rows
-# whose user or item never occurs in training.
+# whose user or item never occurs in training (a given split: "keep" by default). For temporal
+# only (§6.2): valid, "random" (default) or "latest" (the last 10 % of the training period by
+# time); train_k_core, a k-core over the training period alone (0, the default: none).
 # [datasets.synthetic]
 # k_core = 5
 # cold = "drop"
+# valid = "random"
+# train_k_core = 0
 
 # One table per loss label of [grid] losses. A value is fixed; a list of two or more values is a
 # tuning dimension, tried on validation with tuning_seed before every seed trains at the best

@@ -46,7 +46,7 @@ def run_config(
     split = load_split(
         config.dataset,
         config.scenario,
-        config.split_seed,
+        config.run_split_seed,
         data_dir=data_dir,
         preprocess=config.preprocess or None,
         on_event=on_event,

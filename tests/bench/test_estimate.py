@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,23 @@ def test_describe_estimate_words_a_central_figure_and_its_range() -> None:
     assert describe_estimate(estimate, jobs=2) == "about 20s (12s-35s), from 12 stored runs of this suite"
     one = PlanEstimate(30.0, 1, 0, low=30.0, high=30.0, stored=1)
     assert describe_estimate(one) == "about 30s, from 1 stored run of this suite"
+
+
+def test_a_bench_figure_with_adversarial_epochs_prices_those_its_schedule_runs(tmp_path: Path) -> None:
+    path = tmp_path / "adv.toml"
+    path.write_text(SUITE.replace('["sl", "talos"]', '["advinfonce"]'), encoding="utf-8")
+    cells = describe(load_suite(path), tmp_path / "runs")
+    prepare_dataset("synthetic", data_dir=tmp_path, preprocess=SIZE)
+    save_results([figure("advinfonce", 4.0)], tmp_path)
+    without = estimate_plan(cells, data_dir=tmp_path)
+    save_results([replace(figure("advinfonce", 4.0), adversarial_seconds=2.0)], tmp_path)
+    priced = estimate_plan(cells, data_dir=tmp_path)
+    stats = dataset_summary("synthetic", tmp_path, SIZE)["stats"]
+    rows = int(stats["interactions"] * TRAIN_SHARE)
+    per_epoch = estimate_run_seconds(
+        rows, stats["items"], "mf", "advinfonce", 16, 1, "cpu", data_dir=tmp_path
+    )
+    assert per_epoch is not None
+    # 10 epochs at the cap with the default schedule (T_adv 5, E_adv 5): ascents before epochs 2 and 7,
+    # each half a normal epoch as the figure says; three runs (seeds) of the one cell
+    assert priced.high - without.high == pytest.approx(3 * 2 * per_epoch / 2)

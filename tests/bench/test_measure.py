@@ -206,3 +206,20 @@ def test_estimate_without_bench_figures_or_device_is_none(
     assert estimate_run_seconds(1000, 8_000, "mf", "sl", None, 1, "cuda", data_dir=tmp_path) is None
     (tmp_path / "bench.json").write_text("not json")
     assert estimate_run_seconds(1000, 8_000, "mf", "sl", None, 1, "cpu", data_dir=tmp_path) is None
+
+
+def test_adversarial_epochs_are_measured_apart_and_only_for_losses_that_run_them(tmp_path: Path) -> None:
+    args = ["bench", "--scale", "tiny", "--loss", "advinfonce", "--loss", "sl", "--epochs", "2"]
+    result = runner.invoke(app, [*args, "--device", "cpu", "--threads", "1", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    stored = json.loads((tmp_path / "bench.json").read_text())
+    adv, sl = stored["cpu|mf|advinfonce|tiny"], stored["cpu|mf|sl|tiny"]
+    assert len(adv["adversarial_seconds_all"]) == 2 and adv["adversarial_seconds"] > 0
+    assert adv["adversarial_seconds"] == statistics.median(adv["adversarial_seconds_all"])
+    assert sl["adversarial_seconds"] is None and sl["adversarial_seconds_all"] == []
+    header, _, advinfonce, plain = (line.split() for line in result.stdout.splitlines()[:4])
+    assert header[7:10] == ["s/epoch", "adv", "s/epoch"]  # the adversarial column beside the normal one
+    assert advinfonce[1] == "advinfonce" and float(advinfonce[7]) == pytest.approx(
+        adv["adversarial_seconds"], abs=1e-3
+    )
+    assert plain[1] == "sl" and plain[7] == "-"

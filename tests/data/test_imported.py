@@ -45,3 +45,26 @@ def test_remap_pairs_replaces_original_names_by_ids() -> None:
     item_map = pl.DataFrame({"original": ["x", "y"], "id": [0, 1]})
     remapped = remap_pairs(pairs, user_map, item_map)
     assert sorted(remapped.select("user", "item", "part").iter_rows()) == [(0, 0, "test"), (1, 1, "train")]
+
+
+def test_an_import_with_cold_validation_or_test_rows_warns_once_with_the_counts(tmp_path: Path) -> None:
+    folder = tmp_path / "cold"
+    folder.mkdir()
+    (folder / "train.csv").write_text("user,item\nu1,i1\nu1,i2\nu2,i1\nu2,i2\n")
+    (folder / "valid.csv").write_text("user,item\nu1,i3\nu2,i1x\n")  # two items never trained on
+    (folder / "test.csv").write_text("user,item\nu3,i1\nu4,i9\nu1,i1x\nu2,i3\n")  # u3, u4; i9, i1x, i3
+    events: list[str] = []
+    out = import_file(folder, "cold", data_dir=tmp_path / "home", on_event=events.append)
+    warnings = [e for e in events if e.startswith("warning:")]
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+    assert "valid: 0 of 2 users, 2 of 2 items, 2 of 2 rows" in warnings[0]
+    assert "test: 2 of 4 users, 3 of 4 items, 4 of 4 rows" in warnings[0]
+    step = store.read_meta(out)["steps"][2]
+    assert step["step"] == "absent from train" and step["test"]["cold_users"] == 2
+    # A folder whose parts share every user and item imports without a warning.
+    (folder / "train.csv").write_text("user,item\nu1,i1\nu1,i2\nu2,i1\nu3,i2\n")
+    (folder / "valid.csv").write_text("user,item\nu3,i1\n")
+    (folder / "test.csv").write_text("user,item\nu2,i2\n")
+    events.clear()
+    import_file(folder, "warm", data_dir=tmp_path / "home", on_event=events.append)
+    assert not [e for e in events if e.startswith("warning:")]

@@ -209,3 +209,125 @@ def test_cold_option_selects_its_own_cached_split_of_the_same_prepared_data(tmp_
     assert again.test.equals(keep.test) and again.diagnostics == keep.diagnostics
     with pytest.raises(DataError, match="option 'cold' of dataset 'synthetic' must be one of drop, keep"):
         prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={"cold": "maybe"})
+
+
+def _n(frame: pl.DataFrame) -> dict[str, int]:
+    return {"n_users": frame["user"].max() + 1, "n_items": frame["item"].max() + 1}
+
+
+def _temporal(frame: pl.DataFrame, seed: int, **options: object):
+    return build_split(frame, "temporal", seed, dataset="s", **_n(frame), options=options)
+
+
+def _by_time(frame: pl.DataFrame) -> pl.DataFrame:
+    """The interactions with distinct timestamps (so that the time order needs no tie-break)."""
+    return frame.with_columns(pl.int_range(pl.len()).shuffle(seed=5).cast(pl.Int64).alias("timestamp"))
+
+
+def test_temporal_latest_validation_is_the_last_tenth_of_the_training_period(
+    interactions: pl.DataFrame,
+) -> None:
+    frame = _by_time(interactions)
+    s = _temporal(frame, 3, valid="latest", cold="keep")
+    # Independently: the earliest 80 % by time is the training period, its last 10 % the validation.
+    ordered = frame.sort("timestamp")
+    period = ordered.head(round(frame.height * 0.8))
+    expected_valid = period.tail(round(period.height * 0.1))
+    assert _pairs(s.valid) == _pairs(expected_valid)
+    assert _pairs(s.train) == _pairs(period) - _pairs(expected_valid)
+    assert s.train["timestamp"].max() < s.valid["timestamp"].min()
+    # The test part is the same cut as the default's; only the validation rows differ.
+    default = _temporal(frame, 3, cold="keep")
+    assert default.test.equals(s.test) and not default.valid.equals(s.valid)
+    assert _temporal(frame, 4, valid="latest", cold="keep").valid.equals(s.valid)  # no draw left
+
+
+def test_the_default_temporal_options_keep_todays_split(interactions: pl.DataFrame) -> None:
+    plain = _temporal(interactions, 7)
+    spelt = _temporal(interactions, 7, valid="random", train_k_core=0, cold="drop")
+    assert plain.train.equals(spelt.train) and plain.valid.equals(spelt.valid)
+    assert plain.diagnostics == spelt.diagnostics and "train_k_core_dropped" not in plain.diagnostics
+
+
+def _core(pairs: set[tuple[int, int]], k: int) -> set[tuple[int, int]]:
+    """A plain iterative k-core, to check the split's against."""
+    while True:
+        users: dict[int, int] = {}
+        items: dict[int, int] = {}
+        for u, i in pairs:
+            users[u] = users.get(u, 0) + 1
+            items[i] = items.get(i, 0) + 1
+        kept = {(u, i) for u, i in pairs if users[u] >= k and items[i] >= k}
+        if kept == pairs:
+            return kept
+        pairs = kept
+
+
+def test_temporal_train_k_core_filters_the_training_period_alone(interactions: pl.DataFrame) -> None:
+    frame = _by_time(interactions)
+    s = _temporal(frame, 3, train_k_core=12, valid="latest")
+    period = frame.sort("timestamp").head(round(frame.height * 0.8))
+    core = _core(_pairs(period), 12)
+    assert 0 < len(core) < period.height  # the filter bites on this data
+    assert _pairs(s.train) | _pairs(s.valid) <= core
+    assert len(_pairs(s.train)) + len(_pairs(s.valid)) + s.diagnostics["dropped_cold"]["valid"] == len(core)
+    assert s.diagnostics["train_k_core_dropped"] == period.height - len(core)
+    # Test rows are not filtered by the core: only those cold for the trained model are dropped.
+    test = frame.sort("timestamp").slice(period.height)
+    users, items = set(s.train["user"]), set(s.train["item"])
+    warm = {(u, i) for u, i in _pairs(test) if u in users and i in items}
+    assert _pairs(s.test) == warm and s.diagnostics["dropped_cold"]["test"] == test.height - len(warm)
+
+
+def test_temporal_options_select_their_own_cached_split_and_are_checked(tmp_path: Path) -> None:
+    options = {**SMALL, "valid": "latest", "train_k_core": 3}
+    prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess=options)
+    names = sorted(p.name for p in tmp_path.glob("synthetic/**/splits/*.parquet"))
+    assert names == ["temporal-seed0-train_k_core-3-valid-latest.parquet"]
+    # Other scenarios do not read them: their split and cache are those without the options.
+    prepare_split("synthetic", "iid", 0, data_dir=tmp_path, preprocess=options)
+    assert "iid-seed0.parquet" in {p.name for p in tmp_path.glob("synthetic/**/splits/*.parquet")}
+    with pytest.raises(
+        DataError, match="option 'valid' of dataset 'synthetic' must be one of random, latest"
+    ):
+        prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={"valid": "newest"})
+    with pytest.raises(DataError, match=r"option 'train_k_core' .* must be a whole number >= 0, got -1"):
+        prepare_split("synthetic", "temporal", 0, data_dir=tmp_path, preprocess={"train_k_core": -1})
+
+
+def _cold_folder(tmp_path: Path) -> Path:
+    """A split folder whose test holds a user (9) and an item (7) that training never saw."""
+    folder = tmp_path / "pub"
+    folder.mkdir()
+    (folder / "train.txt").write_text("0 0 1 2 3\n1 1 2 3\n2 0 3 4\n")
+    (folder / "valid.txt").write_text("0 4\n1 0\n")
+    (folder / "test.txt").write_text("0 7\n1 4\n2 1\n9 1\n")
+    import_file(folder, "pub", data_dir=tmp_path / "home")
+    return tmp_path / "home"
+
+
+def test_given_keeps_and_counts_cold_rows_and_drops_them_when_asked(tmp_path: Path) -> None:
+    home = _cold_folder(tmp_path)
+    kept = load_split("pub", "given", 0, data_dir=home)
+    # As before: the publisher's test rows, cold ones included; now counted as well.
+    assert kept.test.height == 4
+    assert kept.diagnostics["cold_kept"] == {"valid": 0, "test": 2}
+    assert kept.diagnostics["dropped_cold"] == {"valid": 0, "test": 0}
+    assert kept.diagnostics["cold_users"] == {"valid": 0, "test": 1}
+    assert kept.diagnostics["cold_items"] == {"valid": 0, "test": 1}
+    dropped = load_split("pub", "given", 0, data_dir=home, preprocess={"cold": "drop"})
+    assert dropped.test.height == 2 and dropped.diagnostics["dropped_cold"] == {"valid": 0, "test": 2}
+    assert dropped.train.equals(kept.train) and dropped.valid.equals(kept.valid)
+    names = sorted(p.name for p in home.glob("pub/**/splits/*.parquet"))
+    assert names == ["given-seed0-cold-drop.parquet", "given-seed0.parquet"]
+
+
+def test_a_given_split_cached_before_its_cold_rows_were_counted_is_rebuilt_alike(tmp_path: Path) -> None:
+    home = _cold_folder(tmp_path)
+    fresh = load_split("pub", "given", 0, data_dir=home)
+    diag = next(home.glob("pub/**/splits/given-seed0.json"))
+    old = {k: v for k, v in fresh.diagnostics.items() if k not in ("cold_users", "cold_items", "cold_kept")}
+    diag.write_text(__import__("json").dumps(old))  # what an earlier version cached
+    again = load_split("pub", "given", 0, data_dir=home)
+    assert again.diagnostics == fresh.diagnostics and again.test.equals(fresh.test)
+    assert again.diagnostics["cold_users"] == {"valid": 0, "test": 1}

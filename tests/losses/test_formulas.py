@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from talosbench.declared.losses import DECLARED_LOSSES
+from talosbench.declared.losses.adversarial import adversarial_epochs_in
 from talosbench.losses import build_loss
 from talosbench.losses.base import Loss, ScoreBatch
 
@@ -187,6 +188,9 @@ def test_advinfonce_schedule() -> None:
             done += 1
     assert due == [2, 7, 12]
     assert loss.adversary_lr() == 1e-4 and loss.param_groups(0.1, 0.0) == []
+    # what prices a run counts the same schedule: before epochs 2 and 7 of 10, all three by epoch 13
+    assert [adversarial_epochs_in(epochs, 5, 3) for epochs in (2, 3, 10, 13, 30)] == [0, 1, 2, 3, 3]
+    assert adversarial_epochs_in(30, 5, 0) == 0
 
 
 # --- LLPAUC ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from talosbench.cli import app
 from talosbench.data.store import file_lock
 from talosbench.results import collect
+from talosbench.results.read import read_config
 from talosbench.runner import run_suite
 from talosbench.runner.lock import LOCK_FILE
 from talosbench.suite import load_suite
@@ -213,3 +215,22 @@ def test_run_records_start_up_and_compares_its_time_with_the_estimate_from_store
     assert rest.exit_code == 0, rest.output
     summary = r"6 runs: 4 trained, 2 already complete, 0 failed, in \w+ \(estimated \w+\); results in "
     assert re.search(summary, rest.stderr), rest.stderr
+
+
+def test_vary_split_trains_each_seed_on_its_own_split_and_records_it(
+    tmp_path: Path, tiny_suite: Callable[..., Path]
+) -> None:
+    text = tiny_suite(1, lambda t: t.replace("seeds = [1, 2]", "seeds = [1, 2]\nvary_split = true"))
+    data = tmp_path / "data"
+    summary = run_suite(load_suite(text), tmp_path / "r", data_dir=data, only=["loss=sl"])
+    assert summary.ran == 2 and summary.failed == []
+    configs = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").glob("tiny/*/config.json"))]
+    seeds = {c["seed"]: c["run_split_seed"] for c in configs}
+    assert all(c["vary_split"] is True for c in configs) and len(set(seeds.values())) == 2
+    # Each split was built and cached under its own seed, and the two differ.
+    cached = {s: next(data.glob(f"synthetic/**/splits/iid-seed{v}.parquet")) for s, v in seeds.items()}
+    assert not pl.read_parquet(cached[1]).equals(pl.read_parquet(cached[2]))
+    splits = collect(tmp_path / "r")["split"].to_list()
+    assert len(set(splits)) == 2  # the runs' diagnostics differ with their splits
+    for folder in (tmp_path / "r" / "tiny").glob("*/config.json"):  # `evaluate` rebuilds the same run
+        assert read_config(folder.parent).run_split_seed == seeds[read_config(folder.parent).seed]

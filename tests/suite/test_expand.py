@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from talosbench.suite import cells, dims, grid_size, parse_suite, point_config, points
+import pytest
+
+from talosbench.suite import SuiteError, cells, dims, grid_size, parse_suite, point_config, points
 
 
 def suite(**tables: Any):  # type: ignore[no-untyped-def]
@@ -137,3 +139,39 @@ def test_shared_dimensions_are_tried_alike_and_only_extras_are_sampled() -> None
 def test_grid_size_counts_the_full_grid() -> None:
     s = _budgeted({"sl": GRID})
     assert grid_size(s, cells(s)[0]) == 36 and len(points(s, cells(s)[0])) == 5
+
+
+def test_vary_split_reaches_every_run_and_leaves_a_suite_without_it_alone() -> None:
+    plain = suite()
+    varied = suite(suite={"name": "g", "seeds": [3, 4], "vary_split": True})
+    assert (plain.vary_split, varied.vary_split) == (False, True)
+    cell = cells(plain)[0]
+    before, after = point_config(plain, cell, None, seed=3), point_config(varied, cell, None, seed=3)
+    assert before.run_split_seed == before.split_seed == 2024 and not before.vary_split
+    assert after.vary_split and after.run_split_seed != 2024
+    assert after.run_split_seed != point_config(varied, cell, None, seed=4).run_split_seed
+    assert after.run_id != before.run_id
+
+
+def test_temporal_split_options_reach_temporal_runs_only() -> None:
+    plain = suite()
+    shifted = suite(datasets={"synthetic": {"valid": "latest", "train_k_core": 5, "cold": "keep"}})
+    by_cell = {(c.dataset, c.scenario, c.loss): c for c in cells(shifted)}
+    iid, temporal = by_cell[("synthetic", "iid", "sl")], by_cell[("synthetic", "temporal", "sl")]
+    assert point_config(shifted, temporal, None, seed=3).preprocess == {
+        "cold": "keep",
+        "train_k_core": 5,
+        "valid": "latest",
+    }
+    # iid does not read them: its runs are those of a suite without them (cold, read by all, stays).
+    assert point_config(shifted, iid, None, seed=3).preprocess == {"cold": "keep"}
+    bare = suite(datasets={"synthetic": {"cold": "keep"}})
+    assert point_config(shifted, iid, None, seed=3).run_id == point_config(bare, iid, None, seed=3).run_id
+    assert point_config(plain, temporal, None, seed=3).preprocess == {}
+
+
+def test_temporal_split_options_are_checked_when_the_suite_loads() -> None:
+    with pytest.raises(SuiteError, match=r"\[datasets.synthetic\] valid: .*random, latest"):
+        suite(datasets={"synthetic": {"valid": "newest"}})
+    with pytest.raises(SuiteError, match=r"\[datasets.synthetic\] train_k_core: must be >= 0"):
+        suite(datasets={"synthetic": {"train_k_core": -2}})

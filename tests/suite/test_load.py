@@ -295,3 +295,11 @@ def test_seeds_outside_what_the_generators_take_are_refused_with_the_range(
 def test_the_largest_seed_the_generators_take_loads(tmp_path: Path) -> None:
     suite = load_suite(write(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [9223372036854775807]")))
     assert suite.seeds == (9223372036854775807,)
+
+
+def test_vary_split_must_be_true_or_false(tmp_path: Path) -> None:
+    message = error(tmp_path, BASE.replace("seeds = [1, 2]", 'seeds = [1, 2]\nvary_split = "yes"'))
+    assert "[suite] vary_split" in message
+    assert load_suite(
+        write(tmp_path, BASE.replace("seeds = [1, 2]", "seeds = [1, 2]\nvary_split = true"))
+    ).vary_split

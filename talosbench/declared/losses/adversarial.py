@@ -49,3 +49,17 @@ ADV_INFONCE = declare(
         ),
     )
 )
+
+
+def adversarial_epoch_due(epoch: int, done: int, interval: int, count: int) -> bool:
+    """Whether an adversarial epoch precedes training epoch ``epoch`` (0-based), ``done`` of ``count`` run."""
+    # The reference driver's schedule: epochs 2, 7, 12, ... for T_adv = 5, up to E_adv of them.
+    return epoch > 0 and (epoch + 3) % interval == 0 and done < count
+
+
+def adversarial_epochs_in(epochs: int, interval: int, count: int) -> int:
+    """How many adversarial epochs a run of ``epochs`` training epochs runs (what prices them)."""
+    done = 0
+    for epoch in range(epochs):
+        done += adversarial_epoch_due(epoch, done, interval, count)
+    return done
