@@ -57,6 +57,12 @@ def report(
         help="As --vs-paper, with the relative difference also where a setting (negatives) or the "
         "metric's definition differs (Table A.4); such a difference is not a comparison.",
     ),
+    partial: bool = typer.Option(
+        False,
+        "--partial",
+        help="Rank and compare the completed cells of a suite whose planned runs are not all complete "
+        "(interrupted, failed or still running); its tables then say how many are absent.",
+    ),
 ) -> None:
     """Tables of a suite's results: accuracy with significance, efficiency, convergence, tuning, shift.
 
@@ -98,6 +104,7 @@ def report(
             vs_paper=vs_paper,
             vs_all=vs_all,
             vs_paper_all=vs_paper_all,
+            partial=partial,
         )
     else:
         text = build_report(
@@ -111,6 +118,7 @@ def report(
             vs_paper=vs_paper,
             vs_all=vs_all,
             vs_paper_all=vs_paper_all,
+            partial=partial,
         )
     if output is None:
         typer.echo(text, nl=False)

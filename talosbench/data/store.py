@@ -152,6 +152,24 @@ def file_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
         handle.close()
 
 
+def is_locked(path: Path) -> bool:
+    """Whether a live process holds ``file_lock(path)`` now (a lock file its crashed holder left is not).
+
+    Probes with a shared lock released at once, so nothing waits and no holder is disturbed.
+    """
+    if fcntl is None or not path.exists():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:  # gone meanwhile, or unreadable: no holder to name
+        return False
+    return False
+
+
 def is_prepared(path: Path) -> bool:
     """True when a prepared folder is complete (meta.json is written last)."""
     return (path / META).is_file() and (path / INTERACTIONS).is_file()

@@ -10,6 +10,7 @@ from talosbench.report import stats, verdicts
 from talosbench.report.table import (
     BACKBONES,
     DASH,
+    Planned,
     Runs,
     Table,
     TableCell,
@@ -18,6 +19,7 @@ from talosbench.report.table import (
     mean_std,
     order,
     paper_losses,
+    partial_label,
     runs_by_cell,
     scenarios,
 )
@@ -25,16 +27,29 @@ from talosbench.report.verdicts import Cell
 
 ALPHA = stats.ALPHA
 INTERVAL_ROW, P_BETTER_ROW = f"Imp.% {round(100 * (1 - ALPHA))}% CI", "P(better)"
+COLUMN_INCOMPLETE = "column incomplete"
+"""Why a comparison is refused in a column where a planned cell lacks runs (without ``--partial``)."""
 
 
-def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str, vs_all: bool = False) -> Table:
+def accuracy_table(
+    final: pl.DataFrame,
+    metrics: Sequence[str],
+    baseline: str,
+    vs_all: bool = False,
+    planned: Planned | None = None,
+    partial: bool = False,
+) -> Table:
     """Rows backbone x loss, columns dataset[/scenario] x metric; mean ± std over seeds.
 
     Below each backbone's losses, the baseline's comparisons: against the loss with the best validation
-    mean of each column, or (``vs_all``) against every other loss, one row each.
+    mean of each column, or (``vs_all``) against every other loss, one row each. With the suite's
+    ``planned`` cells, every one is shown, and a column where one lacks a completed run is neither
+    ranked nor compared, unless ``partial``: the completed cells are then ranked and the title says
+    how many planned runs are absent.
     """
     table = Table("accuracy", "Accuracy (test, best validation snapshot)", ["backbone", "loss"])
-    cells = runs_by_cell(final)
+    cells = runs_by_cell(final, planned)
+    absent = partial_label(cells) if planned is not None else None
     keys = {(k[0], k[1]) for k in cells}
     pairs = [(d, s) for d in order(k[0] for k in keys) for s in scenarios(k[1] for k in keys if k[0] == d)]
     with_scenario = len({s for _, s in pairs}) > 1
@@ -42,18 +57,24 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str, v
     table.columns += [column_label(d, s, m, with_scenario) for d, s, m in columns]
     table.column_datasets = {2 + c: d for c, (d, _, _) in enumerate(columns)}
     table.column_scenarios = {2 + c: s for c, (_, s, _) in enumerate(columns)}
+    withheld = set() if absent is None or partial else _lacking(cells, columns)
     blocks: list[tuple[int, list[tuple[str, dict[int, verdicts.Comparison]]]]] = []
     skipped: set[str] = set()
     users = verdicts.UserValues()
     for backbone in order({k[2] for k in cells}, BACKBONES):
         losses = order({k[3] for k in cells if k[2] == backbone}, paper_losses(), last=baseline)
         grid = [[_stat(cells.get((d, s, backbone, loss)), m) for d, s, m in columns] for loss in losses]
-        best, second = _ranks(grid, losses)
+        best, second = _ranks(grid, losses, withheld)
         for r, loss in enumerate(losses):
             row = [TableCell(backbone), TableCell(loss)]
             for c, (d, s, m) in enumerate(columns):
                 mean, std, runs = grid[r][c]
                 row.append(TableCell(_text(mean, std, runs), bold=(r, c) in best, underline=(r, c) in second))
+                partial_fields = (
+                    {}
+                    if absent is None
+                    else {"ranked": c not in withheld, "partial": absent.removeprefix("partial: ")}
+                )
                 table.records.append(
                     {
                         "dataset": d,
@@ -68,6 +89,7 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str, v
                         "runs": runs.summary() if runs else "no runs",
                         "best": (r, c) in best,
                         "runner_up": (r, c) in second,
+                        **partial_fields,
                     }
                 )
             table.add(*row, rule=r == 0)
@@ -75,10 +97,13 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str, v
             continue
         if vs_all:
             others = [loss for loss in losses if loss != baseline]
-            found = [(other, _against(grid, losses, baseline, other, columns, users)) for other in others]
+            found = [
+                (other, _against(grid, losses, (backbone, baseline, other), columns, users, withheld))
+                for other in others
+            ]
         else:
             skipped |= {losses[r] for r in verdicts.variants(grid, losses, baseline)}
-            found = [("", _against_best(grid, losses, baseline, columns, users))]
+            found = [("", _against_best(grid, losses, (backbone, baseline), columns, users, withheld))]
         blocks.append((len(table.rows), found))
         for label, row in found:  # placeholders in the block, written once Holm has seen every test
             for _ in _comparison_rows(label, row, len(columns)):
@@ -90,7 +115,10 @@ def accuracy_table(final: pl.DataFrame, metrics: Sequence[str], baseline: str, v
         for index, line in enumerate(texts, start):
             table.rows[index][1:] = [TableCell(text) for text in line]
     table.records += [comparison.record for comparison in comparisons]
-    table.footer = _footer(final, baseline)
+    table.footer = _footer(final, baseline, planned)
+    if absent is not None:
+        table.title += f" — {absent}"
+        table.footer.insert(0, _partial_note(absent, partial, bool(withheld), planned))
     if blocks:
         table.footer += verdicts.notes(comparisons, baseline, skipped, vs_all)
     else:
@@ -115,11 +143,42 @@ def _text(mean: float | None, std: float | None, runs: Runs | None) -> str:
     return text if runs.complete else f"{text} ({runs.summary()})"
 
 
-def _ranks(grid: list[list[Cell]], losses: list[str]) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
-    """Best and runner-up per column among cells with every seed completed (ties share the mark)."""
+def _lacking(cells: dict[tuple[str, ...], Runs], columns: list[tuple[str, str, str]]) -> set[int]:
+    """The columns where a planned cell (of any backbone) lacks a completed run."""
+    incomplete = {key[:2] for key, runs in cells.items() if not runs.complete}
+    return {c for c, (d, s, _) in enumerate(columns) if (d, s) in incomplete}
+
+
+def _partial_note(label: str, partial: bool, withheld: bool, planned: Planned | None) -> str:
+    """What a table of a suite whose planned runs did not all complete ranks, and why."""
+    absent = "absent: not trained yet or interrupted, failed or diverged"
+    absent += (
+        ", or in training now (the suite is being run)" if planned is not None and planned.running else ""
+    )
+    if partial:
+        return (
+            f"{label[0].upper()}{label[1:]} ({absent}): --partial ranks and compares the cells whose "
+            "runs all completed, though a cell still lacking runs might have been the best."
+        )
+    if not withheld:
+        return f"{label[0].upper()}{label[1:]} ({absent})."
+    return (
+        f"{label[0].upper()}{label[1:]} ({absent}): no bold, underline or Imp.% in a column where a "
+        "planned cell lacks runs, since the missing cell might be the best; rerun `talosbench run` to "
+        "complete it, or pass --partial to rank the completed cells anyway."
+    )
+
+
+def _ranks(
+    grid: list[list[Cell]], losses: list[str], withheld: set[int]
+) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Best and runner-up per column among cells with every seed completed (ties share the mark);
+    none in a ``withheld`` column."""
     best: set[tuple[int, int]] = set()
     second: set[tuple[int, int]] = set()
     for c in range(len(grid[0]) if grid else 0):
+        if c in withheld:
+            continue
         ranked = [(grid[r][c][0], r) for r in range(len(losses)) if verdicts.complete(grid[r][c])]
         distinct = sorted({mean for mean, _ in ranked}, reverse=True)
         best |= {(r, c) for mean, r in ranked if distinct and mean == distinct[0]}
@@ -130,20 +189,27 @@ def _ranks(grid: list[list[Cell]], losses: list[str]) -> tuple[set[tuple[int, in
 def _against_best(
     grid: list[list[Cell]],
     losses: list[str],
-    baseline: str,
+    sides: tuple[str, str],
     columns: list[tuple[str, str, str]],
     users: verdicts.UserValues,
+    withheld: set[int],
 ) -> dict[int, verdicts.Comparison]:
-    """Per column, the baseline against the loss with the best validation mean; refusals included."""
+    """Per column, the baseline against the loss with the best validation mean; refusals included.
+
+    ``sides``: the backbone and the baseline."""
+    backbone, baseline = sides
     b = losses.index(baseline)
     found = {}
     for c, column in enumerate(columns):
         r, blockers = verdicts.opponent(grid, losses, baseline, c, column[2])
         base = grid[b][c]
-        if base[2] is None or (r is None and not blockers):
+        if base[2] is None or (r is None and not blockers and c not in withheld):
             continue
-        record = verdicts.where(column, base[2], baseline, losses[r] if r is not None else None)
-        if not verdicts.complete(base) or blockers or r is None:
+        record = verdicts.where(column, backbone, baseline, losses[r] if r is not None else None)
+        if c in withheld:
+            record["refused"] = COLUMN_INCOMPLETE
+            found[c] = verdicts.Comparison(record)
+        elif not verdicts.complete(base) or blockers or r is None:
             record["refused"] = f"{', '.join(blockers) if blockers else baseline} incomplete"
             found[c] = verdicts.Comparison(record)
         else:
@@ -155,21 +221,27 @@ def _against_best(
 def _against(
     grid: list[list[Cell]],
     losses: list[str],
-    baseline: str,
-    other: str,
+    sides: tuple[str, str, str],
     columns: list[tuple[str, str, str]],
     users: verdicts.UserValues,
+    withheld: set[int],
 ) -> dict[int, verdicts.Comparison]:
-    """Per column, the baseline against ``other`` (``--vs-all``); an incomplete side is refused."""
+    """Per column, the baseline against ``other`` (``--vs-all``); an incomplete side is refused.
+
+    ``sides``: the backbone, the baseline and the other loss."""
+    backbone, baseline, other = sides
     b, r = losses.index(baseline), losses.index(other)
     found = {}
     for c, column in enumerate(columns):
         base, cell = grid[b][c], grid[r][c]
         if base[2] is None or cell[2] is None:
             continue
-        record = verdicts.where(column, base[2], baseline, other)
+        record = verdicts.where(column, backbone, baseline, other)
         incomplete = [loss for loss, side in ((baseline, base), (other, cell)) if not verdicts.complete(side)]
-        if incomplete:
+        if c in withheld:
+            record["refused"] = COLUMN_INCOMPLETE
+            found[c] = verdicts.Comparison(record)
+        elif incomplete:
             record["refused"] = f"{', '.join(incomplete)} incomplete"
             found[c] = verdicts.Comparison(record)
         else:
@@ -192,8 +264,8 @@ def _comparison_rows(label: str, found: dict[int, verdicts.Comparison], width: i
     return rows
 
 
-def _footer(final: pl.DataFrame, baseline: str) -> list[str]:
-    seeds = sorted(final["seed"].unique().to_list())
+def _footer(final: pl.DataFrame, baseline: str, planned: Planned | None) -> list[str]:
+    seeds = sorted(planned.seeds if planned is not None else final["seed"].unique().to_list())
     return [
         f"Mean ± sample std over {len(seeds)} seed(s) ({', '.join(map(str, seeds))}); "
         "cells with missing or failed runs say so and are not ranked.",

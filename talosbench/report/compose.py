@@ -17,7 +17,7 @@ from talosbench.report.paper import comparison_table
 from talosbench.report.renderers import render
 from talosbench.report.scope import by_suite, gather, suite_metrics
 from talosbench.report.shift import diagnostics_table, drop_table
-from talosbench.report.table import ReportError, Table, check_metrics, primary_metric
+from talosbench.report.table import Planned, ReportError, Table, check_metrics, primary_metric
 from talosbench.report.tuning import tuning_table
 
 DEFAULT_BASELINE = "talos"
@@ -39,12 +39,16 @@ def build_tables(
     vs_paper: bool = False,
     vs_all: bool = False,
     vs_paper_all: bool = False,
+    planned: Planned | None = None,
+    partial: bool = False,
 ) -> list[Table]:
     """The requested tables from a ``results.collect`` frame; final runs only, except tuning.
 
     ``vs_paper`` adds the paper's published values beside every measured cell that has one;
     ``vs_all`` compares the baseline with every other loss instead of the best one on validation;
     ``vs_paper_all`` gives the relative difference also where a setting or a definition differs.
+    ``planned`` is the suite's plan: every planned cell is shown, and a column where one lacks runs
+    is neither ranked nor compared unless ``partial``, which ranks the completed cells and says so.
     """
     unknown = [name for name in tables if name not in TABLES]
     if unknown:
@@ -61,11 +65,11 @@ def build_tables(
     out: list[Table] = []
     for name in tables:
         if name == "accuracy":
-            out.append(accuracy_table(final, metrics, chosen, vs_all))
+            out.append(accuracy_table(final, metrics, chosen, vs_all, planned, partial))
         elif name == "efficiency":
-            out.append(efficiency_table(final, chosen))
+            out.append(efficiency_table(final, chosen, planned))
         elif name == "convergence":
-            out.append(convergence_table(final, metric, chosen))
+            out.append(convergence_table(final, metric, chosen, planned))
         elif name == "tuning":
             out.append(tuning_table(frame, metric, chosen))
         else:
@@ -90,6 +94,7 @@ def report(
     vs_paper: bool = False,
     vs_all: bool = False,
     vs_paper_all: bool = False,
+    partial: bool = False,
 ) -> str:
     """The report of the runs under ``source`` (a results root or one suite's directory) as text.
 
@@ -99,7 +104,8 @@ def report(
     Only runs of each suite's current plan count (that of ``suite_file`` when given); each kind of
     run left out (stale or damaged) gets a note, passed to ``on_note`` and written below the tables.
     ``vs_paper`` adds, per suite, the paper's published values beside the measured ones; ``vs_all``
-    compares the baseline with every other loss (see ``build_tables``).
+    compares the baseline with every other loss; ``partial`` ranks a suite interrupted before its plan
+    completed (see ``build_tables``).
     """
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; choose from {', '.join(FORMATS)}")
@@ -113,6 +119,7 @@ def report(
         vs_paper=vs_paper,
         vs_all=vs_all,
         vs_paper_all=vs_paper_all,
+        partial=partial,
     )
     return render(built.tables, fmt, built.notes)
 
@@ -128,10 +135,11 @@ def report_tables(
     vs_paper: bool = False,
     vs_all: bool = False,
     vs_paper_all: bool = False,
+    partial: bool = False,
 ) -> ReportTables:
     """The tables ``report`` renders, its notes on what it left out (see ``report``) and the runs it
     read (the current plan's), so that a caller needing the runs too reads the store once."""
-    frame, notes = gather(source, suite_file)
+    frame, notes, planned = gather(source, suite_file)
     for note in notes:  # before the tables, which refuse to be empty: the notes may say why they are
         if on_note is not None:
             on_note(note)
@@ -143,7 +151,9 @@ def report_tables(
     for suite, runs in parts:
         shown = metrics or suite_metrics(runs, source, suite_file)
         try:
-            built = build_tables(runs, tables, shown, baseline, vs_paper, vs_all, vs_paper_all)
+            built = build_tables(
+                runs, tables, shown, baseline, vs_paper, vs_all, vs_paper_all, planned.get(suite), partial
+            )
         except ReportError as error:
             if len(parts) == 1 or (not out and suite == parts[-1][0]):
                 raise  # nothing else to show: the reason is the answer

@@ -7,7 +7,18 @@ from typing import Any
 
 import polars as pl
 
-from talosbench.report.table import CELL, DASH, Runs, Table, fmt_mib, fmt_num, ordered_cells, runs_by_cell
+from talosbench.report.table import (
+    CELL,
+    DASH,
+    Planned,
+    Runs,
+    Table,
+    fmt_mib,
+    fmt_num,
+    ordered_cells,
+    partial_label,
+    runs_by_cell,
+)
 
 REFERENCE = "sl"
 SHARED = "‡"
@@ -15,10 +26,14 @@ SHARED = "‡"
 COLUMNS = ["runs", "s/epoch", "× SL", "eval s", "epochs to best", "wall s (total)", "device MiB", "host MiB"]
 
 
-def efficiency_table(final: pl.DataFrame, baseline: str) -> Table:
-    """One row per cell: medians over completed seeds, total wall time over every run of the cell."""
+def efficiency_table(final: pl.DataFrame, baseline: str, planned: Planned | None = None) -> Table:
+    """One row per cell (every cell of the suite's ``planned`` ones): medians over completed seeds,
+    total wall time over every run of the cell."""
     table = Table("efficiency", "Efficiency", [*CELL, *COLUMNS])
-    cells = runs_by_cell(final)
+    cells = runs_by_cell(final, planned)
+    label = partial_label(cells) if planned is not None else None
+    if label is not None:
+        table.title += f" — {label}"
     for key, first in ordered_cells(cells, baseline):
         reference_runs = cells.get((*key[:3], REFERENCE))
         reference = _median(reference_runs, "train_seconds_per_epoch") if reference_runs else None

@@ -88,6 +88,7 @@ def html_report(
     vs_paper: bool = False,
     vs_all: bool = False,
     vs_paper_all: bool = False,
+    partial: bool = False,
 ) -> str:
     """The HTML report of the runs under ``source``: header, figures (unless ``figures`` is False), tables.
 
@@ -105,6 +106,7 @@ def html_report(
         vs_paper=vs_paper,
         vs_all=vs_all,
         vs_paper_all=vs_paper_all,
+        partial=partial,
     )
     drawn, missing = _figures(source, metrics, baseline, suite_file) if figures else ([], None)
     title = "talosbench report: " + ", ".join(_suites(frame)) if not frame.is_empty() else "talosbench report"

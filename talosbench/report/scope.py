@@ -10,11 +10,11 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
-from talosbench.report.table import CELL, ReportError
+from talosbench.report.table import CELL, Planned, ReportError
 from talosbench.results import (
     RESULT_FILE,
     DamagedRunError,
@@ -31,10 +31,23 @@ class _Plan:
 
     runs: frozenset[str] | None
     source: str | None
+    cells: tuple[tuple[str, ...], ...] | None = None
+    """Every cell the plan trains (None: a plan recorded by an older version, or none)."""
+    seeds: tuple[int, ...] = ()
 
 
-def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, list[str]]:
-    """The runs a report of ``source`` covers, and a note per kind of stored run it left out.
+class Scope(NamedTuple):
+    """What a report covers: the runs, a note per kind of stored run left out, each suite's plan."""
+
+    frame: pl.DataFrame
+    notes: list[str]
+    planned: dict[str, Planned]
+    """By suite folder name, what its plan asks of its final runs; a suite without a recorded plan
+    (``talosbench train``'s, or results of older versions) has none, and its tables expect the seeds seen."""
+
+
+def gather(source: Path, suite_file: Path | None = None) -> Scope:
+    """The runs a report of ``source`` covers, a note per kind of stored run it left out, the plans.
 
     ``suite_file`` is the suite TOML the report was asked for (its results are ``source``): when
     it differs from the suite the last ``run`` recorded, its own plan decides which runs count.
@@ -68,7 +81,17 @@ def gather(source: Path, suite_file: Path | None = None) -> tuple[pl.DataFrame, 
             f"{count} stored {runs} left out: not in the current plan of suite {suite_dir.name} "
             "(edited since they ran)"
         )
-    return frame, notes + _mixed_settings(frame)
+    return Scope(frame, notes + _mixed_settings(frame), _planned(plans))
+
+
+def _planned(plans: dict[Path, _Plan | None]) -> dict[str, Planned]:
+    from talosbench.runner.lock import suite_running
+
+    return {
+        folder.name: Planned(plan.cells, plan.seeds, suite_running(folder))
+        for folder, plan in plans.items()
+        if plan is not None and plan.cells is not None
+    }
 
 
 def _plan_or_note(suite_dir: Path, source: Path, suite_file: Path | None, notes: list[str]) -> _Plan | None:
@@ -87,10 +110,16 @@ def _current_plan(suite_dir: Path, suite_file: Path | None) -> _Plan:
     recorded = read_plan(suite_dir)
     if suite_file is not None and (recorded or {}).get("source_sha256") != source_digest(suite_file):
         # The suite file changed since its last run (or that run recorded no plan): its plan now.
-        return _Plan(frozenset(_plan_of(suite_file, suite_dir.parent)), str(suite_file))
+        return _plan_of(suite_file, suite_dir.parent)
     if recorded is None:
         return _Plan(None, None)
-    return _Plan(frozenset(recorded["runs"]), recorded.get("source"))
+    cells = recorded.get("cells")
+    return _Plan(
+        frozenset(recorded["runs"]),
+        recorded.get("source"),
+        tuple(tuple(cell[key] for key in CELL) for cell in cells) if cells is not None else None,
+        tuple(recorded.get("seeds", ())),
+    )
 
 
 def by_suite(frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
@@ -156,15 +185,18 @@ def _evaluation_of(suite_file: Path) -> dict[str, list[Any]] | None:
     return {"metrics": list(evaluation.metrics), "ks": list(evaluation.ks)}
 
 
-def _plan_of(suite_file: Path, results_dir: Path) -> list[str]:
-    """The run ids a suite file expands to against ``results_dir`` (loading it imports the registries)."""
+def _plan_of(suite_file: Path, results_dir: Path) -> _Plan:
+    """The plan a suite file expands to against ``results_dir`` (loading it imports the registries)."""
     from talosbench.runner import current_runs
-    from talosbench.suite import SuiteError, load_suite
+    from talosbench.suite import SuiteError, cells, load_suite
 
     try:
-        return current_runs(load_suite(suite_file), results_dir)
+        suite = load_suite(suite_file)
+        runs = current_runs(suite, results_dir)
     except SuiteError as error:
         raise ReportError(str(error)) from None
+    planned = tuple(tuple(cell.key()[key] for key in CELL) for cell in cells(suite))
+    return _Plan(frozenset(runs), str(suite_file), planned, suite.seeds)
 
 
 def _redo(source: str | None) -> str:

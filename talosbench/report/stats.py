@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,6 +133,16 @@ def bootstrap(a: Sequence[float], b: Sequence[float], paired: bool, resamples: i
         p_better=float(p_better(x, y, paired)),
         p_better_interval=_interval(p_better(xs, ys, paired)),
     )
+
+
+def run_interval(values: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float]:
+    """Percentile bootstrap interval (1 - ALPHA) of a statistic of one cell's runs, resampling whole runs.
+
+    ``values`` holds one row per run; ``statistic`` maps draws (resamples x runs x ...) to one value per
+    resample. The seed is fixed, as in ``bootstrap``: a report prints the same interval every time.
+    """
+    draws = np.random.default_rng(0).integers(0, len(values), (RESAMPLES, len(values)))
+    return _interval(statistic(np.asarray(values, dtype=float)[draws]))
 
 
 def p_better(a: np.ndarray, b: np.ndarray, paired: bool) -> np.ndarray:

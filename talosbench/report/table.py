@@ -122,11 +122,25 @@ def per_dataset(table: Table) -> list[tuple[str, Table]]:
 
 
 @dataclass(frozen=True)
+class Planned:
+    """What a suite's plan (its ``plan.json``) asks of its final runs: the report holds its tables to it."""
+
+    cells: tuple[tuple[str, ...], ...]
+    """Every cell the suite trains, as (dataset, scenario, backbone, loss)."""
+    seeds: tuple[int, ...]
+    """The reported seeds every cell trains at its chosen point."""
+    running: bool = False
+    """A runner holds the suite now: its absent runs may be in training or waiting for a worker."""
+
+
+@dataclass(frozen=True)
 class Runs:
     """The final runs of one cell, against the seeds the suite asked for."""
 
     frame: pl.DataFrame
     expected: int
+    running: bool = False
+    """The suite is being run now: a missing run may be in training."""
 
     @property
     def ok(self) -> pl.DataFrame:
@@ -145,7 +159,7 @@ class Runs:
         parts += [f"{self.count(status)} {status}" for status in FAILURES if self.count(status)]
         missing = self.expected - self.frame["seed"].n_unique() if self.frame.height else self.expected
         if missing > 0:
-            parts.append(f"{missing} missing")
+            parts.append(f"{missing} {'running or queued' if self.running else 'missing'}")
         return ", ".join(parts)
 
     def values(self, column: str) -> list[float]:
@@ -154,13 +168,28 @@ class Runs:
         return [float(v) for v in ok[column].to_list() if v is not None] if column in ok.columns else []
 
 
-def runs_by_cell(final: pl.DataFrame) -> dict[tuple[str, ...], Runs]:
-    """Group final runs by (dataset, scenario, backbone, loss); expected seeds = all seeds seen."""
-    expected = final["seed"].n_unique()
-    return {
-        tuple(str(v) for v in key): Runs(group, expected)
+def runs_by_cell(final: pl.DataFrame, planned: Planned | None = None) -> dict[tuple[str, ...], Runs]:
+    """Group final runs by (dataset, scenario, backbone, loss).
+
+    Without a plan, a cell expects every seed seen in ``final``; with one, the plan's seeds, and every
+    planned cell is there, one without a stored run too.
+    """
+    expected = len(planned.seeds) if planned is not None else final["seed"].n_unique()
+    running = planned is not None and planned.running
+    found = {
+        tuple(str(v) for v in key): Runs(group, expected, running)
         for key, group in final.group_by(list(CELL), maintain_order=True)
     }
+    for cell in planned.cells if planned is not None else ():
+        found.setdefault(cell, Runs(final.clear(), expected, running))
+    return found
+
+
+def partial_label(cells: dict[tuple[str, ...], Runs]) -> str | None:
+    """``partial: 9 of 12 planned runs absent`` (absent: not completed), or None when every run completed."""
+    total = sum(runs.expected for runs in cells.values())
+    absent = sum(max(runs.expected - runs.ok.height, 0) for runs in cells.values())
+    return f"partial: {absent} of {total} planned runs absent" if absent else None
 
 
 def ordered_cells(keys: Iterable[tuple[str, ...]], baseline: str) -> list[tuple[tuple[str, ...], bool]]:

@@ -73,7 +73,12 @@ def validation_mean(cell: Cell, metric: str) -> float | None:
 
 def loss_name(runs: Runs | None, label: str) -> str:
     """The registered loss a grid label trains (``talos@50`` trains ``talos``)."""
-    if runs is not None and "loss_name" in runs.frame.columns and runs.frame["loss_name"][0] is not None:
+    if (
+        runs is not None
+        and "loss_name" in runs.frame.columns
+        and runs.frame.height
+        and runs.frame["loss_name"][0] is not None
+    ):
         return str(runs.frame["loss_name"][0])
     return label.split("@")[0]
 
@@ -119,13 +124,13 @@ def opponent(
     return (-best[1] if best else None), blockers
 
 
-def where(column: tuple[str, str, str], runs: Runs, baseline: str, vs: str | None) -> dict[str, Any]:
+def where(column: tuple[str, str, str], backbone: str, baseline: str, vs: str | None) -> dict[str, Any]:
     """The record of a comparison before it is made: its place and sides, every result empty."""
     dataset, scenario, metric = column
     return {
         "dataset": dataset,
         "scenario": scenario,
-        "backbone": runs.frame["backbone"][0],
+        "backbone": backbone,
         "loss": "Imp.%",
         "metric": metric,
         "value": None,
@@ -259,6 +264,8 @@ def notes(comparisons: Sequence[Comparison], baseline: str, skipped: set[str], v
 def _significance_note(comparisons: Sequence[Comparison], baseline: str) -> str:
     made = [c for c in comparisons if not c.record["refused"] and c.record["value"] is not None]
     tested = [c for c in made if c.tested]
+    if not made:
+        return "No significance mark: no comparison was made, each one's side or column lacking runs."
     if not tested:
         runs = sorted({c.record["seeds"] for c in made})
         return (

@@ -17,18 +17,25 @@ from talosbench.results.errors import ResultsError
 from talosbench.results.layout import PLAN_FILE
 from talosbench.results.strict_json import json_bytes
 
+CELL_KEYS = ("dataset", "scenario", "backbone", "loss")
+"""What names a cell in ``plan.json``'s ``cells``."""
+
 
 def write_plan(
     suite_dir: Path,
     runs: Iterable[str],
     source: str | Path,
     evaluation: Mapping[str, Sequence[str | int]] | None = None,
+    cells: Sequence[Mapping[str, str]] | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> None:
     """Record the run ids a suite expands to now; its report leaves every other stored run out.
 
     ``source`` is the suite file; its content hash tells a report given that file whether the
     record is still its plan. ``evaluation`` is the suite's ``[eval]`` (``metrics`` and ``ks``):
-    the metrics its report shows.
+    the metrics its report shows. ``cells`` (each a dataset, scenario, backbone and loss) and
+    ``seeds`` are every cell the suite trains and its reported seeds: what its report expects,
+    even of a cell whose final runs are not known yet (its tuning unfinished).
     """
     suite_dir = Path(suite_dir)
     suite_dir.mkdir(parents=True, exist_ok=True)
@@ -40,6 +47,9 @@ def write_plan(
     }
     if evaluation is not None:
         data["eval"] = {key: list(values) for key, values in evaluation.items()}
+    if cells is not None and seeds is not None:
+        data["cells"] = [{key: cell[key] for key in CELL_KEYS} for cell in cells]
+        data["seeds"] = list(seeds)
     store.atomic_write_bytes(suite_dir / PLAN_FILE, json_bytes(data))
 
 
@@ -70,6 +80,8 @@ def _problem(data: Mapping[str, Any]) -> str | None:
     for key in ("source", "source_sha256"):
         if not isinstance(data.get(key), str | None):
             return f"holds a {key} that is no text"
+    if ("cells" in data or "seeds" in data) and not _cells_and_seeds(data):
+        return "holds no list of planned cells and seeds"
     evaluation = data.get("eval")
     if evaluation is None:
         return None
@@ -83,6 +95,16 @@ def _problem(data: Mapping[str, Any]) -> str | None:
     if not all(isinstance(k, int) and not isinstance(k, bool) for k in ks):
         return "holds no [eval] metrics and ks"
     return None
+
+
+def _cells_and_seeds(data: Mapping[str, Any]) -> bool:
+    cells, seeds = data.get("cells"), data.get("seeds")
+    return (
+        isinstance(cells, list)
+        and all(isinstance(c, dict) and all(isinstance(c.get(k), str) for k in CELL_KEYS) for c in cells)
+        and isinstance(seeds, list)
+        and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
+    )
 
 
 def source_digest(path: str | Path) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
-from talosbench.data.store import LockHeld, file_lock
+from talosbench.data.store import LockHeld, file_lock, is_locked
 from talosbench.results import suite_dir
 from talosbench.runner.records import Context, RunnerError
 
@@ -35,3 +36,8 @@ def hold_results(ctx: Context) -> Iterator[None]:
                 f"cannot write {folder}: {exc.strerror or exc}; pass a --results-dir you can write to"
             ) from None
         yield
+
+
+def suite_running(folder: Path) -> bool:
+    """Whether a runner writes the suite whose results are ``folder`` now."""
+    return is_locked(Path(folder) / LOCK_FILE)

@@ -51,7 +51,14 @@ class Scheduler:
         """Record the suite's runs as they stand; its report leaves every other stored run out."""
         runs_now = [rid for ids in self.runs.values() for rid in ids]
         evaluation = {"metrics": self.suite.eval.metrics, "ks": self.suite.eval.ks}
-        write_plan(suite_dir(self.ctx.results_dir, self.ctx.suite), runs_now, self.suite.source, evaluation)
+        write_plan(
+            suite_dir(self.ctx.results_dir, self.ctx.suite),
+            runs_now,
+            self.suite.source,
+            evaluation,
+            cells=[cell.key() for cell in self.runs],
+            seeds=self.suite.seeds,
+        )
 
     def run(self, executor: Executor) -> Summary:
         """Train every cell to its end on ``executor`` (which the caller shuts down); what was done."""

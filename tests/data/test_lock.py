@@ -64,3 +64,12 @@ def test_a_lock_taken_without_waiting_names_its_holder(tmp_path: Path) -> None:
     assert not lock.exists()
     with store.file_lock(lock, wait=False):  # free again once released
         pass
+
+
+def test_is_locked_sees_a_live_holder_only(tmp_path: Path) -> None:
+    lock = tmp_path / ".lock"
+    assert not store.is_locked(lock)
+    with store.file_lock(lock, wait=False):
+        assert store.is_locked(lock)
+    lock.write_text("12345\n")  # what a killed holder leaves: a file nobody holds
+    assert not store.is_locked(lock)

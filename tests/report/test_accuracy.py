@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import polars as pl
 import pytest
 
 from talosbench import results
+from talosbench.data import store
 from talosbench.report import ReportError, build_tables, report, stats
+
+from .conftest import PRECISION, SEEDS, write
 
 
 def _rows(markdown: str) -> dict[str, list[str]]:
@@ -200,3 +204,98 @@ def test_cli_vs_all(golden: Path) -> None:
     result = CliRunner().invoke(app, ["report", str(golden), "--table", "accuracy", "--vs-all"])
     assert result.exit_code == 0, result.output
     assert "| Imp.% vs bpr " in result.stdout and "| Imp.% vs sl " in result.stdout
+
+
+PLANNED = ("bpr", "sl", "talos", "psl")
+"""The losses of the interrupted suite's plan: psl never trained, bpr stopped after seed 1."""
+
+
+def _interrupted(root: Path, complete: bool = False) -> Path:
+    """Suite ``cut`` as a killed grid leaves it: every run it stored, and its plan of 4 cells x 3 seeds."""
+    losses = ("bpr", "sl", "talos") if complete else ("sl", "talos")
+    for loss in losses:
+        for seed, value in zip(SEEDS, PRECISION[("iid", loss)], strict=True):
+            write(root, "iid", loss, seed, precision=value, suite="cut")
+    if not complete:
+        write(root, "iid", "bpr", 1, precision=0.1, suite="cut")
+    stored = [d.name for d in (root / "cut").iterdir() if d.is_dir()]
+    cells = [
+        {"dataset": "ml", "scenario": "iid", "backbone": "mf", "loss": loss}
+        for loss in (losses if complete else PLANNED)
+    ]
+    evaluation = {"metrics": ["precision"], "ks": [20]}
+    results.write_plan(root / "cut", stored, root / "cut.toml", evaluation, cells=cells, seeds=SEEDS)
+    return root / "cut"
+
+
+def test_an_interrupted_grid_shows_its_absent_runs_and_ranks_nothing(tmp_path: Path) -> None:
+    text = report(_interrupted(tmp_path), tables=["accuracy"])
+    assert "### Accuracy (test, best validation snapshot) — partial: 5 of 12 planned runs absent" in text
+    rows = _rows(text)
+    assert rows["psl"][2] == "– (0/3 seeds, 3 missing)"  # planned, never trained: still a row
+    assert rows["bpr"][2] == "0.1000 (1/3 seeds, 2 missing)"
+    assert rows["talos"][2] == "0.3100 ± 0.0100" and rows["Imp.%"][2] == "– (column incomplete)"
+    assert "**" not in text and "<u>" not in text and "↑" not in text and "pass --partial" in text
+    records = json.loads(report(tmp_path / "cut", fmt="json", tables=["accuracy"]))
+    cells = [r for r in records if r["loss"] != "Imp.%"]
+    assert {r["partial"] for r in records if "partial" in r} == {"5 of 12 planned runs absent"}
+    assert not any(r["best"] or r["runner_up"] or r["ranked"] for r in cells) and len(cells) == 4
+    assert [r["refused"] for r in records if r["loss"] == "Imp.%"] == ["column incomplete"]
+    assert "ranked,partial" in report(tmp_path / "cut", fmt="csv", tables=["accuracy"]).splitlines()[0]
+    page = report(tmp_path / "cut", fmt="html", tables=["accuracy"])
+    assert "partial: 5 of 12 planned runs absent" in page and "<strong>" not in page
+
+
+def test_partial_ranks_the_completed_cells_and_says_the_table_is_partial(tmp_path: Path) -> None:
+    text = report(_interrupted(tmp_path), tables=["accuracy"], partial=True)
+    assert "— partial: 5 of 12 planned runs absent" in text and "--partial ranks and compares" in text
+    rows = _rows(text)
+    assert rows["talos"][2] == "**0.3100 ± 0.0100**" and rows["sl"][2] == "<u>0.2100 ± 0.0100</u>"
+    assert rows["Imp.%"][2].startswith("+47.62%") and rows["Imp.%"][2].endswith("vs sl")
+    records = json.loads(report(tmp_path / "cut", fmt="json", tables=["accuracy"], partial=True))
+    assert all(r["ranked"] for r in records if r["loss"] != "Imp.%")
+
+
+def test_a_complete_plan_reports_as_a_suite_without_one(tmp_path: Path) -> None:
+    planned = report(_interrupted(tmp_path / "a", complete=True), tables=["accuracy"], fmt="csv")
+    _interrupted(tmp_path / "b", complete=True)
+    (tmp_path / "b" / "cut" / "plan.json").unlink()
+    assert planned == report(tmp_path / "b" / "cut", tables=["accuracy"], fmt="csv", metrics=["precision@20"])
+    assert "partial" not in planned
+
+
+def test_a_failed_run_counts_as_absent(tmp_path: Path) -> None:
+    suite = _interrupted(tmp_path, complete=True)
+    bpr = next(
+        d
+        for d in suite.iterdir()
+        if d.is_dir()
+        and '"seed": 3' in (d / "config.json").read_text()
+        and '"loss": "bpr"' in (d / "config.json").read_text()
+    )
+    result = json.loads((bpr / "result.json").read_text())
+    (bpr / "result.json").write_text(json.dumps({**result, "status": "failed", "test": {}, "error": "boom"}))
+    text = report(suite, tables=["accuracy"])
+    assert "— partial: 1 of 9 planned runs absent" in text and "**" not in text
+    assert _rows(text)["bpr"][2] == "0.1050 ± 0.0071 (2/3 seeds, 1 failed)"
+
+
+def test_runs_of_a_suite_being_run_read_as_running(tmp_path: Path) -> None:
+    suite = _interrupted(tmp_path)
+    with store.file_lock(suite / ".lock", wait=False):  # as the runner holds it while it trains
+        text = report(suite, tables=["accuracy"])
+    assert _rows(text)["psl"][2] == "– (0/3 seeds, 3 running or queued)" and "in training now" in text
+    assert _rows(report(suite, tables=["accuracy"]))["psl"][2] == "– (0/3 seeds, 3 missing)"
+
+
+def test_cli_partial(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from talosbench.cli import app
+
+    suite = str(_interrupted(tmp_path))
+    plain = CliRunner().invoke(app, ["report", suite, "--table", "accuracy"])
+    partial = CliRunner().invoke(app, ["report", suite, "--table", "accuracy", "--partial"])
+    assert plain.exit_code == partial.exit_code == 0, plain.output + partial.output
+    assert "**" not in plain.stdout and "**0.3100 ± 0.0100**" in partial.stdout
+    assert all("partial: 5 of 12 planned runs absent" in r.stdout for r in (plain, partial))

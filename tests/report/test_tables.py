@@ -1,15 +1,13 @@
-"""Efficiency, convergence, tuning and shift tables on the fabricated suite."""
+"""Efficiency, tuning and shift tables on the fabricated suite."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from talosbench.report import build_tables
-from talosbench.report.convergence import roughness
 from talosbench.report.table import Table
 from talosbench.results import collect, point_columns
 
@@ -53,30 +51,6 @@ def test_efficiency_flags_rows_timed_on_a_shared_device(golden: Path) -> None:
     assert records and all(r["value"] == 4 for r in records)
     (alone,) = build_tables(frame.with_columns(pl.lit(1).alias("shared_device")), ["efficiency"])
     assert not any("‡" in line for line in alone.footer)
-
-
-def test_convergence(tables: dict[str, list[Table]]) -> None:
-    (table,) = tables["convergence"]
-    talos = _row(table, "ml", "iid", "mf", "talos")
-    # valid = 0.1 + slope * epoch + 0.005 * seed: the seeds are 0.005 apart at every epoch (std 0.005)
-    # and the seed-mean curve peaks at 0.1 + 20 * slope + 0.01; a straight line is not rough at all.
-    assert talos["seed band (% of peak)"] == f"{100 * 0.005 / 0.35:.2f}%" == "1.43%"
-    assert _row(table, "ml", "iid", "mf", "bpr")["seed band (% of peak)"] == "2.17%"
-    assert talos["roughness (% of peak)"] == "0.00%"
-    assert talos["best epoch"] == "12.0 ± 1.0 [11–13]" and talos["test precision@20 std"] == "0.0100"
-    bpr = _row(table, "ml", "temporal", "mf", "bpr")
-    assert bpr["failed"] == "1" and bpr["diverged"] == "0" and bpr["test precision@20 std"] == "–"
-    assert bpr["seed band (% of peak)"] == "–"  # one completed seed: no spread across seeds
-    assert not any("oscillation" in column for column in table.columns)
-
-
-def test_roughness_ignores_the_decline_early_stopping_waits_for() -> None:
-    # A clean rise, a peak, then the steady decline that patience waits out: only the peak bends.
-    peaked = [0.1, 0.2, 0.3, 0.4, 0.35, 0.3, 0.25, 0.2]
-    assert roughness(peaked) == pytest.approx(abs(2 * 0.4 - 0.3 - 0.35) / 3 / math.sqrt(6) / 0.4)
-    assert roughness([0.1, 0.2, 0.3, 0.4]) == pytest.approx(0.0)
-    assert roughness([1.0, 2.0, 1.0, 2.0]) == pytest.approx((2 / 3) / 2)  # a zig-zag
-    assert roughness([0.1, 0.2]) is None
 
 
 def test_tuning(tables: dict[str, list[Table]]) -> None:

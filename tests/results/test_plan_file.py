@@ -32,3 +32,13 @@ def test_the_plan_records_the_suites_eval_metrics(tmp_path: Path) -> None:
     plan = read_plan(tmp_path / "s")
     assert plan is not None and plan["eval"] == {"metrics": ["recall", "ndcg"], "ks": [20]}
     assert plan["source_sha256"] is None  # a suite built in code has no file to hash
+
+
+def test_the_plan_records_every_cell_and_the_seeds(tmp_path: Path) -> None:
+    cell = {"dataset": "ml", "scenario": "iid", "backbone": "mf", "loss": "sl"}
+    write_plan(tmp_path / "s", [], tmp_path / "s.toml", cells=[cell], seeds=(1, 2))
+    plan = read_plan(tmp_path / "s")
+    assert plan is not None and plan["cells"] == [cell] and plan["seeds"] == [1, 2]
+    (tmp_path / "s" / "plan.json").write_text('{"runs": [], "cells": [{"dataset": "ml"}], "seeds": [1]}')
+    with pytest.raises(ResultsError, match="holds no list of planned cells and seeds; rerun"):
+        read_plan(tmp_path / "s")

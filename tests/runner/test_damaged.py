@@ -58,7 +58,11 @@ def test_report_skips_a_damaged_run_with_one_line_each(damaged_grid: Grid) -> No
     notes = [text for text in result.stderr.splitlines() if text.startswith("note: skipped damaged run")]
     assert len(notes) == 4
     assert all(text.endswith(f"rerun `talosbench run {args[1]}` to redo it") for text in notes)
-    assert "| bpr" not in result.stdout  # the damaged runs are not complete: bpr has none left
+    # The damaged runs are not complete: bpr has none left, and its planned cell says so.
+    assert (
+        result.stdout.count("– (0/2 seeds, 2 missing)") == 3
+        and "partial: 4 of 6 planned runs" in result.stdout
+    )
     assert result.stdout.count("(1/2 seeds, 1 missing)") == 2 * 3  # sl and talos, the [eval] metrics each
     plot = CliRunner().invoke(app, ["plot", str(next(iter(victims)).parent), "--metric", "precision@20"])
     assert plot.exit_code == 0 and plot.stderr.splitlines() == notes  # plots cover the same runs

@@ -332,6 +332,9 @@ def test_plan_records_the_whole_suite_with_the_chosen_points_finals(fake: Fake, 
     # The suite's [eval], which its report shows.
     evaluation = {"metrics": list(suite.eval.metrics), "ks": list(suite.eval.ks)}
     assert read_plan(tmp_path / "fake")["eval"] == evaluation
+    # Every cell and the seeds, --only or not: what the report expects of cells with no final run yet.
+    assert read_plan(tmp_path / "fake")["cells"] == [plan.cell.key() for plan in (sl, talos)]
+    assert read_plan(tmp_path / "fake")["seeds"] == list(suite.seeds)
     assert current_runs(suite, tmp_path / "empty") == [job.run_id for job in sl.finals() + talos.trials()]
 
 

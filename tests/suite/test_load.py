@@ -325,6 +325,7 @@ def test_a_suite_file_in_another_encoding_is_one_error(tmp_path: Path, encoding:
         load_suite(path)
     assert str(info.value) == f"{path}: {says}; save it as UTF-8, the encoding TOML requires"
 
+
 def test_extra_budget_is_a_count_of_second_stage_points(tmp_path: Path) -> None:
     assert load_suite(write(tmp_path, BASE)).extra_budget == 6  # docs/protocol.md §7's default
     head = BASE.replace("seeds = [1, 2]\n", "seeds = [1, 2]\nextra_budget = {}\n")

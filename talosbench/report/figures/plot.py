@@ -55,7 +55,7 @@ def plot_results(
             on_note(moved)
     else:
         check_writable(out, option)
-    frame, notes = gather(source, suite_file)
+    frame, notes, _ = gather(source, suite_file)
     for note in notes:
         if on_note is not None:
             on_note(note)

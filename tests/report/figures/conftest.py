@@ -32,5 +32,5 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
 
 def final_runs(golden: Path, seeds: tuple[int, ...] = (1, 2, 3)) -> pl.DataFrame:
     """The golden suite's final runs of ``seeds``."""
-    frame, _ = gather(golden)
+    frame = gather(golden).frame
     return frame.filter((pl.col("role") == "final") & pl.col("seed").is_in(seeds))
