@@ -20,12 +20,21 @@ SPLIT_PARTS = ("train", "valid", "test")
 
 
 def prepare_imported(
-    entry: DatasetEntry, home: Path, out: Path, params: Mapping[str, Any], event: EventFn
+    entry: DatasetEntry,
+    home: Path,
+    out: Path,
+    params: Mapping[str, Any],
+    event: EventFn,
+    source: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Prepare a dataset imported with ``download --file`` from its copy under ``raw/``."""
+    """Prepare a dataset imported with ``download --file`` from its copy under ``raw/``.
+
+    A catalog dataset fetched as a ready-made split passes its ``files`` in ``entry.extra`` and its
+    ``source`` (URLs and checksums) for the prepared folder's meta.json.
+    """
     info = entry.extra
     raw = store.raw_dir(home, entry.name)
-    source = {"url": None, "sha256": info["sha256"], "file": info["original"]}
+    source = dict(source) if source else {"url": None, "sha256": info["sha256"], "file": info["original"]}
     out.mkdir(parents=True, exist_ok=True)
     if entry.raw_format == "table":
         event(f"reading {info['files']['data']}")
@@ -75,3 +84,17 @@ def remap_pairs(frame: pl.DataFrame, user_map: pl.DataFrame, item_map: pl.DataFr
         .drop("user", "item")
         .rename({"_u": "user", "_i": "item"})
     )
+
+
+def check_union(whole: Path, parts: list[Path]) -> None:
+    """Refuse ``whole`` unless its pairs are exactly those of ``parts`` (the reference's train.txt is
+    train_data.txt plus valid_data.txt): a split whose files disagree is not the one published."""
+    pairs = [read_any(p).select("user", "item").unique() for p in parts]
+    expected = pl.concat(pairs).unique().sort(["user", "item"])
+    actual = read_any(whole).select("user", "item").unique().sort(["user", "item"])
+    if not actual.equals(expected):
+        raise DataError(
+            f"{whole} does not hold exactly the pairs of {', '.join(p.name for p in parts)} "
+            f"({actual.height:,} vs {expected.height:,} distinct pairs): the split's files disagree. "
+            "Fetch them again with --force, or from another --mirror."
+        )
