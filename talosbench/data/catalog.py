@@ -61,7 +61,7 @@ class SplitFile:
     """One file of a ready-made split a catalog dataset is fetched as, pinned by its sha256."""
 
     part: str
-    """The part it holds: ``train``, ``valid`` or ``test``; ``train+valid`` for a file that only checks them."""
+    """The part it holds: ``train``, ``valid``, ``test``; ``train+valid`` for a file that only checks them."""
     url: str
     sha256: str
 
