@@ -1,4 +1,4 @@
-"""``talosbench status``: each cell's complete, damaged and missing runs, and what is left, from stored runs."""
+"""``talosbench status``: each cell's complete, damaged and missing runs, and what is left to train."""
 
 from __future__ import annotations
 
@@ -52,15 +52,15 @@ def test_status_counts_stored_runs_and_prices_what_is_left(tmp_path: Path) -> No
     # One final run gone, another damaged: missing and damaged, and what is left is priced from the rest.
     stored = sorted(p.parent for p in (runs / "tiny").glob("*/result.json"))
     report = json.loads(_status(str(suite), *common, "--json")[1])[0]
-    finals = [c for c in report["cells"] if c["loss"] == "bpr"][0]
+    finals = next(c for c in report["cells"] if c["loss"] == "bpr")
     assert finals == {**finals, "runs": 2, "complete": 2, "tuning": None}
-    sl = [c for c in report["cells"] if c["loss"] == "sl"][0]
+    sl = next(c for c in report["cells"] if c["loss"] == "sl")
     assert sl["tuning"] == {"trials": 2, "stored": 2} and sl["chosen"] is not None
     bpr_runs = [d for d in stored if json.loads((d / "result.json").read_text())["cell"]["loss"] == "bpr"]
     shutil.rmtree(bpr_runs[0])
     (bpr_runs[1] / "result.json").write_text("{not json")
     report = json.loads(_status(str(suite), *common, "--json")[1])[0]
-    bpr = [c for c in report["cells"] if c["loss"] == "bpr"][0]
+    bpr = next(c for c in report["cells"] if c["loss"] == "bpr")
     assert (bpr["complete"], bpr["damaged"], bpr["missing"]) == (0, 1, 1)
     assert report["left"]["runs"] == 2 and report["left"]["priced_runs"] == 2
     assert report["left"]["priced_from"].endswith("stored runs of this suite")
