@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from talosbench.cli.listing import echo_json, fit
+from talosbench.cli.listing import echo_json, fit, paragraph
 from talosbench.cli.options import data_dir_option, json_option, results_dir_option
 
 if TYPE_CHECKING:
@@ -153,16 +153,18 @@ def _text(report: dict[str, Any]) -> str:
     lines = [
         f"suite {report['suite']} ({report['file']}), results in {report['results']}",
         fit(rows, headers, flexible=[3]),
-        f"{len(rows)} cells, {t['runs']} runs: {t['complete']} complete, {t['failed']} failed, "
-        f"{t['damaged']} damaged, {t['missing']} missing; the stored runs took {duration(t['wall_seconds'])} "
-        "(start-up included, one at a time)",
+        paragraph(
+            f"{len(rows)} cells, {t['runs']} runs: {t['complete']} complete, {t['failed']} failed, "
+            f"{t['damaged']} damaged, {t['missing']} missing; the stored runs took "
+            f"{duration(t['wall_seconds'])} (start-up included, one at a time)"
+        ),
     ]
     lines += [f"damaged: {problem} (retrained by `talosbench run`)" for problem in report["damaged_runs"]]
     if t["failed"]:
         lines.append(
             "failed runs stay stored as failed; `talosbench run SUITE --force` trains every run again"
         )
-    lines.append(_left_text(left))
+    lines.append(paragraph(_left_text(left)))
     return "\n".join(lines)
 
 
