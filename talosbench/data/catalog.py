@@ -235,7 +235,7 @@ _add(
 _add(
     DatasetEntry(
         name="amazon-beauty-talos",
-        source=f"the paper authors' Beauty split, {TALOS_REPOSITORY} at commit {TALOS_COMMIT}",
+        source=f"the paper authors' Beauty split (their repository at commit {TALOS_COMMIT[:12]})",
         url=None,
         raw_format="splits",
         preprocess=_frozen({}),
