@@ -202,6 +202,7 @@ PER_LOSS_KEYS = tuple(f.name for f in fields(RunConfig) if f.metadata["per_loss"
 SCALARS = tuple(f.name for f in fields(RunConfig) if f.metadata["scope"] != "params" and f.name != "ks")
 
 
+@cache  # every RunConfig asks for each of its fields: type hints are slow to read (~1 ms a call)
 def nullable(name: str) -> bool:
     """Whether the field may be left unset (None takes the loss's own default)."""
     return type(None) in getattr(get_type_hints(RunConfig)[name], "__args__", ())

@@ -12,10 +12,9 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from talosbench.bench.figures import load_results
 from talosbench.config import RunConfig
@@ -23,9 +22,11 @@ from talosbench.data import DataError
 from talosbench.data.summary import dataset_summary
 from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.declared.losses.adversarial import adversarial_epochs_in
-from talosbench.device import DeviceError, device_name, resolve_device
+from talosbench.device_form import DeviceError
 from talosbench.runner.status import CellStatus
-from talosbench.train.scoring import Scorer
+
+if TYPE_CHECKING:
+    import torch
 
 NEGATIVE_WORK = 8
 """Per-negative work (sampling, the loss, gradients) in units of one scored item column; at Beauty
@@ -38,6 +39,8 @@ Gowalla scale (31 and 52 us per row on 2 cores)."""
 
 def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64) -> float:
     """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives."""
+    from talosbench.train.scoring import Scorer  # torch: imported only where a bench figure prices a run
+
     negatives = max(negatives, 1)
     path = Scorer(False, n_items).choose_path(1024, negatives, dim, device_type)
     if path == "sparse":
@@ -50,17 +53,23 @@ def _bench_reference(
     n_items: int, backbone: str, loss: str, device: str | torch.device, data_dir: Path | None
 ) -> tuple[dict[str, Any], torch.device] | None:
     """The stored bench figure nearest in catalogue size for this device, backbone and loss, if any."""
+    usable = {
+        key: r
+        for key, r in load_results(data_dir).items()
+        if f"|{backbone}|{loss}|" in key and r.get("n_train_rows") and r.get("train_seconds_per_epoch")
+    }
+    if not usable:  # nothing to price it from: no need to ask torch which device this is (seconds)
+        return None
+    import torch
+
+    from talosbench.device import device_name, resolve_device
+
     try:
         resolved = device if isinstance(device, torch.device) else resolve_device(device)
         name = device_name(resolved)
     except (DeviceError, RuntimeError):
         return None
-    prefix = f"{name}|{backbone}|{loss}|"
-    candidates = [
-        r
-        for key, r in load_results(data_dir).items()
-        if key.startswith(prefix) and r.get("n_train_rows") and r.get("train_seconds_per_epoch")
-    ]
+    candidates = [r for key, r in usable.items() if key.startswith(f"{name}|{backbone}|{loss}|")]
     if not candidates:
         return None
     ref = min(candidates, key=lambda r: abs(np.log(max(n_items, 1) / max(int(r["n_items"]), 1))))

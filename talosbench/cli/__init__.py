@@ -22,6 +22,7 @@ from talosbench.cli import (
     plot,
     report,
     run,
+    status,
     suites,
     train,
 )
@@ -62,6 +63,7 @@ COMMANDS = (
     evaluate.evaluate,
     bench.bench,
     run.run,
+    status.status,
     suites.suites,
     init.init,
     datasets.datasets,

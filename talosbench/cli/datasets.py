@@ -108,7 +108,13 @@ def _detail(name: str, info: dict[str, Any], data_dir: Path | None) -> str:
     lines = [paragraph(f"dataset {name}: {entry.source}")]
     if entry.description:
         lines.append(paragraph(entry.description, indent="  "))
-    rows = [["url", entry.url or "-"]]
+    rows = [["url", entry.url or "-"]] if not entry.split_files else []
+    for split_file in entry.split_files:  # a ready-made split: each file pinned by its sha256
+        rows += [[f"{split_file.part} file", split_file.url], ["sha256", f"{split_file.sha256} (pinned)"]]
+    if entry.paper_dataset:
+        rows.append(
+            ["paper's dataset", f"{entry.paper_dataset}, scenario {entry.paper_scenario} (--vs-paper)"]
+        )
     if entry.member:
         rows.append(["file", entry.member])
     sums = source_checksums(entry, data_dir)
@@ -129,7 +135,12 @@ def _detail(name: str, info: dict[str, Any], data_dir: Path | None) -> str:
         rows += [[k, v] for k, v in zip((*STATS, "density"), _stats(stats), strict=True)]
         rows.append(["prepared in", str(info["dir"])])
     else:
-        rows.append(["prepared", f"not yet: `talosbench download {name}`" if entry.url else "not yet"])
+        rows.append(
+            [
+                "prepared",
+                f"not yet: `talosbench download {name}`" if entry.url or entry.split_files else "not yet",
+            ]
+        )
     for i, rec in enumerate(entry.recommended):
         kind = "departs from the paper's protocol" if rec.departure else "within the paper's protocol"
         rows.append(["recommended" if i == 0 else "", f"{rec.setting}={rec.value} ({kind}: {rec.protocol})"])

@@ -77,8 +77,11 @@ def _plain(text: str) -> str:
 
 
 def paragraph(text: str, indent: str = "", width: int = WIDTH) -> str:
-    """``text`` wrapped to ``width`` columns, every line starting with ``indent``."""
-    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+    """``text`` wrapped to ``width`` columns, every line starting with ``indent`` (never inside a
+    hyphenated name: a URL stays whole where it fits a line)."""
+    return textwrap.fill(
+        text, width=width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+    )
 
 
 def echo_json(value: Any) -> None:

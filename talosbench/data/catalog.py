@@ -22,6 +22,16 @@ AMAZON_CITATION = (
     "with One-Class Collaborative Filtering. WWW 2016. Julian McAuley, Christopher Targett, Qinfeng Shi and "
     "Anton van den Hengel. 2015. Image-based Recommendations on Styles and Substitutes. SIGIR 2015."
 )
+TALOS_REPOSITORY = "https://github.com/cynthia-shengjia/WWW-2026-Talos"
+TALOS_COMMIT = "a6b3f89a7ed505c34a16159690d9f36b70737851"
+TALOS_BEAUTY = (
+    f"https://raw.githubusercontent.com/cynthia-shengjia/WWW-2026-Talos/{TALOS_COMMIT}/"
+    "normal_data/IID_Data_Used/Beauty/"
+)
+TALOS_CITATION = (
+    "Talos: Optimizing Top-K Accuracy in Recommender Systems. WWW 2026 (the split is its authors' own: "
+    f"{TALOS_REPOSITORY} at commit {TALOS_COMMIT}). The Beauty ratings: " + AMAZON_CITATION
+)
 GOWALLA_CITATION = (
     "Eunjoon Cho, Seth A. Myers and Jure Leskovec. 2011. Friendship and Mobility: User Movement in "
     "Location-Based Social Networks. KDD 2011."
@@ -47,6 +57,21 @@ class Recommended:
 
 
 @dataclass(frozen=True)
+class SplitFile:
+    """One file of a ready-made split a catalog dataset is fetched as, pinned by its sha256."""
+
+    part: str
+    """The part it holds: ``train``, ``valid``, ``test``; ``train+valid`` for a file that only checks them."""
+    url: str
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        """Name of the downloaded file (the last path segment of the URL)."""
+        return self.url.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class DatasetEntry:
     """One catalog dataset: source file, raw format, checksums, and recommended starting settings.
 
@@ -55,6 +80,9 @@ class DatasetEntry:
     ``sha256`` pins a checksum where no publisher gives one; left None, the first download records it.
     ``recommended`` are the starting settings a first ``talosbench train`` on it uses for the options
     the user leaves unset (the run defaults are the paper's protocol, tuned for its large datasets).
+    ``split_files`` are the files of a ready-made split (``raw_format`` ``splits``), each fetched and
+    checked against its pinned sha256. ``paper_dataset`` names the paper's dataset (and ``paper_scenario``
+    its scenario) that this one's ``given`` split is, so ``report --vs-paper`` matches its cells there.
     """
 
     name: str
@@ -71,6 +99,9 @@ class DatasetEntry:
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))
     recommended: tuple[Recommended, ...] = ()
+    split_files: tuple[SplitFile, ...] = ()
+    paper_dataset: str | None = None
+    paper_scenario: str = "iid"
 
     @property
     def filename(self) -> str | None:
@@ -197,5 +228,41 @@ _add(
         preprocess=_frozen({"min_rating": None, "k_core": 10}),
         license="https://snap.stanford.edu/data/loc-gowalla.html",
         citation=GOWALLA_CITATION,
+    )
+)
+# The authors' own Beauty split (issue 22): the files their code trains on, one ``user item`` pair a line.
+# train.txt is train_data + valid_data (docs/protocol.md §6.1): fetched only to check that it is.
+_add(
+    DatasetEntry(
+        name="amazon-beauty-talos",
+        source=f"the paper authors' Beauty split (their repository at commit {TALOS_COMMIT[:12]})",
+        url=None,
+        raw_format="splits",
+        preprocess=_frozen({}),
+        license=f"MIT ({TALOS_REPOSITORY}/blob/{TALOS_COMMIT}/LICENSE)",
+        citation=TALOS_CITATION,
+        description="the paper's Table 3.1 / D.2 Beauty data as its authors split it (scenario given)",
+        split_files=tuple(
+            SplitFile(part, TALOS_BEAUTY + file, sha256)
+            for part, file, sha256 in [
+                (
+                    "train",
+                    "train_data.txt",
+                    "2b85bfa1d00e711d4d2e7102f96e46cf900032d8b5022a97f63eb8b58d6e1823",
+                ),
+                (
+                    "valid",
+                    "valid_data.txt",
+                    "8a449b9e9f5eb18070d7b52399b107e9a456eeb1e978815dccef1b18bc25cfe0",
+                ),
+                ("test", "test.txt", "61704ebf6c3ada0af7e9429ba5f96b801e1bb0daf5d70daf4fd3442802d3cda6"),
+                (
+                    "train+valid",
+                    "train.txt",
+                    "95a47d6687895f61a21c2996fe4242fa8326341923511e377ee1b1504ba6cfe0",
+                ),
+            ]
+        ),
+        paper_dataset="amazon-beauty",
     )
 )

@@ -21,12 +21,21 @@ SPLIT_PARTS = ("train", "valid", "test")
 
 
 def prepare_imported(
-    entry: DatasetEntry, home: Path, out: Path, params: Mapping[str, Any], event: EventFn
+    entry: DatasetEntry,
+    home: Path,
+    out: Path,
+    params: Mapping[str, Any],
+    event: EventFn,
+    source: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Prepare a dataset imported with ``download --file`` from its copy under ``raw/``."""
+    """Prepare a dataset imported with ``download --file`` from its copy under ``raw/``.
+
+    A catalog dataset fetched as a ready-made split passes its ``files`` in ``entry.extra`` and its
+    ``source`` (URLs and checksums) for the prepared folder's meta.json.
+    """
     info = entry.extra
     raw = store.raw_dir(home, entry.name)
-    source = {"url": None, "sha256": info["sha256"], "file": info["original"]}
+    source = dict(source) if source else {"url": None, "sha256": info["sha256"], "file": info["original"]}
     out.mkdir(parents=True, exist_ok=True)
     if entry.raw_format == "table":
         event(f"reading {info['files']['data']}")
@@ -42,7 +51,8 @@ def prepare_imported(
     parts = []
     for part, fname in info["files"].items():
         event(f"reading {fname}")
-        label = str(Path(info["original"]) / fname)
+        # the user's own file by its name; a catalog dataset's fetched copy by its place in the data home
+        label = str(Path(info["original"]) / fname) if "original" in info else str(raw / fname)
         frame = read_any(raw / fname, sep=info.get("sep"), columns=info.get("columns"), label=label)
         ordered = frame.with_row_index("_row").sort(["timestamp", "_row"], nulls_last=True)
         parts.append(
@@ -118,3 +128,17 @@ def cold_warning(name: str, cold: dict[str, dict[str, int]]) -> str:
         f'scenario given keeps and evaluates those rows (cold = "drop" in [datasets.{name}] removes '
         "them) and the report marks results where most test rows are cold"
     )
+
+
+def check_union(whole: Path, parts: list[Path]) -> None:
+    """Refuse ``whole`` unless its pairs are exactly those of ``parts`` (the reference's train.txt is
+    train_data.txt plus valid_data.txt): a split whose files disagree is not the one published."""
+    pairs = [read_any(p).select("user", "item").unique() for p in parts]
+    expected = pl.concat(pairs).unique().sort(["user", "item"])
+    actual = read_any(whole).select("user", "item").unique().sort(["user", "item"])
+    if not actual.equals(expected):
+        raise DataError(
+            f"{whole} does not hold exactly the pairs of {', '.join(p.name for p in parts)} "
+            f"({actual.height:,} vs {expected.height:,} distinct pairs): the split's files disagree. "
+            "Fetch them again with --force, or from another --mirror."
+        )

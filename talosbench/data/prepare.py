@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,11 @@ from talosbench.data.catalog import DatasetEntry
 from talosbench.data.download import EventFn, ProgressFn, quiet
 from talosbench.data.entries import get_entry, resolve_params
 from talosbench.data.errors import DataError
-from talosbench.data.imported import prepare_imported
+from talosbench.data.imported import SPLIT_PARTS, check_union, prepare_imported
 from talosbench.data.prepared import cleanup_on_failure, is_current, prepared_meta, write_prepared
 from talosbench.data.preprocess import preprocess as preprocess_frame
 from talosbench.data.readers import read_raw
-from talosbench.data.source_file import fetch_source
+from talosbench.data.source_file import fetch_source, fetch_split_files
 from talosbench.data.synthetic import generate
 
 SYNTHETIC_KEYS = ("n_users", "n_items", "n_interactions", "seed")
@@ -104,6 +105,8 @@ def _prepare_locked(
         if entry.raw_format == "synthetic":
             event(f"generating {name} ({', '.join(f'{k}={params[k]}' for k in SYNTHETIC_KEYS)})")
             raw = generate(**{k: int(params[k]) for k in SYNTHETIC_KEYS})
+        elif entry.split_files:
+            return _prepare_split_files(entry, home, out, params, mirror, force, event, on_progress)
         elif entry.raw_format in ("table", "splits"):
             return prepare_imported(entry, home, out, params, event)
         else:
@@ -124,3 +127,29 @@ def _prepare_locked(
         out.mkdir(parents=True, exist_ok=True)
         write_prepared(home, out, prepared, prepared_meta(entry, params, prepared, source))
     return out
+
+
+def _prepare_split_files(
+    entry: DatasetEntry,
+    home: Path,
+    out: Path,
+    params: dict[str, Any],
+    mirror: str | None,
+    force: bool,
+    event: EventFn,
+    on_progress: ProgressFn | None,
+) -> Path:
+    """Fetch and check a catalog dataset's ready-made split, then prepare it as an imported one."""
+    paths = fetch_split_files(
+        entry, home, mirror=mirror, force=force, on_event=event, on_progress=on_progress
+    )
+    if "train+valid" in paths:
+        check_union(paths["train+valid"], [paths["train"], paths["valid"]])
+    files = {part: path.name for part, path in paths.items() if part in SPLIT_PARTS}
+    source = {
+        "url": {f.part: f.url for f in entry.split_files},
+        "sha256": {f.part: f.sha256 for f in entry.split_files},
+        "file": files,
+    }
+    with_files = replace(entry, extra={**entry.extra, "files": files})
+    return prepare_imported(with_files, home, out, params, event, source)

@@ -39,16 +39,10 @@ def fetch_source(
     sidecar = path.with_name(path.name + ".sha256")
     recorded = recorded_sha256(path)
     expected = entry.sha256 or recorded
-    base = mirror or os.environ.get("TALOSBENCH_MIRROR") or None
+    base = _mirror(mirror)
     url = mirror_url(entry.url, base)
     if path.is_file() and not force:
-        actual, actual_md5 = file_digests(path)
-        if expected is not None and actual != expected:
-            raise DataError(
-                f"{path} does not match its recorded checksum: expected sha256 {expected}, got {actual}. "
-                f"The file was changed or damaged: run `talosbench download {entry.name} --force` to fetch "
-                "it again (delete the .sha256 file beside it to accept a new upstream version)."
-            )
+        actual, actual_md5 = _stored_digests(path, expected, entry.name)
         return path, url, actual, actual_md5 if actual_md5 == entry.md5 else None
     md5, origin = _expected_md5(entry, base, on_event) if verify_md5 else (None, "")
     if not verify_md5 and (entry.md5 or entry.md5_suffix):
@@ -78,6 +72,55 @@ def fetch_source(
             where = "pinned in the catalog" if entry.sha256 else "recorded at the first download"
             on_event(f"verified sha256 {actual} ({where}; no published checksum)")
     return path, url, actual, md5
+
+
+def fetch_split_files(
+    entry: DatasetEntry,
+    home: Path,
+    *,
+    mirror: str | None,
+    force: bool,
+    on_event: EventFn,
+    on_progress: ProgressFn | None,
+) -> dict[str, Path]:
+    """Make sure every file of ``entry``'s ready-made split is on disk and matches its pinned sha256.
+
+    Returns each part's file (``train``, ``valid``, ``test``, ``train+valid``). A file already there is
+    checked again; one that differs is refused, as is a download that differs (and then deleted).
+    """
+    base = _mirror(mirror)
+    raw = store.raw_dir(home, entry.name)
+    paths = {}
+    for split_file in entry.split_files:
+        path = raw / split_file.filename
+        if path.is_file() and not force:
+            _stored_digests(path, split_file.sha256, entry.name, pinned=True)
+        else:
+            url = mirror_url(split_file.url, base)
+            on_event(f"fetching {entry.name} {split_file.part} from {url}")
+            fetch(url, path, sha256=split_file.sha256, name=entry.name, on_progress=on_progress)
+            on_event(f"verified sha256 {split_file.sha256} of {split_file.filename} (pinned in the catalog)")
+        paths[split_file.part] = path
+    return paths
+
+
+def _mirror(mirror: str | None) -> str | None:
+    """The base URL replacing every source's: ``--mirror``, else ``$TALOSBENCH_MIRROR``, else none."""
+    return mirror or os.environ.get("TALOSBENCH_MIRROR") or None
+
+
+def _stored_digests(path: Path, expected: str | None, name: str, pinned: bool = False) -> tuple[str, str]:
+    """The sha256 and md5 of a source file already on disk, refused when it is not the ``expected`` one
+    (``pinned``: the catalog pins it, so no sidecar file can accept another version)."""
+    actual, actual_md5 = file_digests(path)
+    if expected is not None and actual != expected:
+        accept = "" if pinned else " (delete the .sha256 file beside it to accept a new upstream version)"
+        raise DataError(
+            f"{path} does not match its recorded checksum: expected sha256 {expected}, got {actual}. "
+            f"The file was changed or damaged: run `talosbench download {name} --force` to fetch "
+            f"it again{accept}."
+        )
+    return actual, actual_md5
 
 
 def _expected_md5(entry: DatasetEntry, base: str | None, on_event: EventFn) -> tuple[str | None, str]:

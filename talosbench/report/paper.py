@@ -188,7 +188,21 @@ def _setting(runs: Runs, key: tuple[str, ...]) -> CellSetting | None:
     params = json.loads(frame["params"][0] or "{}")
     k = declared.hparam("k")
     loss_k = int((params.get("loss_params") or {}).get("k", k.default)) if k is not None else None
-    return CellSetting(*key[:3], name, loss_k, int(declared.negatives(params.get("negatives"))))
+    dataset, scenario = paper_dataset(key[0], key[1])
+    return CellSetting(
+        dataset, scenario, key[2], name, loss_k, int(declared.negatives(params.get("negatives")))
+    )
+
+
+def paper_dataset(dataset: str, scenario: str) -> tuple[str, str]:
+    """The paper's (dataset, scenario) a cell's are: a catalog dataset that is the paper's own split
+    (``amazon-beauty-talos``) trained on that split (``given``) is the paper's Beauty under iid."""
+    from talosbench.data.catalog import CATALOG
+
+    entry = CATALOG.get(dataset) if dataset in CATALOG else None
+    if entry is not None and entry.paper_dataset is not None and scenario == "given":
+        return entry.paper_dataset, entry.paper_scenario
+    return dataset, scenario
 
 
 def _measured(runs: Runs, metrics: Sequence[str], setting: CellSetting | None) -> list[tuple]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # what ``__getattr__`` loads on first use, for type checkers 
         SilentListener,
         Summary,
     )
-    from talosbench.runner.status import CellStatus, current_runs, describe
+    from talosbench.runner.status import CellCount, CellStatus, count_cells, current_runs, describe
     from talosbench.runner.suite_run import run_suite
 
 __getattr__ = lazy_exports(
@@ -33,6 +33,7 @@ __getattr__ = lazy_exports(
 
 __all__ = [
     "EXECUTORS",
+    "CellCount",
     "CellPlan",
     "CellStatus",
     "Context",
@@ -46,6 +47,7 @@ __all__ = [
     "Summary",
     "build_plan",
     "check_options",
+    "count_cells",
     "current_runs",
     "describe",
     "parse_only",

@@ -88,8 +88,8 @@ class CellPlan:
 
     def first_config(self) -> RunConfig:
         """A configuration of the cell (its first trial's, or first run's): what its data and cost share."""
-        if self.points:
-            return self.trials()[0].config
+        if self.points:  # the first trial's, without building every trial's
+            return point_config(self.suite, self.cell, self.points[0], self.suite.tuning_seed, self.device)
         if self.tuned:  # a TPE cell before its first proposal
             return point_config(
                 self.suite,
@@ -190,9 +190,17 @@ def _known(key: str) -> Sequence[str]:
 
 
 def build_plan(
-    suite: Suite, *, device: str | None = None, only: Mapping[str, set[str]] | None = None
+    suite: Suite,
+    *,
+    device: str | None = None,
+    only: Mapping[str, set[str]] | None = None,
+    check_distinct: bool = True,
 ) -> list[CellPlan]:
-    """The cells that ``only`` keeps (values of one key OR-ed, keys AND-ed), each with its points."""
+    """The cells that ``only`` keeps (values of one key OR-ed, keys AND-ed), each with its points.
+
+    ``check_distinct`` off skips hashing every configuration to find two cells that train the same one
+    (most of the time of a large grid's plan): for a listing that trains nothing and runs no suite.
+    """
     plans = []
     for cell in cells(suite):
         key = cell.key()
@@ -203,7 +211,8 @@ def build_plan(
         from talosbench.runner.tpe import require_optuna
 
         require_optuna()  # before anything trains, not at the first proposal
-    _check_distinct(suite, plans)
+    if check_distinct:
+        _check_distinct(suite, plans)
     return plans
 
 

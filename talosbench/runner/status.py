@@ -3,6 +3,7 @@ its chosen point, without training anything (the dry run, the report's plan, a r
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,11 +101,61 @@ def describe(
 
     A damaged stored run counts as not complete and is passed to ``on_damaged``.
     """
-    stored = StoredOutcomes(Context(Path(results_dir), suite.name), on_damaged)
     return [
-        cell_status(suite, plan, stored)
-        for plan in build_plan(suite, device=device, only=parse_only(suite, only))
+        count.status
+        for count in count_cells(suite, results_dir, device=device, only=only, on_damaged=on_damaged)
     ]
+
+
+@dataclass(frozen=True)
+class CellCount:
+    """A cell of ``talosbench status``: its dry-run status and how its stored runs ended."""
+
+    status: CellStatus
+    failed: int
+    """Stored runs of the cell's plan now that ended failed, diverged or out of memory (not retrained)."""
+    damaged: int
+    """Stored runs of the cell that cannot be read (``talosbench run`` trains them again)."""
+    trials_done: int = 0
+    """Tuning trials of the cell stored (of ``status.plan.trial_count``; 0 in an untuned cell)."""
+
+    @property
+    def complete(self) -> int:
+        """Runs of the cell's plan stored as completed."""
+        return self.status.done - self.failed
+
+    @property
+    def missing(self) -> int:
+        """Runs still to train, damaged ones aside (a tuned cell's finals count once its point is known,
+        and as its seeds before)."""
+        return max(self.status.runs - self.status.done - self.damaged, 0)
+
+
+def count_cells(
+    suite: Suite,
+    results_dir: str | Path,
+    *,
+    device: str | None = None,
+    only: Sequence[str] = (),
+    on_damaged: OnDamaged | None = None,
+) -> list[CellCount]:
+    """Each cell of ``suite``'s plan against ``results_dir``: complete, failed, damaged and missing runs."""
+    damaged: Counter[Cell] = Counter()
+
+    def seen(job: Job, error: DamagedRunError) -> None:
+        damaged[job.cell] += 1
+        if on_damaged is not None:
+            on_damaged(job, error)
+
+    stored = StoredOutcomes(Context(Path(results_dir), suite.name), seen)
+    counts = []
+    for plan in build_plan(suite, device=device, only=parse_only(suite, only)):
+        status = cell_status(suite, plan, stored)
+        outcomes = [stored.cache.get(run_id) for run_id in status.run_ids()]
+        failed = sum(1 for o in outcomes if o is not None and o.status != "completed")
+        trials = sum(1 for job in status.plan.trials() if stored.cache.get(job.run_id) is not None)
+        counts.append(CellCount(status, failed, damaged[plan.cell], trials))
+    return counts
 
 
 def current_runs(suite: Suite, results_dir: str | Path) -> list[str]:

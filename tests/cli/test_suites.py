@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ def test_the_table_fits_100_columns_and_says_what_is_not_priced(tmp_path: Path) 
 def test_the_estimate_prices_every_run_of_the_suite(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
-    def fake(cells: list[Any], *, data_dir: Path | None = None) -> PlanEstimate:
+    def fake(
+        cells: list[Any], *, data_dir: Path | None = None, results_dir: Path | None = None
+    ) -> PlanEstimate:
         if cells[0].plan.suite.name == "quick":
             seen["runs"], seen["done"] = sum(c.runs for c in cells), sum(c.done for c in cells)
             return PlanEstimate(seconds=100.0, priced=28, unpriced=0)
@@ -60,3 +63,28 @@ def test_the_estimate_prices_every_run_of_the_suite(monkeypatch: pytest.MonkeyPa
     assert rows["quick"].endswith("~1m40s")
     assert rows["movielens"].endswith("~30s for 36/132 runs")
     assert rows["iid"].endswith("not priced")
+
+
+def test_with_a_results_folder_stored_runs_count_and_only_what_is_left_is_priced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli.test_status import SUITE
+
+    suite, runs, home = tmp_path / "tiny.toml", tmp_path / "runs", tmp_path / "home"
+    suite.write_text(SUITE)
+    assert (
+        CliRunner()
+        .invoke(app, ["run", str(suite), "--results-dir", str(runs), "--data-dir", str(home)])
+        .exit_code
+        == 0
+    )
+    monkeypatch.setattr("talosbench.suite.shipped_suites", lambda: {"tiny": suite})
+    listed = json.loads(_invoke("--json", "--data-dir", str(home), "--results-dir", str(runs)))
+    assert (listed[0]["runs"], listed[0]["stored"]) == (6, 6)
+    assert listed[0]["estimate"]["priced_runs"] == 0  # nothing left to price
+    assert "done (all stored)" in _invoke("--data-dir", str(home), "--results-dir", str(runs))
+    shutil.rmtree(next((runs / "tiny").glob("*/result.json")).parent)
+    listed = json.loads(_invoke("--json", "--data-dir", str(home), "--results-dir", str(runs)))
+    assert listed[0]["stored"] == 5
+    assert listed[0]["estimate"]["priced_runs"] == 1  # priced from the 5 stored runs
+    assert "(1 left)" in _invoke("--data-dir", str(home), "--results-dir", str(runs))
