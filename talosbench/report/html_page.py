@@ -343,5 +343,7 @@ STYLE = (
     "tbody tr:nth-child(even){background:#fafbfc}tr.rule td{border-top:1px solid #8a939c}"
     ".note{font-size:13px;color:var(--muted);max-width:900px}"
     ".missing{padding:10px 14px;border-left:4px solid var(--accent);background:#fff6f4}"
+    # A narrow screen gives the page's margins to the tables and figures.
+    "@media (max-width:900px){body{padding:16px 10px 40px}th,td{padding:3px 6px}}"
 )
 """The page's whole style, inline: the file needs nothing else to open."""
