@@ -43,7 +43,7 @@ KINDS = {
     "valid": (
         "Validation curves",
         "The validation metric at each evaluated epoch: the mean over seeds, shaded from the lowest to "
-        "the highest seed (no shade with one seed).",
+        "the highest seed (no shade with one seed); drawn together only for a few losses.",
     ),
     "valid-seeds": (
         "Validation curves, one panel per loss",
@@ -58,8 +58,8 @@ KINDS = {
 """Figure kinds (the first part of a figure's file name) in the order the page shows them."""
 SOFTWARE = ("numpy", "polars", "scipy", "matplotlib", "tabulate")
 """Packages whose versions the header lists beside those each run recorded."""
-WIDE = 1000
-"""Pixels: a figure at least this wide (a panel grid) spans the page instead of one grid cell."""
+SHOWN = 4 / 5
+"""Displayed width over pixel width: a 660-pixel column figure shows 528 pixels wide, two to a row."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def html_report(
     vs_paper_all: bool = False,
     partial: bool = False,
 ) -> str:
-    """The HTML report of the runs under ``source``: header, figures (unless ``figures`` is False), tables.
+    """The HTML report of the runs under ``source``: header, tables, figures (unless ``figures`` is False).
 
     The tables and notes are those of ``report.report`` (with ``vs_paper``, the paper's values beside
     the measured ones; with ``vs_all``, the baseline against every other loss); figures that cannot be
@@ -113,8 +113,9 @@ def html_report(
     body = [
         f"<header><h1>{html.escape(title)}</h1>{_facts(source, frame, built)}</header>",
         _contents(drawn, built),
-        _figure_section(drawn, missing, len({f.suite for f in drawn}) > 1),
+        # Tables first: they are what readers quote; the figures illustrate them.
         f'<section id="tables"><h2 class="part">Tables</h2>{html_tables(built, notes)}</section>',
+        _figure_section(drawn, missing, len({f.suite for f in drawn}) > 1),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -164,10 +165,10 @@ def _figure_section(drawn: list[Figure], missing: str | None, several: bool) -> 
         if not chosen:
             continue
         parts.append(f'<section id="fig-{kind}"><h2>{html.escape(heading)}</h2>')
-        parts.append(f'<p class="caption">{html.escape(caption)}</p><div class="grid">')
+        # Cards as wide as their figure, flowing in rows: never a wide card around a narrow figure.
+        parts.append(f'<p class="caption">{html.escape(caption)}</p><div class="cards">')
         for figure in chosen:
             data = base64.b64encode(figure.png).decode("ascii")
-            css = "wide" if figure.width >= WIDE else "column"
             label = f"{heading} ({figure.suite})" if several and figure.suite else heading
             suite = (
                 f"<figcaption>suite {html.escape(figure.suite)}</figcaption>"
@@ -175,8 +176,8 @@ def _figure_section(drawn: list[Figure], missing: str | None, several: bool) -> 
                 else ""
             )
             parts.append(
-                f'<figure class="{css}"><img src="data:image/png;base64,{data}" '
-                f'width="{figure.width * 4 // 5}" alt="{html.escape(label)}">{suite}</figure>'
+                f'<figure><img src="data:image/png;base64,{data}" '
+                f'width="{round(figure.width * SHOWN)}" alt="{html.escape(label)}">{suite}</figure>'
             )
         parts.append("</div></section>")
     if not drawn:
@@ -186,10 +187,10 @@ def _figure_section(drawn: list[Figure], missing: str | None, several: bool) -> 
 
 
 def _contents(drawn: list[Figure], built: list[Table]) -> str:
-    """Links to each figure kind and each table."""
+    """Links to each table and each figure kind, in the page's order."""
     kinds = [kind for kind in KINDS if any(f.kind == kind for f in drawn)]
-    links = [f'<a href="#fig-{kind}">{html.escape(KINDS[kind][0])}</a>' for kind in kinds]
-    links += [f'<a href="#table-{html.escape(t.name)}">{html.escape(t.title)}</a>' for t in built]
+    links = [f'<a href="#table-{html.escape(t.name)}">{html.escape(t.title)}</a>' for t in built]
+    links += [f'<a href="#fig-{kind}">{html.escape(KINDS[kind][0])}</a>' for kind in kinds]
     return f"<nav>{' · '.join(links)}</nav>"
 
 
@@ -321,27 +322,35 @@ def _hardware(frame: pl.DataFrame) -> str:
 STYLE = (
     ":root{--ink:#1d232b;--muted:#5b6570;--line:#d8dde3;--accent:#b22d2d}"
     "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--ink);"
-    "max-width:1100px;margin:0 auto;padding:24px 28px 60px;background:#fff}"
-    "h1{font-size:26px;margin:0 0 14px;border-bottom:3px solid var(--accent);padding-bottom:8px}"
+    "max-width:1200px;margin:0 auto;padding:24px 28px 60px;background:#fff}"
+    "h1{font-size:26px;margin:0 0 14px;border-bottom:3px solid var(--accent);padding-bottom:8px;"
+    "overflow-wrap:anywhere}"
     "h2{font-size:18px;margin:28px 0 6px}h2.part{font-size:22px;border-bottom:1px solid var(--line);"
     "padding-bottom:4px;margin-top:36px}"
-    "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:6px 18px;margin:0;font-size:14px}"
-    "dl.facts dt{font-weight:600;color:var(--muted)}dl.facts dd{margin:0}"
+    "dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:6px 18px;margin:0;"
+    "font-size:14px}"
+    "dl.facts dt{font-weight:600;color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}"
     "nav{margin:18px 0 0;padding:10px 14px;background:#f5f7f9;border-radius:6px;font-size:13.5px;"
     "line-height:1.9}"
     "nav a{color:#2a5d9f;text-decoration:none}nav a:hover{text-decoration:underline}"
     ".caption{color:var(--muted);margin:0 0 10px;font-size:14px}"
-    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:18px}"
-    "figure{margin:0;padding:8px;border:1px solid var(--line);border-radius:6px;background:#fff;"
-    "text-align:center}figure.wide{grid-column:1/-1}"
-    "figure img{max-width:100%;height:auto}figcaption{font-size:13px;color:var(--muted)}"
-    ".scroll{overflow-x:auto}"
+    # Figure cards: each as wide as its image (shrunk, never stretched, on a narrow screen), in rows.
+    ".cards{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}"
+    "figure{flex:0 1 auto;min-width:0;max-width:100%;box-sizing:border-box;margin:0;padding:8px;"
+    "border:1px solid var(--line);border-radius:6px;background:#fff;text-align:center}"
+    "figure img{display:block;max-width:100%;height:auto}figcaption{font-size:13px;color:var(--muted)}"
+    # A wide table scrolls inside its own box, the page never does. Headers wrap between words, cells
+    # never: no value is cut or broken across lines.
+    ".scroll{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;font-size:12.5px;font-variant-numeric:tabular-nums;margin:4px 0}"
-    "th,td{padding:3px 8px;text-align:right;white-space:nowrap}"
+    "th,td{padding:3px 8px;text-align:right;vertical-align:bottom}"
+    "td{white-space:nowrap}th{white-space:normal;min-width:4em;overflow-wrap:normal}"
     "th.text,td.text{text-align:left}"
     "thead th{border-bottom:2px solid var(--ink);background:#f5f7f9}"
     "tbody tr:nth-child(even){background:#fafbfc}tr.rule td{border-top:1px solid #8a939c}"
     ".note{font-size:13px;color:var(--muted);max-width:900px}"
     ".missing{padding:10px 14px;border-left:4px solid var(--accent);background:#fff6f4}"
+    # A narrow screen gives the page's margins to the tables and figures.
+    "@media (max-width:900px){body{padding:16px 10px 40px}th,td{padding:3px 6px}}"
 )
 """The page's whole style, inline: the file needs nothing else to open."""

@@ -16,7 +16,18 @@ from talosbench.report.table import CELL, Table, TableCell, left_out, per_datase
 LONG_ROWS, WIDE = 40, 160
 """Markdown tables longer (rows) or wider (characters) than these are split per dataset."""
 TIDY_HEAD = ("table", "suite", *CELL, "metric", "value", "std", "n", "expected", "runs", "text")
-_TEXT_COLUMNS = {*CELL, "runs", "chosen"}
+_TEXT_COLUMNS = {
+    *CELL,
+    "runs",
+    "chosen",
+    "values tried",
+    "diagnostic",
+    "unit",
+    "metric",
+    "published in",
+    "talosbench",
+}
+"""Columns of names and labels: left-aligned (HTML, LaTeX); every other column holds numbers."""
 _LATEX_ESCAPES = {
     "\\": r"\textbackslash{}",
     "&": r"\&",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from talosbench.cli import app
-from talosbench.report.html_page import html_report
+from talosbench.report.html_page import STYLE, html_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 runner = CliRunner()
@@ -72,6 +74,44 @@ def test_html_report_holds_every_table_and_embedded_figures(golden: Path, tmp_pa
         "α = 0.05",
     ):
         assert fact in text
+
+
+def test_html_report_puts_tables_before_figures(golden: Path) -> None:
+    """Tables are what readers quote: they come first, in the page and in its contents."""
+    pytest.importorskip("matplotlib")
+    text = html_report(golden)
+    assert 0 < text.index('<section id="tables">') < text.index('<section id="figures">')
+    assert text.index('<img src="data:') > text.rindex("</table>")
+    nav = text[text.index("<nav>") : text.index("</nav>")]
+    assert nav.index('href="#table-') < nav.index('href="#fig-')
+
+
+def _rules(style: str) -> dict[str, str]:
+    """The page's CSS as selector -> declarations (each selector of a group on its own)."""
+    rules: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", style):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + ";" + body
+    return rules
+
+
+def test_wide_tables_scroll_in_their_own_box_and_cut_nothing(golden: Path) -> None:
+    """Every table sits in a box that scrolls sideways; headers wrap between words, cells never; no rule
+    hides or shortens a cell's text."""
+    text = html_report(golden, figures=False)
+    boxes = re.findall(r'<div class="([^"]+)"><table>', text)
+    assert boxes and len(boxes) == text.count("<table>") and len(set(boxes)) == 1
+    rules = _rules(STYLE)
+    assert "overflow-x:auto" in rules[f".{boxes[0]}"] and "max-width:100%" in rules[f".{boxes[0]}"]
+    assert "white-space:nowrap" in rules["td"] and "white-space:normal" in rules["th"]
+    assert not re.search(r"text-overflow|ellipsis|overflow:hidden", STYLE)
+
+
+def test_figure_cards_are_as_wide_as_their_figures() -> None:
+    """Cards flow in rows at their image's width: no fixed grid cell leaves half a card empty."""
+    rules = _rules(STYLE)
+    assert "flex-wrap:wrap" in rules[".cards"] and "flex:0 1 auto" in rules["figure"]
+    assert "grid-template-columns" not in rules.get(".cards", "") + rules.get(".grid", "")
 
 
 def test_html_report_says_why_figures_are_missing(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,3 +176,41 @@ def test_html_report_renders_in_a_browser(golden: Path, tmp_path: Path) -> None:
     red = (abs(pixels[..., 0] - 0xD6 / 255) < 0.05) & (pixels[..., 1] < 0.25) & (pixels[..., 2] < 0.25)
     assert red.sum() > 500
     assert pixels[1500:].std() > 0.05, "the lower half of the page is blank"
+
+
+LAYOUT_PROBE = """<script>
+const out = {page: document.documentElement.scrollWidth, window: window.innerWidth, boxes: [], cut: []};
+for (const table of document.querySelectorAll('table')) {
+  const box = table.parentElement;
+  out.boxes.push({overflow: getComputedStyle(box).overflowX, scroll: box.scrollWidth,
+                  box: box.clientWidth, table: table.offsetWidth});
+  for (const cell of table.querySelectorAll('td,th'))
+    if (cell.scrollWidth > cell.clientWidth + 1) out.cut.push(cell.textContent);
+}
+document.body.setAttribute('data-layout', JSON.stringify(out));
+</script>"""
+"""Measures the laid-out page in the browser and leaves the numbers on <body> for ``--dump-dom``."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [800, 1280])
+def test_html_report_lays_out_at_desktop_and_narrow_widths(golden: Path, tmp_path: Path, width: int) -> None:
+    """In Chromium at ``width`` pixels: the page never scrolls sideways; each table fits or scrolls in
+    its own box with every column reachable; no cell's text is cut."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
+    page = tmp_path / "report.html"
+    page.write_text(html_report(golden).replace("</body>", LAYOUT_PROBE + "</body>"), encoding="utf-8")
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={width},2000"]
+    done = subprocess.run(
+        [*command, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    found = re.search(r'data-layout="([^"]*)"', done.stdout)
+    assert found, done.stderr[-2000:]
+    layout = json.loads(html.unescape(found.group(1)))
+    assert layout["page"] <= layout["window"], "the page scrolls sideways"
+    assert layout["boxes"] and not layout["cut"], layout["cut"]
+    for box in layout["boxes"]:
+        assert box["overflow"] == "auto" and box["scroll"] >= box["table"]  # every column reachable
+        assert box["box"] <= width

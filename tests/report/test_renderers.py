@@ -116,3 +116,44 @@ def test_notes_follow_the_tables_except_in_tidy_formats(golden: Path) -> None:
     assert '<p class="note">Note: 2 left out: &lt;stale&gt;</p>\n</body>' in render(tables, "html", notes)
     for fmt in ("csv", "json"):  # records only: the CLI prints the notes to stderr
         assert render(tables, fmt, notes) == render(tables, fmt)
+
+
+def test_html_label_columns_are_left_aligned(rendered: dict[str, str]) -> None:
+    """A column of names (no cell a number) is marked text, so it reads left-aligned; numbers stay right."""
+
+    class Columns(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tables: list[list[list[tuple[str, str]]]] = []  # per table, per row: (class, text)
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr":
+                self.tables[-1].append([])
+            elif tag in ("td", "th"):
+                self.cell = [dict(attrs).get("class") or ""]
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "th") and self.cell is not None:
+                self.tables[-1][-1].append((self.cell[0], "".join(self.cell[1:])))
+                self.cell = None
+
+    parser = Columns()
+    parser.feed(rendered["html"])
+    number = re.compile(r"^[+\-−]?\d|^–$|^$")  # digits, a sign, or the dash of a missing value
+    labels = 0
+    for head, *body in parser.tables:
+        for index, (css, name) in enumerate(head):
+            cells = [row[index] for row in body if index < len(row)]
+            if cells and not any(number.match(text) for _, text in cells):
+                labels += 1
+                assert css == "text" and all(c == "text" for c, _ in cells), (name, cells[:3])
+            if cells and all(re.match(r"[+\-−]?\d", text) and "seeds" not in text for _, text in cells):
+                assert css == "", name  # a column of numbers stays right-aligned
+    assert labels >= 5  # backbone, loss, dataset, ..., and the shift table's diagnostic and unit

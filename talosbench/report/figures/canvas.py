@@ -5,6 +5,7 @@ alike, and where each figure's file goes."""
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ COLUMN_WIDTH = 3.3
 """Inches: one column of a two-column paper; single-panel figures are drawn this wide."""
 PAGE_WIDTH = 6.9
 """Inches: both columns; figures with one panel per loss span them."""
+LOG_TICKS = 6
+"""Most labelled ticks on a log axis: a column-wide axis holds six decimals without touching."""
 DPI = 200
 """Raster resolution (PNG): a column figure is 660 pixels wide, sharp in print and on screen."""
 
@@ -89,6 +92,23 @@ def finish(ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = True, e
             ax.figure.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     elif legend and handles:
         ax.legend()
+
+
+def log_x(ax: Any, low: float, high: float) -> None:
+    """A log x axis on ``ax`` for data from ``low`` to ``high``: plain decimals (0.05, 0.1) that never touch.
+
+    matplotlib's default labels minor ticks in scientific notation when the data span about a decade, and
+    those labels overprint ("3 × 10⁻¹" on "4 × 10⁻¹"); here minor ticks stay unlabelled and the labelled
+    ones are 1-2-5 steps over a decade or two, 1-3 over a few, whole decades beyond.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    decades = math.log10(high / low)
+    subs = (1.0, 2.0, 5.0) if decades <= 2 else (1.0, 3.0) if decades <= 3 else (1.0,)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=LOG_TICKS))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def pyplot() -> Any:

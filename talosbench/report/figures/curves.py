@@ -15,6 +15,11 @@ from talosbench.results import read_history
 
 THRESHOLD_COLUMNS = ("valid_threshold_error", "valid_mean_threshold")
 """History columns the trainer writes at each validation of a thresholded loss."""
+OVERLAY_LOSSES = 4
+"""Most losses drawn together in one validation panel; more tangle, and their bands hide each other (the
+per-loss panels of ``validation_bands`` show every loss)."""
+BAND_ALPHA = 0.3
+"""Opacity of a seed band: light enough for the mean line to stay on top, dark enough to see."""
 
 
 def histories(final: pl.DataFrame) -> pl.DataFrame:
@@ -31,15 +36,19 @@ def histories(final: pl.DataFrame) -> pl.DataFrame:
 
 
 def validation_curves(histories: pl.DataFrame, metric: str, out: Figures, baseline: str) -> list[Path]:
-    """Per dataset/scenario/backbone: validation metric against epoch, mean line and seed band per loss."""
+    """Per dataset/scenario/backbone of at most ``OVERLAY_LOSSES`` losses: validation metric against
+    epoch, every loss in one panel, a mean line and seed band each."""
     plt = pyplot()
     column = f"valid_{metric}"
     paths: list[Path] = []
     if column not in histories.columns:
         return paths
     for key, group in groups(histories):
+        losses = order(group["loss"].unique(), paper_losses(), last=baseline)
+        if len(losses) > OVERLAY_LOSSES:
+            continue
         fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
-        for loss in order(group["loss"].unique(), paper_losses(), last=baseline):
+        for loss in losses:
             band(ax, group.filter(pl.col("loss") == loss), column, loss)
         finish(ax, "epoch", f"validation {metric}", " / ".join(key), epochs=True)
         paths.append(out.save(fig, "valid", metric, *key))
@@ -147,4 +156,8 @@ def band(ax: Any, runs: pl.DataFrame, column: str, label: str) -> None:
         zorder=3 if style.focus else 2,
     )
     if max(stats["seeds"].to_list()) > 1:
-        ax.fill_between(stats["epoch"], stats["low"], stats["high"], color=style.color, alpha=0.18, lw=0)
+        ax.fill_between(
+            stats["epoch"], stats["low"], stats["high"], color=style.color, alpha=BAND_ALPHA, lw=0
+        )
+        for edge in ("low", "high"):  # a hairline edge keeps a narrow band visible
+            ax.plot(stats["epoch"], stats[edge], color=style.color, lw=0.4, alpha=0.6)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from talosbench.report.figures.canvas import COLUMN_WIDTH, Figures, finish, groups, pyplot
+from talosbench.report.figures.canvas import COLUMN_WIDTH, Figures, finish, groups, log_x, pyplot
 from talosbench.report.figures.palette import loss_style
 from talosbench.report.table import mean_std, order, paper_losses
 
@@ -61,7 +61,7 @@ def accuracy_time(final: pl.DataFrame, metric: str, out: Figures, baseline: str)
         costs = [float(t) for t in group["train_seconds_per_epoch"].to_list()]
         logged = 0 < min(costs) * 10 < max(costs)
         if logged:  # costs an order of magnitude apart: a linear axis would crush the cheap losses together
-            ax.set_xscale("log")
+            log_x(ax, min(costs), max(costs))
         xlabel = "training seconds per epoch" + (" (log)" if logged else "")
         finish(ax, xlabel, f"test {metric}", " / ".join(key))
         paths.append(out.save(fig, "accuracy-time", metric, *key))
