@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def status(
     target: str | None = typer.Argument(
         None,
-        metavar="[RESULTS|SUITE]",
+        metavar="RESULTS_DIR_OR_SUITE",
         help="A results folder (a suite's, or a root of several), or a suite file or shipped suite name "
         "(its results in --results-dir). Default: every suite in --results-dir.",
     ),
