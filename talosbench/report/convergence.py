@@ -172,9 +172,11 @@ def noise_variance(path: str, split: str | None, metric: str) -> float:
     """
     users = (json.loads(split).get("users") or {}).get("valid") if split else None
     per_user = read_per_user(path)
-    if not isinstance(users, int) or users < 1 or metric not in per_user.columns or per_user.height < 2:
+    if not isinstance(users, int) or users < 1 or metric not in per_user.columns:
         return math.nan
-    return float(per_user[metric].cast(pl.Float64).var()) / users  # type: ignore[arg-type]
+    values = per_user[metric].cast(pl.Float64, strict=False)
+    values = values.filter(values.is_finite())  # a hand-edited file may hold nulls or NaNs
+    return float(values.var()) / users if values.len() >= 2 else math.nan  # type: ignore[arg-type]
 
 
 def seed_band(values: np.ndarray) -> float | None:

@@ -3,6 +3,7 @@ roughness net of the validation noise, bootstrap intervals over runs."""
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from pathlib import Path
@@ -186,3 +187,16 @@ def test_the_golden_suite(golden: Path) -> None:
     bpr = rows[("ml", "temporal", "mf", "bpr")]
     assert bpr["failed"] == "1" and bpr["diverged"] == "0" and bpr["test precision@20 std"] == "–"
     assert bpr["seed band (% of peak)"] == "–"  # one completed seed: no spread across seeds
+
+
+def test_the_noise_floor_of_a_run_whose_per_user_values_are_missing_is_unknown(tmp_path: Path) -> None:
+    from talosbench.report.convergence import noise_variance
+
+    split = json.dumps({"users": {"valid": 10}})
+    for values in ([None, None], [0.5, None], [float("nan"), 0.1]):
+        pl.DataFrame({"precision@20": values}, schema={"precision@20": pl.Float64}).write_parquet(
+            tmp_path / "per_user.parquet"
+        )
+        assert math.isnan(noise_variance(str(tmp_path), split, "precision@20"))
+    pl.DataFrame({"precision@20": [0.0, 0.5, None]}).write_parquet(tmp_path / "per_user.parquet")
+    assert noise_variance(str(tmp_path), split, "precision@20") == pytest.approx(0.125 / 10)

@@ -67,7 +67,7 @@ def use_ray_with(monkeypatch: pytest.MonkeyPatch, work: Callable[..., Trained]) 
     monkeypatch.setattr(
         suite_run,
         "open_executor",
-        lambda kind, ctx, listener, plans, jobs, device, devices, options, threads: RayExecutor(
+        lambda kind, ctx, listener, jobs, device, devices, options, threads: RayExecutor(
             ctx, listener, options or RayOptions(), device, work=work
         ),
     )
