@@ -2,7 +2,8 @@
 
 ``measure`` times (backbone, loss) pairs through the trainer's own steps, ``figures`` keeps the
 results in ``<data home>/bench.json``, and ``estimate`` prices a run or a suite's remaining plan
-from them (``talosbench run --dry-run``). Names are imported when first read (``talosbench.lazy``).
+from them by the cost model (``cost``; ``talosbench run --dry-run``), which ``calibrate`` measures
+briefly on a machine without figures. Names are imported when first read (``talosbench.lazy``).
 """
 
 from typing import TYPE_CHECKING
@@ -10,7 +11,16 @@ from typing import TYPE_CHECKING
 from talosbench.lazy import lazy_exports
 
 if TYPE_CHECKING:  # what ``__getattr__`` loads on first use, for type checkers and import-linter
-    from talosbench.bench.estimate import TRAIN_SHARE, PlanEstimate, estimate_plan, estimate_run_seconds
+    from talosbench.bench.calibrate import Calibration, calibrate_plan
+    from talosbench.bench.cost import (
+        TRAIN_SHARE,
+        RunCost,
+        Sizes,
+        dataset_sizes,
+        estimate_run_seconds,
+        run_cost,
+    )
+    from talosbench.bench.estimate import PlanEstimate, estimate_plan
     from talosbench.bench.figures import (
         BENCH_FILE,
         BenchResult,
@@ -34,7 +44,7 @@ if TYPE_CHECKING:  # what ``__getattr__`` loads on first use, for type checkers 
     )
 
 # ``measure`` loads torch (seconds): ``estimate`` and ``figures``, which price a suite, must not.
-__getattr__ = lazy_exports(__name__, ("estimate", "figures", "measure"))
+__getattr__ = lazy_exports(__name__, ("calibrate", "cost", "estimate", "figures", "measure"))
 
 __all__ = [
     "BENCH_FILE",
@@ -43,12 +53,17 @@ __all__ = [
     "TRAIN_SHARE",
     "BenchError",
     "BenchResult",
+    "Calibration",
     "PlanEstimate",
+    "RunCost",
     "Scale",
+    "Sizes",
     "bench_key",
     "bench_one",
     "bench_path",
     "bench_split",
+    "calibrate_plan",
+    "dataset_sizes",
     "estimate_plan",
     "estimate_run_seconds",
     "format_rows",
@@ -56,6 +71,7 @@ __all__ = [
     "machine_load",
     "pool_rounds",
     "run_bench",
+    "run_cost",
     "save_results",
     "synthetic_split",
 ]

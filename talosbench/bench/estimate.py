@@ -1,8 +1,9 @@
-"""Price runs before they start: from the suite's runs already stored, else from ``talosbench bench`` figures.
+"""Price runs before they start: from the suite's runs already stored, else from the cost model.
 
-``estimate_run_seconds`` scales the closest stored bench measurement to a run's training; ``estimate_plan``
-prices each run a suite still has to do (``talosbench run --dry-run``, and the ``run`` summary), start-up
-and evaluation included, as a central figure with a range.
+``estimate_plan`` prices each run a suite still has to do (``talosbench run --dry-run``, ``suites``,
+``status`` and the ``run`` summary), start-up and evaluation included, as a central figure with a
+range, and says what the price rests on. Runs with no stored run to go by are priced by the cost model
+(``bench/cost.py``) over bench figures of this device, between the earliest stop and the epoch cap.
 """
 
 from __future__ import annotations
@@ -12,102 +13,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from talosbench.bench.figures import load_results
+from talosbench.bench.cost import dataset_sizes, run_cost
 from talosbench.config import RunConfig
-from talosbench.data import DataError
-from talosbench.data.summary import dataset_summary
-from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.declared.losses.adversarial import adversarial_epochs_in
-from talosbench.device_form import DeviceError
 from talosbench.runner.status import CellStatus
-
-if TYPE_CHECKING:
-    import torch
-
-NEGATIVE_WORK = 8
-"""Per-negative work (sampling, the loss, gradients) in units of one scored item column; at Beauty
-scale with 1024 negatives this puts about half an epoch in each part, as profiled."""
-SPARSE_TABLE_WORK = 0.25
-"""Per-row share of the per-batch work over the whole item table on the sparse (CPU) path: its
-normalisation and the Adam step, which do not shrink with fewer rows; fitted to MF + SL at Beauty and
-Gowalla scale (31 and 52 us per row on 2 cores)."""
-
-
-def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64) -> float:
-    """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives."""
-    from talosbench.train.scoring import Scorer  # torch: imported only where a bench figure prices a run
-
-    negatives = max(negatives, 1)
-    path = Scorer(False, n_items).choose_path(1024, negatives, dim, device_type)
-    if path == "sparse":
-        return float(2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * n_items)
-    scored = n_items if path == "full" else negatives * dim
-    return float(scored + NEGATIVE_WORK * negatives)
-
-
-def _bench_reference(
-    n_items: int, backbone: str, loss: str, device: str | torch.device, data_dir: Path | None
-) -> tuple[dict[str, Any], torch.device] | None:
-    """The stored bench figure nearest in catalogue size for this device, backbone and loss, if any."""
-    usable = {
-        key: r
-        for key, r in load_results(data_dir).items()
-        if f"|{backbone}|{loss}|" in key and r.get("n_train_rows") and r.get("train_seconds_per_epoch")
-    }
-    if not usable:  # nothing to price it from: no need to ask torch which device this is (seconds)
-        return None
-    import torch
-
-    from talosbench.device import device_name, resolve_device
-
-    try:
-        resolved = device if isinstance(device, torch.device) else resolve_device(device)
-        name = device_name(resolved)
-    except (DeviceError, RuntimeError):
-        return None
-    candidates = [r for key, r in usable.items() if key.startswith(f"{name}|{backbone}|{loss}|")]
-    if not candidates:
-        return None
-    ref = min(candidates, key=lambda r: abs(np.log(max(n_items, 1) / max(int(r["n_items"]), 1))))
-    return ref, resolved
-
-
-def estimate_run_seconds(
-    n_train_rows: int,
-    n_items: int,
-    backbone: str,
-    loss: str,
-    negatives: int | None,
-    epochs: int,
-    device: str | torch.device,
-    *,
-    data_dir: Path | None = None,
-) -> float | None:
-    """Training seconds of ``epochs`` epochs, scaled from the closest stored bench figure; None without one.
-
-    The stored seconds per training row (same device, backbone and loss; the measurement with the
-    nearest catalogue size) are scaled linearly in rows, epochs and the per-row work of the scoring
-    path this device uses (``_row_work``). ``negatives`` None means the loss's default.
-    """
-    if loss not in DECLARED_LOSSES:
-        return None
-    negatives = DECLARED_LOSSES.get(loss).negatives(negatives)
-    found = _bench_reference(n_items, backbone, loss, device, data_dir)
-    if found is None:
-        return None
-    ref, resolved = found
-    per_row = float(ref["train_seconds_per_epoch"]) / int(ref["n_train_rows"])
-    kind = resolved.type
-    work = _row_work(n_items, negatives, kind) / _row_work(int(ref["n_items"]), int(ref["negatives"]), kind)
-    return per_row * work * n_train_rows * epochs
-
-
-TRAIN_SHARE = 0.7
-"""Share of a dataset's interactions that a split trains on (iid: about 63-72 %, docs/protocol.md §6.2)."""
 
 SETUP_SECONDS = 1.0
 """Start-up of a run priced from bench figures alone (checks, loading a prepared split, building the
@@ -132,6 +42,15 @@ class PlanEstimate:
     """Stored runs of this suite the prices came from (0: bench figures alone)."""
     benched: int = 0
     """Runs priced from bench figures because no stored run could price them."""
+    measured: tuple[str, ...] = ()
+    """Days (``YYYY-MM-DD``) the bench figures behind ``benched`` were measured."""
+    published: tuple[str, ...] = ()
+    """Datasets priced at the catalog's sizes, not prepared yet."""
+    uncalibrated: int = 0
+    """Unpriced runs whose dataset's sizes are known but no bench figure of this device prices them
+    (``talosbench.bench.calibrate`` measures them)."""
+    calibrated: float | None = None
+    """Seconds the calibration behind this price took just now (None: none ran)."""
 
     @property
     def source(self) -> str:
@@ -140,7 +59,16 @@ class PlanEstimate:
         if self.stored:
             parts.append(f"{self.stored} stored run{'s' if self.stored != 1 else ''} of this suite")
         if self.benched:
-            parts.append("`talosbench bench` figures")
+            days = sorted(set(self.measured) - {""})
+            when = f" measured {days[0]}" + (f" to {days[-1]}" if len(days) > 1 else "") if days else ""
+            if self.calibrated is not None:
+                when = f" calibrated now in {self.calibrated:.0f}s"
+            figures = f"bench figures of this device{when}"
+            sizes = f" at the catalog's sizes of {', '.join(self.published)}" if self.published else ""
+            parts.append(
+                f"{figures}{sizes}, each run between its earliest early stop and its epoch cap "
+                f"(their geometric mean as the estimate)"
+            )
         return " and ".join(parts)
 
 
@@ -207,42 +135,46 @@ def _from_stored(
     return [t for t in same_device if t.cell == cell] or same_device
 
 
-def _from_bench(config: RunConfig, data_dir: Path | None) -> tuple[float, float] | None:
-    """(fastest, slowest) seconds of one run from bench figures: stopping as early as early stopping
-    can, and at the epoch cap; each with its validations, its test pass and the start-up."""
-    try:
-        stats = dataset_summary(config.dataset, data_dir, config.preprocess or None)["stats"]
-    except DataError:
+@dataclass(frozen=True)
+class BenchPrice:
+    """One run priced by the cost model."""
+
+    fastest: float
+    """Stopping as early as early stopping can."""
+    slowest: float
+    """Reaching the epoch cap."""
+    measured_at: str
+    published: bool
+
+
+def _from_bench(config: RunConfig, data_dir: Path | None) -> BenchPrice | float | None:
+    """One run by the cost model, each bound with its validations, its test pass and the start-up.
+
+    A float: the dataset's sizes are known and its number of runs is what lacks a bench figure
+    (``uncalibrated``); None: the sizes are not known.
+    """
+    sizes = dataset_sizes(config, data_dir)
+    if sizes is None:
         return None
-    if not stats:
-        return None
-    rows, items, users = int(stats["interactions"] * TRAIN_SHARE), int(stats["items"]), int(stats["users"])
-    found = _bench_reference(items, config.backbone, config.loss, config.device, data_dir)
-    per_epoch = estimate_run_seconds(
-        rows, items, config.backbone, config.loss, config.negatives, 1, config.device, data_dir=data_dir
+    cost = run_cost(
+        sizes, config.backbone, config.loss, config.negatives, config.batch_size, config.device, data_dir
     )
-    if found is None or per_epoch is None:
-        return None
-    ref = found[0]
-    # A full-ranking pass scores every user against every item.
-    scale = (users * items) / max(int(ref.get("n_users") or users) * int(ref["n_items"]), 1)
-    eval_pass = float(ref.get("eval_seconds") or 0.0) * scale
-    # An adversarial epoch scales as a normal one does: the same rows, negatives and scoring path.
-    adversarial = (
-        per_epoch * float(ref.get("adversarial_seconds") or 0.0) / float(ref["train_seconds_per_epoch"])
-    )
+    if cost is None:
+        return 0.0
     values = config.loss_values
 
     def seconds(epochs: int) -> float:
         passes = epochs // config.eval_every + 1 + 1  # validations, the one after the cap, the test
         ascents = (
-            adversarial_epochs_in(epochs, values["adv_interval"], values["adv_epochs"]) if adversarial else 0
+            adversarial_epochs_in(epochs, values["adv_interval"], values["adv_epochs"])
+            if cost.adversarial
+            else 0
         )
-        return SETUP_SECONDS + per_epoch * epochs + adversarial * ascents + eval_pass * passes
+        return SETUP_SECONDS + cost.epoch * epochs + cost.adversarial * ascents + cost.evaluation * passes
 
     # The first validation always improves; ``patience`` more without improvement stop the run.
     earliest = min(config.epochs, config.eval_every * (config.patience + 1))
-    return seconds(earliest), seconds(config.epochs)
+    return BenchPrice(seconds(earliest), seconds(config.epochs), cost.measured_at, sizes.published)
 
 
 def estimate_plan(
@@ -257,14 +189,17 @@ def estimate_plan(
     With stored runs of the suite under ``results_dir``, a run costs what the stored runs of its cell
     took (their median, their fastest and slowest as the range), or, for a cell with none, what the
     suite's stored runs took; start-up and evaluation are in those figures. Without any, it is priced
-    from bench figures: the mid-point between stopping as early as possible and the epoch cap. A cell
+    by the cost model over bench figures: the geometric mean of stopping as early as possible and of
+    the epoch cap (the quick suite's runs stop after a median of 18 epochs, between 8 and 40). A cell
     is priced from its first run's configuration (a tuning grid over negatives or epochs at its first
     point).
     """
     stored = stored_timings(results_dir, cells[0].plan.suite.name) if results_dir and cells else []
     central = low = high = 0.0
-    priced = unpriced = benched = 0
+    priced = unpriced = benched = uncalibrated = 0
     used: set[int] = set()
+    measured: set[str] = set()
+    published: dict[str, None] = {}
     for status in cells:
         remaining = status.runs if force else status.runs - status.done
         if remaining <= 0:
@@ -281,12 +216,27 @@ def estimate_plan(
             used.update(id(t) for t in pricing)
             samples = [t.seconds for t in pricing]
             run = (statistics.median(samples), min(samples), max(samples))
-        elif (bench := _from_bench(config, data_dir)) is not None:
+        elif isinstance(bench := _from_bench(config, data_dir), BenchPrice):
             benched += remaining
-            run = ((bench[0] + bench[1]) / 2, bench[0], bench[1])
+            measured.add(bench.measured_at)
+            if bench.published:
+                published[config.dataset] = None
+            run = (math.sqrt(bench.fastest * bench.slowest), bench.fastest, bench.slowest)
         else:
             unpriced += remaining
+            uncalibrated += remaining if bench is not None else 0
             continue
         priced += remaining
         central, low, high = central + run[0] * remaining, low + run[1] * remaining, high + run[2] * remaining
-    return PlanEstimate(central, priced, unpriced, low, high, len(used), benched)
+    return PlanEstimate(
+        central,
+        priced,
+        unpriced,
+        low,
+        high,
+        len(used),
+        benched,
+        tuple(sorted(measured)),
+        tuple(published),
+        uncalibrated,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -206,7 +207,7 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
     """The dry run's table: one row per cell, then what the remaining runs should cost."""
     from tabulate import tabulate
 
-    from talosbench.bench import estimate_plan
+    from talosbench.bench import calibrate_plan, estimate_plan
     from talosbench.cli.stages import stage_lines
 
     rows = []
@@ -234,15 +235,20 @@ def _print_plan(suite: Suite, cells: list[CellStatus], results_dir: Path, data_d
         f"{results_dir / suite.name}"
     )
     estimate = estimate_plan(cells, data_dir=data_dir, results_dir=results_dir)
+    if estimate.uncalibrated:  # no figure of this device yet: measure one, once per machine
+        calibration = calibrate_plan(cells, data_dir)
+        estimate = estimate_plan(cells, data_dir=data_dir, results_dir=results_dir)
+        if calibration is not None:
+            estimate = replace(estimate, calibrated=calibration.seconds)
     if estimate.priced:
         typer.echo(
             f"estimated time of {estimate.priced} run(s), one at a time: {describe_estimate(estimate)}"
         )
     if estimate.unpriced:
         typer.echo(
-            f"{estimate.unpriced} run(s) not priced: nothing of theirs is stored yet; run `talosbench bench "
-            "--dataset NAME` (or --scale) with their backbone and loss on this device, after "
-            "`talosbench download NAME`"
+            f"{estimate.unpriced} run(s) not priced: their dataset's sizes are not known before it is "
+            "prepared (an imported dataset, or preprocessing overrides), or this device cannot be "
+            "measured; run `talosbench download NAME`, or `talosbench bench --dataset NAME` on the device"
         )
 
 

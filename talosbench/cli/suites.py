@@ -28,9 +28,11 @@ def suites(
     typer.echo(_table(summaries))
     note = (
         "runs: trainings in all, tuning trials included. estimate: about how long the runs take one at a "
-        "time, start-up and evaluation included, from `talosbench bench` figures of this machine and the "
-        "datasets already downloaded. `talosbench run NAME --dry-run` shows a suite's plan, priced from "
-        "its stored runs too; `talosbench init NAME` writes a suite to edit."
+        "time, start-up and evaluation included, by the cost model over bench figures of this machine "
+        "and each dataset's sizes (the catalog's until it is downloaded). The listing measures nothing: "
+        "`not calibrated yet` until the first `talosbench run NAME --dry-run` measures this machine "
+        "(seconds, once) or `talosbench bench` does. `talosbench run NAME --dry-run` shows a suite's "
+        "plan, priced from its stored runs too; `talosbench init NAME` writes a suite to edit."
     )
     typer.echo(paragraph(note), err=True)  # stdout stays the table
 
@@ -70,16 +72,19 @@ def suite_summary(
             "seconds": estimate.seconds if estimate.priced else None,
             "priced_runs": estimate.priced,
             "unpriced_runs": estimate.unpriced,
+            "uncalibrated_runs": estimate.uncalibrated,
         },
     }
 
 
 def cost_text(estimate: dict[str, Any], runs: int) -> str:
-    """``~1m25s``; ``~40s for 12/28 runs`` when only some are priced; ``not priced`` when none is."""
+    """``~1m25s``; ``~40s for 12/28 runs`` when only some are priced; ``not priced`` when none is
+    (``not calibrated yet`` when only this machine's bench figures are lacking)."""
     from talosbench.cli.progress import duration
 
     if not estimate["priced_runs"]:
-        return "not priced"
+        uncalibrated = estimate.get("uncalibrated_runs") == estimate["unpriced_runs"]
+        return "not calibrated yet" if uncalibrated else "not priced"
     bound = f"~{duration(estimate['seconds'])}"  # a central estimate (bench/estimate.py), not a bound
     return bound if not estimate["unpriced_runs"] else f"{bound} for {estimate['priced_runs']}/{runs} runs"
 

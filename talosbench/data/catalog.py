@@ -102,6 +102,10 @@ class DatasetEntry:
     split_files: tuple[SplitFile, ...] = ()
     paper_dataset: str | None = None
     paper_scenario: str = "iid"
+    sizes: tuple[int, int, int] | None = None
+    """(users, items, interactions) once prepared with the catalog's preprocessing, known before any
+    download: the paper's Table D.1 where it has the dataset, else counted once here (docs/protocol.md
+    §6.4); they price a suite's runs before the data is downloaded (``talosbench.bench.cost``)."""
 
     @property
     def filename(self) -> str | None:
@@ -168,6 +172,7 @@ _add(
         citation="talosbench synthetic generator (latent preferences, long tails, drift).",
         description="small drifting implicit-feedback data; trains in seconds on a CPU",
         recommended=(Recommended("lr", 0.1, PAPER_LR, False), *SHORT_RUN),
+        sizes=(947, 493, 29_452),  # as prepared with these settings
     )
 )
 _add(
@@ -183,6 +188,7 @@ _add(
         license="https://files.grouplens.org/datasets/movielens/ml-100k-README.txt",
         citation=ML_CITATION,
         recommended=(Recommended("lr", 0.1, PAPER_LR, False), *SHORT_RUN),
+        sizes=(939, 1_016, 80_393),  # as prepared from GroupLens' file
     )
 )
 _add(
@@ -203,10 +209,12 @@ _add(
 # Beauty data keeps users with 4 interactions, which a k-core run last cannot leave. Nothing the paper
 # states shows the order of Games or Electronics, so they keep the default (rating filter first).
 AMAZON_ORDER = {"amazon-beauty": {"filter_order": "k-core-first"}}
-for _name, _file, _label in [
-    ("amazon-beauty", "ratings_Beauty.csv", "Beauty"),
-    ("amazon-games", "ratings_Video_Games.csv", "Video Games"),
-    ("amazon-electronics", "ratings_Electronics.csv", "Electronics"),
+# The paper's Table D.1 (users, items, interactions).
+BEAUTY_SIZES = (15_603, 8_693, 139_554)
+for _name, _file, _label, _sizes in [
+    ("amazon-beauty", "ratings_Beauty.csv", "Beauty", BEAUTY_SIZES),
+    ("amazon-games", "ratings_Video_Games.csv", "Video Games", (18_813, 8_691, 177_572)),
+    ("amazon-electronics", "ratings_Electronics.csv", "Electronics", (150_523, 52_024, 1_312_545)),
 ]:
     _add(
         DatasetEntry(
@@ -217,6 +225,7 @@ for _name, _file, _label in [
             preprocess=_frozen({"min_rating": 3.0, "k_core": 5, **AMAZON_ORDER.get(_name, {})}),
             license="https://jmcauley.ucsd.edu/data/amazon/",
             citation=AMAZON_CITATION,
+            sizes=_sizes,
         )
     )
 _add(
@@ -228,6 +237,7 @@ _add(
         preprocess=_frozen({"min_rating": None, "k_core": 10}),
         license="https://snap.stanford.edu/data/loc-gowalla.html",
         citation=GOWALLA_CITATION,
+        sizes=(29_858, 40_988, 1_027_464),  # Table D.1
     )
 )
 # The authors' own Beauty split (issue 22): the files their code trains on, one ``user item`` pair a line.
@@ -264,5 +274,6 @@ _add(
             ]
         ),
         paper_dataset="amazon-beauty",
+        sizes=BEAUTY_SIZES,
     )
 )

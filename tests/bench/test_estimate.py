@@ -79,7 +79,8 @@ def test_dry_run_estimate_prices_priced_runs_and_counts_the_rest(tmp_path: Path)
     save_results([figure("sl", 4.0)], tmp_path)
     estimate = estimate_plan(cells, data_dir=tmp_path)
     assert (estimate.priced, estimate.unpriced) == (3, 3)  # sl has a figure, talos has none
-    assert (estimate.stored, estimate.benched, estimate.source) == (0, 3, "`talosbench bench` figures")
+    assert (estimate.stored, estimate.benched, estimate.uncalibrated) == (0, 3, 3)
+    assert estimate.source.startswith("bench figures of this device measured ")
 
     stats = dataset_summary("synthetic", tmp_path, SIZE)["stats"]
     per_epoch = estimate_run_seconds(

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from talosbench import bench, threads
 from talosbench.bench import BenchResult, estimate_run_seconds, save_results
-from talosbench.bench.estimate import _row_work
+from talosbench.bench.cost import _row_work
 from talosbench.cli import app
 from talosbench.device import resolve_device
 

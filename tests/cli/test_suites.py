@@ -30,18 +30,24 @@ def test_json_lists_every_shipped_suite_with_its_grid_size(tmp_path: Path) -> No
     movielens = next(s for s in listed if s["name"] == "movielens")
     # 72 tuning trials, then 12 cells x 5 seeds.
     assert (movielens["cells"], movielens["runs"], movielens["tuning_trials"]) == (12, 132, 72)
-    # An empty data home has no bench figures and no prepared dataset: nothing can be priced.
-    assert quick["estimate"] == {"seconds": None, "priced_runs": 0, "unpriced_runs": 28}
+    # An empty data home has no bench figures: the catalog knows the sizes, this machine is not measured.
+    assert quick["estimate"] == {
+        "seconds": None,
+        "priced_runs": 0,
+        "unpriced_runs": 28,
+        "uncalibrated_runs": 28,
+    }
+    assert not (tmp_path / "bench.json").exists()  # the listing measures nothing
 
 
-def test_the_table_fits_100_columns_and_says_what_is_not_priced(tmp_path: Path) -> None:
+def test_the_table_fits_100_columns_and_says_what_is_not_calibrated(tmp_path: Path) -> None:
     text = _invoke("--data-dir", str(tmp_path))
     lines = text.splitlines()
     assert lines[0].split() == ["suite", "description", "cells", "runs", "estimate"]
     assert max(map(len, lines)) <= 100
     rows = {line.split()[0]: line for line in lines[2:] if line and not line[0].isspace()}
     assert set(shipped_suites()) <= set(rows)
-    assert rows["quick"].split()[-4:] == ["14", "28", "not", "priced"]
+    assert rows["quick"].split()[-5:] == ["14", "28", "not", "calibrated", "yet"]
 
 
 def test_the_estimate_prices_every_run_of_the_suite(monkeypatch: pytest.MonkeyPatch) -> None:

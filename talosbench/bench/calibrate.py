@@ -1,0 +1,100 @@
+"""A short automatic measurement of this device, so that a suite is priced before its first run.
+
+When no bench figure of this device prices a run (``talosbench run --dry-run`` on a fresh machine),
+``calibrate_plan`` times what the cost model (``bench/cost.py``) needs at one small synthetic size,
+``CALIBRATION``: each loss of the plan with MF, and, for each graph backbone, that backbone and MF
+with ``REFERENCE_LOSS`` (its propagation is their difference). Each pair trains one warm-up and one
+timed epoch and one evaluation pass through the trainer's own steps (``bench_one``); the figures are
+stored in ``bench.json`` under the scale ``calibration``, like ``talosbench bench``'s, so a machine is
+calibrated once, and a real bench figure of a pair is used instead wherever one is stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from talosbench.bench.cost import PLAIN_BACKBONE, REFERENCE_LOSS, dataset_sizes, device_figures
+from talosbench.device_form import DeviceError
+from talosbench.runner.status import CellStatus
+
+CALIBRATION_SCALE = "calibration"
+"""The scale name calibration figures are stored under in ``bench.json``."""
+CALIBRATION_SIZE = (1_000, 1_200, 8_000)
+"""Users, items and interactions of the calibration data: more items than the default 1024 negatives,
+five batches of training rows; a pair's warm-up, timed epoch and evaluation pass take 0.2 s on a
+2-core CPU (AdvInfoNCE's, with its adversarial epochs, 10 s)."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What a calibration measured."""
+
+    seconds: float
+    """Wall time of the whole calibration, the data built and torch loaded included."""
+    pairs: tuple[tuple[str, str], ...]
+    """(backbone, loss) pairs measured."""
+
+
+def needed_pairs(runs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (backbone, loss) figures the cost model needs to price runs of these (backbone, loss)."""
+    needed: dict[tuple[str, str], None] = {}
+    for backbone, loss in runs:
+        needed[(PLAIN_BACKBONE, loss)] = None
+        if backbone != PLAIN_BACKBONE:
+            needed[(PLAIN_BACKBONE, REFERENCE_LOSS)] = None
+            needed[(backbone, REFERENCE_LOSS)] = None
+    return list(needed)
+
+
+def missing_pairs(
+    pairs: Sequence[tuple[str, str]], device: str, data_dir: Path | None
+) -> list[tuple[str, str]]:
+    """Those of ``pairs`` that no stored figure of this device measures, at any size."""
+    found = device_figures(device, data_dir)
+    stored = {(r["backbone"], r["loss"]) for r in found[0]} if found else set()
+    return [pair for pair in pairs if pair not in stored]
+
+
+def calibrate(pairs: Sequence[tuple[str, str]], device: str, data_dir: Path | None = None) -> Calibration:
+    """Measure ``pairs`` at ``CALIBRATION_SIZE`` on ``device`` and store them in ``bench.json``."""
+    start = time.perf_counter()
+    from talosbench.bench.figures import save_results
+    from talosbench.bench.measure import Scale, bench_one, synthetic_split
+    from talosbench.device import resolve_device
+
+    resolved = resolve_device(device)
+    split = synthetic_split(Scale(*CALIBRATION_SIZE))
+    results = [
+        bench_one(split, CALIBRATION_SCALE, backbone, loss, resolved, epochs=1, eval_passes=1)
+        for backbone, loss in pairs
+    ]
+    save_results(results, data_dir)
+    return Calibration(time.perf_counter() - start, tuple(pairs))
+
+
+def calibrate_plan(cells: Sequence[CellStatus], data_dir: Path | None = None) -> Calibration | None:
+    """Calibrate what the unfinished cells' runs need and no stored figure gives; None when nothing is
+    missing (or no run could be priced anyway: its dataset's sizes are not known)."""
+    by_device: dict[str, list[tuple[str, str]]] = {}
+    for status in cells:
+        if status.done >= status.runs:
+            continue
+        config = status.plan.first_config()
+        if dataset_sizes(config, data_dir) is not None:
+            by_device.setdefault(config.device, []).append((config.backbone, config.loss))
+    measured = []
+    seconds = 0.0
+    for device, runs in by_device.items():
+        missing = missing_pairs(needed_pairs(runs), device, data_dir)
+        if not missing:
+            continue
+        try:
+            done = calibrate(missing, device, data_dir)
+        except (DeviceError, RuntimeError):  # a device this machine lacks: its runs stay unpriced
+            continue
+        measured.extend(done.pairs)
+        seconds += done.seconds
+    return Calibration(seconds, tuple(measured)) if measured else None

@@ -1,0 +1,260 @@
+"""The cost model of a run: seconds of an epoch and of an evaluation pass at a dataset's sizes.
+
+An epoch is ``ceil(training rows / batch)`` batches. A batch costs its rows times the per-row work of
+the scoring path the scorer picks on this device (``_row_work``: the scored item columns and the
+negatives), and, for a graph backbone (LightGCN, XSimGCL), one propagation over the users, items and
+training edges, which does not shrink with the batch: that part of an epoch grows as rows x (rows +
+users + items). An evaluation pass scores every user against every item (after one propagation).
+
+The seconds per unit of work come from bench figures of this device (``talosbench bench``, or the
+short calibration of ``bench/calibrate.py``): a loss's from its figure with MF, the one nearest in
+catalogue size; a graph backbone's propagation from the difference between its figure and MF's with
+the same loss at the same size. A dataset's sizes are its prepared statistics, or, before it is
+downloaded, the catalog's (``DatasetEntry.sizes``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from talosbench.bench.figures import load_results
+from talosbench.config import RunConfig
+from talosbench.data import DataError
+from talosbench.data.summary import dataset_summary
+from talosbench.declared.losses import DECLARED_LOSSES
+from talosbench.device_form import DeviceError
+
+if TYPE_CHECKING:
+    import torch
+
+NEGATIVE_WORK = 8
+"""Per-negative work (sampling, the loss, gradients) in units of one scored item column; at Beauty
+scale with 1024 negatives this puts about half an epoch in each part, as profiled."""
+SPARSE_TABLE_WORK = 0.25
+"""Per-row share of the per-batch work over the whole item table on the sparse (CPU) path: its
+normalisation and the Adam step, which do not shrink with fewer rows; fitted to MF + SL at Beauty and
+Gowalla scale (31 and 52 us per row on 2 cores)."""
+TRAIN_SHARE = 0.7
+"""Share of a dataset's interactions that a split trains on (iid: about 63-72 %, docs/protocol.md §6.2)."""
+BENCH_BATCH: int = next(f.default for f in fields(RunConfig) if f.name == "batch_size")
+"""The batch size bench figures are measured with: a run's default."""
+PLAIN_BACKBONE = "mf"
+"""The backbone without propagation, whose figures price each loss's own work."""
+REFERENCE_LOSS = "sl"
+"""The loss whose figures with each graph backbone price its propagation when the run's loss has none."""
+
+Figure = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """What a run's cost depends on in its dataset."""
+
+    users: int
+    items: int
+    train_rows: int
+    published: bool
+    """True: the catalog's sizes of a dataset not prepared yet; False: its prepared statistics."""
+
+
+def dataset_sizes(config: RunConfig, data_dir: Path | None) -> Sizes | None:
+    """The sizes of ``config``'s dataset: prepared statistics, else the catalog's; None when unknown.
+
+    The catalog's sizes hold for its own preprocessing only: a suite's overrides need the data prepared.
+    """
+    try:
+        summary = dataset_summary(config.dataset, data_dir, config.preprocess or None)
+    except DataError:
+        return None
+    stats, entry = summary["stats"], summary["entry"]
+    if stats:
+        rows = int(stats["interactions"] * TRAIN_SHARE)
+        return Sizes(int(stats["users"]), int(stats["items"]), rows, published=False)
+    if config.preprocess or entry.sizes is None:
+        return None
+    users, items, interactions = entry.sizes
+    return Sizes(users, items, int(interactions * TRAIN_SHARE), published=True)
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """Seconds of one run's parts on one device, at one dataset's sizes."""
+
+    epoch: float
+    """One normal training epoch."""
+    adversarial: float
+    """One adversarial epoch (AdvInfoNCE's ascent); 0 for a loss without, or a figure without them."""
+    evaluation: float
+    """One full-ranking evaluation pass."""
+    measured_at: str
+    """When the figures it rests on were measured (``YYYY-MM-DD``; the latest of them)."""
+
+
+def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64) -> float:
+    """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives."""
+    from talosbench.train.scoring import Scorer  # torch: imported only where a bench figure prices a run
+
+    negatives = max(negatives, 1)
+    path = Scorer(False, n_items).choose_path(1024, negatives, dim, device_type)
+    if path == "sparse":
+        return float(2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * n_items)
+    scored = n_items if path == "full" else negatives * dim
+    return float(scored + NEGATIVE_WORK * negatives)
+
+
+def device_figures(device: str | torch.device, data_dir: Path | None) -> tuple[list[Figure], str] | None:
+    """The stored bench figures of this device and its type (``cpu``, ``cuda``); None without any.
+
+    Torch is asked which device this is (seconds) only when some figure is stored.
+    """
+    usable = [
+        r
+        for r in load_results(data_dir).values()
+        if isinstance(r, dict) and r.get("n_train_rows") and r.get("train_seconds_per_epoch")
+    ]
+    if not usable:
+        return None
+    import torch
+
+    from talosbench.device import device_name, resolve_device
+
+    try:
+        resolved = device if isinstance(device, torch.device) else resolve_device(device)
+        name = device_name(resolved)
+    except (DeviceError, RuntimeError):
+        return None
+    mine = [r for r in usable if r.get("device") == name]
+    return (mine, resolved.type) if mine else None
+
+
+def _nearest(figures: list[Figure], n_items: int) -> Figure:
+    """The figure measured nearest in catalogue size (log scale)."""
+    return min(figures, key=lambda r: abs(np.log(max(n_items, 1) / max(int(r["n_items"]), 1))))
+
+
+def _units(rows: int, users: int, items: int) -> int:
+    """Nodes and edges one propagation goes over."""
+    return rows + users + items
+
+
+def _propagation(figures: list[Figure], backbone: str, loss: str, n_items: int) -> tuple[float, str] | None:
+    """Seconds of one propagation of ``backbone`` per node and edge, and when it was measured.
+
+    Its figure less MF's with the same loss at the same size, per batch, per node and edge; the
+    run's loss where both are stored, else ``REFERENCE_LOSS``, else any; the one nearest in size.
+    """
+    pairs = []
+    for graph in figures:
+        if graph["backbone"] != backbone:
+            continue
+        for plain in figures:
+            if (plain["backbone"], plain["loss"], plain.get("scale")) == (
+                PLAIN_BACKBONE,
+                graph["loss"],
+                graph.get("scale"),
+            ) and plain["n_items"] == graph["n_items"]:
+                pairs.append((graph, plain))
+    if not pairs:
+        return None
+    for wanted in (loss, REFERENCE_LOSS):
+        if same := [p for p in pairs if p[0]["loss"] == wanted]:
+            pairs = same
+            break
+    graph, plain = min(pairs, key=lambda p: abs(np.log(max(n_items, 1) / max(int(p[0]["n_items"]), 1))))
+    rows = int(graph["n_train_rows"])
+    extra = max(float(graph["train_seconds_per_epoch"]) - float(plain["train_seconds_per_epoch"]), 0.0)
+    per_unit = (
+        extra / math.ceil(rows / BENCH_BATCH) / _units(rows, int(graph["n_users"]), int(graph["n_items"]))
+    )
+    return per_unit, max(_day(graph), _day(plain))
+
+
+def _day(figure: Figure) -> str:
+    return str(figure.get("measured_at") or "")[:10]
+
+
+def run_cost(
+    sizes: Sizes,
+    backbone: str,
+    loss: str,
+    negatives: int | None,
+    batch_size: int,
+    device: str | torch.device,
+    data_dir: Path | None,
+) -> RunCost | None:
+    """What one epoch, adversarial epoch and evaluation pass cost at ``sizes``; None without figures.
+
+    A loss's work is scaled from its nearest figure with MF linearly in rows and the per-row work of
+    this device's scoring path; a graph backbone adds its propagation (``_propagation``) once per
+    batch and once per evaluation pass. Without MF's figure of the loss, or a way to price the
+    propagation, the figure of the backbone and loss themselves is scaled as MF's is. ``negatives``
+    None means the loss's default.
+    """
+    if loss not in DECLARED_LOSSES:
+        return None
+    found = device_figures(device, data_dir)
+    if found is None:
+        return None
+    figures, kind = found
+    negatives = DECLARED_LOSSES.get(loss).negatives(negatives)
+    plain = [r for r in figures if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, loss)]
+    own = [r for r in figures if (r["backbone"], r["loss"]) == (backbone, loss)]
+    graph = None if backbone == PLAIN_BACKBONE else _propagation(figures, backbone, loss, sizes.items)
+    if plain and (backbone == PLAIN_BACKBONE or graph is not None):
+        ref = _nearest(plain, sizes.items)
+    elif own:
+        ref, graph = _nearest(own, sizes.items), None
+    else:
+        return None
+    per_row = float(ref["train_seconds_per_epoch"]) / int(ref["n_train_rows"])
+    work = _row_work(sizes.items, negatives, kind) / _row_work(
+        int(ref["n_items"]), int(ref["negatives"]), kind
+    )
+    epoch = per_row * work * sizes.train_rows
+    # A full-ranking pass scores every user against every item.
+    ref_users = int(ref.get("n_users") or sizes.users)
+    evaluation = (
+        float(ref.get("eval_seconds") or 0.0)
+        * (sizes.users * sizes.items)
+        / max(ref_users * int(ref["n_items"]), 1)
+    )
+    # An adversarial epoch scales as a normal one does: the same rows, negatives and scoring path.
+    adversarial = epoch * float(ref.get("adversarial_seconds") or 0.0) / float(ref["train_seconds_per_epoch"])
+    measured = _day(ref)
+    if graph is not None:
+        per_unit, graph_day = graph
+        propagation = per_unit * _units(sizes.train_rows, sizes.users, sizes.items)
+        batches = math.ceil(sizes.train_rows / batch_size)
+        epoch += propagation * batches
+        adversarial += propagation * batches if adversarial else 0.0
+        evaluation += propagation
+        measured = max(measured, graph_day)
+    return RunCost(epoch, adversarial, evaluation, measured)
+
+
+def estimate_run_seconds(
+    n_train_rows: int,
+    n_items: int,
+    backbone: str,
+    loss: str,
+    negatives: int | None,
+    epochs: int,
+    device: str | torch.device,
+    *,
+    data_dir: Path | None = None,
+    n_users: int = 0,
+    batch_size: int = BENCH_BATCH,
+) -> float | None:
+    """Training seconds of ``epochs`` normal epochs by the cost model (``run_cost``); None without figures.
+
+    ``n_users`` counts only for a graph backbone's propagation.
+    """
+    sizes = Sizes(n_users, n_items, n_train_rows, published=False)
+    cost = run_cost(sizes, backbone, loss, negatives, batch_size, device, data_dir)
+    return None if cost is None else cost.epoch * epochs

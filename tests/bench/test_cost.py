@@ -1,0 +1,99 @@
+"""The cost model against a computation by hand on fixed bench figures."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from talosbench.bench import BenchResult, save_results
+from talosbench.bench.cost import (
+    NEGATIVE_WORK,
+    SPARSE_TABLE_WORK,
+    TRAIN_SHARE,
+    Sizes,
+    dataset_sizes,
+    estimate_run_seconds,
+    run_cost,
+)
+from talosbench.config import RunConfig
+from talosbench.data import prepare_dataset
+
+# At 2000 items and 1024 negatives the CPU scorer takes its sparse path at both sizes below.
+REF = BenchResult(
+    scale="calibration",
+    backbone="mf",
+    loss="sl",
+    device="cpu",
+    negatives=1024,
+    n_users=1000,
+    n_items=2000,
+    n_train_rows=5000,
+    epochs=1,
+    train_seconds_per_epoch=0.5,
+    eval_seconds=0.01,
+    rows_per_second=10000.0,
+    host_peak_bytes=1e8,
+    device_peak_bytes=None,
+    threads=2,
+)
+
+
+def sparse_work(items: int, negatives: int) -> float:
+    return 2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * items
+
+
+def test_an_mf_run_scales_its_losss_figure_in_rows_and_per_row_work(tmp_path: Path) -> None:
+    save_results([REF], tmp_path)
+    sizes = Sizes(users=4000, items=3000, train_rows=80_000, published=True)
+    cost = run_cost(sizes, "mf", "sl", 512, 1024, "cpu", tmp_path)
+    assert cost is not None
+    per_row = 0.5 / 5000
+    expected = per_row * 80_000 * sparse_work(3000, 512) / sparse_work(2000, 1024)
+    assert cost.epoch == pytest.approx(expected)
+    assert cost.evaluation == pytest.approx(0.01 * (4000 * 3000) / (1000 * 2000))
+    assert cost.adversarial == 0.0
+    assert estimate_run_seconds(80_000, 3000, "mf", "sl", 512, 7, "cpu", data_dir=tmp_path) == pytest.approx(
+        7 * expected
+    )
+
+
+def test_a_graph_backbone_adds_one_propagation_per_batch_and_per_pass(tmp_path: Path) -> None:
+    graph = replace(REF, backbone="lightgcn", train_seconds_per_epoch=0.8)
+    talos = replace(REF, loss="talos", train_seconds_per_epoch=0.6)
+    save_results([REF, graph, talos], tmp_path)
+    sizes = Sizes(users=4000, items=3000, train_rows=80_000, published=False)
+    cost = run_cost(sizes, "lightgcn", "talos", None, 2048, "cpu", tmp_path)
+    assert cost is not None
+    # LightGCN's propagation: 0.3 s over the figure's 5 batches, each over 5000 + 1000 + 2000 nodes, edges.
+    per_unit = 0.3 / math.ceil(5000 / 1024) / (5000 + 1000 + 2000)
+    propagation = per_unit * (80_000 + 4000 + 3000)
+    talos_work = 0.6 / 5000 * 80_000 * sparse_work(3000, 1024) / sparse_work(2000, 1024)
+    assert cost.epoch == pytest.approx(talos_work + propagation * math.ceil(80_000 / 2048))
+    assert cost.evaluation == pytest.approx(0.01 * 6 + propagation)
+    # Without MF's figure of the loss the backbone's own figure is scaled as MF's would be.
+    assert run_cost(sizes, "lightgcn", "bpr", None, 2048, "cpu", tmp_path) is None
+    save_results([replace(graph, loss="bpr", negatives=1, train_seconds_per_epoch=0.2)], tmp_path)
+    alone = run_cost(sizes, "lightgcn", "bpr", None, 2048, "cpu", tmp_path)
+    assert alone is not None
+    # One negative: the scorer scores the sampled columns only, whose work does not grow with the items.
+    assert alone.epoch == pytest.approx(0.2 / 5000 * 80_000)
+
+
+def test_figures_of_another_device_price_nothing(tmp_path: Path) -> None:
+    save_results([replace(REF, device="NVIDIA H100")], tmp_path)
+    assert run_cost(Sizes(10, 2000, 5000, False), "mf", "sl", None, 1024, "cpu", tmp_path) is None
+
+
+def test_sizes_are_the_catalogs_until_the_dataset_is_prepared_then_its_own(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic", loss="sl")
+    assert dataset_sizes(config, tmp_path) == Sizes(947, 493, int(29_452 * TRAIN_SHARE), published=True)
+    overridden = RunConfig(dataset="synthetic", loss="sl", preprocess={"n_users": 150})
+    assert dataset_sizes(overridden, tmp_path) is None  # the catalog's sizes hold for its own settings
+    small = {"n_users": 150, "n_items": 90, "n_interactions": 4000}
+    prepare_dataset("synthetic", data_dir=tmp_path, preprocess=small)
+    prepared = dataset_sizes(RunConfig(dataset="synthetic", loss="sl", preprocess=small), tmp_path)
+    assert prepared is not None and not prepared.published and prepared.users <= 150
+    assert dataset_sizes(RunConfig(dataset="nowhere", loss="sl"), tmp_path) is None
