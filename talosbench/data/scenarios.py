@@ -6,7 +6,6 @@ Every scenario is a function of the prepared interactions and one explicit numpy
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from talosbench.data.errors import DataError, UnknownDatasetError, unusable_home
 from talosbench.data.prepare import prepare_dataset, prepared_folder
 from talosbench.data.preprocess import k_core
 from talosbench.data.scenario_names import SCENARIO_HELP
-from talosbench.data.split import Split, split_defaults, split_options
+from talosbench.data.split import Split, split_options
+from talosbench.data.split_cache import cache_paths, read_cache, read_interactions, write_cache
 from talosbench.registry import Registry, UnknownNameError
 
 Parts = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, Any]]
@@ -289,14 +289,6 @@ def _require_rows(
     )
 
 
-def _cache_paths(prepared: Path, scenario: str, seed: int, options: Mapping[str, Any]) -> tuple[Path, Path]:
-    """``<scenario>-seed<seed>``, plus ``-<option>-<value>`` per split option off the scenario's default."""
-    defaults = split_defaults(scenario)
-    tail = "".join(f"-{k}-{v}" for k, v in sorted(options.items()) if v != defaults[k])
-    base = prepared / "splits" / f"{scenario}-seed{seed}{tail}"
-    return base.with_suffix(".parquet"), base.with_suffix(".json")
-
-
 def prepare_split(
     dataset: str,
     scenario: str,
@@ -341,18 +333,18 @@ def load_split(
     meta = store.read_meta(prepared)
     n_users, n_items = meta["stats"]["users"], meta["stats"]["items"]
     options = split_options(preprocess, scenario)  # split options ride along with the preprocessing
-    parquet, diag_path = _cache_paths(prepared, scenario, seed, options)
+    parquet, diag_path = cache_paths(prepared, scenario, seed, options)
     # ``splits/`` is the one folder of a prepared dataset not built by ``store``: a link there must
     # not lead the split files out of the data home.
     store.within(store.data_home(data_dir), parquet)
-    cached = _read_cache(parquet, diag_path)
+    cached = read_cache(parquet, diag_path)
     # A given split cached before its cold rows were counted is built again: the same parts, with the counts.
     if cached is not None and (scenario != "given" or "cold_users" in cached[1]):
         return Split(dataset, scenario, int(seed), n_users, n_items, *cached[0], diagnostics=cached[1])
     if on_event:
         on_event(f"building {scenario} split of {dataset} (seed {seed})")
     split = build_split(
-        _read_interactions(prepared, dataset),
+        read_interactions(prepared, dataset),
         scenario,
         seed,
         dataset=dataset,
@@ -360,49 +352,5 @@ def load_split(
         n_items=n_items,
         options=options,
     )
-    frame = pl.concat(
-        [
-            p.with_columns(pl.lit(n).alias("part"))
-            for n, p in (("train", split.train), ("valid", split.valid), ("test", split.test))
-        ]
-    )
-    store.atomic_write_json(diag_path, split.diagnostics)
-    store.atomic_write_parquet(parquet, frame)  # written last: the cache's completion marker
+    write_cache(parquet, diag_path, split)
     return split
-
-
-def _read_cache(parquet: Path, diag_path: Path) -> tuple[list[pl.DataFrame], dict[str, Any]] | None:
-    """The train, validation and test frames and diagnostics of a cached split; None (built again) when
-    absent, damaged (cut short, edited) or an old cache of an unusable split."""
-    if not (parquet.is_file() and diag_path.is_file()):
-        return None
-    try:
-        frame = pl.read_parquet(parquet)
-        diag = json.loads(diag_path.read_bytes())
-        ids = frame.schema.get("user"), frame.schema.get("item")
-        if (
-            not isinstance(diag, dict)
-            or "part" not in frame.columns
-            or not all(k and k.is_integer() for k in ids)
-        ):
-            return None
-        parts = [frame.filter(pl.col("part") == p).drop("part") for p in ("train", "valid", "test")]
-    except (OSError, ValueError, pl.exceptions.PolarsError, pl.exceptions.PanicException):
-        return None
-    return (parts, diag) if all(part.height for part in parts) else None
-
-
-def _read_interactions(prepared: Path, dataset: str) -> pl.DataFrame:
-    """A prepared folder's interactions; a file that does not read is a DataError saying how to redo it."""
-    path = prepared / store.INTERACTIONS
-    try:
-        frame = pl.read_parquet(path)
-        if not all((kind := frame.schema.get(key)) and kind.is_integer() for key in ("user", "item")):
-            raise ValueError("no integer user and item columns")
-        return frame
-    except (OSError, ValueError, pl.exceptions.PolarsError, pl.exceptions.PanicException) as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise DataError(
-            f"{path} cannot be read ({first}); prepare '{dataset}' again with "
-            f"`talosbench download {dataset} --force`"
-        ) from None
