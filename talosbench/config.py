@@ -115,6 +115,11 @@ class RunConfig:
     save_model: bool = setting(
         False, help="Keep the best validation weights (model.safetensors) for `talosbench evaluate`."
     )
+    pruner: str | None = setting(
+        None,
+        scope="suite",
+        help="Pruner of a tuning trial ([suite] pruner: median or asha); None in every other run.",
+    )
 
     def __post_init__(self) -> None:
         # The run is built here, from a suite or from `talosbench train`: its settings are checked
@@ -173,8 +178,12 @@ class RunConfig:
 
 UNIDENTIFYING = ("device", "save_model")
 """Settings that leave a run's outcome as it is: not part of its run id, so changing one never retrains."""
-OMITTED_AT_DEFAULT = ("vary_split",)
+OMITTED_AT_DEFAULT = ("vary_split", "pruner")
 """Settings added after runs were stored: left out of ``config.json`` and the run id at their default."""
+TRIAL_ONLY = ("pruner",)
+"""Settings a suite gives its tuning trials alone: no option of ``talosbench train``."""
+PRUNERS = ("median", "asha")
+"""``[suite] pruner`` values: Optuna's ``MedianPruner``, its ``SuccessiveHalvingPruner`` (ASHA)."""
 
 
 @cache
@@ -219,6 +228,8 @@ def check_setting(name: str, value: Any) -> Any:
     problem = None
     if name == "device" and not is_device(value):
         problem = f"must be auto, cpu, cuda or cuda:N, got {value!r}"
+    if name == "pruner" and value not in PRUNERS:
+        problem = f"must be one of {', '.join(PRUNERS)}, got {value!r}"
     if name == "valid_metric" and not re.fullmatch(r"[a-z_]+@[1-9][0-9]*", value):
         problem = f"must look like 'precision@20' (metric@K), got {value!r}"
     if problem is not None:
@@ -226,7 +237,10 @@ def check_setting(name: str, value: Any) -> Any:
     return value
 
 
-STATUSES = ("completed", "diverged", "failed", "oom")
+STATUSES = ("completed", "pruned", "diverged", "failed", "oom")
+"""How a run ends; ``pruned``: a tuning trial stopped by its suite's pruner (``[suite] pruner``)."""
+ENDED = ("completed", "pruned")
+"""Statuses of a run that ended as planned: neither is a failure, only ``completed`` may be chosen."""
 
 
 def _no_rows() -> pl.DataFrame:

@@ -17,7 +17,7 @@ What an MLflow run holds:
   ``valid/precision_at_20``, ``train/seconds``);
 * tags: ``run_id``, ``suite``, ``role``, ``status`` (and ``error``), ``dataset``, ``scenario``,
   ``backbone``, ``loss``, ``seed``, ``device``, ``device_name``, ``finished_at``, ``talosbench``
-  (its version); the MLflow run's status is FINISHED for a completed run, else FAILED.
+  (its version); the MLflow run's status is FINISHED for a completed (or pruned) run, else FAILED.
 
 MLflow names allow no ``@``: ``precision@20`` is logged as ``precision_at_20`` (``mlflow_name``).
 """
@@ -246,7 +246,9 @@ class MlflowLog:
         for chunk in _chunks(metrics, 1000):
             self.client.log_batch(mlflow_id, metrics=chunk)
         self.client.log_batch(mlflow_id, tags=[RunTag("mlflow.note.content", _note(record))])
-        status = "FINISHED" if record.get("status") == "completed" else "FAILED"
+        from talosbench.config import ENDED
+
+        status = "FINISHED" if record.get("status") in ENDED else "FAILED"
         self.client.set_terminated(mlflow_id, status, end_time=end)
         self.logged.add(key)
         self.added += 1

@@ -295,7 +295,7 @@ class GridProgress(OnBoard, Listener):
         # A run found complete was counted by ``planned`` already; only one beyond those counts again.
         self.reused += outcome.reused
         self.done += not outcome.reused or self.reused > self.complete_up_front
-        self.failed += not outcome.ok
+        self.failed += not outcome.ended
         run = self.runs.pop(job.run_id, None)
         if run is not None:
             self.board.remove(run.task)

@@ -15,7 +15,7 @@ from typing import Any, get_type_hints
 
 import typer
 
-from talosbench.config import RunConfig, nullable, schema
+from talosbench.config import TRIAL_ONLY, RunConfig, nullable, schema
 
 FLAGS = {"ks": "--k"}
 """Options named otherwise than their field (``--k 10 --k 20`` fills ``ks``)."""
@@ -58,7 +58,9 @@ def with_settings(choices: Mapping[str, type[Enum]] | None = None) -> Callable[[
     it can tell a value the user chose from a default.
     """
     choices = dict(choices or {})
-    names = [f.name for f in fields(RunConfig) if f.metadata["scope"] != "params"]
+    names = [
+        f.name for f in fields(RunConfig) if f.metadata["scope"] != "params" and f.name not in TRIAL_ONLY
+    ]
 
     def decorate(body: Callable[..., Any]) -> Any:
         hints = get_type_hints(body)

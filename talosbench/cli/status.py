@@ -128,7 +128,11 @@ def _cell(count: CellCount, wall: dict[tuple[str, ...], float]) -> dict[str, Any
         "failed": count.failed,
         "damaged": count.damaged,
         "missing": count.missing,
-        "tuning": {"trials": plan.trial_count, "stored": count.trials_done} if plan.tuned else None,
+        "tuning": (
+            {"trials": plan.trial_count, "stored": count.trials_done, "pruned": count.pruned}
+            if plan.tuned
+            else None
+        ),
         "chosen": point.as_dict() if point is not None else None,
         "wall_seconds": wall.get((cell.dataset, cell.scenario, cell.backbone, cell.loss), 0.0),
     }
@@ -169,12 +173,14 @@ def _text(report: dict[str, Any]) -> str:
 
 
 def _tuning(cell: dict[str, Any]) -> str:
-    """``3/4 trials, lr=0.1`` for a tuned cell (the chosen point once known), else ``-``."""
+    """``3/4 trials, lr=0.1`` for a tuned cell (the chosen point once known; ``3/4 trials (1 pruned)`` with a
+    pruner), else ``-``."""
     tuning = cell["tuning"]
     if tuning is None:
         return "-"
     chosen = ", ".join(f"{k}={v}" for k, v in (cell["chosen"] or {}).items())
-    return f"{tuning['stored']}/{tuning['trials']} trials" + (f", {chosen}" if chosen else "")
+    pruned = f" ({tuning['pruned']} pruned)" if tuning["pruned"] else ""
+    return f"{tuning['stored']}/{tuning['trials']} trials{pruned}" + (f", {chosen}" if chosen else "")
 
 
 def _left_text(left: dict[str, Any]) -> str:

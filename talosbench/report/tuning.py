@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 
+from talosbench.config import ENDED
 from talosbench.report.table import CELL, DASH, Table, fmt_metric, ordered_cells
 from talosbench.results import point_columns
 
@@ -25,10 +26,13 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         "budget",
         f"valid {metric} (chosen)",
     ]
-    table = Table("tuning", "Tuning", [*CELL, *columns])
     labels = point_columns(frame)
     tuned = pl.any_horizontal(pl.col(labels).is_not_null()) if labels else pl.lit(False)
     trials = frame.filter(pl.col("role") == "trial")
+    pruning = bool(trials.filter(pl.col("status") == "pruned").height)
+    if pruning:  # a column of its own only where a pruner stopped trials: other reports stay as they were
+        columns.insert(columns.index("failed trials"), "pruned trials")
+    table = Table("tuning", "Tuning", [*CELL, *columns])
     final = frame.filter((pl.col("role") == "final") & tuned)
     keys = {tuple(r) for r in pl.concat([trials.select(CELL), final.select(CELL)]).unique().iter_rows()}
     for key, first in ordered_cells(keys, baseline):
@@ -40,7 +44,8 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         pool = pl.concat([cell_trials, cell_final], how="diagonal_relaxed")
         budgets = pool["tuning_budget"].drop_nulls()
         tried = pool.filter(tuned).select(labels).unique().height
-        failed = cell_trials.filter(pl.col("status") != "completed").height
+        failed = cell_trials.filter(~pl.col("status").is_in(ENDED)).height
+        pruned = cell_trials.filter(pl.col("status") == "pruned").height
         valid = f"valid_{metric}"
         first_seed = (cell_trials if cell_trials.height else pool)["seed"].min()
         first_runs = pool.filter(pl.col("seed") == first_seed)
@@ -61,6 +66,7 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
             str(tried),
             _coverage(tried, grid),
             ", ".join(f"{label} {n}" for label, n in values.items()),
+            *([str(pruned)] if pruning else []),
             str(failed),
             DASH if budget is None else str(budget),
             fmt_metric(max(scores), None) if scores else DASH,
@@ -68,6 +74,8 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         )
         record = dict(zip(CELL, key, strict=True))
         table.records.append({**record, "metric": "points_tried", "value": tried, "budget": budget})
+        if pruning:
+            table.records.append({**record, "metric": "pruned_trials", "value": pruned})
         for stage, count in enumerate(per_stage or [], start=1):
             table.records.append({**record, "metric": f"stage_{stage}_trials", "value": count})
         table.records += [
@@ -95,6 +103,12 @@ def tuning_table(frame: pl.DataFrame, metric: str, baseline: str) -> Table:
         "loss's own dimensions at the best stage-1 point (a dash: one stage). Points tried: "
         "distinct grid points trained for the cell; coverage: points tried / points in its full grid; "
         "values tried: per dimension, the values tried / the values its grid lists."
+        + (
+            " Pruned trials: stopped by the suite's pruner at a validation where their curve fell behind "
+            "the cell's earlier trials; never chosen, not failures."
+            if pruning
+            else ""
+        )
         if table.rows
         else "No cell was tuned (no trial runs and no tuned final runs)."
     ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from talosbench.config import RunConfig, RunResult
 from talosbench.data import Split, prepare_split
+from talosbench.runner.prune import curve_of, decider
 from talosbench.runner.records import Context, Job, Outcome, Trained
 
 
@@ -21,6 +22,7 @@ def prepare_and_run(
     on_event: Callable[[str], None] | None = None,
     on_epoch: Callable[[dict[str, Any]], None] | None = None,
     limits: Callable[[str], str] | None = None,
+    prune: Callable[[int, float], bool] | None = None,
 ) -> RunResult:
     """Check ``config``, prepare its data (the one step that may download), then train and test it.
 
@@ -29,6 +31,7 @@ def prepare_and_run(
     With ``config.save_model`` the tested snapshot's weights come back in ``RunResult.model``.
     With ``limits`` (how the user set a field: ``--negatives``) the settings are checked against the
     split's items and the device's memory first (``train.limits``; a grid checks them once instead).
+    ``prune`` (a tuning trial's pruner, ``runner.prune``) may stop it at a validation.
     """
     from talosbench.train.run import check_config, train_split
 
@@ -43,7 +46,7 @@ def prepare_and_run(
             config, split.n_users, split.n_items, config.dataset, resolve_device(config.device), limits
         )
     prepared = time.perf_counter() - start
-    result = train_split(config, split, on_epoch=on_epoch)
+    result = train_split(config, split, on_epoch=on_epoch, prune=prune)
     # The start-up before training (checks, loading the split; a download too when one was needed),
     # so that estimates of later runs (bench/estimate.py) count it beside the trainer's wall_seconds.
     result.timings["prepare_seconds"] = prepared
@@ -74,8 +77,14 @@ def train(
     """Train ``job`` without storing it (wherever the job runs: here, a worker process, a Ray node)."""
     start = time.perf_counter()
     try:
+        prune = decider(job.pruning) if job.pruning is not None else None
         result = prepare_and_run(
-            job.config, data_dir=ctx.data_dir, mirror=ctx.mirror, on_event=on_event, on_epoch=on_epoch
+            job.config,
+            data_dir=ctx.data_dir,
+            mirror=ctx.mirror,
+            on_event=on_event,
+            on_epoch=on_epoch,
+            prune=prune,
         )
     except Exception as exc:  # configuration or data problems: report and let the grid go on
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
@@ -100,7 +109,10 @@ def record(ctx: Context, job: Job, trained: Trained) -> Outcome:
         tuning=job.tuning,
         environment={**environment(result.device), "shared_device": ctx.shared_device},
     )
-    return Outcome(job.run_id, result.status, result.error, dict(result.best_valid), seconds=trained.seconds)
+    curve = curve_of(result.history, job.config.valid_metric) if job.config.pruner is not None else ()
+    return Outcome(
+        job.run_id, result.status, result.error, dict(result.best_valid), seconds=trained.seconds, curve=curve
+    )
 
 
 def execute(

@@ -120,7 +120,10 @@ class CellPlan:
         seed = self.suite.tuning_seed
         return [
             Job(
-                self.cell, point_config(self.suite, self.cell, p, seed, self.device), "trial", self._tuning(p)
+                self.cell,
+                point_config(self.suite, self.cell, p, seed, self.device, trial=True),
+                "trial",
+                self._tuning(p),
             )
             for p in self.points
         ]
@@ -211,6 +214,10 @@ def build_plan(
         from talosbench.runner.tpe import require_optuna
 
         require_optuna()  # before anything trains, not at the first proposal
+    if suite.pruner is not None and any(plan.tuned for plan in plans):
+        from talosbench.runner.prune import require_pruner
+
+        require_pruner(suite.pruner)
     if check_distinct:
         _check_distinct(suite, plans)
     return plans

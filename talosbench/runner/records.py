@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from talosbench.config import RunConfig, RunResult
+from talosbench.config import ENDED, RunConfig, RunResult
 from talosbench.errors import FAILED, USAGE, TalosbenchError
 from talosbench.suite import Cell, Point
 
@@ -24,6 +24,35 @@ class RunnerUsageError(RunnerError):
     exit_code = USAGE
 
 
+Curve = tuple[tuple[int, float], ...]
+"""A run's validation curve: (epochs completed, validation metric) at each validation."""
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """A tuning trial of the cell that ended before the judged one started (``runner.prune``)."""
+
+    status: str
+    """``completed`` or ``pruned``."""
+    curve: Curve
+    """Its validation curve."""
+    best: float
+    """Its best validation metric (the value the study maximises)."""
+
+
+@dataclass(frozen=True)
+class Pruning:
+    """What a tuning trial's job carries to be pruned (``runner.prune``): the pruner and the curves it is
+    judged against, so that the decision depends on nothing but the job, wherever it trains."""
+
+    pruner: str
+    """``median`` or ``asha`` (``config.PRUNERS``)."""
+    first_validation: int
+    """Epochs before a trial's first validation (``eval_every``): ASHA's first rung."""
+    siblings: tuple[Sibling, ...]
+    """The cell's trials that precede this one and had ended, in the cell's trial order."""
+
+
 @dataclass(frozen=True)
 class Job:
     """One run to train: its configuration, its grid cell, and whether it is a tuning trial."""
@@ -36,6 +65,9 @@ class Job:
     """``trial`` (tuning, scored on validation only) or ``final`` (reported on test)."""
     tuning: dict[str, Any] | None = None
     """``{"point": {...}, "budget": n}`` in tuned cells, else None."""
+    pruning: Pruning | None = None
+    """A tuning trial's pruner and the curves it is judged against (set as it is handed to an executor,
+    with ``[suite] pruner``), else None."""
 
     @property
     def run_id(self) -> str:
@@ -97,10 +129,17 @@ class Outcome:
     """Whether it was already complete before this invocation."""
     seconds: float = 0.0
     """Wall time of the run in this invocation."""
+    curve: Curve = ()
+    """The validation curve of a tuning trial under a pruner (what later trials are judged against)."""
 
     @property
     def ok(self) -> bool:
         return self.status == "completed"
+
+    @property
+    def ended(self) -> bool:
+        """Whether it ended as planned: completed, or pruned (never chosen, never a failure)."""
+        return self.status in ENDED
 
 
 @dataclass
@@ -110,10 +149,11 @@ class Summary:
     total: int = 0
     """Runs in the plan, tuning trials included."""
     reused: int = 0
-    """Runs that had completed before this invocation (a stored failure counts in ``failed`` only)."""
+    """Runs that had completed (or been pruned) before this invocation (a stored failure counts in
+    ``failed`` only)."""
     ran: int = 0
-    """Runs trained now that completed (one that failed, diverged, ran out of memory or raised counts
-    in ``failed`` only, so ``ran + reused + len(failed)`` is the number of runs that ended)."""
+    """Runs trained now that completed or were pruned (one that failed, diverged, ran out of memory or
+    raised counts in ``failed`` only, so ``ran + reused + len(failed)`` is the number of runs that ended)."""
     failed: list[tuple[Job, Outcome]] = field(default_factory=list)
     """Runs that did not complete (diverged, failed, oom, or raised), now or before, with their outcome."""
     unreachable: list[Cell] = field(default_factory=list)

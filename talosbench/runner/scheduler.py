@@ -11,6 +11,7 @@ from talosbench.results import suite_dir, write_plan
 from talosbench.runner.cell_state import CellState, Choice, cell_state
 from talosbench.runner.options import Executor
 from talosbench.runner.plan import CellPlan, total_runs
+from talosbench.runner.prune import with_pruning
 from talosbench.runner.records import Context, Job, Listener, Outcome, RunnerError, Summary
 from talosbench.runner.status import StoredOutcomes
 from talosbench.suite import Cell, Suite
@@ -101,6 +102,9 @@ class Scheduler:
         """Fill the executor's free slots from the queue."""
         while self.queue and len(self.running) < executor.slots:
             job = self.queue.popleft()
+            if self.suite.pruner is not None and job.role == "trial":  # judged against what has ended now
+                state = self.cells[job.cell]
+                job = with_pruning(self.suite, job, state.tried().trials(), state.outcomes)
             self.running[executor.submit(job)] = job
 
     def collect(self, executor: Executor) -> None:
@@ -121,7 +125,7 @@ class Scheduler:
 
     def record(self, state: CellState, job: Job, outcome: Outcome) -> None:
         """Count an ended run, show it, and tell its cell."""
-        if not outcome.ok:
+        if not outcome.ended:
             self.summary.failed.append((job, outcome))
         elif outcome.reused:
             self.summary.reused += 1

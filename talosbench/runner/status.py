@@ -27,14 +27,18 @@ def stored_outcome(ctx: Context, job: Job) -> Outcome | None:
     complete either: it is trained again to keep them. Raises ``results.DamagedRunError`` when the
     run is stored but a file of it cannot be read.
     """
-    from talosbench.results import MODEL_FILE, read_run, run_dir
+    from talosbench.results import MODEL_FILE, read_history, read_run, run_dir
+    from talosbench.runner.prune import curve_of
 
     directory = run_dir(ctx.results_dir, ctx.suite, job.run_id)
     data = read_run(directory)
     if data is None or (job.config.save_model and not (directory / MODEL_FILE).is_file()):
         return None
     valid = {k: float(v) for k, v in (data.get("best_valid") or {}).items() if v is not None}
-    return Outcome(job.run_id, str(data.get("status")), data.get("error"), valid, reused=True)
+    curve = ()
+    if job.config.pruner is not None:  # what later trials of the cell are judged against
+        curve = curve_of(read_history(directory), job.config.valid_metric)
+    return Outcome(job.run_id, str(data.get("status")), data.get("error"), valid, reused=True, curve=curve)
 
 
 class StoredOutcomes:
@@ -118,10 +122,12 @@ class CellCount:
     """Stored runs of the cell that cannot be read (``talosbench run`` trains them again)."""
     trials_done: int = 0
     """Tuning trials of the cell stored (of ``status.plan.trial_count``; 0 in an untuned cell)."""
+    pruned: int = 0
+    """Tuning trials of the cell stored as pruned (``[suite] pruner``): done, among ``complete``."""
 
     @property
     def complete(self) -> int:
-        """Runs of the cell's plan stored as completed."""
+        """Runs of the cell's plan stored as completed (or, tuning trials, pruned)."""
         return self.status.done - self.failed
 
     @property
@@ -152,9 +158,10 @@ def count_cells(
     for plan in build_plan(suite, device=device, only=parse_only(suite, only)):
         status = cell_status(suite, plan, stored)
         outcomes = [stored.cache.get(run_id) for run_id in status.run_ids()]
-        failed = sum(1 for o in outcomes if o is not None and o.status != "completed")
+        failed = sum(1 for o in outcomes if o is not None and not o.ended)
+        pruned = sum(1 for o in outcomes if o is not None and o.status == "pruned")
         trials = sum(1 for job in status.plan.trials() if stored.cache.get(job.run_id) is not None)
-        counts.append(CellCount(status, failed, damaged[plan.cell], trials))
+        counts.append(CellCount(status, failed, damaged[plan.cell], trials, pruned))
     return counts
 
 

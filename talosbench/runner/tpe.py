@@ -21,14 +21,17 @@ MAX_REPEATS = 100
 """Proposals of already tried points in a row before the study falls back to grid order."""
 
 
-def require_optuna() -> ModuleType:
-    """The ``optuna`` module, imported on first use; a clear usage error when it is not installed."""
+def require_optuna(
+    setting: str = 'sampler = "tpe"', without: str = "to tune on the seeded grid draw"
+) -> ModuleType:
+    """The ``optuna`` module, imported on first use; a clear usage error naming the ``[suite]`` ``setting``
+    that needs it when it is not installed (``without``: what removing the setting does)."""
     try:
         import optuna
     except ImportError:
         raise RunnerUsageError(
-            '[suite] sampler = "tpe" needs Optuna, which is not installed: pip install "talosbench[tune]" '
-            '(or remove sampler = "tpe" to tune on the seeded grid draw)'
+            f'[suite] {setting} needs Optuna, which is not installed: pip install "talosbench[tune]" '
+            f"(or remove {setting} {without})"
         ) from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # no line per trial on the console
     return optuna

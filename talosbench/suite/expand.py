@@ -204,9 +204,16 @@ def _grid_order(point: Point) -> tuple[int, ...]:
 
 
 def point_config(
-    suite: Suite, cell: Cell, point: Point | None, seed: int, device: str | None = None
+    suite: Suite,
+    cell: Cell,
+    point: Point | None,
+    seed: int,
+    device: str | None = None,
+    *,
+    trial: bool = False,
 ) -> RunConfig:
-    """The run configuration of ``cell`` at ``point`` (None: no tuning dimensions) and ``seed``."""
+    """The run configuration of ``cell`` at ``point`` (None: no tuning dimensions) and ``seed``; a tuning
+    ``trial`` carries the suite's pruner, so that a pruned trial never stands in for an unpruned one."""
     from talosbench.data.split import read_by  # on first use, as suite.components imports data
 
     loss, backbone = suite.loss_tables[cell.loss], suite.backbone_tables[cell.backbone]
@@ -230,5 +237,6 @@ def point_config(
         preprocess=dict(sorted(read_by(cell.scenario, suite.preprocess.get(cell.dataset, {})).items())),
         ks=suite.eval.ks,
         valid_metric=suite.valid_metric,
+        pruner=suite.pruner if trial else None,
         **settings,
     )

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from talosbench.config import PER_LOSS_KEYS, SEED_MAX, TRAIN_KEYS
+from talosbench.config import PER_LOSS_KEYS, PRUNERS, SEED_MAX, TRAIN_KEYS
 from talosbench.declared.base import Declaration
 from talosbench.hparams import HParamError, shown
 from talosbench.paths import suite_name_problem
@@ -30,6 +30,7 @@ SUITE_KEYS = (
     "budget",
     "extra_budget",
     "sampler",
+    "pruner",
 )
 EXTRA_BUDGET = 6
 """Default second-stage trials of a loss's own dimensions (docs/protocol.md §7): BSL's whole τ₂ grid."""
@@ -157,6 +158,7 @@ def parse_suite(
         tuning_seed=tuning_seed,
         extra_budget=p.get(head, "[suite]", "extra_budget", int, low=0, default=EXTRA_BUDGET),
         sampler=_sampler(p, head, budget, loss_tables),
+        pruner=_pruner(p, head),
     )
     from talosbench.suite.expand import cells
 
@@ -251,6 +253,14 @@ def _sampler(p: Parser, head: Mapping[str, Any], budget: int | None, losses: dic
             "[suite] budget (or budget in every [losses.<label>] table)",
         )
     return sampler
+
+
+def _pruner(p: Parser, head: Mapping[str, Any]) -> str | None:
+    """``[suite] pruner``: which of Optuna's pruners stops tuning trials behind the others; None: none."""
+    pruner = p.get(head, "[suite]", "pruner", str)
+    if pruner is not None and pruner not in PRUNERS:
+        raise unknown(p.source, "[suite] pruner", "pruner", pruner, list(PRUNERS))
+    return pruner
 
 
 def _loss_path(label: str) -> str:

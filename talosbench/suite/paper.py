@@ -32,6 +32,7 @@ SUITE_KEYS = (
     "budget",
     "extra_budget",
     "sampler",
+    "pruner",
 )
 """The ``[suite]`` settings kept from the table's shipped suite."""
 

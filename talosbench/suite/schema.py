@@ -125,6 +125,9 @@ class Suite:
     sampler: str = "grid"
     """How budgeted cells pick their trials: ``grid`` (a seeded draw made up front) or ``tpe``
     (Optuna's TPE sampler, one trial at a time; needs the ``tune`` extra)."""
+    pruner: str | None = None
+    """Optuna's pruner that stops tuning trials whose validation curve falls behind their cell's earlier
+    trials (``median`` or ``asha``; needs the ``tune`` extra); None: every trial trains to its end."""
 
     def setting(self, name: str) -> Any:
         """The ``[train]`` value of a run setting, else its ``RunConfig`` default."""

@@ -89,6 +89,9 @@ valid_metric = "precision@20"
 # How tuning points are chosen: "grid" (the seeded two-stage draw) or "tpe" (Optuna over the whole
 # grid, one stage; the tune extra, and a budget). Default: "grid".
 # sampler = "grid"
+# Stop tuning trials whose validation curve falls behind the cell's earlier trials: "median" or
+# "asha" (Optuna's pruners; the tune extra). Default: none, every trial trains to its end.
+# pruner = "median"
 
 [train]
 # Settings of every run; a [losses.<label>] table may set or tune lr, weight_decay and negatives

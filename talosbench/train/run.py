@@ -17,7 +17,7 @@ from talosbench.device import resolve_device
 from talosbench.train.limits import out_of_memory
 from talosbench.train.parts import build
 from talosbench.train.snapshot import restore, unflatten
-from talosbench.train.trainer import fit, run_evaluation
+from talosbench.train.trainer import PruneCallback, fit, run_evaluation
 
 
 def check_config(config: RunConfig) -> None:
@@ -56,12 +56,17 @@ def run_config(
 
 
 def train_split(
-    config: RunConfig, split: Split, *, on_epoch: Callable[[dict[str, Any]], None] | None = None
+    config: RunConfig,
+    split: Split,
+    *,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    prune: PruneCallback | None = None,
 ) -> RunResult:
-    """Train and test ``config`` on a split already in hand (checked with ``check_config`` first)."""
+    """Train and test ``config`` on a split already in hand (checked with ``check_config`` first);
+    ``prune`` may stop it at a validation (a tuning trial's pruner)."""
     device = resolve_device(config.device)
     try:
-        return fit(split, config, device, on_epoch=on_epoch)
+        return fit(split, config, device, on_epoch=on_epoch, prune=prune)
     except Exception as exc:  # a crash inside training is recorded, not propagated
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         status = "oom" if out_of_memory(exc) else "failed"  # e.g. building embeddings too large to allocate

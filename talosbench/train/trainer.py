@@ -36,6 +36,10 @@ EpochCallback = Callable[[dict[str, Any]], None]
 BatchCallback = Callable[[int, int], None]
 """Called after each batch with (batches done, batches in the epoch): plain integers, no device value."""
 
+PruneCallback = Callable[[int, float], bool]
+"""Whether a run stops now as ``pruned``, given its epochs completed and its validation metric there (a
+tuning trial's pruner, ``runner.prune``); asked at each validation that does not end the run anyway."""
+
 BATCH_REPORT_SECONDS = 0.25
 """Least time between two in-epoch progress reports: a worker's reports cross a process queue."""
 
@@ -133,12 +137,17 @@ def run_evaluation(parts: Parts, config: RunConfig, heldout: str) -> EvalResult:
 
 
 def fit(
-    split: Split, config: RunConfig, device: torch.device, on_epoch: EpochCallback | None = None
+    split: Split,
+    config: RunConfig,
+    device: torch.device,
+    on_epoch: EpochCallback | None = None,
+    prune: PruneCallback | None = None,
 ) -> RunResult:
     """Train ``config`` on ``split`` until early stopping or the epoch cap and test the best snapshot.
 
     With ``config.save_model`` the tested snapshot's tensors (on the host) go into ``RunResult.model``.
 
+    ``prune`` may stop it at a validation: status ``pruned``, the best snapshot so far tested as usual.
     A NaN/infinite loss ends the run with status ``diverged``; running out of device memory ends it
     with ``oom``. Both still report the test metrics of the best snapshot if one was taken.
     Model selection starts from minus infinity rather than the reference's 0, so a first snapshot
@@ -157,8 +166,8 @@ def fit(
     status, error = "completed", None
 
     def validate(completed: int) -> bool:
-        """Validate after ``completed`` epochs; returns True when patience has run out."""
-        nonlocal best_value, best_epoch, best_state, best_valid, patience
+        """Validate after ``completed`` epochs; returns True when patience has run out or it is pruned."""
+        nonlocal best_value, best_epoch, best_state, best_valid, patience, status
         t0 = time.perf_counter()
         result = run_evaluation(parts, config, "valid")
         synchronize(device)
@@ -174,7 +183,12 @@ def fit(
             patience += 1
         if on_epoch is not None:
             on_epoch({"epoch": completed, "epochs": config.epochs, "valid": dict(result.means)})
-        return patience >= config.patience
+        if patience >= config.patience:
+            return True
+        if prune is not None and completed < config.epochs and prune(completed, value):
+            status = "pruned"
+            return True
+        return False
 
     try:
         for epoch in range(config.epochs):

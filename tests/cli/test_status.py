@@ -55,7 +55,7 @@ def test_status_counts_stored_runs_and_prices_what_is_left(tmp_path: Path) -> No
     finals = next(c for c in report["cells"] if c["loss"] == "bpr")
     assert finals == {**finals, "runs": 2, "complete": 2, "tuning": None}
     sl = next(c for c in report["cells"] if c["loss"] == "sl")
-    assert sl["tuning"] == {"trials": 2, "stored": 2} and sl["chosen"] is not None
+    assert sl["tuning"] == {"trials": 2, "stored": 2, "pruned": 0} and sl["chosen"] is not None
     bpr_runs = [d for d in stored if json.loads((d / "result.json").read_text())["cell"]["loss"] == "bpr"]
     shutil.rmtree(bpr_runs[0])
     (bpr_runs[1] / "result.json").write_text("{not json")

@@ -129,3 +129,12 @@ def test_a_run_that_did_not_complete_may_keep_a_null_metric(tmp_path: Path) -> N
     result = run_result(status="diverged", test={"precision@20": float("nan")}, error="loss is nan")
     directory = write_demo(tmp_path, RunConfig(dataset="synthetic"), result=result)
     assert read_run(directory)["test"] == {"precision@20": None}  # stored as null, strict JSON
+
+
+def test_a_pruned_trial_is_a_run_as_any_other(tmp_path: Path) -> None:
+    config = RunConfig(dataset="synthetic", pruner="median")
+    directory = write_demo(tmp_path, config, result=run_result(status="pruned"))
+    assert read_run(directory)["status"] == "pruned" and is_complete(directory)
+    assert read_config(directory) == config and json.loads((directory / "config.json").read_text())["pruner"]
+    plain = RunConfig(dataset="synthetic")
+    assert "pruner" not in plain.to_record() and plain.run_id != config.run_id

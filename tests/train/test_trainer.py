@@ -76,6 +76,32 @@ def test_early_stopping_counts_validations_without_strict_improvement(tiny: Spli
     assert result.best_epoch == 1
 
 
+def test_a_pruned_run_stops_at_the_validation_that_prunes_it_and_tests_its_best(tiny: Split) -> None:
+    asked: list[tuple[int, float]] = []
+
+    def prune(epoch: int, value: float) -> bool:
+        asked.append((epoch, value))
+        return epoch == 4
+
+    result = fit(tiny, config(epochs=10, eval_every=2, patience=5), CPU, prune=prune)
+    assert result.status == "pruned" and result.error is None
+    assert result.epochs == 4 and [epoch for epoch, _ in asked] == [2, 4]
+    assert [v for _, v in asked] == result.history["valid_precision@20"].drop_nulls().to_list()
+    assert result.best_epoch in (2, 4) and set(result.test) >= {"precision@20", "ndcg@20"}
+
+
+def test_the_pruner_is_not_asked_where_the_run_ends_anyway(tiny: Split) -> None:
+    asked: list[int] = []
+    result = fit(
+        tiny, config(epochs=3, eval_every=1, patience=3), CPU, prune=lambda e, v: asked.append(e) or False
+    )
+    assert result.status == "completed" and asked == [1, 2]  # not at the cap's validation after epoch 3
+    stopped = fit(tiny, config(lr=0.0, epochs=50, eval_every=1, patience=1), CPU, prune=lambda e, v: True)
+    assert stopped.status == "pruned" and stopped.epochs == 1  # pruned at the first validation
+    early = fit(tiny, config(lr=0.0, epochs=50, eval_every=1, patience=1), CPU, prune=lambda e, v: e > 1)
+    assert early.status == "completed" and early.epochs == 2  # patience ran out first: not pruned
+
+
 def test_history_has_one_row_per_epoch_and_validation_columns(tiny: Split) -> None:
     result = fit(tiny, config(epochs=4, eval_every=2), CPU)
     history = result.history
