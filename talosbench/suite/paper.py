@@ -16,24 +16,14 @@ from typing import Any
 from talosbench.paper import PaperTable, PublishedValue, paper_tables
 from talosbench.suite import components
 from talosbench.suite.errors import SuiteError
-from talosbench.suite.load import BARE_KEY
+from talosbench.suite.load import BARE_KEY, SUITE_KEYS
 from talosbench.suite.shipped import SUITES_DIR, shipped_suites
 from talosbench.suite.template import suite_path, toml_value, write_suite_file
 from talosbench.toml import tomllib
 
 UNMEASURED = ("threshold_error", "seconds_per_epoch")
 """Published metrics a run records without an ``[eval]`` entry (thresholded losses, timings)."""
-SUITE_KEYS = (
-    "seeds",
-    "tuning_seed",
-    "split_seed",
-    "vary_split",
-    "valid_metric",
-    "budget",
-    "extra_budget",
-    "sampler",
-    "pruner",
-)
+KEPT_SUITE_KEYS = tuple(key for key in SUITE_KEYS if key not in ("name", "description"))
 """The ``[suite]`` settings kept from the table's shipped suite."""
 
 
@@ -68,7 +58,7 @@ def paper_suite(table: PaperTable, dataset: str | None, folder: Path = SUITES_DI
         "suite": {
             "name": name,
             "description": f"Table {table.id} on {dataset}: {table.caption}",
-            **{key: base["suite"][key] for key in SUITE_KEYS if key in base.get("suite", {})},
+            **{key: base["suite"][key] for key in KEPT_SUITE_KEYS if key in base.get("suite", {})},
         },
         "train": dict(base.get("train", {})),
         "eval": {"metrics": metrics, "ks": sorted(ks)},
