@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import torch
 
 from talosbench.device_form import DeviceError, check_device
+from talosbench.waits import adaptive_waits
 
 
 def resolve_device(spec: str = "auto") -> torch.device:
@@ -45,11 +46,13 @@ def device_name(device: torch.device) -> str:
 def torch_threads(count: int) -> Iterator[int]:
     """Train with ``count`` torch CPU threads inside the block; the caller's count comes back after it.
 
-    ``count`` is ``threads.thread_count``'s choice; the block gets it back as torch reports it.
+    ``count`` is ``threads.thread_count``'s choice; the block gets it back as torch reports it. Idle
+    threads spin while the process has its CPUs and sleep while others compete (``waits``).
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(count)
     try:
-        yield torch.get_num_threads()
+        with adaptive_waits(count):
+            yield torch.get_num_threads()
     finally:  # whether the block trained or failed
         torch.set_num_threads(previous)

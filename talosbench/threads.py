@@ -1,17 +1,10 @@
-"""CPU threads of a training process: a passive OpenMP wait policy, and how many threads torch gets.
+"""How many torch CPU threads a training process gets: its share of the CPUs it may use.
 
-torch trains on CPUs with OpenMP (GNU libgomp in the pip wheels, Intel or LLVM OpenMP in others),
-whose idle threads spin for a while before they sleep. Alone on a machine that saves a few
-microseconds per operation; beside another process it burns the cores that process needs, and two
-trainings on a 2-core machine took 9x as long as one instead of about 2x. ``OMP_WAIT_POLICY=PASSIVE``
-makes idle threads sleep at once (libgomp: no spinning; Intel/LLVM OpenMP: a block time of 0, so
-``KMP_BLOCKTIME`` needs no setting of its own). The runtime reads it once, when torch loads it, so
-``talosbench/__init__.py`` sets it on import, before any module of the package imports torch; every
-talosbench process (the CLI, ``--jobs`` workers, Ray workers running a talosbench task) imports the
-package first. A library user who imports torch before talosbench sets it themselves.
-
-The thread count can change at any time (``torch.set_num_threads``); ``thread_count`` decides it and
-the places that train set it. This module imports no torch.
+The count can change at any time (``torch.set_num_threads``); ``thread_count`` decides it and
+``device.torch_threads`` sets it around each training. How idle threads wait is ``waits``'s job:
+the OpenMP policy is set on import of the package, before torch loads. Each process of a run (the
+CLI, ``--jobs`` workers, Ray workers running a talosbench task) imports the package first; a library
+user who imports torch before talosbench sets the policy themselves. This module imports no torch.
 """
 
 from __future__ import annotations
@@ -21,8 +14,6 @@ from pathlib import Path
 
 from talosbench.errors import USAGE, TalosbenchError
 
-WAIT_POLICY = "OMP_WAIT_POLICY"
-"""The OpenMP variable choosing whether idle threads spin (ACTIVE) or sleep (PASSIVE)."""
 NUM_THREADS = "OMP_NUM_THREADS"
 """The OpenMP variable a user sets to choose the threads of each process; it wins over our default."""
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
@@ -33,18 +24,6 @@ class ThreadsError(TalosbenchError, ValueError):
     """A thread count that is not a positive number."""
 
     exit_code = USAGE
-
-
-def wait_passively() -> bool:
-    """Set ``OMP_WAIT_POLICY=PASSIVE`` unless it is set already; True when this call set it.
-
-    A value the user gave (ACTIVE, say, on a machine of their own) is left as it is. Child processes
-    inherit it, so workers started later wait passively too.
-    """
-    if os.environ.get(WAIT_POLICY, "").strip():
-        return False
-    os.environ[WAIT_POLICY] = "PASSIVE"
-    return True
 
 
 def available_cpus(cpu_max: Path = CGROUP_CPU_MAX) -> int:

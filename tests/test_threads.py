@@ -1,4 +1,4 @@
-"""A training process waits passively and takes its share of the CPUs (talosbench/threads.py)."""
+"""A training process takes its share of the CPUs (talosbench/threads.py)."""
 
 from __future__ import annotations
 
@@ -16,51 +16,9 @@ from talosbench.cli import app
 from talosbench.device import torch_threads
 from talosbench.runner.local import PoolExecutor, SerialExecutor
 from talosbench.runner.records import Context, SilentListener
-from talosbench.threads import ThreadsError, available_cpus, thread_count, wait_passively
+from talosbench.threads import ThreadsError, available_cpus, thread_count
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# A CLI process up to its first torch operation; libgomp (torch's OpenMP in the pip wheels) prints the
-# settings it started with (OMP_DISPLAY_ENV=VERBOSE), its spin count among them.
-CLI_THEN_TORCH = """
-import os
-import talosbench.cli
-import torch
-torch.ones(64).sum()
-print("policy", os.environ.get("OMP_WAIT_POLICY"))
-"""
-
-
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
-    env = {**base, "PYTHONPATH": str(ROOT), "OMP_DISPLAY_ENV": "VERBOSE", **env}
-    done = subprocess.run([sys.executable, "-c", CLI_THEN_TORCH], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done
-
-
-def test_the_cli_makes_openmp_wait_passively_before_torch_starts_it() -> None:
-    done = _start({})
-    assert "policy PASSIVE" in done.stdout
-    if "GOMP_SPINCOUNT" in done.stderr:  # libgomp: idle threads sleep at once instead of spinning
-        assert "GOMP_SPINCOUNT = '0'" in done.stderr, done.stderr
-
-
-def test_a_wait_policy_the_user_set_is_left_alone() -> None:
-    done = _start({"OMP_WAIT_POLICY": "ACTIVE"})
-    assert "policy ACTIVE" in done.stdout
-    if "GOMP_SPINCOUNT" in done.stderr:
-        assert "OMP_WAIT_POLICY = 'ACTIVE'" in done.stderr and "GOMP_SPINCOUNT = '0'" not in done.stderr
-
-
-def test_wait_passively_sets_only_an_unset_or_empty_policy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    assert wait_passively() and os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
-    assert not wait_passively()  # already set (by the first call): nothing to do
-    monkeypatch.setenv("OMP_WAIT_POLICY", " ")
-    assert wait_passively() and os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
-    monkeypatch.setenv("OMP_WAIT_POLICY", "active")
-    assert not wait_passively() and os.environ["OMP_WAIT_POLICY"] == "active"
 
 
 def test_available_cpus_follows_the_affinity_mask_and_a_container_quota(tmp_path: Path) -> None:

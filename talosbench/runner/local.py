@@ -55,20 +55,20 @@ class SerialExecutor:
 _events: Any = None
 _device: str | None = None
 _shared = 1
+_threads = 1
 
 
 def _init_worker(devices: Any, events: Any, threads: int, runner: int, shared: int) -> None:
-    """Pin this worker to its device, size its thread pool, keep the event queue, watch the runner.
+    """Pin this worker to its device, keep its thread count and the event queue, watch the runner.
 
     ``devices`` holds a (device, workers on it) pair per worker; without it every worker trains on
     the run's own device, which all ``shared`` of them share.
     """
-    global _events, _device, _shared
+    global _events, _device, _shared, _threads
     threading.Thread(target=_exit_with, args=(runner,), name="watch-runner", daemon=True).start()
-    import torch
+    import torch  # noqa: F401  (loaded once, before the first job)
 
-    torch.set_num_threads(threads)
-    _events = events
+    _events, _threads = events, threads
     _device, _shared = devices.get_nowait() if devices is not None else (None, shared)
 
 
@@ -85,16 +85,19 @@ def _exit_with(runner: int, every: float = 0.5) -> None:
 
 def _work(ctx: Context, job: Job) -> Outcome:
     """Run one job in a worker and relay its progress to the parent through the event queue."""
+    from talosbench.device import torch_threads
+
     if _device is not None:
         job = replace(job, config=replace(job.config, device=_device))  # the device is not in the run id
     ctx = replace(ctx, shared_device=_shared)
     _events.put(("started", job.run_id, None))
-    return execute(
-        ctx,
-        job,
-        on_event=lambda text: _events.put(("message", job.run_id, text)),
-        on_epoch=lambda info: _events.put(("epoch", job.run_id, info)),
-    )
+    with torch_threads(_threads):
+        return execute(
+            ctx,
+            job,
+            on_event=lambda text: _events.put(("message", job.run_id, text)),
+            on_epoch=lambda info: _events.put(("epoch", job.run_id, info)),
+        )
 
 
 class PoolExecutor:
@@ -102,7 +105,7 @@ class PoolExecutor:
 
     Each worker trains with ``threads`` torch threads, by default the available CPUs divided by the
     workers (``threads.thread_count``): more would make them take turns at every parallel operation.
-    Spawned workers inherit this process's environment, its passive OpenMP wait policy included.
+    Spawned workers inherit this process's environment, its OpenMP wait policy included (``waits``).
     """
 
     def __init__(

@@ -60,18 +60,19 @@ def _task(
 ) -> tuple[Trained, str]:
     """The body of a Ray task: train ``job`` on this node, relaying progress; return it and the node."""
     import ray
-    import torch
 
-    torch.set_num_threads(threads)
+    from talosbench.device import torch_threads
+
     node = ray.util.get_node_ip_address()
     # Fire-and-forget puts: progress must never slow training down or fail it.
     events.actor.put_nowait.remote(("started", job.run_id, node))
-    trained = work(
-        ctx,
-        job,
-        lambda text: events.actor.put_nowait.remote(("message", job.run_id, text)),
-        lambda info: events.actor.put_nowait.remote(("epoch", job.run_id, info)),
-    )
+    with torch_threads(threads):
+        trained = work(
+            ctx,
+            job,
+            lambda text: events.actor.put_nowait.remote(("message", job.run_id, text)),
+            lambda info: events.actor.put_nowait.remote(("epoch", job.run_id, info)),
+        )
     return trained, node
 
 
