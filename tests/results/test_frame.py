@@ -93,3 +93,26 @@ def test_a_run_that_does_not_record_its_cell_or_seed_is_damaged(tmp_path: Path, 
     assert [error.problem for error in damaged] == [
         f"result.json and config.json do not record the run's {key}"
     ]
+
+
+@pytest.mark.parametrize(
+    ("split", "problem"),
+    [
+        (1, "split is int, not a table"),
+        ({"users": 5}, "split.users is not a table of counts"),
+        ({"sizes": {"test": "many"}}, "split.sizes is not a table of counts"),
+        ({"dropped_cold": {"test": True}}, "split.dropped_cold is not a table of counts"),
+    ],
+)
+def test_split_diagnostics_that_no_run_writes_make_the_run_damaged(
+    tmp_path: Path, split: object, problem: str
+) -> None:
+    directory = write_demo(tmp_path, RunConfig(dataset="synthetic"))
+    data = json.loads((directory / "result.json").read_text())
+    (directory / "result.json").write_text(json.dumps({**data, "split": split}))
+    damaged: list[DamagedRunError] = []
+    assert collect(tmp_path, on_damaged=damaged.append).is_empty()
+    assert len(damaged) == 1 and problem in damaged[0].problem
+    good = {"users": {"valid": 3}, "sizes": {"test": 9}, "fractions": {"test": 0.5}}
+    (directory / "result.json").write_text(json.dumps({**data, "split": good}))
+    assert json.loads(collect(tmp_path)["split"][0]) == good
