@@ -2,11 +2,13 @@
 
 When no bench figure of this device prices a run (``talosbench run --dry-run`` on a fresh machine),
 ``calibrate_plan`` times what the cost model (``bench/cost.py``) needs at one small synthetic size,
-``CALIBRATION``: each loss of the plan with MF, and, for each graph backbone, that backbone and MF
-with ``REFERENCE_LOSS`` (its propagation is their difference). Each pair trains one warm-up and one
-timed epoch and one evaluation pass through the trainer's own steps (``bench_one``); the figures are
-stored in ``bench.json`` under the scale ``calibration``, like ``talosbench bench``'s, so a machine is
-calibrated once, and a real bench figure of a pair is used instead wherever one is stored.
+``CALIBRATION_SIZE``: each loss of the plan with MF (at its default negatives and at ``FEW_NEGATIVES``, so
+that the model tells a batch's fixed cost from its per-row work), and, for each graph backbone, that
+backbone and MF with ``REFERENCE_LOSS`` (its propagation is their difference). Each trains one
+warm-up and one timed epoch and one evaluation pass through the trainer's own steps (``bench_one``);
+the figures are stored in ``bench.json`` under the scales ``calibration`` and ``calibration-few``,
+like ``talosbench bench``'s, so a machine is calibrated once, and a real bench figure of a pair is
+used instead wherever one is stored.
 """
 
 from __future__ import annotations
@@ -17,11 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from talosbench.bench.cost import PLAIN_BACKBONE, REFERENCE_LOSS, dataset_sizes, device_figures
+from talosbench.declared.losses import DECLARED_LOSSES
 from talosbench.device_form import DeviceError
 from talosbench.runner.status import CellStatus
 
 CALIBRATION_SCALE = "calibration"
 """The scale name calibration figures are stored under in ``bench.json``."""
+CALIBRATION_FEW_SCALE = "calibration-few"
+"""The scale of the second figure of each loss with MF, at ``FEW_NEGATIVES``."""
+FEW_NEGATIVES = 64
+"""Negatives of that second figure: beside the default's, it separates a batch's fixed cost from its
+per-row work (``cost._batch_cost``), which a run with fewer negatives than the default keeps paying."""
 CALIBRATION_SIZE = (1_000, 1_200, 8_000)
 """Users, items and interactions of the calibration data: more items than the default 1024 negatives,
 five batches of training rows; a pair's warm-up, timed epoch and evaluation pass take 0.2 s on a
@@ -67,10 +75,21 @@ def calibrate(pairs: Sequence[tuple[str, str]], device: str, data_dir: Path | No
 
     resolved = resolve_device(device)
     split = synthetic_split(Scale(*CALIBRATION_SIZE))
-    results = [
-        bench_one(split, CALIBRATION_SCALE, backbone, loss, resolved, epochs=1, eval_passes=1)
-        for backbone, loss in pairs
-    ]
+    results = []
+    for backbone, loss in pairs:
+        results.append(bench_one(split, CALIBRATION_SCALE, backbone, loss, resolved, epochs=1, eval_passes=1))
+        if backbone == PLAIN_BACKBONE and DECLARED_LOSSES.get(loss).negatives(None) > FEW_NEGATIVES:
+            few = bench_one(
+                split,
+                CALIBRATION_FEW_SCALE,
+                backbone,
+                loss,
+                resolved,
+                epochs=1,
+                eval_passes=1,
+                negatives=FEW_NEGATIVES,
+            )
+            results.append(few)
     save_results(results, data_dir)
     return Calibration(time.perf_counter() - start, tuple(pairs))
 

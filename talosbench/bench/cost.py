@@ -2,7 +2,8 @@
 
 An epoch is ``ceil(training rows / batch)`` batches. A batch costs its rows times the per-row work of
 the scoring path the scorer picks on this device (``_row_work``: the scored item columns and the
-negatives), and, for a graph backbone (LightGCN, XSimGCL), one propagation over the users, items and
+negatives), a fixed part that does not shrink with the negatives (``_batch_cost``), and, for a graph
+backbone (LightGCN, XSimGCL), one propagation over the users, items and
 training edges, which does not shrink with the batch: that part of an epoch grows as rows x (rows +
 users + items). An evaluation pass scores every user against every item (after one propagation).
 
@@ -175,6 +176,30 @@ def _propagation(figures: list[Figure], backbone: str, loss: str, n_items: int) 
     return per_unit, max(_day(graph), _day(plain))
 
 
+def _batch_cost(ref: Figure, figures: list[Figure], kind: str) -> tuple[float, float]:
+    """Seconds per training row and unit of per-row work, and seconds per batch, of ``ref``'s pair.
+
+    A batch also costs what does not shrink with its negatives (Python, launching operations, the
+    optimiser's bookkeeping): with a second figure of the pair at the same size and other negatives
+    (the calibration measures one, ``bench/calibrate.py``), the two are fitted through both figures.
+    Without one, or where the fit is not positive (timing noise), all of an epoch is per-row work.
+    """
+    rows, items, negatives = int(ref["n_train_rows"]), int(ref["n_items"]), int(ref["negatives"])
+    work, seconds = _row_work(items, negatives, kind), float(ref["train_seconds_per_epoch"])
+    for other in figures:
+        same_size = (other["backbone"], other["loss"], int(other["n_items"]), int(other["n_train_rows"]))
+        if same_size != (ref["backbone"], ref["loss"], items, rows) or int(other["negatives"]) == negatives:
+            continue
+        other_work = _row_work(items, int(other["negatives"]), kind)
+        if other_work == work:
+            continue
+        per_work = (seconds - float(other["train_seconds_per_epoch"])) / (rows * (work - other_work))
+        per_batch = (seconds - per_work * rows * work) / math.ceil(rows / BENCH_BATCH)
+        if per_work > 0 and per_batch > 0:
+            return per_work, per_batch
+    return seconds / (rows * work), 0.0
+
+
 def _day(figure: Figure) -> str:
     return str(figure.get("measured_at") or "")[:10]
 
@@ -191,7 +216,8 @@ def run_cost(
     """What one epoch, adversarial epoch and evaluation pass cost at ``sizes``; None without figures.
 
     A loss's work is scaled from its nearest figure with MF linearly in rows and the per-row work of
-    this device's scoring path; a graph backbone adds its propagation (``_propagation``) once per
+    this device's scoring path, plus a per-batch cost where two figures separate it (``_batch_cost``);
+    a graph backbone adds its propagation (``_propagation``) once per
     batch and once per evaluation pass. Without MF's figure of the loss, or a way to price the
     propagation, the figure of the backbone and loss themselves is scaled as MF's is. ``negatives``
     None means the loss's default.
@@ -212,11 +238,10 @@ def run_cost(
         ref, graph = _nearest(own, sizes.items), None
     else:
         return None
-    per_row = float(ref["train_seconds_per_epoch"]) / int(ref["n_train_rows"])
-    work = _row_work(sizes.items, negatives, kind) / _row_work(
-        int(ref["n_items"]), int(ref["negatives"]), kind
+    per_work, per_batch = _batch_cost(ref, figures, kind)
+    epoch = per_work * _row_work(sizes.items, negatives, kind) * sizes.train_rows + per_batch * math.ceil(
+        sizes.train_rows / batch_size
     )
-    epoch = per_row * work * sizes.train_rows
     # A full-ranking pass scores every user against every item.
     ref_users = int(ref.get("n_users") or sizes.users)
     evaluation = (

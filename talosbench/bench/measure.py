@@ -91,13 +91,23 @@ def bench_one(
     epochs: int = 3,
     eval_passes: int = 3,
     seed: int = 0,
+    negatives: int | None = None,
 ) -> BenchResult:
     """Train ``epochs`` timed epochs after one warm-up epoch and time full test-set evaluation passes.
+
+    ``negatives`` None trains with the loss's default, as a run does.
 
     A loss with adversarial epochs (AdvInfoNCE) also runs ``epochs`` timed adversarial epochs after one
     warm-up, after the normal ones, so that a run's price can count the ones its schedule runs.
     """
-    config = RunConfig(dataset=split.dataset, backbone=backbone, loss=loss, seed=seed, device=str(device))
+    config = RunConfig(
+        dataset=split.dataset,
+        backbone=backbone,
+        loss=loss,
+        seed=seed,
+        device=str(device),
+        negatives=negatives,
+    )
     _reset_peak_rss()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)

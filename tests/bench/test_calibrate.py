@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from talosbench.bench import BenchResult, load_results
-from talosbench.bench.calibrate import CALIBRATION_SCALE, needed_pairs
+from talosbench.bench.calibrate import CALIBRATION_FEW_SCALE, CALIBRATION_SCALE, FEW_NEGATIVES, needed_pairs
 from talosbench.cli import app
 
 FIXED = BenchResult(
@@ -37,11 +37,25 @@ FIXED = BenchResult(
 def measured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Calibration with fixed figures instead of training: the pairs it was asked to measure."""
     asked: list[tuple[str, str]] = []
+    few: list[str] = []
 
-    def fixed(split: Any, scale: str, backbone: str, loss: str, device: Any, **_: Any) -> BenchResult:
-        asked.append((backbone, loss))
-        seconds = 0.3 if backbone != "mf" else 0.1
-        return replace(FIXED, scale=scale, backbone=backbone, loss=loss, train_seconds_per_epoch=seconds)
+    def fixed(
+        split: Any, scale: str, backbone: str, loss: str, device: Any, negatives: int | None = None, **_: Any
+    ) -> BenchResult:
+        if negatives is None:
+            asked.append((backbone, loss))
+        else:  # the second figure of a loss with MF: a batch's fixed cost is 0.05 s of the 0.1 s epoch
+            assert (backbone, scale, negatives) == ("mf", CALIBRATION_FEW_SCALE, FEW_NEGATIVES)
+            few.append(loss)
+        seconds = 0.3 if backbone != "mf" else 0.05 + 0.05 * (negatives or 1024) / 1024
+        return replace(
+            FIXED,
+            scale=scale,
+            backbone=backbone,
+            loss=loss,
+            negatives=negatives or 1024,
+            train_seconds_per_epoch=seconds,
+        )
 
     monkeypatch.setattr("talosbench.bench.measure.bench_one", fixed)
     return asked
@@ -69,7 +83,10 @@ def test_the_dry_run_prices_every_run_from_a_fresh_home_and_calibrates_once(
     assert "not priced" not in first.output
     assert len(measured) == 14 and all(backbone == "mf" for backbone, _ in measured)  # one per loss
     stored = load_results(tmp_path)
-    assert {r["scale"] for r in stored.values()} == {CALIBRATION_SCALE} and len(stored) == 14
+    # Each loss whose default takes more negatives is measured at FEW_NEGATIVES too (BPR takes one).
+    assert {r["scale"] for r in stored.values()} == {CALIBRATION_SCALE, CALIBRATION_FEW_SCALE}
+    few = [r["loss"] for r in stored.values() if r["scale"] == CALIBRATION_FEW_SCALE]
+    assert len(stored) == 14 + len(few) and "bpr" not in few and "sl" in few
 
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output

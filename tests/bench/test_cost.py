@@ -97,3 +97,27 @@ def test_sizes_are_the_catalogs_until_the_dataset_is_prepared_then_its_own(tmp_p
     prepared = dataset_sizes(RunConfig(dataset="synthetic", loss="sl", preprocess=small), tmp_path)
     assert prepared is not None and not prepared.published and prepared.users <= 150
     assert dataset_sizes(RunConfig(dataset="nowhere", loss="sl"), tmp_path) is None
+
+
+def test_a_second_figure_with_other_negatives_separates_a_batchs_fixed_cost(tmp_path: Path) -> None:
+    few = replace(REF, scale="calibration-few", negatives=64, train_seconds_per_epoch=0.2)
+    save_results([REF, few], tmp_path)
+    # Through both figures: 5000 rows in 5 batches, 0.5 s at 1024 negatives and 0.2 s at 64.
+    per_work = (0.5 - 0.2) / (5000 * (sparse_work(2000, 1024) - sparse_work(2000, 64)))
+    per_batch = (0.5 - per_work * 5000 * sparse_work(2000, 1024)) / 5
+    assert per_batch > 0
+    sizes = Sizes(users=4000, items=3000, train_rows=80_000, published=True)
+    cost = run_cost(sizes, "mf", "sl", 256, 2048, "cpu", tmp_path)
+    assert cost is not None
+    assert cost.epoch == pytest.approx(per_work * sparse_work(3000, 256) * 80_000 + per_batch * 40)
+    at_figures = Sizes(users=1000, items=2000, train_rows=5000, published=False)
+    for negatives, seconds in ((1024, 0.5), (64, 0.2)):  # the fit goes through both figures
+        priced = run_cost(at_figures, "mf", "sl", negatives, 1024, "cpu", tmp_path)
+        assert priced is not None and priced.epoch == pytest.approx(seconds)
+    # Timing noise that puts the fewer negatives' epoch above the default's: per-row work alone.
+    save_results([replace(few, train_seconds_per_epoch=0.6)], tmp_path)
+    alone = run_cost(sizes, "mf", "sl", 256, 2048, "cpu", tmp_path)
+    assert alone is not None
+    assert alone.epoch == pytest.approx(
+        0.5 / 5000 * 80_000 * sparse_work(3000, 256) / sparse_work(2000, 1024)
+    )
