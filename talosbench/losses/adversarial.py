@@ -11,6 +11,7 @@ from torch import nn
 from talosbench.declared.losses import adversarial as declarations
 from talosbench.declared.losses.adversarial import adversarial_epoch_due
 from talosbench.losses.base import Loss, LossTerms, ScoreBatch
+from talosbench.losses.common import take_rows
 from talosbench.losses.registry import register
 
 HARDNESS_DIM = 64  # hard-coded in the reference (its w_emb_dim option is ignored)
@@ -56,8 +57,8 @@ class AdvInfoNCE(Loss):
 
     def log_weights(self, batch: ScoreBatch) -> torch.Tensor:
         """``log π_bj`` (B, N): log-softmax of the hardness logits over each row's negatives."""
-        p = self.user_hardness[batch.users]  # (B, d)
-        q = self.item_hardness[batch.neg_items]  # (B, N, d)
+        p = take_rows(self.user_hardness, batch.users)  # (B, d)
+        q = take_rows(self.item_hardness, batch.neg_items)  # (B, N, d)
         logits = torch.einsum("bd,bnd->bn", p, q)
         return F.log_softmax(logits, dim=1)
 

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from talosbench.interactions import InteractionCSR
 from talosbench.losses.base import ScoreBatch
+from talosbench.losses.common import take_rows
 
 ScoringPath = Literal["auto", "full", "sparse", "gather"]
 FEW_NEGATIVES = 8
@@ -306,11 +307,11 @@ class Scorer:
             table = self._norm(item_reps)
 
             def take(ids: torch.Tensor) -> torch.Tensor:
-                return table[ids]
+                return take_rows(table, ids)
         else:
 
             def take(ids: torch.Tensor) -> torch.Tensor:
-                return self._norm(item_reps[ids])
+                return self._norm(take_rows(item_reps, ids))
 
         pos = (u * take(pos_items)).sum(-1)
         neg = torch.bmm(take(neg_items), u[:, :, None]).squeeze(2)
