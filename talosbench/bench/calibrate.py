@@ -33,7 +33,7 @@ per-row work (``cost._batch_cost``), which a run with fewer negatives than the d
 CALIBRATION_SIZE = (1_000, 1_200, 8_000)
 """Users, items and interactions of the calibration data: more items than the default 1024 negatives,
 five batches of training rows; a pair's warm-up, timed epoch and evaluation pass take 0.2 s on a
-2-core CPU (AdvInfoNCE's, with its adversarial epochs, 10 s)."""
+2-core CPU (AdvInfoNCE's, with its adversarial epochs, most of the quick suite's 8 s)."""
 
 
 @dataclass(frozen=True)
