@@ -281,7 +281,8 @@ def _governor(threads: int) -> WaitGovernor | None:
         sample_cpus(cpus)
     except OSError:
         return None
-    # libgomp counts the CPUs of the affinity mask it started with; a team of one more than those
-    # puts the count above them whatever the size of the training's own team.
-    throttle = SpinThrottle(libgomp, len(cpus) + 1)
+    # libgomp counts one thread per thread of the training's team and team - 1 more for the parked
+    # one, against the CPUs of the affinity mask it started with: the smallest team above them (each
+    # thread libgomp fails to create ends the process, so no more are asked for than needed).
+    throttle = SpinThrottle(libgomp, max(2, len(cpus) - threads + 2))
     return WaitGovernor(throttle, len(cpus), threads, lambda: sample_cpus(cpus))
