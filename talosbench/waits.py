@@ -233,7 +233,7 @@ class WaitGovernor:
                 after = self.sample()
                 self.observe(others_busy(before, after, self.ticks_per_second))
                 before = after
-        except OSError:  # /proc went away (a sandbox): waits stay as they are now
+        except (OSError, ValueError, IndexError):  # /proc gone or of another form: waits stay as they are
             return
 
 
@@ -279,7 +279,7 @@ def _governor(threads: int) -> WaitGovernor | None:
     cpus = frozenset(os.sched_getaffinity(0))
     try:
         sample_cpus(cpus)
-    except OSError:
+    except (OSError, ValueError, IndexError):  # no /proc (a sandbox), or one this parser does not read
         return None
     # libgomp counts one thread per thread of the training's team and team - 1 more for the parked
     # one, against the CPUs of the affinity mask it started with: the smallest team above them (each
