@@ -252,10 +252,8 @@ def adaptive_waits(threads: int) -> Iterator[WaitGovernor | None]:
     ended throttled starts throttled: the next run of a grid does not spin into a competitor first.
     """
     global _running, _last_throttled
-    governor = _governor(threads) if spin_turns() > 0 and threads > 1 else None
     with _lock:
-        if governor is not None and _running is not None:
-            governor = None
+        governor = _governor(threads) if _running is None and spin_turns() > 0 and threads > 1 else None
         if governor is not None:
             _running = governor
             if _last_throttled is not None and time.monotonic() - _last_throttled < REMEMBER_SECONDS:

@@ -24,8 +24,6 @@ TIMING_KEYS = (
     "prepare_seconds",
 )
 MEMORY_KEYS = ("host_peak_bytes", "device_peak_bytes")
-SPLIT_COUNTS = ("users", "sizes", "dropped_cold", "cold_kept")
-"""The parts of a run's split diagnostics that reports read as counts per part (train, valid, test)."""
 POINT = "point."
 """Prefix of the ``collect`` columns holding a run's tuning point, one column per tuned setting."""
 
@@ -192,7 +190,7 @@ def _raw_row(directory: Path) -> dict[str, Any] | None:
         "device": result.get("device"),
         "shared_device": (result.get("environment") or {}).get("shared_device"),
         "threads": result.get("threads"),
-        "split": _split(result.get("split")),
+        "split": json.dumps(result["split"], sort_keys=True) if result.get("split") else None,
         "setting": _setting(config),
         "path": str(directory),
     }
@@ -204,26 +202,6 @@ def _raw_row(directory: Path) -> dict[str, Any] | None:
     memory = result.get("memory") or {}
     row.update({key: None if memory.get(key) is None else round(memory[key]) for key in MEMORY_KEYS})
     return row
-
-
-def _split(diagnostics: Any) -> str | None:
-    """A run's split diagnostics as JSON text, None where absent; a TypeError where no run writes them so.
-
-    The reports read ``SPLIT_COUNTS`` as tables of counts (cold shares, validation users), so those
-    are checked here, once, for every reader.
-    """
-    if not diagnostics:
-        return None
-    if not isinstance(diagnostics, dict):
-        raise TypeError(f"split is {type(diagnostics).__name__}, not a table")
-    for key in SPLIT_COUNTS:
-        counts = diagnostics.get(key)
-        if counts is not None and not (
-            isinstance(counts, dict)
-            and all(isinstance(n, int) and not isinstance(n, bool) for n in counts.values())
-        ):
-            raise TypeError(f"split.{key} is not a table of counts")
-    return json.dumps(diagnostics, sort_keys=True)
 
 
 def _float(value: Any) -> float | None:

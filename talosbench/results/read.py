@@ -21,6 +21,9 @@ from talosbench.config import STATUSES, RunConfig
 from talosbench.results.errors import DamagedRunError, ResultsError
 from talosbench.results.layout import CONFIG_FILE, HISTORY_FILE, PER_USER_FILE, RESULT_FILE
 
+SPLIT_COUNTS = ("users", "sizes", "dropped_cold", "cold_kept")
+"""The parts of a run's split diagnostics that reports read as counts per part (train, valid, test)."""
+
 
 def read_result(directory: Path) -> dict[str, Any] | None:
     """The run's ``result.json`` as a dict, or None when the run is not complete.
@@ -172,6 +175,30 @@ def _check_outcome(directory: Path, result: Mapping[str, Any]) -> None:
         if value is not None and not _is_number(value):
             raise DamagedRunError(
                 directory, f"{RESULT_FILE} has the validation metric {name} = {value!r}, not a number"
+            )
+    _check_split(directory, result.get("split"))
+
+
+def _check_split(directory: Path, split: Any) -> None:
+    """Split diagnostics, where a run has them, are a table whose ``SPLIT_COUNTS`` are tables of counts:
+    the reports read them so (cold shares, validation users)."""
+    if not split:
+        return
+    if not isinstance(split, dict):
+        raise DamagedRunError(
+            directory,
+            f"{RESULT_FILE} holds split diagnostics no run writes: split is "
+            f"{type(split).__name__}, not a table",
+        )
+    for key in SPLIT_COUNTS:
+        counts = split.get(key)
+        if counts is not None and not (
+            isinstance(counts, dict)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in counts.values())
+        ):
+            raise DamagedRunError(
+                directory,
+                f"{RESULT_FILE} holds split diagnostics no run writes: split.{key} is not a table of counts",
             )
 
 
