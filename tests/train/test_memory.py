@@ -37,11 +37,19 @@ def faults(mode: str) -> int:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc allocator tuning is Linux-only")
 def test_training_batches_stop_page_faulting() -> None:
-    default, retained = faults("default"), faults("retain")
-    assert default > 9_000  # 2,000 to 5,000 faults (8 to 20 MB of fresh pages) per batch
-    # Alone the ratio is 7x to 28x; late in a full test run (a fragmented, busier machine) it has
-    # been 3x, so the margin asks for a halving, which no allocator noise gives without retention.
-    assert retained * 2 < default
+    # Without retention the nine batches fault in 1 to 20 MB of fresh pages each (8,000 to 45,000
+    # faults seen; glibc's sliding mmap threshold makes the count vary from process to process);
+    # with it, a few hundred at most. Alone the ratio is 7x to 2,000x, late in a full test run 3x,
+    # so one of three tries must show at least 500 faults a batch and a halving, which allocator
+    # noise never gives without retention.
+    tries = [(faults("default"), faults("retain"))]
+    while not _retains(*tries[-1]) and len(tries) < 3:
+        tries.append((faults("default"), faults("retain")))
+    assert _retains(*tries[-1]), f"(default, retained) page faults per try: {tries}"
+
+
+def _retains(default: int, retained: int) -> bool:
+    return default > 4_500 and retained * 2 < default
 
 
 def test_retain_is_idempotent() -> None:
