@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -30,13 +32,44 @@ items ranked (the unmasked ones: the non-training items at validation); of |sigm
 sigmoid(t_u)|. t_u is the exact K-th highest score over all items, as in ``threshold_error``."""
 
 
-CHUNK_FLOATS = 1 << 20
-"""Scores per CPU evaluation chunk (4 MB): topk reads the chunk from cache, not memory (measured at
-Beauty scale on 2 cores: 0.28 / 0.27 / 0.29 / 0.34 s per pass for 2, 4, 8, 16 MB)."""
+CHUNK_BYTES = (4 << 20, 64 << 20)
+"""Bounds of a CPU evaluation chunk's scores: half the last-level cache between them
+(``_chunk_floats``). The matmul writes a chunk and the candidate search reads it back while cached,
+and larger chunks spread each step's fixed cost over more rows: at Beauty scale on 2 cores with a
+300 MB cache, 0.141 / 0.137 / 0.125 / 0.114 s per pass for 4, 8, 16, 36 MB chunks."""
 
 
-SEGMENT = 16
-"""Columns per segment of the CPU candidate search (``_candidates_by_segment``)."""
+STATS_FLOATS = 1 << 20
+"""Scores per run of rows whose threshold statistics are computed together on the CPU
+(``_by_group``): a matrix-vector product and a sigmoid round by the shape they run on, so these
+runs stay fixed whatever the chunk, and the statistics the same on every machine."""
+
+
+SEGMENT = 8
+"""Columns per segment at the base of the CPU candidate search (``_candidates_by_maxima``)."""
+
+FAN_IN = 4
+"""Maxima per group at each level above the base."""
+
+
+@functools.cache
+def _chunk_floats() -> int:
+    """Scores per CPU evaluation chunk on this machine (``chunk_floats`` of its ``/sys`` caches)."""
+    return chunk_floats(Path("/sys/devices/system/cpu/cpu0/cache"))
+
+
+def chunk_floats(caches: Path) -> int:
+    """Half the largest cache listed under ``caches`` (``index*/size``, as Linux writes it) in
+    float32 scores, within ``CHUNK_BYTES``; the lower bound where none can be read."""
+    low, high = CHUNK_BYTES
+    largest = 0
+    for path in caches.glob("index*/size"):
+        try:
+            text = path.read_text(encoding="ascii").strip()
+            largest = max(largest, int(text[:-1]) << {"K": 10, "M": 20, "G": 30}[text[-1]])
+        except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError):
+            continue  # an unreadable or unknown entry: the others or the lower bound decide
+    return min(max(largest // 2, low), high) // 4
 
 
 def topk_lowest_id(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -47,40 +80,48 @@ def topk_lowest_id(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Te
 
 
 def _candidates(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``k + 1`` largest of each row in any order (all columns when there are no more)."""
+    """The ``k + 1`` largest of each row (all columns when there are no more), by score descending."""
     if k >= scores.shape[1]:
-        idx = torch.arange(scores.shape[1], device=scores.device).expand(scores.shape[0], -1)
-        return scores.clone(), idx.clone()
-    groups = scores.shape[1] // SEGMENT
-    if scores.device.type != "cpu" or groups < 4 * (k + 1):
-        return scores.topk(k + 1, dim=1, sorted=False)
-    return _candidates_by_segment(scores, k + 1, groups)
+        return scores.sort(dim=1, descending=True, stable=True)
+    if scores.device.type != "cpu" or scores.shape[1] // SEGMENT < 4 * (k + 1):
+        return scores.topk(k + 1, dim=1)
+    return _candidates_by_maxima(scores, k + 1)
 
 
-def _candidates_by_segment(scores: torch.Tensor, want: int, groups: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``want`` largest of each row, searched only in the ``want`` segments with the largest maxima.
+def _candidates_by_maxima(scores: torch.Tensor, want: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``want`` largest of each row by score descending, searched down a pyramid of maxima.
 
-    A row's first ``groups * SEGMENT`` columns form ``groups`` strided segments (column ``j + m *
-    groups`` is in segment ``j``); the leftover columns are always searched. Exact: the ``want``
-    chosen maxima are ``want`` searched values at or above every unsearched one, so the searched
-    values' top ``want`` is a top ``want`` of the row (ties may pick other ids, which ``_order``
-    settles). On the CPU, ``topk`` over a full row costs about 3x the matmul that made it; here it
-    runs on 2 x ``want`` x ``SEGMENT`` values after one vectorised max over the row.
+    Level 0 is the row; each level above holds the maxima of strided groups of the one below (entry
+    ``j`` of a level of ``n`` entries is the maximum of entries ``j + m * n`` below, ``m`` < the
+    group size: ``SEGMENT`` at the base, ``FAN_IN`` above), the leftover entries of each level
+    always searched. The top level is searched whole; at each level below, only the groups of the
+    ``want`` entries chosen above it. Exact: the ``want`` chosen maxima of a level are ``want``
+    searched values at or above every unsearched one, so the searched values' top ``want`` is a top
+    ``want`` of the row (ties may pick other ids, which ``_order`` settles). On the CPU ``topk``
+    costs ~0.15 us per row and 4-7 ns per value, over a whole row 3x the matmul that made it; down
+    the pyramid it sees ~400 values of a Beauty row (8,693 items) after one vectorised max over it.
     """
-    rows, n_items = scores.shape
-    body = groups * SEGMENT
-    maxima = scores[:, :body].unflatten(1, (SEGMENT, groups)).amax(1)
-    chosen = maxima.topk(want, dim=1, sorted=False).indices
-    offsets = torch.arange(0, body, groups, device=scores.device)
-    cols = torch.cat(
-        [(chosen[:, :, None] + offsets).flatten(1), torch.arange(body, n_items).expand(rows, -1)], 1
-    )
-    vals, pick = scores.gather(1, cols).topk(want, dim=1, sorted=False)
-    idx = cols.gather(1, pick)
-    # NaN ranks above every number in topk, but the bound argument above assumes a total order.
-    nan_rows = maxima.isnan().any(1).nonzero().squeeze(1)
+    rows = scores.shape[0]
+    levels, groups = [scores], []
+    while len(levels) == 1 or levels[-1].shape[1] // FAN_IN >= 3 * want:
+        below, group = levels[-1], SEGMENT if len(levels) == 1 else FAN_IN
+        levels.append(below[:, : below.shape[1] // group * group].unflatten(1, (group, -1)).amax(1))
+        groups.append(group)
+    vals, idx = levels[-1].topk(want, dim=1, sorted=False)
+    for level in reversed(range(len(groups))):
+        below, parents, group = levels[level], levels[level + 1].shape[1], groups[level]
+        body = parents * group
+        cols = torch.empty(rows, group * want + below.shape[1] - body, dtype=idx.dtype, device=idx.device)
+        children = cols[:, : group * want].view(rows, group, want)
+        torch.add(idx[:, None, :], torch.arange(0, body, parents, device=idx.device)[:, None], out=children)
+        cols[:, group * want :] = torch.arange(body, below.shape[1], device=idx.device)
+        vals, pick = below.gather(1, cols).topk(want, dim=1, sorted=level == 0)
+        idx = cols.gather(1, pick)
+    # NaN ranks above every number in topk and amax keeps it, so a row with one has it among its
+    # candidates; the bound argument above assumes a total order, so such rows search the whole row.
+    nan_rows = vals.isnan().any(1).nonzero().squeeze(1)
     if nan_rows.numel():
-        vals[nan_rows], idx[nan_rows] = scores[nan_rows].topk(want, dim=1, sorted=False)
+        vals[nan_rows], idx[nan_rows] = scores[nan_rows].topk(want, dim=1)
     return vals, idx
 
 
@@ -89,14 +130,20 @@ def _order(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Exact top ``k`` by (score descending, id ascending) from ``_candidates`` output.
 
-    ``torch.topk`` picks among equal scores arbitrarily, so rows whose k-th and (k+1)-th scores tie
-    are redone from their full score rows (``rescore(rows)``) with a stable sort, so equal scores
-    keep the lower id first. Such rows are rare with real-valued scores.
+    ``torch.topk`` orders equal scores arbitrarily, so rows whose candidates do not strictly
+    decrease are sorted again by (score, id), and rows whose k-th and (k+1)-th scores tie are
+    redone from their full score rows (``rescore(rows)``) with a stable sort, so equal scores keep
+    the lower id first. Both are rare with real-valued scores.
     """
-    order = idx.argsort(dim=1)  # ids ascending, then a stable sort by score keeps that among ties
-    idx, vals = idx.gather(1, order), vals.gather(1, order)
-    order = vals.argsort(dim=1, descending=True, stable=True)
-    vals, idx = vals.gather(1, order), idx.gather(1, order)
+    unsure = (~(vals[:, :-1] > vals[:, 1:])).any(1).nonzero().squeeze(1)
+    if unsure.numel():
+        some_vals, some_idx = vals[unsure], idx[unsure]
+        if vals.dtype == torch.float32:
+            order = _rank_keys(some_vals, some_idx).argsort(dim=1)
+        else:  # ids ascending, then a stable sort by score keeps that among ties
+            order = some_idx.argsort(dim=1)
+            order = order.gather(1, some_vals.gather(1, order).argsort(dim=1, descending=True, stable=True))
+        vals[unsure], idx[unsure] = some_vals.gather(1, order), some_idx.gather(1, order)
     if vals.shape[1] > k:
         tied = (vals[:, k - 1] == vals[:, k]).nonzero().squeeze(1)
         vals, idx = vals[:, :k].contiguous(), idx[:, :k].contiguous()
@@ -107,6 +154,19 @@ def _order(
             cols = sub.argsort(dim=1, descending=True, stable=True)[:, :k]
             idx[tied], vals[tied] = cols, sub.gather(1, cols)
     return vals, idx
+
+
+def _rank_keys(vals: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """One int64 per float32 candidate ordering by (score descending, id ascending), ids below 2**32.
+
+    A float's bits read as an integer order non-negative floats; flipping the low 31 bits of a
+    negative one orders those too. ``+ 0.0`` makes -0.0 equal +0.0 and every NaN becomes one
+    positive NaN, above +inf as in ``sort``. One sort of these distinct keys costs half of the two
+    stable sorts it replaces.
+    """
+    bits = torch.where(vals.isnan(), torch.nan, vals + 0.0).view(torch.int32)
+    ordered = torch.where(bits < 0, bits ^ 0x7FFFFFFF, bits)
+    return (~ordered).long() << 32 | idx
 
 
 def _kth_over_all(
@@ -128,6 +188,11 @@ def _kth_over_all(
     padded[rows, slot] = known
     both = torch.cat([candidate_vals, padded], 1)
     return both.topk(k, dim=1, sorted=False).values.amin(1), floor
+
+
+def _by_group(op: Callable[[torch.Tensor], torch.Tensor], rows: torch.Tensor, group: int) -> torch.Tensor:
+    """``op`` applied to runs of ``group`` rows of ``rows`` apart, the results concatenated."""
+    return torch.cat([op(run) for run in rows.split(group)])
 
 
 def _positions(csrs: Sequence[InteractionCSR], users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -217,7 +282,10 @@ def evaluate(
     # The exact threshold (K-th score over all items) comes from the masked candidates plus the
     # known items' scores, so the candidates must reach that deep too.
     candidates = max(width, min(threshold_k, n_items)) if with_stats and threshold_k else width
-    chunk = block_size if device.type != "cpu" else max(16, min(block_size, CHUNK_FLOATS // max(n_items, 1)))
+    group = chunk = block_size
+    if device.type == "cpu":
+        group = max(16, min(block_size, STATS_FLOATS // max(n_items, 1)))
+        chunk = min(block_size, group * max(1, _chunk_floats() // (group * max(n_items, 1))))
     buffer = torch.empty(min(chunk, max(users.numel(), 1)) * n_items, dtype=items.dtype, device=device)
     item_sum = items.sum(0) if with_stats else None
     hit_blocks: list[torch.Tensor] = []
@@ -250,7 +318,9 @@ def evaluate(
                 known_scores = scores[known_rows, known_cols]
                 known_sum = torch.zeros_like(pos_sum).index_add_(0, known_rows, known_scores)
                 neg_n = n_items - torch.bincount(known_rows, minlength=part.numel()) - pos_n
-                neg_sum = u[start : start + chunk] @ item_sum - known_sum - pos_sum
+                neg_sum = (
+                    _by_group(item_sum.__rmatmul__, u[start : start + chunk], group) - known_sum - pos_sum
+                )
                 nan = torch.tensor(torch.nan, device=device)
                 # users without any negative item are left out of the mean (nanmean below)
                 stats["neg"].append(torch.where(neg_n > 0, neg_sum / neg_n.clamp(min=1), nan))
@@ -264,7 +334,8 @@ def evaluate(
                 stats["threshold_error"].append((beta - kth).abs())
                 variants["threshold_signed_error"].append(beta - kth)
                 variants["threshold_error_ranked"].append((beta - ranked).abs())
-                variants["threshold_error_sigmoid"].append((beta.sigmoid() - kth.sigmoid()).abs())
+                sigmoid = (_by_group(torch.sigmoid, beta, group) - _by_group(torch.sigmoid, kth, group)).abs()
+                variants["threshold_error_sigmoid"].append(sigmoid)
 
         def rescore(tied: torch.Tensor, u: torch.Tensor = u, block: torch.Tensor = block) -> torch.Tensor:
             sub = u[tied] @ items.t()

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 from sklearn.metrics import ndcg_score
 
 from talosbench.interactions import InteractionCSR
-from talosbench.metrics import THRESHOLD_VARIANTS, _candidates, _ranking_metrics, evaluate, topk_lowest_id
+from talosbench.metrics import (
+    CHUNK_BYTES,
+    THRESHOLD_VARIANTS,
+    _candidates,
+    _rank_keys,
+    _ranking_metrics,
+    chunk_floats,
+    evaluate,
+    topk_lowest_id,
+)
 
 N_USERS, N_ITEMS = 9, 14
 
@@ -185,14 +195,18 @@ def random_sets(gen: torch.Generator, n_users: int, n_items: int, most: int) -> 
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_candidates_hold_a_top_k_plus_one_with_ties_masks_and_nan(seed: int) -> None:
+# 2,003 items: 250 maxima of 8 and 3 leftover columns, searched whole; 2,029: 253 maxima of 8 (5
+# left over), 63 of 4 above them (1 left over); 8,109: one more level; leftovers at every level
+@pytest.mark.parametrize("n_items", [2_003, 2_029, 8_109])
+def test_candidates_hold_a_top_k_plus_one_with_ties_masks_and_nan(seed: int, n_items: int) -> None:
     gen = torch.Generator().manual_seed(seed)
-    n_items, k = 2_003, 20  # 125 segments of 16 and 3 leftover columns: the segment search runs
+    k = 20
     scores = torch.randint(-40, 40, (64, n_items), generator=gen).float()  # many ties
     scores[torch.rand(scores.shape, generator=gen) < 0.3] = -torch.inf
     scores[1, :-5] = -torch.inf  # fewer finite scores than k + 1
-    scores[2, 7] = scores[3, 1_500] = torch.nan
+    scores[2, 7] = scores[3, 1_500] = scores[5, -1] = torch.nan
     scores[4, -2] = 1e9  # the best score in a leftover column
+    scores[6, 1_011] = 1e9  # under the leftover maximum of the level above the base (2,029 items)
     vals, idx = _candidates(scores, k)
     expected = scores.topk(k + 1, dim=1).values
     assert torch.equal(vals.sort(1, descending=True).values.nan_to_num(), expected.nan_to_num())
@@ -201,12 +215,13 @@ def test_candidates_hold_a_top_k_plus_one_with_ties_masks_and_nan(seed: int) -> 
 
 
 @pytest.mark.parametrize("integer", [True, False])
-def test_evaluate_equals_a_full_sort_bit_for_bit(integer: bool) -> None:
-    # Scale where the CPU segment search runs (K + 1 = 21 candidates, 1 301 items, blocks of 50):
-    # per-user metrics and threshold errors equal those from the full score matrix, the known items
-    # masked and a stable sort by score (ids ascending among ties).
+@pytest.mark.parametrize("n_items", [1_401, 8_109])
+def test_evaluate_equals_a_full_sort_bit_for_bit(integer: bool, n_items: int) -> None:
+    # Scales where the CPU candidate search runs (K + 1 = 21 candidates; 1,401 items: one level of
+    # maxima, 8,109: three): per-user metrics and threshold errors equal those from the full score
+    # matrix, the known items masked and a stable sort by score (ids ascending among ties).
     gen = torch.Generator().manual_seed(3)
-    n_users, n_items, k = 130, 1_401, 20
+    n_users, k = 130, 20
     if integer:  # exact dot products in any summation order, many tied scores
         users = torch.randint(-2, 3, (n_users, 4), generator=gen).float()
         items = torch.randint(-2, 3, (n_items, 4), generator=gen).float()
@@ -246,3 +261,33 @@ def test_evaluate_equals_a_full_sort_bit_for_bit(integer: bool) -> None:
     assert result.diagnostics["threshold_signed_error"] == float((beta - kth).double().mean())
     error_ranked = (beta - ranked[:, k - 1]).abs().double()
     assert result.diagnostics["threshold_error_ranked"] == float(error_ranked[error_ranked.isfinite()].mean())
+
+
+def test_rank_keys_order_as_two_stable_sorts_do() -> None:
+    # ids ascending then a stable sort by score descending, with the floats a sort treats apart:
+    # -0.0 equals 0.0, every NaN (either sign, any payload) ranks above +inf, subnormals, extremes
+    gen = torch.Generator().manual_seed(0)
+    special = torch.tensor(
+        [0.0, -0.0, torch.inf, -torch.inf, torch.nan, 1.5, -1.5, 1e-45, -1e-45, 3e38, -3e38]
+    )
+    negative_nan = torch.tensor(-4_194_303, dtype=torch.int32).view(torch.float32)  # 0xFFC00001
+    for _ in range(50):
+        vals = special[torch.randint(0, len(special), (64, 21), generator=gen)]
+        mixed = torch.rand(64, 21, generator=gen) < 0.5
+        vals = torch.where(mixed, torch.randn(64, 21, generator=gen).round(decimals=1), vals)
+        vals[0, :3] = negative_nan
+        idx = torch.stack([torch.randperm(10_000, generator=gen)[:21] for _ in range(64)])
+        order = idx.argsort(dim=1)
+        order = order.gather(1, vals.gather(1, order).argsort(dim=1, descending=True, stable=True))
+        assert torch.equal(idx.gather(1, _rank_keys(vals, idx).argsort(dim=1)), idx.gather(1, order))
+
+
+def test_chunks_take_half_the_largest_cache_within_bounds(tmp_path: Path) -> None:
+    low, high = CHUNK_BYTES
+    assert chunk_floats(tmp_path) == low // 4  # nothing listed
+    for name, size in {"index0": "48K", "index2": "2048K", "index3": "40M", "index4": "odd"}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "size").write_text(size + "\n")
+    assert chunk_floats(tmp_path) == (20 << 20) // 4
+    (tmp_path / "index3" / "size").write_text("1G\n")
+    assert chunk_floats(tmp_path) == high // 4
