@@ -41,6 +41,12 @@ SPARSE_TABLE_WORK = 0.25
 """Per-row share of the per-batch work over the whole item table on the sparse (CPU) path: its
 normalisation and the Adam step, which do not shrink with fewer rows; fitted to MF + SL at Beauty and
 Gowalla scale (31 and 52 us per row on 2 cores)."""
+POSITIVE_WORK = 36.0
+"""Work per training positive of a row's user for a loss that scores every positive of its batch
+users (Talos, SL@K: ``needs_positive_scores``), in units of one scored item column: such a loss
+costs more per row the denser the data, which a figure at one density does not show. Fitted to MF
+with Talos and SL@K against SL on MovieLens-100K (60 positives per user; 8 at calibration), where
+without it they cost 1.4-1.6x their price and SL 1.1-1.3x, with it 1.1-1.3x as SL."""
 TRAIN_SHARE = 0.7
 """Share of a dataset's interactions that a split trains on (iid: about 63-72 %, docs/protocol.md §6.2)."""
 BENCH_BATCH: int = next(f.default for f in fields(RunConfig) if f.name == "batch_size")
@@ -97,16 +103,24 @@ class RunCost:
     """When the figures it rests on were measured (``YYYY-MM-DD``; the latest of them)."""
 
 
-def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64) -> float:
-    """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives."""
+def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64, positives: float = 0.0) -> float:
+    """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives,
+    plus ``positives`` (training positives per row, ``_positives``) at ``POSITIVE_WORK`` each."""
     from talosbench.train.scoring import Scorer  # torch: imported only where a bench figure prices a run
 
     negatives = max(negatives, 1)
     path = Scorer(False, n_items).choose_path(1024, negatives, dim, device_type)
     if path == "sparse":
-        return float(2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * n_items)
+        return float(2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * n_items + POSITIVE_WORK * positives)
     scored = n_items if path == "full" else negatives * dim
-    return float(scored + NEGATIVE_WORK * negatives)
+    return float(scored + NEGATIVE_WORK * negatives + POSITIVE_WORK * positives)
+
+
+def _positives(loss: str, rows: int, users: int) -> float:
+    """Training positives per training row that ``loss`` scores besides its negatives: its users' mean
+    (rows / users) for a loss that scores every positive of its batch users, else none (and none
+    where the users are not known, 0)."""
+    return rows / users if users > 0 and DECLARED_LOSSES.get(loss).needs_positive_scores else 0.0
 
 
 def device_figures(device: str | torch.device, data_dir: Path | None) -> tuple[list[Figure], str] | None:
@@ -185,12 +199,14 @@ def _batch_cost(ref: Figure, figures: list[Figure], kind: str) -> tuple[float, f
     Without one, or where the fit is not positive (timing noise), all of an epoch is per-row work.
     """
     rows, items, negatives = int(ref["n_train_rows"]), int(ref["n_items"]), int(ref["negatives"])
-    work, seconds = _row_work(items, negatives, kind), float(ref["train_seconds_per_epoch"])
+    positives = _positives(str(ref["loss"]), rows, int(ref.get("n_users") or 0))
+    work = _row_work(items, negatives, kind, positives=positives)
+    seconds = float(ref["train_seconds_per_epoch"])
     for other in figures:
         same_size = (other["backbone"], other["loss"], int(other["n_items"]), int(other["n_train_rows"]))
         if same_size != (ref["backbone"], ref["loss"], items, rows) or int(other["negatives"]) == negatives:
             continue
-        other_work = _row_work(items, int(other["negatives"]), kind)
+        other_work = _row_work(items, int(other["negatives"]), kind, positives=positives)
         if other_work == work:
             continue
         per_work = (seconds - float(other["train_seconds_per_epoch"])) / (rows * (work - other_work))
@@ -239,9 +255,9 @@ def run_cost(
     else:
         return None
     per_work, per_batch = _batch_cost(ref, figures, kind)
-    epoch = per_work * _row_work(sizes.items, negatives, kind) * sizes.train_rows + per_batch * math.ceil(
-        sizes.train_rows / batch_size
-    )
+    positives = _positives(loss, sizes.train_rows, sizes.users)
+    epoch = per_work * _row_work(sizes.items, negatives, kind, positives=positives) * sizes.train_rows
+    epoch += per_batch * math.ceil(sizes.train_rows / batch_size)
     # A full-ranking pass scores every user against every item.
     ref_users = int(ref.get("n_users") or sizes.users)
     evaluation = (
@@ -278,7 +294,8 @@ def estimate_run_seconds(
 ) -> float | None:
     """Training seconds of ``epochs`` normal epochs by the cost model (``run_cost``); None without figures.
 
-    ``n_users`` counts only for a graph backbone's propagation.
+    ``n_users`` counts only for a graph backbone's propagation and a loss that scores its users'
+    positives (``_positives``); 0 leaves both out.
     """
     sizes = Sizes(n_users, n_items, n_train_rows, published=False)
     cost = run_cost(sizes, backbone, loss, negatives, batch_size, device, data_dir)

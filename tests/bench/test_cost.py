@@ -11,6 +11,7 @@ import pytest
 from talosbench.bench import BenchResult, save_results
 from talosbench.bench.cost import (
     NEGATIVE_WORK,
+    POSITIVE_WORK,
     SPARSE_TABLE_WORK,
     TRAIN_SHARE,
     Sizes,
@@ -60,6 +61,22 @@ def test_an_mf_run_scales_its_losss_figure_in_rows_and_per_row_work(tmp_path: Pa
     )
 
 
+def test_a_loss_that_scores_positives_costs_more_per_row_on_denser_data(tmp_path: Path) -> None:
+    save_results([REF, replace(REF, loss="talos")], tmp_path)
+    sparse, dense = (Sizes(users=u, items=2000, train_rows=5000, published=False) for u in (1000, 100))
+    costs = {
+        (loss, sizes.users): run_cost(sizes, "mf", loss, None, 1024, "cpu", tmp_path)
+        for loss in ("sl", "talos")
+        for sizes in (sparse, dense)
+    }
+    sl, sl_denser = costs["sl", 1000], costs["sl", 100]
+    assert sl is not None and sl_denser is not None and sl.epoch == sl_denser.epoch  # the same rows and items
+    talos, denser = costs["talos", 1000], costs["talos", 100]
+    assert talos is not None and denser is not None and talos.epoch == pytest.approx(0.5)
+    growth = (sparse_work(2000, 1024) + POSITIVE_WORK * 50) / (sparse_work(2000, 1024) + POSITIVE_WORK * 5)
+    assert denser.epoch == pytest.approx(0.5 * growth)
+
+
 def test_a_graph_backbone_adds_one_propagation_per_batch_and_per_pass(tmp_path: Path) -> None:
     graph = replace(REF, backbone="lightgcn", train_seconds_per_epoch=0.8)
     talos = replace(REF, loss="talos", train_seconds_per_epoch=0.6)
@@ -70,7 +87,14 @@ def test_a_graph_backbone_adds_one_propagation_per_batch_and_per_pass(tmp_path: 
     # LightGCN's propagation: 0.3 s over the figure's 5 batches, each over 5000 + 1000 + 2000 nodes, edges.
     per_unit = 0.3 / math.ceil(5000 / 1024) / (5000 + 1000 + 2000)
     propagation = per_unit * (80_000 + 4000 + 3000)
-    talos_work = 0.6 / 5000 * 80_000 * sparse_work(3000, 1024) / sparse_work(2000, 1024)
+    # Talos scores its users' positives too: 5 per row in the figure (5000 rows, 1000 users), 20 here.
+    talos_work = (
+        0.6
+        / 5000
+        * 80_000
+        * (sparse_work(3000, 1024) + POSITIVE_WORK * 20)
+        / (sparse_work(2000, 1024) + POSITIVE_WORK * 5)
+    )
     assert cost.epoch == pytest.approx(talos_work + propagation * math.ceil(80_000 / 2048))
     assert cost.evaluation == pytest.approx(0.01 * 6 + propagation)
     # Without MF's figure of the loss the backbone's own figure is scaled as MF's would be.

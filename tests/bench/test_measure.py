@@ -55,7 +55,15 @@ def test_bench_json_at_tiny_scale(tmp_path: Path) -> None:
     # The runner's estimate comes straight from these figures.
     talos = rows[0]
     estimate = estimate_run_seconds(
-        talos["n_train_rows"], talos["n_items"], "mf", "talos", None, 2, "cpu", data_dir=tmp_path
+        talos["n_train_rows"],
+        talos["n_items"],
+        "mf",
+        "talos",
+        None,
+        2,
+        "cpu",
+        data_dir=tmp_path,
+        n_users=talos["n_users"],
     )
     assert estimate == pytest.approx(2 * talos["train_seconds_per_epoch"])
 
