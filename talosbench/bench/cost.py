@@ -38,9 +38,16 @@ NEGATIVE_WORK = 8
 """Per-negative work (sampling, the loss, gradients) in units of one scored item column; at Beauty
 scale with 1024 negatives this puts about half an epoch in each part, as profiled."""
 SPARSE_TABLE_WORK = 0.25
-"""Per-row share of the per-batch work over the whole item table on the sparse (CPU) path: its
-normalisation and the Adam step, which do not shrink with fewer rows; fitted to MF + SL at Beauty and
-Gowalla scale (31 and 52 us per row on 2 cores)."""
+"""Per-row share of the per-batch work over the whole item table on the sparse (CPU) path, per item
+(its normalisation and the Adam step, which do not shrink with fewer rows), where no wide figure
+measures it on this device (``_table_work``); fitted once to MF + SL at Beauty and Gowalla scale."""
+CALIBRATION_SCALE = "calibration"
+"""The scale name calibration figures are stored under in ``bench.json`` (``bench/calibrate.py``)."""
+CALIBRATION_FEW_SCALE = "calibration-few"
+"""The scale of the second figure of each loss with MF, at other negatives (``_batch_cost``)."""
+WIDE_SCALE = "calibration-wide"
+"""The scale of the calibration's figure of MF with ``REFERENCE_LOSS`` over a wide catalogue: beside
+its figures at the calibration's width, at two negative counts, it measures ``_table_work``."""
 POSITIVE_WORK = 36.0
 """Work per training positive of a row's user for a loss that scores every positive of its batch
 users (Talos, SL@K: ``needs_positive_scores``), in units of one scored item column: such a loss
@@ -103,15 +110,23 @@ class RunCost:
     """When the figures it rests on were measured (``YYYY-MM-DD``; the latest of them)."""
 
 
-def _row_work(n_items: int, negatives: int, device_type: str, dim: int = 64, positives: float = 0.0) -> float:
+def _row_work(
+    n_items: int,
+    negatives: int,
+    device_type: str,
+    dim: int = 64,
+    positives: float = 0.0,
+    table_work: float = SPARSE_TABLE_WORK,
+) -> float:
     """Per-row work of the scoring path the scorer picks (``Scorer.choose_path``) plus the negatives,
-    plus ``positives`` (training positives per row, ``_positives``) at ``POSITIVE_WORK`` each."""
+    plus ``positives`` (training positives per row, ``_positives``) at ``POSITIVE_WORK`` each; on the
+    sparse path the item table costs ``table_work`` per item (``_table_work``)."""
     from talosbench.train.scoring import Scorer  # torch: imported only where a bench figure prices a run
 
     negatives = max(negatives, 1)
     path = Scorer(False, n_items).choose_path(1024, negatives, dim, device_type)
     if path == "sparse":
-        return float(2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * n_items + POSITIVE_WORK * positives)
+        return float(2 * NEGATIVE_WORK * negatives + table_work * n_items + POSITIVE_WORK * positives)
     scored = n_items if path == "full" else negatives * dim
     return float(scored + NEGATIVE_WORK * negatives + POSITIVE_WORK * positives)
 
@@ -190,7 +205,57 @@ def _propagation(figures: list[Figure], backbone: str, loss: str, n_items: int) 
     return per_unit, max(_day(graph), _day(plain))
 
 
-def _batch_cost(ref: Figure, figures: list[Figure], kind: str) -> tuple[float, float]:
+def _table_work(figures: list[Figure]) -> float:
+    """Work per catalogue item of a row on the sparse path, as measured on this device.
+
+    From three figures of MF with ``REFERENCE_LOSS``: two at the calibration's width and two
+    negative counts give the seconds per row and unit of work (the table's share is the same in
+    both), and the wide one, at the first one's negatives, what each item adds to a row. Without
+    them, or where the fit is not positive (timing noise): ``SPARSE_TABLE_WORK``.
+    """
+    pair = [r for r in figures if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, REFERENCE_LOSS)]
+    scaled = {str(r.get("scale")): r for r in pair}
+    narrow, few, wide = (scaled.get(name) for name in (CALIBRATION_SCALE, CALIBRATION_FEW_SCALE, WIDE_SCALE))
+    if narrow is None or few is None or wide is None or int(wide["negatives"]) != int(narrow["negatives"]):
+        return SPARSE_TABLE_WORK
+    items = int(narrow["n_items"])
+    if int(wide["n_items"]) <= items:
+        return SPARSE_TABLE_WORK
+    per_row = {
+        name: float(r["train_seconds_per_epoch"]) / int(r["n_train_rows"]) for name, r in scaled.items()
+    }
+    negatives = 2 * NEGATIVE_WORK * (int(narrow["negatives"]) - int(few["negatives"]))
+    per_work = (per_row[CALIBRATION_SCALE] - per_row[CALIBRATION_FEW_SCALE]) / negatives
+    if per_work <= 0:
+        return SPARSE_TABLE_WORK
+    work = (per_row[WIDE_SCALE] - per_row[CALIBRATION_SCALE]) / per_work / (int(wide["n_items"]) - items)
+    return work if work > 0 else SPARSE_TABLE_WORK
+
+
+def _eval_parts(figures: list[Figure]) -> tuple[float, float]:
+    """Seconds of an evaluation pass per user, and per user and item, as measured on this device.
+
+    From MF with ``REFERENCE_LOSS`` at the calibration's width and the wide figure (the same users):
+    a pass also costs per user what does not grow with the catalogue (selecting and ordering its top
+    K). Without both, or where the fit is not positive: all of it per user and item (0, 1).
+    """
+    pair = {
+        str(r.get("scale")): r
+        for r in figures
+        if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, REFERENCE_LOSS)
+    }
+    narrow, wide = pair.get(CALIBRATION_SCALE), pair.get(WIDE_SCALE)
+    if narrow is None or wide is None or not narrow.get("eval_seconds") or not wide.get("eval_seconds"):
+        return 0.0, 1.0
+    users, items, wide_items = int(narrow["n_users"]), int(narrow["n_items"]), int(wide["n_items"])
+    if int(wide["n_users"]) != users or wide_items <= items:
+        return 0.0, 1.0
+    per_item = (float(wide["eval_seconds"]) - float(narrow["eval_seconds"])) / users / (wide_items - items)
+    per_user = float(narrow["eval_seconds"]) / users - per_item * items
+    return (per_user, per_item) if per_item > 0 and per_user > 0 else (0.0, 1.0)
+
+
+def _batch_cost(ref: Figure, figures: list[Figure], kind: str, table_work: float) -> tuple[float, float]:
     """Seconds per training row and unit of per-row work, and seconds per batch, of ``ref``'s pair.
 
     A batch also costs what does not shrink with its negatives (Python, launching operations, the
@@ -200,13 +265,15 @@ def _batch_cost(ref: Figure, figures: list[Figure], kind: str) -> tuple[float, f
     """
     rows, items, negatives = int(ref["n_train_rows"]), int(ref["n_items"]), int(ref["negatives"])
     positives = _positives(str(ref["loss"]), rows, int(ref.get("n_users") or 0))
-    work = _row_work(items, negatives, kind, positives=positives)
+    work = _row_work(items, negatives, kind, positives=positives, table_work=table_work)
     seconds = float(ref["train_seconds_per_epoch"])
     for other in figures:
         same_size = (other["backbone"], other["loss"], int(other["n_items"]), int(other["n_train_rows"]))
         if same_size != (ref["backbone"], ref["loss"], items, rows) or int(other["negatives"]) == negatives:
             continue
-        other_work = _row_work(items, int(other["negatives"]), kind, positives=positives)
+        other_work = _row_work(
+            items, int(other["negatives"]), kind, positives=positives, table_work=table_work
+        )
         if other_work == work:
             continue
         per_work = (seconds - float(other["train_seconds_per_epoch"])) / (rows * (work - other_work))
@@ -245,7 +312,13 @@ def run_cost(
         return None
     figures, kind = found
     negatives = DECLARED_LOSSES.get(loss).negatives(negatives)
-    plain = [r for r in figures if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, loss)]
+    # The wide figure measures the table's work only: without a partner at other negatives it would
+    # price all of a batch as per-row work, while the narrow pair, scaled by it, prices both.
+    plain = [
+        r
+        for r in figures
+        if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, loss) and r.get("scale") != WIDE_SCALE
+    ]
     own = [r for r in figures if (r["backbone"], r["loss"]) == (backbone, loss)]
     graph = None if backbone == PLAIN_BACKBONE else _propagation(figures, backbone, loss, sizes.items)
     if plain and (backbone == PLAIN_BACKBONE or graph is not None):
@@ -254,16 +327,21 @@ def run_cost(
         ref, graph = _nearest(own, sizes.items), None
     else:
         return None
-    per_work, per_batch = _batch_cost(ref, figures, kind)
+    table_work = _table_work(figures)
+    per_work, per_batch = _batch_cost(ref, figures, kind, table_work)
     positives = _positives(loss, sizes.train_rows, sizes.users)
-    epoch = per_work * _row_work(sizes.items, negatives, kind, positives=positives) * sizes.train_rows
+    row_work = _row_work(sizes.items, negatives, kind, positives=positives, table_work=table_work)
+    epoch = per_work * row_work * sizes.train_rows
     epoch += per_batch * math.ceil(sizes.train_rows / batch_size)
-    # A full-ranking pass scores every user against every item.
-    ref_users = int(ref.get("n_users") or sizes.users)
+    # A full-ranking pass ranks every item for every user: users x (a per-user part + items x a
+    # per-item part), the two parts measured where the wide figure allows (``_eval_parts``).
+    per_user, per_item = _eval_parts(figures)
+    ref_users, ref_items = int(ref.get("n_users") or sizes.users), int(ref["n_items"])
     evaluation = (
         float(ref.get("eval_seconds") or 0.0)
-        * (sizes.users * sizes.items)
-        / max(ref_users * int(ref["n_items"]), 1)
+        * sizes.users
+        * (per_user + per_item * sizes.items)
+        / max(ref_users * (per_user + per_item * ref_items), 1e-30)
     )
     # An adversarial epoch scales as a normal one does: the same rows, negatives and scoring path.
     adversarial = epoch * float(ref.get("adversarial_seconds") or 0.0) / float(ref["train_seconds_per_epoch"])

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from talosbench.bench import BenchResult, load_results
 from talosbench.bench.calibrate import CALIBRATION_FEW_SCALE, CALIBRATION_SCALE, FEW_NEGATIVES, needed_pairs
+from talosbench.bench.cost import WIDE_SCALE
 from talosbench.cli import app
 
 FIXED = BenchResult(
@@ -42,7 +43,9 @@ def measured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     def fixed(
         split: Any, scale: str, backbone: str, loss: str, device: Any, negatives: int | None = None, **_: Any
     ) -> BenchResult:
-        if negatives is None:
+        if scale == WIDE_SCALE:  # once per device: MF and the reference loss over a wide catalogue
+            assert (backbone, loss, negatives) == ("mf", "sl", None)
+        elif negatives is None:
             asked.append((backbone, loss))
         else:  # the second figure of a loss with MF: a batch's fixed cost is 0.05 s of the 0.1 s epoch
             assert (backbone, scale, negatives) == ("mf", CALIBRATION_FEW_SCALE, FEW_NEGATIVES)
@@ -85,9 +88,9 @@ def test_the_dry_run_prices_every_run_from_a_fresh_home_and_calibrates_once(
     stored = load_results(tmp_path)
     # Each loss is measured at FEW_NEGATIVES too, BPR (one by default) as well: a BPR run with many
     # negatives is priced from its two figures, not from one that is mostly per-batch cost.
-    assert {r["scale"] for r in stored.values()} == {CALIBRATION_SCALE, CALIBRATION_FEW_SCALE}
+    assert {r["scale"] for r in stored.values()} == {CALIBRATION_SCALE, CALIBRATION_FEW_SCALE, WIDE_SCALE}
     few = [r["loss"] for r in stored.values() if r["scale"] == CALIBRATION_FEW_SCALE]
-    assert sorted(few) == sorted(loss for _, loss in measured) and len(stored) == 28
+    assert sorted(few) == sorted(loss for _, loss in measured) and len(stored) == 29
 
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output

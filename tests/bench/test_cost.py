@@ -42,8 +42,8 @@ REF = BenchResult(
 )
 
 
-def sparse_work(items: int, negatives: int) -> float:
-    return 2 * NEGATIVE_WORK * negatives + SPARSE_TABLE_WORK * items
+def sparse_work(items: int, negatives: int, table: float = SPARSE_TABLE_WORK) -> float:
+    return 2 * NEGATIVE_WORK * negatives + table * items
 
 
 def test_an_mf_run_scales_its_losss_figure_in_rows_and_per_row_work(tmp_path: Path) -> None:
@@ -145,3 +145,26 @@ def test_a_second_figure_with_other_negatives_separates_a_batchs_fixed_cost(tmp_
     assert alone.epoch == pytest.approx(
         0.5 / 5000 * 80_000 * sparse_work(3000, 256) / sparse_work(2000, 1024)
     )
+
+
+def test_a_wide_figure_measures_what_each_item_adds_to_a_row(tmp_path: Path) -> None:
+    # Epochs built from 2 ns per unit of work with 1.5 units per item, and 0.1 s per batch (5 batches).
+    def seconds(items: int, negatives: int) -> float:
+        return 2e-9 * 5000 * sparse_work(items, negatives, 1.5) + 0.1 * 5
+
+    narrow = replace(REF, train_seconds_per_epoch=seconds(2000, 1024))
+    few = replace(REF, scale="calibration-few", negatives=64, train_seconds_per_epoch=seconds(2000, 64))
+    wide = replace(
+        REF, scale="calibration-wide", n_items=16_000, train_seconds_per_epoch=seconds(16_000, 1024)
+    )
+    save_results([narrow, few], tmp_path)
+    sizes = Sizes(users=4000, items=40_000, train_rows=80_000, published=True)
+    without = run_cost(sizes, "mf", "sl", None, 1024, "cpu", tmp_path)
+    save_results([wide], tmp_path)
+    cost = run_cost(sizes, "mf", "sl", None, 1024, "cpu", tmp_path)
+    assert cost is not None and without is not None
+    assert cost.epoch == pytest.approx(2e-9 * 80_000 * sparse_work(40_000, 1024, 1.5) + 0.1 * 79)
+    assert without.epoch < 0.7 * cost.epoch  # SPARSE_TABLE_WORK, 0.25 per item: too cheap here
+    # Timing noise that makes the wide catalogue no dearer: the constant again.
+    save_results([replace(wide, train_seconds_per_epoch=narrow.train_seconds_per_epoch * 0.9)], tmp_path)
+    assert run_cost(sizes, "mf", "sl", None, 1024, "cpu", tmp_path) == without
