@@ -319,7 +319,9 @@ def evaluate(
                 known_sum = torch.zeros_like(pos_sum).index_add_(0, known_rows, known_scores)
                 neg_n = n_items - torch.bincount(known_rows, minlength=part.numel()) - pos_n
                 neg_sum = (
-                    _by_group(item_sum.__rmatmul__, u[start : start + chunk], group) - known_sum - pos_sum
+                    _by_group(lambda run: run @ item_sum, u[start : start + chunk], group)
+                    - known_sum
+                    - pos_sum
                 )
                 nan = torch.tensor(torch.nan, device=device)
                 # users without any negative item are left out of the mean (nanmean below)

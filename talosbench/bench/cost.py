@@ -205,29 +205,37 @@ def _propagation(figures: list[Figure], backbone: str, loss: str, n_items: int) 
     return per_unit, max(_day(graph), _day(plain))
 
 
-def _table_work(figures: list[Figure]) -> float:
+def _reference_figures(figures: list[Figure]) -> dict[str, Figure]:
+    """This device's figures of MF with ``REFERENCE_LOSS``, by scale (the calibration's among them)."""
+    return {
+        str(r.get("scale")): r
+        for r in figures
+        if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, REFERENCE_LOSS)
+    }
+
+
+def _table_work(figures: list[Figure], kind: str) -> float:
     """Work per catalogue item of a row on the sparse path, as measured on this device.
 
     From three figures of MF with ``REFERENCE_LOSS``: two at the calibration's width and two
-    negative counts give the seconds per row and unit of work (the table's share is the same in
-    both), and the wide one, at the first one's negatives, what each item adds to a row. Without
-    them, or where the fit is not positive (timing noise): ``SPARSE_TABLE_WORK``.
+    negative counts give the seconds per row and unit of work (``_two_figure_fit``; the table's share
+    is the same in both), and the wide one, at the first one's negatives, what each item adds to a row.
+    Without them, or where a fit is not positive (timing noise): ``SPARSE_TABLE_WORK``.
     """
-    pair = [r for r in figures if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, REFERENCE_LOSS)]
-    scaled = {str(r.get("scale")): r for r in pair}
+    scaled = _reference_figures(figures)
     narrow, few, wide = (scaled.get(name) for name in (CALIBRATION_SCALE, CALIBRATION_FEW_SCALE, WIDE_SCALE))
     if narrow is None or few is None or wide is None or int(wide["negatives"]) != int(narrow["negatives"]):
         return SPARSE_TABLE_WORK
     items = int(narrow["n_items"])
     if int(wide["n_items"]) <= items:
         return SPARSE_TABLE_WORK
+    fit = _two_figure_fit(narrow, few, kind, SPARSE_TABLE_WORK)  # the table's share cancels in it
+    if fit is None or fit[0] <= 0:
+        return SPARSE_TABLE_WORK
+    per_work = fit[0]
     per_row = {
         name: float(r["train_seconds_per_epoch"]) / int(r["n_train_rows"]) for name, r in scaled.items()
     }
-    negatives = 2 * NEGATIVE_WORK * (int(narrow["negatives"]) - int(few["negatives"]))
-    per_work = (per_row[CALIBRATION_SCALE] - per_row[CALIBRATION_FEW_SCALE]) / negatives
-    if per_work <= 0:
-        return SPARSE_TABLE_WORK
     work = (per_row[WIDE_SCALE] - per_row[CALIBRATION_SCALE]) / per_work / (int(wide["n_items"]) - items)
     return work if work > 0 else SPARSE_TABLE_WORK
 
@@ -239,12 +247,8 @@ def _eval_parts(figures: list[Figure]) -> tuple[float, float]:
     a pass also costs per user what does not grow with the catalogue (selecting and ordering its top
     K). Without both, or where the fit is not positive: all of it per user and item (0, 1).
     """
-    pair = {
-        str(r.get("scale")): r
-        for r in figures
-        if (r["backbone"], r["loss"]) == (PLAIN_BACKBONE, REFERENCE_LOSS)
-    }
-    narrow, wide = pair.get(CALIBRATION_SCALE), pair.get(WIDE_SCALE)
+    scaled = _reference_figures(figures)
+    narrow, wide = scaled.get(CALIBRATION_SCALE), scaled.get(WIDE_SCALE)
     if narrow is None or wide is None or not narrow.get("eval_seconds") or not wide.get("eval_seconds"):
         return 0.0, 1.0
     users, items, wide_items = int(narrow["n_users"]), int(narrow["n_items"]), int(wide["n_items"])
@@ -263,24 +267,35 @@ def _batch_cost(ref: Figure, figures: list[Figure], kind: str, table_work: float
     (the calibration measures one, ``bench/calibrate.py``), the two are fitted through both figures.
     Without one, or where the fit is not positive (timing noise), all of an epoch is per-row work.
     """
-    rows, items, negatives = int(ref["n_train_rows"]), int(ref["n_items"]), int(ref["negatives"])
-    positives = _positives(str(ref["loss"]), rows, int(ref.get("n_users") or 0))
-    work = _row_work(items, negatives, kind, positives=positives, table_work=table_work)
-    seconds = float(ref["train_seconds_per_epoch"])
     for other in figures:
-        same_size = (other["backbone"], other["loss"], int(other["n_items"]), int(other["n_train_rows"]))
-        if same_size != (ref["backbone"], ref["loss"], items, rows) or int(other["negatives"]) == negatives:
-            continue
-        other_work = _row_work(
-            items, int(other["negatives"]), kind, positives=positives, table_work=table_work
-        )
-        if other_work == work:
-            continue
-        per_work = (seconds - float(other["train_seconds_per_epoch"])) / (rows * (work - other_work))
-        per_batch = (seconds - per_work * rows * work) / math.ceil(rows / BENCH_BATCH)
-        if per_work > 0 and per_batch > 0:
-            return per_work, per_batch
-    return seconds / (rows * work), 0.0
+        fit = _two_figure_fit(ref, other, kind, table_work)
+        if fit is not None and fit[0] > 0 and fit[1] > 0:
+            return fit
+    rows, seconds = int(ref["n_train_rows"]), float(ref["train_seconds_per_epoch"])
+    return seconds / (rows * _work(ref, int(ref["negatives"]), kind, table_work)), 0.0
+
+
+def _two_figure_fit(ref: Figure, other: Figure, kind: str, table_work: float) -> tuple[float, float] | None:
+    """(seconds per row and unit of work, seconds per batch) through ``ref`` and ``other``, figures of
+    one pair at one size with other negatives; None where ``other`` is not such a figure."""
+    rows, items, negatives = int(ref["n_train_rows"]), int(ref["n_items"]), int(ref["negatives"])
+    same_size = (other["backbone"], other["loss"], int(other["n_items"]), int(other["n_train_rows"]))
+    if same_size != (ref["backbone"], ref["loss"], items, rows) or int(other["negatives"]) == negatives:
+        return None
+    work = _work(ref, negatives, kind, table_work)
+    other_work = _work(ref, int(other["negatives"]), kind, table_work)
+    if other_work == work:
+        return None
+    seconds = float(ref["train_seconds_per_epoch"])
+    per_work = (seconds - float(other["train_seconds_per_epoch"])) / (rows * (work - other_work))
+    return per_work, (seconds - per_work * rows * work) / math.ceil(rows / BENCH_BATCH)
+
+
+def _work(figure: Figure, negatives: int, kind: str, table_work: float) -> float:
+    """``_row_work`` of a row of ``figure``'s data with ``negatives``."""
+    rows = int(figure["n_train_rows"])
+    positives = _positives(str(figure["loss"]), rows, int(figure.get("n_users") or 0))
+    return _row_work(int(figure["n_items"]), negatives, kind, positives=positives, table_work=table_work)
 
 
 def _day(figure: Figure) -> str:
@@ -327,7 +342,7 @@ def run_cost(
         ref, graph = _nearest(own, sizes.items), None
     else:
         return None
-    table_work = _table_work(figures)
+    table_work = _table_work(figures, kind)
     per_work, per_batch = _batch_cost(ref, figures, kind, table_work)
     positives = _positives(loss, sizes.train_rows, sizes.users)
     row_work = _row_work(sizes.items, negatives, kind, positives=positives, table_work=table_work)
